@@ -1,0 +1,95 @@
+"""Aggregating small-area values to larger areas (wards, MSOAs).
+
+Rules (``../shared/docs/METHODS.md``): rates and scores are population-weighted
+means; counts are summed; a percentage with its numerator and denominator is
+recomputed from the summed counts; national deciles do not average, so the
+population share in each decile is reported instead; ranks are not aggregated.
+A sum over areas where any value is missing is left missing (a partial total
+would look like a real one) and reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass
+class Aggregated:
+    """Aggregated values of one layer.
+
+    Attributes
+    ----------
+    columns : pandas.DataFrame
+        Indexed by parent code: ``value`` and, for ratios, ``numerator`` and
+        ``denominator``.
+    incomplete : list of str
+        Parents for which some child value was missing.
+    shares : pandas.DataFrame or None
+        For deciles: ``code, decile, population, areas, share``.
+    """
+
+    columns: pd.DataFrame
+    incomplete: list[str]
+    shares: pd.DataFrame | None = None
+
+
+def weighted_mean(values: pd.Series, parent: pd.Series, weights: pd.Series | None) -> Aggregated:
+    """Population-weighted mean of ``values`` within each parent.
+
+    Children with a missing value or weight are left out of their parent's
+    mean; such parents are listed as incomplete.
+    """
+    frame = pd.DataFrame({"v": values, "p": parent})
+    frame["w"] = 1.0 if weights is None else weights
+    frame = frame.dropna(subset=["p"])
+    ok = frame["v"].notna() & frame["w"].notna() & (frame["w"] > 0)
+    incomplete = sorted(frame.loc[~ok, "p"].unique())
+    good = frame[ok]
+    sums = (good["v"] * good["w"]).groupby(good["p"]).sum()
+    totals = good["w"].groupby(good["p"]).sum()
+    value = (sums / totals).reindex(sorted(frame["p"].unique()))
+    return Aggregated(pd.DataFrame({"value": value}), incomplete)
+
+
+def total(values: pd.Series, parent: pd.Series) -> Aggregated:
+    """Sum of ``values`` within each parent; missing if any child is missing."""
+    frame = pd.DataFrame({"v": values, "p": parent}).dropna(subset=["p"])
+    value = frame.groupby("p")["v"].sum(min_count=1)
+    has_missing = frame["v"].isna().groupby(frame["p"]).any()
+    value[has_missing.reindex(value.index, fill_value=False)] = np.nan
+    return Aggregated(pd.DataFrame({"value": value}), sorted(has_missing[has_missing].index))
+
+
+def ratio_of_sums(numerator: pd.Series, denominator: pd.Series, parent: pd.Series, scale: float) -> Aggregated:
+    """Summed numerator over summed denominator (times ``scale``) within each parent."""
+    num = total(numerator, parent)
+    den = total(denominator, parent)
+    n, d = num.columns["value"], den.columns["value"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.where(d > 0, n / d * scale, np.nan)
+    columns = pd.DataFrame({"value": value, "numerator": n, "denominator": d}, index=n.index)
+    return Aggregated(columns, sorted(set(num.incomplete) | set(den.incomplete)))
+
+
+def decile_shares(deciles: pd.Series, parent: pd.Series, weights: pd.Series | None) -> Aggregated:
+    """Population (and number of areas) in each national decile within each parent.
+
+    ``value`` is the percentage of the parent's population living in areas in
+    national deciles 1 and 2 (the most deprived 20% nationally).
+    """
+    frame = pd.DataFrame({"d": deciles, "p": parent})
+    frame["w"] = 1.0 if weights is None else weights
+    frame = frame.dropna(subset=["p"])
+    incomplete = sorted(frame.loc[frame["d"].isna() | frame["w"].isna(), "p"].unique())
+    good = frame.dropna(subset=["d", "w"]).astype({"d": int})
+    grouped = good.groupby(["p", "d"]).agg(population=("w", "sum"), areas=("w", "size")).reset_index()
+    grouped["share"] = grouped["population"] / grouped.groupby("p")["population"].transform("sum")
+    shares = grouped.rename(columns={"p": "code", "d": "decile"})
+    most20 = shares[shares["decile"] <= 2].groupby("code")["share"].sum()
+    parents = sorted(frame["p"].unique())
+    value = (most20.reindex(parents, fill_value=0.0) * 100.0)
+    value[~value.index.isin(shares["code"])] = np.nan
+    return Aggregated(pd.DataFrame({"value": value}), incomplete, shares)

@@ -1,0 +1,375 @@
+"""Building one authority's atlas from the official files.
+
+:func:`build` reads every boundary set the source directory holds for the
+district, joins every indicator of the catalogue to its native geography,
+aggregates small-area indicators to wards and MSOAs, and writes one GeoPackage
+with a build report. Nothing is dropped silently: every area without a value,
+every code the data hold that the boundaries lack, and every area assigned by a
+fallback rule is counted and listed in the report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from . import aggregate, config, store
+from .codes import ENGLAND, check_district_code
+from .errors import BuildError, UnknownAreaError
+from .geography import Assignment, Boundaries, assign, district_members, member_table, read_boundaries
+from .model import LAYER_COLUMNS, Atlas
+from .readers import indicator_frame, read_source
+from .specs import BoundarySpec, Catalogue, IndicatorSpec
+
+#: How many codes a report lists in full before it gives only the count.
+LIST_LIMIT = 250
+MOST_DEPRIVED_SUFFIX = "_most_deprived_20"
+
+
+def build(la_code: str, source_dir: str | Path | None = None, out_dir: str | Path | None = None,
+          catalogue: Catalogue | None = None, write: bool = True) -> Atlas:
+    """Build the atlas of one district (or of England) from the source directory.
+
+    Parameters
+    ----------
+    la_code : str
+        District code (2019 codes for LSOA 2011 data, e.g. ``E06000032`` Luton),
+        or ``E92000001`` for every LSOA in England.
+    source_dir : path-like, optional
+        Folder of official files; see :func:`atlas.config.source_dir`.
+    out_dir : path-like, optional
+        Folder to write ``<LA>.gpkg`` and ``<LA>.report.json`` into; by default
+        ``output/atlas`` in the project (git-ignored).
+    catalogue : Catalogue, optional
+        The specs to use; the project's ``boundaries/`` and ``layers/`` by default.
+    write : bool
+        Write the GeoPackage (default) or only return the atlas.
+
+    Returns
+    -------
+    Atlas
+        The built atlas (``atlas.path`` is set when written).
+
+    Raises
+    ------
+    UnknownAreaError
+        If the code is not a district code, or no source file knows the district.
+    SourceFileError
+        If a file a spec needs is missing or malformed (names file and spec).
+    BuildError
+        If no boundaries at all are found for the district.
+    """
+    started = time.perf_counter()
+    la = check_district_code(la_code)
+    source = config.source_dir(source_dir)
+    catalogue = catalogue or Catalogue.load()
+    la_name = district_name(catalogue, source, la)
+    builder = _Builder(la, la_name, source, catalogue)
+    atlas = builder.run()
+    atlas.report["seconds"] = round(time.perf_counter() - started, 2)
+    if write:
+        folder = Path(out_dir) if out_dir else config.out_dir() / "atlas"
+        store.save(atlas, folder)
+    return atlas
+
+
+def district_name(catalogue: Catalogue, source_dir: Path, la: str) -> str:
+    """The name of district ``la`` from the member tables or outlines of the catalogue.
+
+    Raises
+    ------
+    UnknownAreaError
+        If no member table or outline file of the source directory has the code.
+    """
+    if la == ENGLAND:
+        return "England"
+    looked = []
+    for name, code, where in _district_names(catalogue, source_dir):
+        looked.append(where)
+        if code == la:
+            return name
+    raise UnknownAreaError(
+        f"No district {la} in the source data: it is not in {', '.join(sorted(set(looked)))}. "
+        f"Run `atlas districts` to list the districts with data (LSOA 2011 data use 2019 district codes)."
+    )
+
+
+def list_districts(catalogue: Catalogue | None = None, source_dir: str | Path | None = None) -> pd.DataFrame:
+    """Every English district the source directory knows, with what it has.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``code``, ``name`` and one boolean column per boundary set
+        saying whether the district has member areas of it.
+    """
+    catalogue = catalogue or Catalogue.load()
+    source = config.source_dir(source_dir)
+    names: dict[str, str] = {}
+    for name, code, _ in _district_names(catalogue, source):
+        if code.startswith(("E06", "E07", "E08", "E09")):
+            names.setdefault(code, name)
+    out = pd.DataFrame({"code": list(names), "name": list(names.values())})
+    for spec in catalogue.area_boundaries():
+        if spec.members is not None:
+            out[spec.id] = out["code"].isin(set(member_table(spec, source)["district"]))
+    return out.sort_values("code").reset_index(drop=True)
+
+
+def _district_names(catalogue: Catalogue, source_dir: Path):
+    for spec in catalogue.area_boundaries():
+        if spec.members is None or not spec.members.district_name:
+            continue
+        table = member_table(spec, source_dir).drop_duplicates("district")
+        for code, name in zip(table["district"], table["district_name"]):
+            yield str(name), code, spec.members.file
+    outline = catalogue.district_outline()
+    if outline is not None:
+        frames = [b for b in _outline_frames(outline, source_dir)]
+        for frame, relative in frames:
+            for code, name in zip(frame.index, frame["name"]):
+                yield str(name), code, relative
+
+
+def _outline_frames(spec: BoundarySpec, source_dir: Path):
+    from .geography import _glob, _read_one  # one reader for every boundary file
+    for pattern in spec.files:
+        for relative in _glob(source_dir, pattern):
+            yield _read_one(spec, Path(source_dir) / relative, relative), relative
+
+
+@dataclass
+class _Builder:
+    la: str
+    la_name: str
+    source: Path
+    catalogue: Catalogue
+    boundaries: dict[str, Boundaries] = field(default_factory=dict)
+    frames: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    meta: list[dict] = field(default_factory=list)
+    shares: list[pd.DataFrame] = field(default_factory=list)
+    report: dict = field(default_factory=dict)
+
+    def run(self) -> Atlas:
+        self.report = {
+            "la": self.la, "la_name": self.la_name, "source_dir": str(self.source),
+            "built": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "geographies": {}, "layers": [], "aggregations": [], "warnings": [],
+        }
+        self._read_boundaries()
+        for geography in list(self.frames):
+            self._join_layers(geography)
+        self._aggregate()
+        self.report["geography_order"] = list(self.frames)
+        layers = pd.DataFrame(self.meta, columns=LAYER_COLUMNS)
+        shares = pd.concat(self.shares, ignore_index=True) if self.shares else store._empty_shares()
+        labels = {g: b.spec.label for g, b in self.boundaries.items()}
+        return Atlas(self.la, self.la_name, self.frames, layers, shares, self.report,
+                     self._outline(), None, labels)
+
+    # -- boundaries ---------------------------------------------------------------------------
+    def _read_boundaries(self) -> None:
+        for spec in self.catalogue.area_boundaries():
+            found = read_boundaries(spec, self.source, self.la)
+            entry: dict = {"label": spec.label, "level": spec.level, "vintage": spec.vintage}
+            if found is None:
+                entry["status"] = "not available"
+                entry["reason"] = (f"no boundary file of this set for {self.la} in the source directory "
+                                   f"(looked for {', '.join(p.replace('{lad}', self.la) for p in spec.files)})")
+                self.report["geographies"][spec.id] = entry
+                continue
+            self.boundaries[spec.id] = found
+            self.frames[spec.id] = found.frame.copy()
+            entry.update(status="built", areas=len(found.frame), files=_short(found.files),
+                         missing_boundaries=_short(found.missing), n_missing_boundaries=len(found.missing),
+                         left_out_not_in_district=len(found.extra))
+            if found.missing:
+                self._warn(f"{spec.label}: {len(found.missing)} area(s) of {self.la_name} have no boundary in "
+                           f"the source files: {', '.join(found.missing[:10])}")
+            self.report["geographies"][spec.id] = entry
+        if not self.frames:
+            raise BuildError(f"No boundaries for {self.la} ({self.la_name}) in the source directory {self.source}; "
+                             f"nothing was written.")
+
+    def _outline(self) -> gpd.GeoDataFrame | None:
+        spec = self.catalogue.district_outline()
+        if self.la == ENGLAND:
+            return None
+        found = read_boundaries(spec, self.source, self.la) if spec else None
+        if found is not None and len(found.frame):
+            self.report["outline"] = f"{spec.label} ({', '.join(found.files)})"
+            return found.frame
+        finest = next(iter(self.frames.values()))
+        self.report["outline"] = "dissolved from the district's small areas (no outline file has this code)"
+        self._warn(f"No district outline for {self.la} in the outline file; dissolved its small areas instead.")
+        return gpd.GeoDataFrame({"name": [self.la_name]}, geometry=[finest.geometry.union_all()],
+                                crs=finest.crs, index=pd.Index([self.la], name="code"))
+
+    # -- native layers ------------------------------------------------------------------------
+    def _join_layers(self, geography: str) -> None:
+        frame = self.frames[geography]
+        for source in self.catalogue.sources_on(geography):
+            table = read_source(source, self.source)
+            data_codes = set(table[source.key])
+            in_data = np.fromiter((code in data_codes for code in frame.index), bool, len(frame))
+            wanted = set(frame.index)
+            table = table[np.fromiter((code in wanted for code in table[source.key]), bool, len(table))]
+            for indicator in self.catalogue.indicators_on(geography):
+                if indicator.source.id != source.id:
+                    continue
+                values = indicator_frame(table, indicator)
+                for column in values.columns:
+                    name = indicator.id if column == "value" else f"{indicator.id}_{column}"
+                    frame[name] = values[column].reindex(frame.index)
+                self._report_layer(indicator, geography, frame, data_codes, in_data)
+                self._add_meta(indicator, geography, geography, "as published")
+
+    def _report_layer(self, indicator: IndicatorSpec, geography: str, frame: gpd.GeoDataFrame,
+                      data_codes: set, in_data: np.ndarray) -> None:
+        matched = int(in_data.sum())
+        missing_values = frame.index[in_data & frame[indicator.id].isna()].tolist()
+        entry = {
+            "layer": indicator.id, "geography": geography, "source_file": indicator.source.file,
+            "spec": indicator.source.spec_file, "areas": len(frame), "matched": matched,
+            "unmatched": len(frame) - matched, "unmatched_codes": _short(frame.index[~in_data].tolist()),
+            "missing_values": len(missing_values), "missing_value_codes": _short(missing_values),
+        }
+        note = self._vintage_note(indicator, geography, data_codes)
+        if note:
+            entry["vintage_warning"] = note
+        if entry["unmatched"]:
+            self._warn(f"{indicator.id} on {geography}: {entry['unmatched']} of {len(frame)} areas have no row "
+                       f"in {indicator.source.file}" + (f" ({note})" if note else ""))
+        self.report["layers"].append(entry)
+
+    def _vintage_note(self, indicator: IndicatorSpec, geography: str, data_codes: set) -> str | None:
+        """Say so when the data hold codes of another vintage of the same geography."""
+        spec = self.catalogue.boundaries[geography]
+        here = set(self.frames[geography].index)
+        for other in self.catalogue.area_boundaries():
+            if other.id == geography or other.level != spec.level or other.members is None:
+                continue
+            theirs = district_members(other, self.source, self.la)
+            if theirs is None:
+                continue
+            foreign = sorted((set(theirs) - here) & data_codes)
+            if foreign:
+                return (f"{len(foreign)} code(s) in {indicator.source.file} are {other.label} codes of "
+                        f"{self.la_name} that are not {spec.label} codes (e.g. {', '.join(foreign[:3])}): "
+                        f"the layer is declared {spec.label}; check its vintage")
+        return None
+
+    # -- aggregation to larger areas ---------------------------------------------------------
+    def _aggregate(self) -> None:
+        for target, parent in self.boundaries.items():
+            for child_id, rule in parent.spec.aggregate_from.items():
+                if child_id not in self.boundaries:
+                    continue
+                indicators = [i for i in self.catalogue.indicators_on(child_id) if i.aggregation != "none"]
+                if not indicators:
+                    continue
+                assignment = assign(rule, self.boundaries[child_id], parent, self.source)
+                self._report_assignment(child_id, target, assignment, indicators)
+                for indicator in indicators:
+                    self._aggregate_one(indicator, child_id, target, assignment)
+
+    def _report_assignment(self, child: str, target: str, assignment: Assignment, indicators) -> None:
+        self.report["aggregations"].append({
+            "from": child, "to": target, "method": assignment.method,
+            "assigned": len(assignment.parent), "unassigned": _short(assignment.unassigned),
+            "fallback_by_largest_overlap": _short(assignment.fallback),
+            "layers": [i.id for i in indicators],
+            "not_aggregated": [i.id for i in self.catalogue.indicators_on(child) if i.aggregation == "none"],
+        })
+        label = self.boundaries[child].spec.label
+        if assignment.unassigned:
+            self._warn(f"{len(assignment.unassigned)} {label} area(s) could not be assigned to "
+                       f"{self.boundaries[target].spec.label}: {', '.join(assignment.unassigned[:10])}")
+        if assignment.fallback:
+            self._warn(f"{len(assignment.fallback)} {label} area(s) have a centroid outside every "
+                       f"{self.boundaries[target].spec.label} area and were assigned by largest overlap: "
+                       f"{', '.join(assignment.fallback[:10])}")
+
+    def _aggregate_one(self, indicator: IndicatorSpec, child: str, target: str, assignment: Assignment) -> None:
+        source = self.frames[child]
+        parent = assignment.parent.reindex(source.index)
+        weight_id = indicator.source.weight
+        weights = source[weight_id] if weight_id else None
+        how = indicator.aggregation
+        if how == "weighted_mean":
+            result = aggregate.weighted_mean(source[indicator.id], parent, weights)
+        elif how == "sum":
+            result = aggregate.total(source[indicator.id], parent)
+        elif how == "ratio_of_sums":
+            result = aggregate.ratio_of_sums(source[f"{indicator.id}_numerator"],
+                                             source[f"{indicator.id}_denominator"], parent, indicator.scale)
+        else:
+            result = aggregate.decile_shares(source[indicator.id], parent, weights)
+        layer_id = indicator.id + (MOST_DEPRIVED_SUFFIX if how == "decile_share" else "")
+        frame = self.frames[target]
+        for column in result.columns.columns:
+            name = layer_id if column == "value" else f"{layer_id}_{column}"
+            frame[name] = result.columns[column].reindex(frame.index)
+        if result.shares is not None:
+            shares = result.shares.assign(geography=target, layer=indicator.id)
+            self.shares.append(shares[["geography", "code", "layer", "decile", "population", "areas", "share"]])
+        child_label = self.boundaries[child].spec.label
+        weight_label = self.catalogue.indicators[weight_id].label if weight_id else None
+        method = _method_text(how, child_label, weight_label, assignment.method)
+        self._add_meta(indicator, target, child, method, layer_id)
+        if result.incomplete:
+            self.report["layers"].append({
+                "layer": layer_id, "geography": target, "aggregated_from": child,
+                "incomplete_areas": _short(result.incomplete),
+                "note": "some of these areas' small areas had no value; see method",
+            })
+
+    # -- metadata ----------------------------------------------------------------------------
+    def _add_meta(self, indicator: IndicatorSpec, geography: str, native: str, method: str,
+                  layer_id: str | None = None) -> None:
+        source = indicator.source
+        spec = self.boundaries[geography].spec
+        label, units, kind, higher = indicator.label, indicator.units, indicator.kind, indicator.higher_is
+        description = indicator.description
+        if layer_id and layer_id != indicator.id:  # decile shares
+            label = f"{indicator.label}: % of residents in the most deprived 20% nationally"
+            units, kind, higher = "%", "percentage", "worse"
+            description = (f"Share of residents living in LSOAs in national deciles 1-2 of "
+                           f"{indicator.label}. {indicator.description}")
+        self.meta.append({
+            "layer": layer_id or indicator.id, "geography": geography, "geography_label": spec.label,
+            "label": label, "kind": kind, "units": units, "higher_is": higher, "description": description,
+            "theme": source.theme, "period": source.period, "source_title": source.title,
+            "source_file": source.file, "publisher": source.publisher, "licence": source.licence,
+            "attribution": source.attribution, "url": source.url, "native_geography": native,
+            "method": method, "palette": indicator.palette or "",
+            "classification": "categorical" if kind == "decile" else indicator.classification,
+            "decimals": 0 if kind in ("decile", "rank", "count", "population") else indicator.decimals,
+            "has_interval": bool(indicator.lower and indicator.upper and native == geography),
+            "boundary_attribution": spec.attribution,
+        })
+
+    def _warn(self, text: str) -> None:
+        self.report["warnings"].append(text)
+
+
+def _method_text(how: str, child_label: str, weight_label: str | None, assignment: str) -> str:
+    weighting = f"weighted by {weight_label}" if weight_label else "unweighted"
+    text = {
+        "weighted_mean": f"population-weighted mean of {child_label} values ({weighting})",
+        "sum": f"sum of {child_label} values",
+        "ratio_of_sums": f"summed numerators over summed denominators of {child_label} areas",
+        "decile_share": f"share of residents ({weighting}) in {child_label} areas in national deciles 1-2",
+    }[how]
+    return f"{text}; {child_label} areas assigned by {assignment}"
+
+
+def _short(codes: list) -> list:
+    codes = list(codes)
+    return codes if len(codes) <= LIST_LIMIT else codes[:LIST_LIMIT] + [f"... and {len(codes) - LIST_LIMIT} more"]

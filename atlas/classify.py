@@ -1,0 +1,174 @@
+"""Classes and colours for choropleth maps: one place, shared by the app and exports.
+
+The web map, the static export and the legend of each come from
+:func:`classify`, so a layer has the same classes and colours wherever it is
+drawn. Palettes are colour-blind-safe ColorBrewer schemes;
+the darker end always means *worse* for indicators with a polarity. National
+IMD deciles are categorical 1-10 with a fixed diverging palette and the wording
+people know.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import mapclassify
+import numpy as np
+import pandas as pd
+from matplotlib import colormaps
+from matplotlib.colors import to_hex
+
+from .errors import AtlasError
+
+SCHEMES = {"quantiles": "Quantiles", "natural_breaks": "Natural breaks (Fisher-Jenks)",
+           "equal_interval": "Equal interval"}
+_SCHEME_CLASSES = {"quantiles": "Quantiles", "natural_breaks": "FisherJenks", "equal_interval": "EqualInterval"}
+#: ColorBrewer sequential schemes: all colour-blind safe, light to dark.
+SEQUENTIAL_PALETTES = ("YlOrRd", "OrRd", "YlOrBr", "Reds", "Oranges", "Purples", "Blues", "Greens",
+                       "PuBu", "YlGnBu", "BuPu")
+DEFAULT_PALETTE = {"worse": "YlOrRd", "better": "YlGnBu", "neutral": "Purples"}
+#: ColorBrewer RdYlBu, 10 classes (colour-blind safe): decile 1 (most deprived) dark red.
+DECILE_COLOURS = ["#a50026", "#d73027", "#f46d43", "#fdae61", "#fee090",
+                  "#e0f3f8", "#abd9e9", "#74add1", "#4575b4", "#313695"]
+MISSING_COLOUR = "#bdbdbd"
+MISSING_LABEL = "No data"
+#: Fixed LISA category colours, so a map without one category does not shift the others.
+LISA_COLOURS = {
+    "High-High": "#d7191c", "Low-Low": "#2c7bb6", "High-Low": "#fdae61", "Low-High": "#abd9e9",
+    "Not significant": "#eeeeee", "No neighbours": "#ffffff",
+}
+
+
+@dataclass
+class Classes:
+    """The classes of one layer's values.
+
+    Attributes
+    ----------
+    labels : list of str
+        Legend labels, one per class, in legend order.
+    colours : list of str
+        Hex colours, one per class.
+    index : pandas.Series
+        Class number (0-based) of each area; -1 where the value is missing.
+    bins : list of float
+        Upper bounds of the classes (continuous schemes); the decile numbers
+        for deciles.
+    scheme : str
+        The scheme used, in words (says so when classes were merged).
+    """
+
+    labels: list[str]
+    colours: list[str]
+    index: pd.Series
+    bins: list[float]
+    scheme: str
+
+    def colour_of(self) -> pd.Series:
+        """The fill colour of each area (missing values in grey)."""
+        lookup = np.array(self.colours + [MISSING_COLOUR])
+        return pd.Series(lookup[self.index.to_numpy()], index=self.index.index)
+
+    def legend(self, include_missing: bool = True) -> list[tuple[str, str]]:
+        """``(label, colour)`` pairs in legend order, with "No data" when any value is missing."""
+        items = list(zip(self.labels, self.colours))
+        if include_missing and (self.index == -1).any():
+            items.append((MISSING_LABEL, MISSING_COLOUR))
+        return items
+
+
+def decile_label(decile: int) -> str:
+    """Legend wording of a national decile (1 = most deprived 10% nationally)."""
+    if decile == 1:
+        return "1: most deprived 10% nationally"
+    if decile == 10:
+        return "10: least deprived 10% nationally"
+    return str(decile)
+
+
+def classify(values: pd.Series, kind: str = "score", scheme: str = "quantiles", k: int = 5,
+             palette: str | None = None, higher_is: str = "worse", decimals: int = 1) -> Classes:
+    """Classify a layer's values for a choropleth.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Values by area code; NaN means no data.
+    kind : str
+        The layer kind; ``decile`` gives fixed categorical classes 1-10.
+    scheme : str
+        ``quantiles``, ``natural_breaks`` or ``equal_interval`` (continuous layers).
+    k : int
+        Number of classes (2-9).
+    palette : str, optional
+        A name from ``SEQUENTIAL_PALETTES``; by default chosen by polarity.
+    higher_is : str
+        ``worse``, ``better`` or ``neutral``; the darker end marks the worse values.
+    decimals : int
+        Decimals shown in legend labels.
+
+    Returns
+    -------
+    Classes
+
+    Raises
+    ------
+    AtlasError
+        If the scheme or palette is unknown, or every value is missing.
+    """
+    values = pd.to_numeric(values, errors="coerce").astype(float)
+    present = values.dropna()
+    if present.empty:
+        raise AtlasError("Every value of this layer is missing for these areas: there is nothing to map.")
+    if kind == "decile":
+        return _decile_classes(values)
+    if scheme not in SCHEMES:
+        raise AtlasError(f"Unknown classification {scheme!r}; choose one of: {', '.join(SCHEMES)}.")
+    if not 2 <= int(k) <= 9:
+        raise AtlasError(f"Number of classes must be between 2 and 9 (got {k}).")
+    palette = palette or DEFAULT_PALETTE.get(higher_is, "Purples")
+    if palette not in SEQUENTIAL_PALETTES:
+        raise AtlasError(f"Unknown palette {palette!r}; colour-blind-safe choices: {', '.join(SEQUENTIAL_PALETTES)}.")
+    if present.nunique() == 1:
+        only = present.iloc[0]
+        index = pd.Series(np.where(values.notna(), 0, -1), index=values.index)
+        return Classes([f"all areas: {_fmt(only, decimals)}"], [_colours(palette, 1, higher_is)[0]], index,
+                       [float(only)], f"{SCHEMES[scheme]} (one class: every area has the same value)")
+    bins, note = _bins(present.to_numpy(), scheme, int(k))
+    index = pd.Series(-1, index=values.index)
+    index[values.notna()] = np.searchsorted(bins, present.to_numpy(), side="left").clip(0, len(bins) - 1)
+    lows = [float(present.min())] + bins[:-1]
+    labels = [f"{_fmt(lo, decimals)} to {_fmt(hi, decimals)}" for lo, hi in zip(lows, bins)]
+    return Classes(labels, _colours(palette, len(bins), higher_is), index, bins, SCHEMES[scheme] + note)
+
+
+def _decile_classes(values: pd.Series) -> Classes:
+    deciles = list(range(1, 11))
+    index = pd.Series(-1, index=values.index)
+    ok = values.notna() & values.isin(deciles)
+    index[ok] = values[ok].astype(int) - 1
+    return Classes([decile_label(d) for d in deciles], list(DECILE_COLOURS), index, [float(d) for d in deciles],
+                   "National deciles (categorical)")
+
+
+def _bins(y: np.ndarray, scheme: str, k: int) -> tuple[list[float], str]:
+    k = min(k, len(np.unique(y)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        classifier = getattr(mapclassify, _SCHEME_CLASSES[scheme])(y, k=k)
+    bins = sorted(set(float(b) for b in classifier.bins))
+    note = "" if len(bins) == k else f" ({len(bins)} classes: tied values merged the others)"
+    return bins, note
+
+
+def _colours(palette: str, n: int, higher_is: str) -> list[str]:
+    cmap = colormaps[palette]
+    positions = np.linspace(0.12, 0.95, n) if n > 1 else np.array([0.6])
+    if higher_is == "better":
+        positions = positions[::-1]  # low values (worse) get the dark end
+    return [to_hex(cmap(p)) for p in positions]
+
+
+def _fmt(value: float, decimals: int) -> str:
+    return f"{value:,.{decimals}f}"

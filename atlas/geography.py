@@ -1,0 +1,318 @@
+"""Boundaries: reading, checking and reprojecting areas, and relating them.
+
+Everything is analysed in British National Grid (EPSG:27700). Source files come
+in WGS84 lon/lat (GeoJSON) or in British National Grid (ONS shapefiles); each
+boundary spec states the CRS it expects and the reader checks it, since a file
+in an unexpected CRS would silently put areas in the wrong place.
+"""
+
+from __future__ import annotations
+
+import glob
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS
+
+from .codes import ENGLAND
+from .errors import SourceFileError
+from .readers import normalise_codes, read_table, require_columns
+from .specs import AggregationRule, BoundarySpec
+
+BNG = "EPSG:27700"
+WGS84 = "EPSG:4326"
+#: Plausible bounds of the United Kingdom (with a margin) in each CRS the atlas reads.
+_PLAUSIBLE_BOUNDS = {
+    4326: (-11.0, 49.0, 2.5, 61.5),
+    27700: (-250_000.0, -50_000.0, 700_000.0, 1_300_000.0),
+}
+
+
+@dataclass
+class Boundaries:
+    """The areas of one boundary set within a district, in British National Grid.
+
+    Attributes
+    ----------
+    spec : BoundarySpec
+    frame : geopandas.GeoDataFrame
+        Indexed by area code, with ``name`` and ``geometry``.
+    files : list of str
+        Source files read (relative to the source directory).
+    missing : list of str
+        Codes the district's member list expects that no file holds.
+    extra : list of str
+        Codes in the files that are not members of the district (left out).
+    """
+
+    spec: BoundarySpec
+    frame: gpd.GeoDataFrame
+    files: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+
+
+def district_members(spec: BoundarySpec, source_dir: Path, la_code: str) -> pd.Series | None:
+    """Codes of the areas of ``spec`` in district ``la_code``, from its member table.
+
+    Returns None when the spec has no member table (the district's own file
+    then defines its areas). For England (``E92000001``) every code is returned.
+    """
+    if spec.members is None:
+        return None
+    table = member_table(spec, source_dir)
+    if la_code != ENGLAND:
+        table = table[table["district"] == la_code]
+    return table["code"].drop_duplicates().reset_index(drop=True)
+
+
+def member_table(spec: BoundarySpec, source_dir: Path) -> pd.DataFrame:
+    """The spec's member table as columns ``code``, ``district`` and ``district_name``."""
+    m = spec.members
+    wanted_by = f"{spec.spec_file} [members]"
+    table = read_table(source_dir, m.file, m.reader, wanted_by, text_columns=(m.code, m.district))
+    cols = [m.code, m.district] + ([m.district_name] if m.district_name else [])
+    require_columns(table, cols, m.file, wanted_by)
+    out = pd.DataFrame({
+        "code": normalise_codes(table[m.code]),
+        "district": normalise_codes(table[m.district]),
+        "district_name": table[m.district_name].astype("string") if m.district_name else pd.NA,
+    })
+    return out.dropna(subset=["code", "district"])
+
+
+def read_boundaries(spec: BoundarySpec, source_dir: Path, la_code: str) -> Boundaries | None:
+    """Read the areas of one boundary set for a district, reprojected to BNG.
+
+    Parameters
+    ----------
+    spec : BoundarySpec
+    source_dir : pathlib.Path
+    la_code : str
+        District code, or ``E92000001`` for all of England.
+
+    Returns
+    -------
+    Boundaries or None
+        None when the source directory holds no file of this set for the
+        district (the geography is then simply not available for it).
+
+    Raises
+    ------
+    SourceFileError
+        If a file cannot be read, lacks the code or name column, or is not in
+        the CRS the spec expects.
+    """
+    members = district_members(spec, source_dir, la_code)
+    files = _district_files(spec, source_dir, la_code)
+    searchable = members is not None and len(members) and spec.national_files
+    if not files and not searchable:
+        return None
+    frame = _read_files(spec, source_dir, files)
+    if spec.district_column and la_code != ENGLAND:
+        frame = frame[frame["district"] == la_code]
+    if members is None:
+        return Boundaries(spec, frame.drop(columns="district", errors="ignore"), files)
+    wanted = set(members)
+    missing = sorted(wanted - set(frame.index))
+    if missing and spec.national_files and la_code != ENGLAND:
+        # The district's own file lacks some areas (e.g. districts merged since
+        # the files were cut): look for them in every file of the set.
+        extra_files = _files_holding(spec, source_dir, set(missing), exclude=files)
+        found = _read_files(spec, source_dir, extra_files, keep=set(missing))
+        if len(found):
+            frame = pd.concat([frame, found])
+            files = files + sorted({f for f in found.pop("_file")})
+        missing = sorted(wanted - set(frame.index))
+    extra = sorted(set(frame.index) - wanted)
+    frame = frame[frame.index.isin(wanted)]
+    frame = frame.drop(columns=["district", "_file"], errors="ignore")
+    if frame.empty:
+        return None
+    return Boundaries(spec, frame, files, missing, extra)
+
+
+def _district_files(spec: BoundarySpec, source_dir: Path, la_code: str) -> list[str]:
+    if la_code == ENGLAND:
+        return _glob(source_dir, spec.national_files) if spec.national_files else []
+    found: list[str] = []
+    for pattern in spec.files:
+        found += [f for f in _glob(source_dir, pattern.replace("{lad}", la_code)) if f not in found]
+    return found
+
+
+def _files_holding(spec: BoundarySpec, source_dir: Path, codes: set, exclude: list[str]) -> list[str]:
+    """Files of the national set that hold any of ``codes`` (read without geometry)."""
+    holding = []
+    for relative in _glob(source_dir, spec.national_files):
+        if relative in exclude:
+            continue
+        path = Path(source_dir) / relative
+        gdal_path = f"/vsigzip/{path}" if path.suffix == ".gz" else str(path)
+        table = pyogrio.read_dataframe(gdal_path, columns=[spec.code], read_geometry=False)
+        if not codes.isdisjoint(normalise_codes(table[spec.code])):
+            holding.append(relative)
+    return holding
+
+
+def _glob(source_dir: Path, pattern: str) -> list[str]:
+    base = str(Path(source_dir))
+    hits = sorted(glob.glob(str(Path(base) / pattern)))
+    return [str(Path(h).relative_to(base)) for h in hits]
+
+
+def _read_files(spec: BoundarySpec, source_dir: Path, files: list[str], keep: set | None = None) -> gpd.GeoDataFrame:
+    parts = []
+    for relative in files:
+        part = _read_one(spec, Path(source_dir) / relative, relative)
+        if keep is not None:
+            part = part[part.index.isin(keep)]
+            part["_file"] = relative
+        parts.append(part)
+    if not parts:
+        return gpd.GeoDataFrame({"name": []}, geometry=[], crs=BNG)
+    frame = pd.concat(parts) if len(parts) > 1 else parts[0]
+    frame = frame[~frame.index.duplicated(keep="first")]
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=BNG)
+
+
+def _read_one(spec: BoundarySpec, path: Path, relative: str) -> gpd.GeoDataFrame:
+    gdal_path = f"/vsigzip/{path}" if path.suffix == ".gz" else str(path)
+    columns = list(dict.fromkeys([spec.code, spec.name] + ([spec.district_column] if spec.district_column else [])))
+    try:
+        info = pyogrio.read_info(gdal_path)
+        present = set(info["fields"])
+        missing = [c for c in columns if c not in present]
+        if missing:
+            raise SourceFileError(
+                f"Boundary file {relative} (wanted by {spec.spec_file}) has no column "
+                f"{', '.join(repr(m) for m in missing)}; its columns are: {', '.join(info['fields'])}"
+            )
+        frame = pyogrio.read_dataframe(gdal_path, columns=columns, use_arrow=True)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
+        raise SourceFileError(f"Cannot read boundary file {relative} (wanted by {spec.spec_file}): {exc}") from exc
+    _check_crs(frame, spec, relative)
+    frame = frame.to_crs(BNG)
+    frame.geometry = shapely.make_valid(frame.geometry.values)
+    out = gpd.GeoDataFrame(
+        {"name": frame[spec.name].astype("string").to_numpy()},
+        geometry=frame.geometry.to_numpy(), crs=BNG,
+        index=pd.Index(normalise_codes(frame[spec.code]).to_numpy(), name="code"),
+    )
+    if spec.district_column:
+        out["district"] = normalise_codes(frame[spec.district_column]).to_numpy()
+    return out
+
+
+def _check_crs(frame: gpd.GeoDataFrame, spec: BoundarySpec, relative: str) -> None:
+    expected = CRS.from_user_input(spec.crs)
+    actual = frame.crs
+    if actual is None or not CRS.from_user_input(actual).equals(expected, ignore_axis_order=True):
+        name = CRS.from_user_input(actual).to_string() if actual is not None else "no CRS"
+        raise SourceFileError(
+            f"Boundary file {relative} is in {name}, but {spec.spec_file} expects {spec.crs}. "
+            f"Reproject the file, or correct the crs in the spec."
+        )
+    if len(frame) == 0:
+        return
+    epsg = expected.to_epsg()
+    bounds = _PLAUSIBLE_BOUNDS.get(epsg)
+    if bounds is None:
+        return
+    minx, miny, maxx, maxy = frame.total_bounds
+    if minx < bounds[0] or miny < bounds[1] or maxx > bounds[2] or maxy > bounds[3]:
+        raise SourceFileError(
+            f"Boundary file {relative} claims {spec.crs} but its coordinates "
+            f"({minx:.1f}, {miny:.1f}) to ({maxx:.1f}, {maxy:.1f}) are not in the UK in that CRS: "
+            f"the file is probably in another CRS (e.g. British National Grid metres written "
+            f"as lon/lat). {spec.spec_file} expects {spec.crs}."
+        )
+
+
+# --- relating one boundary set to another ---------------------------------------------------
+
+@dataclass
+class Assignment:
+    """Which parent area each child area is assigned to.
+
+    Attributes
+    ----------
+    parent : pandas.Series
+        Parent code by child code (children not assigned are absent).
+    method : str
+        How the assignment was made, in words.
+    unassigned : list of str
+        Children that could not be assigned.
+    fallback : list of str
+        Children assigned by a fallback rule (reported).
+    """
+
+    parent: pd.Series
+    method: str
+    unassigned: list[str] = field(default_factory=list)
+    fallback: list[str] = field(default_factory=list)
+
+
+def assign(rule: AggregationRule, child: Boundaries, parent: Boundaries, source_dir: Path) -> Assignment:
+    """Assign each child area to one parent area by the rule in the parent's spec.
+
+    Parameters
+    ----------
+    rule : AggregationRule
+    child, parent : Boundaries
+    source_dir : pathlib.Path
+
+    Returns
+    -------
+    Assignment
+    """
+    if rule.method == "lookup":
+        return _assign_by_lookup(rule, child, parent, source_dir)
+    if rule.method == "centroid":
+        return _assign_by_centroid(child, parent)
+    return _assign_by_name(child, parent)
+
+
+def _assign_by_lookup(rule, child, parent, source_dir) -> Assignment:
+    wanted_by = f"{parent.spec.spec_file} [aggregate_from.{child.spec.id}]"
+    table = read_table(source_dir, rule.file, rule.reader, wanted_by, text_columns=(rule.child, rule.parent))
+    require_columns(table, [rule.child, rule.parent], rule.file, wanted_by)
+    lookup = pd.Series(normalise_codes(table[rule.parent]).to_numpy(),
+                       index=normalise_codes(table[rule.child]).to_numpy())
+    lookup = lookup[~lookup.index.duplicated()]
+    mapped = lookup.reindex(child.frame.index)
+    ok = mapped.notna() & mapped.isin(parent.frame.index)
+    method = f"ONS best-fit lookup {Path(rule.file).name}"
+    return Assignment(mapped[ok].astype(str), method, sorted(mapped.index[~ok]))
+
+
+def _assign_by_centroid(child: Boundaries, parent: Boundaries) -> Assignment:
+    points = gpd.GeoDataFrame(geometry=child.frame.geometry.centroid, crs=BNG)
+    hits = gpd.sjoin(points, parent.frame[["geometry"]], how="left", predicate="within")
+    hits = hits[~hits.index.duplicated(keep="first")]
+    parent_of = hits["index_right"] if "index_right" in hits else hits.iloc[:, -1]
+    parent_of = parent_of.astype("object")
+    outside = parent_of.index[parent_of.isna()].tolist()
+    fallback = []
+    for code in outside:
+        overlaps = parent.frame.geometry.intersection(child.frame.geometry.loc[code]).area
+        if overlaps.max() > 0:
+            parent_of.loc[code] = overlaps.idxmax()
+            fallback.append(code)
+    assigned = parent_of.dropna().astype(str)
+    unassigned = sorted(set(child.frame.index) - set(assigned.index))
+    return Assignment(assigned, "best fit by area centroid (point in polygon)", unassigned, fallback)
+
+
+def _assign_by_name(child: Boundaries, parent: Boundaries) -> Assignment:
+    by_name = pd.Series(parent.frame.index.to_numpy(), index=parent.frame["name"].astype(str).to_numpy())
+    by_name = by_name[~by_name.index.duplicated()]
+    stems = child.frame["name"].astype(str).str.slice(0, -1).str.strip()
+    mapped = pd.Series(by_name.reindex(stems.to_numpy()).to_numpy(), index=child.frame.index)
+    unassigned = sorted(mapped.index[mapped.isna()])
+    return Assignment(mapped.dropna().astype(str), "nesting by ONS area name (e.g. 'Luton 007A' in 'Luton 007')",
+                      unassigned)

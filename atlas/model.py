@@ -1,0 +1,94 @@
+"""The built atlas of one authority, as the app, statistics and exports use it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from .errors import AtlasError
+
+#: Columns of the layer metadata table, one row per (layer, geography).
+LAYER_COLUMNS = [
+    "layer", "geography", "geography_label", "label", "kind", "units", "higher_is", "description",
+    "theme", "period", "source_title", "source_file", "publisher", "licence", "attribution", "url",
+    "native_geography", "method", "palette", "classification", "decimals", "has_interval",
+    "boundary_attribution",
+]
+
+
+@dataclass
+class Atlas:
+    """One authority's atlas: areas of every geography with every layer joined.
+
+    Attributes
+    ----------
+    la_code, la_name : str
+        The district (or ``E92000001`` England).
+    geographies : dict of str to geopandas.GeoDataFrame
+        By boundary-set id (``lsoa11``, ``ward2023`` ...): areas indexed by code
+        in British National Grid, with ``name`` and one column per layer (plus
+        ``<layer>_lower``/``_upper`` intervals and ``_numerator``/``_denominator``
+        where the data have them).
+    layers : pandas.DataFrame
+        Metadata, one row per layer and geography (see ``LAYER_COLUMNS``).
+    decile_shares : pandas.DataFrame
+        For decile layers aggregated to larger areas: population and LSOA count
+        in each national decile (``geography, code, layer, decile, population,
+        areas, share``).
+    report : dict
+        The build report (matches, unmatched codes, missing values, methods).
+    outline : geopandas.GeoDataFrame or None
+        The district outline.
+    path : pathlib.Path or None
+        The GeoPackage it was written to or read from.
+    """
+
+    la_code: str
+    la_name: str
+    geographies: dict[str, gpd.GeoDataFrame]
+    layers: pd.DataFrame
+    decile_shares: pd.DataFrame
+    report: dict
+    outline: gpd.GeoDataFrame | None = None
+    path: Path | None = None
+    geography_labels: dict[str, str] = field(default_factory=dict)
+
+    def table(self, geography: str) -> gpd.GeoDataFrame:
+        """The areas of one geography with their layers.
+
+        Raises
+        ------
+        AtlasError
+            If the atlas has no such geography (the message lists those it has).
+        """
+        if geography not in self.geographies:
+            have = ", ".join(self.geographies) or "none"
+            raise AtlasError(f"The {self.la_name} atlas has no geography {geography!r}; it has: {have}.")
+        return self.geographies[geography]
+
+    def layers_on(self, geography: str) -> pd.DataFrame:
+        """Metadata of the layers available on one geography."""
+        return self.layers[self.layers["geography"] == geography].reset_index(drop=True)
+
+    def layer(self, layer: str, geography: str) -> dict:
+        """Metadata of one layer on one geography, as a dict.
+
+        Raises
+        ------
+        AtlasError
+            If the layer is not available on that geography.
+        """
+        rows = self.layers[(self.layers["layer"] == layer) & (self.layers["geography"] == geography)]
+        if rows.empty:
+            on = sorted(self.layers.loc[self.layers["layer"] == layer, "geography"])
+            where = f" It is available on: {', '.join(on)}." if on else ""
+            raise AtlasError(f"Layer {layer!r} is not available on {geography!r} in the {self.la_name} atlas.{where}")
+        return rows.iloc[0].to_dict()
+
+    def values(self, layer: str, geography: str) -> pd.Series:
+        """The values of one layer on one geography, indexed by area code."""
+        self.layer(layer, geography)
+        return self.table(geography)[layer]
