@@ -92,3 +92,37 @@ class Atlas:
         """The values of one layer on one geography, indexed by area code."""
         self.layer(layer, geography)
         return self.table(geography)[layer]
+
+    def with_layer(self, geography: str, layer: str, columns: pd.DataFrame, meta: dict) -> "Atlas":
+        """A copy of the atlas with one more layer on one geography.
+
+        Parameters
+        ----------
+        geography : str
+            Geography the values are keyed by.
+        layer : str
+            New layer id (must not exist on that geography).
+        columns : pandas.DataFrame
+            Indexed by area code: ``value`` and optionally ``lower``, ``upper``,
+            ``numerator``, ``denominator``; areas absent get no data.
+        meta : dict
+            Metadata; keys of ``LAYER_COLUMNS`` (missing ones are left blank).
+
+        Returns
+        -------
+        Atlas
+            A new atlas; this one is unchanged.
+        """
+        frame = self.table(geography).copy()
+        if layer in frame.columns:
+            raise AtlasError(f"The {self.la_name} atlas already has a layer {layer!r} on {geography!r}.")
+        for column in columns.columns:
+            name = layer if column == "value" else f"{layer}_{column}"
+            frame[name] = columns[column].reindex(frame.index)
+        row = {key: meta.get(key, "") for key in LAYER_COLUMNS}
+        row.update(layer=layer, geography=geography,
+                   geography_label=meta.get("geography_label") or self.geography_labels.get(geography, geography))
+        layers = pd.concat([self.layers, pd.DataFrame([row], columns=LAYER_COLUMNS)], ignore_index=True)
+        geographies = {**self.geographies, geography: frame}
+        return Atlas(self.la_code, self.la_name, geographies, layers, self.decile_shares, self.report,
+                     self.outline, self.path, dict(self.geography_labels))
