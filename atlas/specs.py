@@ -9,6 +9,10 @@ licence) and one ``[[indicator]]`` table per indicator taken from that file
 (column, units, polarity, description, palette). A new indicator is a new
 ``[[indicator]]`` entry; a new dataset is a new file.
 
+Any table naming a ``file`` (or ``files``) may carry a ``download`` table: the
+file's official address and how to turn the published product into the file
+the spec reads. Only :mod:`atlas.fetch` reads those; the engine drops them.
+
 The engine (:mod:`atlas.build`) reads only these objects; nothing about a
 particular file or authority is written in code.
 """
@@ -350,9 +354,18 @@ def load_layer_file(path: Path) -> list[IndicatorSpec]:
 def _load_toml(path: Path) -> dict:
     try:
         with open(path, "rb") as fh:
-            return tomllib.load(fh)
+            return _without_downloads(tomllib.load(fh))
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{_rel(path)} is not valid TOML: {exc}") from exc
+
+
+def _without_downloads(value):
+    """A spec without its ``download`` tables: they say where :mod:`atlas.fetch` gets a file, not how to read it."""
+    if isinstance(value, dict):
+        return {k: _without_downloads(v) for k, v in value.items() if not (k == "download" and isinstance(v, dict))}
+    if isinstance(value, list):
+        return [_without_downloads(v) for v in value]
+    return value
 
 
 def _rel(path: Path) -> str:
