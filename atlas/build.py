@@ -50,6 +50,8 @@ def build(la_code: str, source_dir: str | Path | None = None, out_dir: str | Pat
         The specs to use; the project's ``boundaries/`` and ``layers/`` by default.
     write : bool
         Write the GeoPackage (default) or only return the atlas.
+        Either way, layers imported into ``out_dir`` with ``atlas import``
+        (kept in ``imports/<LA>/``) are added again.
 
     Returns
     -------
@@ -72,9 +74,11 @@ def build(la_code: str, source_dir: str | Path | None = None, out_dir: str | Pat
     la_name = district_name(catalogue, source, la)
     builder = _Builder(la, la_name, source, catalogue)
     atlas = builder.run()
+    folder = Path(out_dir) if out_dir else config.out_dir() / "atlas"
+    from .importer import reapply_imports  # layers added with `atlas import` survive a rebuild
+    atlas = reapply_imports(atlas, folder, source)
     atlas.report["seconds"] = round(time.perf_counter() - started, 2)
     if write:
-        folder = Path(out_dir) if out_dir else config.out_dir() / "atlas"
         store.save(atlas, folder)
     return atlas
 
