@@ -28,3 +28,7 @@ class UnknownAreaError(AtlasError):
 
 class BuildError(AtlasError):
     """A build could not complete; nothing was written."""
+
+
+class StatisticError(AtlasError):
+    """A statistic cannot be computed for these areas (too few, constant or missing values)."""

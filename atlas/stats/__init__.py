@@ -1,0 +1,32 @@
+"""Inequality statistics: spatial weights, Moran's I, LISA, 20:20, area Gini, SII, rates.
+
+Every method is described in ``METHODS.md`` and in each function's docstring;
+every figure is repeatable (fixed seeds) and says when it cannot be computed.
+
+>>> import atlas
+>>> from atlas import stats
+>>> luton = atlas.load("output/atlas/E06000032.gpkg")               # doctest: +SKIP
+>>> areas = luton.table("lsoa11")                                    # doctest: +SKIP
+>>> w = stats.spatial_weights(areas)                                 # doctest: +SKIP
+>>> stats.moran(areas["income19_score"], w).I                        # doctest: +SKIP
+0.40999...
+>>> stats.twenty_twenty(areas["income19_decile"])                    # doctest: +SKIP
+{'least': 10, 'most': 34, 'share': 0.198..., 'n': 121, ...}
+"""
+
+from .inequality import AreaGini, SlopeIndex, area_gini, local_quantiles, slope_index, ten_ten, twenty_twenty
+from .moran import (
+    CLUSTERS, DEFAULT_PERMUTATIONS, DEFAULT_SEED, MoranResult, lisa, lisa_counts, moran,
+)
+from .rates import (
+    byar_interval, compare, compare_count, rate_interval, standardised_ratio, wilson_interval,
+)
+from .summary import summarise
+from .weights import DEFAULT_SNAP_TOLERANCE_M, SpatialWeights, spatial_weights
+
+__all__ = [
+    "AreaGini", "CLUSTERS", "DEFAULT_PERMUTATIONS", "DEFAULT_SEED", "DEFAULT_SNAP_TOLERANCE_M", "MoranResult",
+    "SlopeIndex", "SpatialWeights", "area_gini", "byar_interval", "compare", "compare_count", "lisa",
+    "lisa_counts", "local_quantiles", "moran", "rate_interval", "slope_index", "spatial_weights",
+    "standardised_ratio", "summarise", "ten_ten", "twenty_twenty", "wilson_interval",
+]
