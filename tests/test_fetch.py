@@ -532,3 +532,13 @@ def test_list_prints_each_file_with_its_address(capsys, tmp_path):
     assert "from: https://assets.publishing.service.gov.uk/" in out
     assert f"boundaries/lsoa2011_england_by_lad/{LUTON}.json.gz" in out
     assert not any(tmp_path.iterdir())  # --list downloads nothing
+
+
+def test_script_runs_the_fetch_command(tmp_path):
+    import subprocess
+    import sys
+    script = Path(__file__).resolve().parent.parent / "scripts" / "fetch_sources.py"
+    done = subprocess.run([sys.executable, str(script), "--out", str(tmp_path), "--la", LUTON, "--list"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "census2021-ts001.zip" in done.stdout and "zip member census2021-ts001-lsoa.csv" in done.stdout
