@@ -184,15 +184,14 @@ def _read_one(spec: BoundarySpec, path: Path, relative: str) -> gpd.GeoDataFrame
     gdal_path = f"/vsigzip/{path}" if path.suffix == ".gz" else str(path)
     columns = list(dict.fromkeys([spec.code, spec.name] + ([spec.district_column] if spec.district_column else [])))
     try:
-        info = pyogrio.read_info(gdal_path)
-        present = set(info["fields"])
-        missing = [c for c in columns if c not in present]
+        frame = pyogrio.read_dataframe(gdal_path, columns=columns, use_arrow=True)
+        missing = [c for c in columns if c not in frame.columns]  # pyogrio skips absent columns
         if missing:
+            fields = pyogrio.read_info(gdal_path)["fields"]
             raise SourceFileError(
                 f"Boundary file {relative} (wanted by {spec.spec_file}) has no column "
-                f"{', '.join(repr(m) for m in missing)}; its columns are: {', '.join(info['fields'])}"
+                f"{', '.join(repr(m) for m in missing)}; its columns are: {', '.join(fields)}"
             )
-        frame = pyogrio.read_dataframe(gdal_path, columns=columns, use_arrow=True)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
         raise SourceFileError(f"Cannot read boundary file {relative} (wanted by {spec.spec_file}): {exc}") from exc
     _check_crs(frame, spec, relative)
