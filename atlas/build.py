@@ -2,8 +2,10 @@
 
 :func:`build` reads every boundary set the source directory holds for the
 district, joins every indicator of the catalogue to its native geography,
-aggregates small-area indicators to wards and MSOAs, and writes one GeoPackage
-with a build report. Nothing is dropped silently: every area without a value,
+aggregates small-area indicators to wards and MSOAs, places the point sets
+(GP practices, pharmacies ... by postcode, :mod:`atlas.points`), computes the
+layers derived from them (nearest practice, counts per ward), and writes one
+GeoPackage with a build report. Nothing is dropped silently: every area without a value,
 every code the data hold that the boundaries lack, and every area assigned by a
 fallback rule is counted and listed in the report.
 """
@@ -19,13 +21,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import aggregate, config, store
+from . import aggregate, benchmarks, config, points, store
 from .codes import ENGLAND, check_district_code
 from .errors import BuildError, UnknownAreaError
 from .geography import Assignment, Boundaries, assign, district_members, member_table, read_boundaries
 from .model import LAYER_COLUMNS, Atlas
 from .readers import indicator_frame, read_source
-from .specs import BoundarySpec, Catalogue, IndicatorSpec
+from .specs import BoundarySpec, Catalogue, IndicatorSpec, SourceSpec
 
 #: How many codes a report lists in full before it gives only the count.
 LIST_LIMIT = 250
@@ -159,6 +161,7 @@ class _Builder:
     meta: list[dict] = field(default_factory=list)
     shares: list[pd.DataFrame] = field(default_factory=list)
     report: dict = field(default_factory=dict)
+    placed: dict = field(default_factory=dict)
 
     def run(self) -> Atlas:
         self.report = {
@@ -167,15 +170,18 @@ class _Builder:
             "geographies": {}, "layers": [], "aggregations": [], "warnings": [],
         }
         self._read_boundaries()
+        outline = self._outline()
+        self._place_points(outline)
         for geography in list(self.frames):
             self._join_layers(geography)
         self._aggregate()
+        self._join_computed()
         self.report["geography_order"] = list(self.frames)
         layers = pd.DataFrame(self.meta, columns=LAYER_COLUMNS)
         shares = pd.concat(self.shares, ignore_index=True) if self.shares else store._empty_shares()
         labels = {g: b.spec.label for g, b in self.boundaries.items()}
         return Atlas(self.la, self.la_name, self.frames, layers, shares, self.report,
-                     self._outline(), None, labels)
+                     outline, None, labels, {k: p.district for k, p in self.placed.items()})
 
     # -- boundaries ---------------------------------------------------------------------------
     def _read_boundaries(self) -> None:
@@ -215,24 +221,63 @@ class _Builder:
         return gpd.GeoDataFrame({"name": [self.la_name]}, geometry=[finest.geometry.union_all()],
                                 crs=finest.crs, index=pd.Index([self.la], name="code"))
 
+    # -- point sets (atlas.points) -----------------------------------------------------------
+    def _place_points(self, outline) -> None:
+        if not self.catalogue.points:
+            return
+        self.placed, self.report["points"] = points.build_points(self.catalogue, self.source, self.la,
+                                                                 self.la_name, outline)
+        for placed in self.placed.values():
+            self.meta.extend(placed.meta)
+        for warning in points.warnings_for(self.report["points"], self.la_name):
+            self._warn(warning)
+
     # -- native layers ------------------------------------------------------------------------
     def _join_layers(self, geography: str) -> None:
-        frame = self.frames[geography]
         for source in self.catalogue.sources_on(geography):
-            table = read_source(source, self.source)
-            data_codes = set(table[source.key])
-            in_data = np.fromiter((code in data_codes for code in frame.index), bool, len(frame))
-            wanted = set(frame.index)
-            table = table[np.fromiter((code in wanted for code in table[source.key]), bool, len(table))]
-            for indicator in self.catalogue.indicators_on(geography):
-                if indicator.source.id != source.id:
-                    continue
-                values = indicator_frame(table, indicator)
-                for column in values.columns:
-                    name = indicator.id if column == "value" else f"{indicator.id}_{column}"
-                    frame[name] = values[column].reindex(frame.index)
-                self._report_layer(indicator, geography, frame, data_codes, in_data)
-                self._add_meta(indicator, geography, geography, "as published")
+            if not source.computed:
+                self._join_source(geography, source, read_source(source, self.source))
+
+    def _join_computed(self) -> None:
+        """Layers computed from the point sets (after aggregation, so wards have their population)."""
+        computed = False
+        for geography in list(self.frames):
+            for source in self.catalogue.sources_on(geography):
+                if source.computed:
+                    table = points.computed_table(source, self.frames[geography], self.placed)
+                    self._join_source(geography, source, table)
+                    computed = True
+        if computed:
+            self._aggregate(computed=True)
+
+    def _join_source(self, geography: str, source: SourceSpec, table: pd.DataFrame) -> None:
+        frame = self.frames[geography]
+        data_codes = set(table[source.key])
+        in_data = np.fromiter((code in data_codes for code in frame.index), bool, len(frame))
+        wanted = set(frame.index)
+        whole = table
+        table = table[np.fromiter((code in wanted for code in table[source.key]), bool, len(table))]
+        for indicator in self.catalogue.indicators_on(geography):
+            if indicator.source.id != source.id:
+                continue
+            values = indicator_frame(table, indicator)
+            method = points.computed_method(source, self.placed) if source.computed else "as published"
+            if indicator.compare:
+                method += ". " + self._compare(indicator, geography, whole, values)
+            for column in values.columns:
+                name = indicator.id if column == "value" else f"{indicator.id}_{column}"
+                frame[name] = values[column].reindex(frame.index)
+            self._report_layer(indicator, geography, frame, data_codes, in_data)
+            self._add_meta(indicator, geography, geography, method)
+
+    def _compare(self, indicator: IndicatorSpec, geography: str, whole: pd.DataFrame, values: pd.DataFrame) -> str:
+        """Add Better/Similar/Worse columns against the district and national benchmarks (atlas.benchmarks)."""
+        found = benchmarks.compute(whole, indicator, set(self.frames[geography].index), self.la_name)
+        for bench in found:
+            values[f"vs_{bench.area}"] = benchmarks.classify_against(values, bench, indicator.higher_is)
+        self.report.setdefault("benchmarks", []).append(
+            {"layer": indicator.id, "geography": geography, "benchmarks": [b.as_dict() for b in found]})
+        return benchmarks.describe(found, indicator)
 
     def _report_layer(self, indicator: IndicatorSpec, geography: str, frame: gpd.GeoDataFrame,
                       data_codes: set, in_data: np.ndarray) -> None:
@@ -270,12 +315,13 @@ class _Builder:
         return None
 
     # -- aggregation to larger areas ---------------------------------------------------------
-    def _aggregate(self) -> None:
+    def _aggregate(self, computed: bool = False) -> None:
         for target, parent in self.boundaries.items():
             for child_id, rule in parent.spec.aggregate_from.items():
                 if child_id not in self.boundaries:
                     continue
-                indicators = [i for i in self.catalogue.indicators_on(child_id) if i.aggregation != "none"]
+                indicators = [i for i in self.catalogue.indicators_on(child_id)
+                              if i.aggregation != "none" and bool(i.source.computed) == computed]
                 if not indicators:
                     continue
                 assignment = assign(rule, self.boundaries[child_id], parent, self.source)
@@ -355,7 +401,7 @@ class _Builder:
             "method": method, "palette": indicator.palette or "",
             "classification": "categorical" if kind == "decile" else indicator.classification,
             "decimals": 0 if kind in ("decile", "rank", "count", "population") else indicator.decimals,
-            "has_interval": bool(indicator.lower and indicator.upper and native == geography),
+            "has_interval": bool((indicator.interval or indicator.lower and indicator.upper) and native == geography),
             "boundary_attribution": spec.attribution,
         })
 

@@ -33,6 +33,9 @@ DECILE_COLOURS = ["#a50026", "#d73027", "#f46d43", "#fdae61", "#fee090",
                   "#e0f3f8", "#abd9e9", "#74add1", "#4575b4", "#313695"]
 MISSING_COLOUR = "#bdbdbd"
 MISSING_LABEL = "No data"
+#: Paul Tol's "muted" qualitative scheme (colour-blind safe), for categories such as PCNs.
+CATEGORY_COLOURS = ["#332288", "#88ccee", "#44aa99", "#117733", "#999933", "#ddcc77", "#cc6677",
+                    "#882255", "#aa4499"]
 #: Fixed LISA category colours, so a map without one category does not shift the others.
 LISA_COLOURS = {
     "High-High": "#d7191c", "Low-Low": "#2c7bb6", "High-Low": "#fdae61", "Low-High": "#abd9e9",
@@ -141,6 +144,29 @@ def classify(values: pd.Series, kind: str = "score", scheme: str = "quantiles", 
     lows = [float(present.min())] + bins[:-1]
     labels = [f"{_fmt(lo, decimals)} to {_fmt(hi, decimals)}" for lo, hi in zip(lows, bins)]
     return Classes(labels, _colours(palette, len(bins), higher_is), index, bins, SCHEMES[scheme] + note)
+
+
+def categorical(values: pd.Series) -> Classes:
+    """Classes of a categorical attribute (e.g. the PCN of each practice), one colour per category.
+
+    Categories are sorted by name and take ``CATEGORY_COLOURS`` in turn (repeating
+    after nine, when the legend's labels tell them apart); missing values are "No data".
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Category of each item, by code.
+
+    Returns
+    -------
+    Classes
+    """
+    text = values.astype("string")
+    categories = sorted(text.dropna().unique())
+    position = {c: i for i, c in enumerate(categories)}
+    index = pd.Series([position.get(v, -1) if not pd.isna(v) else -1 for v in text], index=values.index)
+    colours = [CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)] for i in range(len(categories))]
+    return Classes(list(categories), colours, index, [], "Categories")
 
 
 def _decile_classes(values: pd.Series) -> Classes:

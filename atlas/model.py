@@ -10,6 +10,9 @@ import pandas as pd
 
 from .errors import AtlasError
 
+#: Geography ids of point sets in ``Atlas.layers`` start with this prefix.
+POINTS_PREFIX = "points:"
+
 #: Columns of the layer metadata table, one row per (layer, geography).
 LAYER_COLUMNS = [
     "layer", "geography", "geography_label", "label", "kind", "units", "higher_is", "description",
@@ -44,6 +47,12 @@ class Atlas:
         The district outline.
     path : pathlib.Path or None
         The GeoPackage it was written to or read from.
+    points : dict of str to geopandas.GeoDataFrame
+        Point sets by id (``gp_practices``, ``pharmacies`` ...): organisations in
+        the district, in British National Grid, indexed by organisation code, with
+        ``name``, ``postcode``, attributes and indicator columns. Their metadata
+        rows in ``layers`` have geography ``points:<id>`` (the set's own row has
+        layer id ``<id>`` and kind ``points``); ``table("points:<id>")`` returns one.
     """
 
     la_code: str
@@ -55,15 +64,22 @@ class Atlas:
     outline: gpd.GeoDataFrame | None = None
     path: Path | None = None
     geography_labels: dict[str, str] = field(default_factory=dict)
+    points: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
 
     def table(self, geography: str) -> gpd.GeoDataFrame:
-        """The areas of one geography with their layers.
+        """The areas of one geography with their layers (or a point set: ``points:<id>``).
 
         Raises
         ------
         AtlasError
             If the atlas has no such geography (the message lists those it has).
         """
+        if geography.startswith(POINTS_PREFIX):
+            point_set = geography[len(POINTS_PREFIX):]
+            if point_set not in self.points:
+                have = ", ".join(self.points) or "none"
+                raise AtlasError(f"The {self.la_name} atlas has no point set {point_set!r}; it has: {have}.")
+            return self.points[point_set]
         if geography not in self.geographies:
             have = ", ".join(self.geographies) or "none"
             raise AtlasError(f"The {self.la_name} atlas has no geography {geography!r}; it has: {have}.")
@@ -125,4 +141,4 @@ class Atlas:
         layers = pd.concat([self.layers, pd.DataFrame([row], columns=LAYER_COLUMNS)], ignore_index=True)
         geographies = {**self.geographies, geography: frame}
         return Atlas(self.la_code, self.la_name, geographies, layers, self.decile_shares, self.report,
-                     self.outline, self.path, dict(self.geography_labels))
+                     self.outline, self.path, dict(self.geography_labels), dict(self.points))

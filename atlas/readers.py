@@ -114,8 +114,9 @@ def _read_cached(path: str, _mtime: int, _size: int, frozen: tuple, text_columns
                                 thousands=options.get("thousands", ","), sep=options.get("sep", ","),
                                 skiprows=options.get("skiprows"), header=header, names=names,
                                 na_values=na_values, keep_default_na=True, dtype=dtype,
-                                decimal=options.get("decimal", "."), low_memory=False,
-                                engine=options.get("engine", "c"))
+                                decimal=options.get("decimal", "."), engine=options.get("engine", "c"),
+                                # the python engine (multi-byte separators such as '¬') has no low_memory
+                                **({} if options.get("engine") == "python" else {"low_memory": False}))
     except (UnicodeDecodeError, ValueError, pd.errors.ParserError, OSError, KeyError) as exc:
         raise SourceFileError(f"Cannot read {path} (wanted by {wanted_by}): {exc}") from exc
     table.columns = [str(c).strip() for c in table.columns]
@@ -180,8 +181,19 @@ def read_source(source: SourceSpec, source_dir: Path) -> pd.DataFrame:
 def _apply_where(table: pd.DataFrame, where: dict) -> pd.DataFrame:
     for column, wanted in where.items():
         allowed = wanted if isinstance(wanted, list) else [wanted]
-        table = table[table[column].astype(str).isin([str(a) for a in allowed])]
+        table = table[member_of(table[column].astype(str), [str(a) for a in allowed])]
     return table
+
+
+def member_of(values: pd.Series, allowed) -> np.ndarray:
+    """Boolean array: is each text value one of ``allowed``? (Arrow's ``is_in``: pandas' ``isin``
+    on Arrow-backed strings loops in Python and is slow on national files.)"""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    wanted = pa.array([str(a) for a in allowed if not pd.isna(a)], type=pa.string())
+    column = pa.array(values.astype("string"), type=pa.string())
+    return np.asarray(pc.is_in(column, value_set=wanted).fill_null(False), dtype=bool)
 
 
 def indicator_frame(table: pd.DataFrame, indicator: IndicatorSpec) -> pd.DataFrame:
@@ -228,6 +240,10 @@ def indicator_frame(table: pd.DataFrame, indicator: IndicatorSpec) -> pd.DataFra
         out["value"] = value
         out["numerator"] = numerator
         out["denominator"] = denominator
+        if indicator.interval == "wilson":
+            from .benchmarks import proportion_interval
+            lower, upper = proportion_interval(numerator, denominator)
+            out["lower"], out["upper"] = lower * indicator.scale, upper * indicator.scale
     for bound in ("lower", "upper"):
         column = getattr(indicator, bound)
         if column:

@@ -9,6 +9,35 @@ licence) and one ``[[indicator]]`` table per indicator taken from that file
 (column, units, polarity, description, palette). A new indicator is a new
 ``[[indicator]]`` entry; a new dataset is a new file.
 
+Besides ``[source]`` + ``[[indicator]]`` files, ``layers/`` holds three other
+kinds of spec, each recognised by its top-level table:
+
+* ``[points]``: a **point set** (GP practices, pharmacies ...): a table of
+  organisations with a postcode, which rows are active (``where``, ``status``,
+  ``close_date``), the postcode lookup that places them (``locate``), extra
+  attributes and ``[[points.join]]`` tables keyed by the same code (e.g. the
+  practice's Primary Care Network). Indicators whose ``[source]`` has
+  ``geography = "points:<set>"`` become attributes of the points (e.g. QOF
+  prevalence per practice).
+* ``[postcodes]``: a **postcode lookup** (OS Code-Point Open): files, the
+  postcode, easting/northing columns and CRS, and the district column.
+* ``[[series]]``: **district-level series** (OHID Fingertips): one value per
+  district and period, shown as trend charts, never as a small-area map.
+
+A ``[source]`` with ``computed = "<method>"`` has no file: its table is computed
+from the atlas's point sets (``nearest_point``: straight-line distance from each
+area's centroid to the nearest point and the population within ``radius_km``;
+``count_points``: points in each area and its population, see
+:mod:`atlas.points`). Its indicators are ordinary indicators of that table, so
+they are reported, classified and aggregated like any other.
+
+Indicator options added for health data: ``interval = "wilson"`` computes a
+95% Wilson score interval from the numerator and denominator; ``compare = true``
+classifies each area Better/Similar/Worse than the district and (with the
+source's ``coverage``, e.g. ``"England"``) the whole file, against benchmarks
+computed from the file (ratio of summed numerators and denominators, or the
+mean weighted by ``benchmark_weight``); see :mod:`atlas.benchmarks`.
+
 Any table naming a ``file`` (or ``files``) may carry a ``download`` table: the
 file's official address and how to turn the published product into the file
 the spec reads. Only :mod:`atlas.fetch` reads those; the engine drops them.
@@ -40,6 +69,8 @@ KIND_AGGREGATION = {
     "rank": "none",  # ranks do not aggregate
 }
 POLARITIES = ("worse", "better", "neutral")
+#: Geography ids of point sets start with this prefix (``points:gp_practices``).
+POINTS_PREFIX = "points:"
 
 
 def _check_keys(where: str, table: dict, allowed: set[str], required: set[str]) -> None:
@@ -211,6 +242,14 @@ class SourceSpec:
         ``na_values``).
     weight : str or None
         Indicator id of the population used to weight means when aggregating.
+    coverage : str
+        What the whole file covers (e.g. ``"England"``): names the national
+        benchmark of indicators with ``compare``; empty for none.
+    computed, points, population, radius_km
+        For a computed source (no file): the method (``nearest_point`` or
+        ``count_points``), the point set it uses (``count_points``: one or a list,
+        each counted in a column named after the set), the population indicator
+        on the same geography, and the radius for "population within" measures.
     """
 
     id: str
@@ -231,12 +270,32 @@ class SourceSpec:
     url: str = ""
     notes: str = ""
     key_prefix: str | None = None
+    coverage: str = ""
+    computed: str | None = None
+    points: str | list | None = None
+    population: str | None = None
+    radius_km: float | None = None
 
     _KEYS = {
         "id", "title", "file", "format", "reader", "key", "geography", "period", "publisher",
         "licence", "attribution", "weight", "theme", "url", "notes", "where", "key_prefix",
+        "coverage", "computed", "points", "population", "radius_km",
     }
     _REQUIRED = {"id", "title", "file", "key", "geography", "period", "publisher", "licence", "attribution"}
+    #: Required keys of a computed source (no file: its table comes from the atlas's point sets).
+    _REQUIRED_COMPUTED = {"id", "title", "geography", "period", "publisher", "licence", "attribution",
+                          "computed", "points"}
+    COMPUTED_METHODS = ("nearest_point", "count_points")
+
+    @property
+    def point_sets(self) -> list[str]:
+        """The point sets a computed source uses."""
+        return [self.points] if isinstance(self.points, str) else list(self.points or [])
+
+    @property
+    def point_set(self) -> str | None:
+        """The point set id when the source is keyed by points (``geography = "points:<set>"``)."""
+        return self.geography.split(":", 1)[1] if self.geography.startswith(POINTS_PREFIX) else None
 
 
 @dataclass(frozen=True)
@@ -262,6 +321,14 @@ class IndicatorSpec:
         Polarity: ``worse``, ``better`` or ``neutral``.
     description : str
         One plain-English line saying what the indicator measures.
+    interval : str or None
+        ``"wilson"``: a 95% Wilson score interval from numerator and denominator.
+    compare : bool
+        Classify each area Better/Similar/Worse than the district (and the
+        source's ``coverage``) from its interval.
+    benchmark_weight : str or None
+        Column weighting the benchmark mean of a ``column`` indicator (e.g.
+        person-years); ratio indicators use summed numerators and denominators.
     """
 
     id: str
@@ -282,12 +349,16 @@ class IndicatorSpec:
     classification: str = "quantiles"
     decimals: int = 1
     notes: str = ""
+    interval: str | None = None
+    compare: bool = False
+    benchmark_weight: str | None = None
 
     _KEYS = {
         "id", "label", "kind", "units", "higher_is", "description", "column", "numerator",
         "denominator", "scale", "where", "lower", "upper", "palette", "classification",
-        "decimals", "notes",
+        "decimals", "notes", "interval", "compare", "benchmark_weight",
     }
+    INTERVALS = ("wilson",)
     _REQUIRED = {"id", "label", "kind", "units", "higher_is", "description"}
 
     @property
@@ -305,7 +376,7 @@ class IndicatorSpec:
     def source_columns(self) -> list[str]:
         """Every column of the source table the indicator reads."""
         cols = [self.column] if self.column else [*self.numerator, self.denominator]
-        cols += [c for c in (self.lower, self.upper) if c]
+        cols += [c for c in (self.lower, self.upper, self.benchmark_weight) if c]
         cols += list(self.where)
         return [c for c in cols if c]
 
@@ -331,7 +402,14 @@ def load_layer_file(path: Path) -> list[IndicatorSpec]:
     where = _rel(path)
     _check_keys(where, data, {"source", "indicator"}, {"source", "indicator"})
     src = data["source"]
-    _check_keys(f"{where} [source]", src, SourceSpec._KEYS, SourceSpec._REQUIRED)
+    if "computed" in src:
+        _check_keys(f"{where} [source]", src, SourceSpec._KEYS, SourceSpec._REQUIRED_COMPUTED)
+        if src["computed"] not in SourceSpec.COMPUTED_METHODS:
+            raise SpecError(f"{where} [source]: computed {src['computed']!r} is not one of "
+                            f"{', '.join(SourceSpec.COMPUTED_METHODS)}")
+        src = {"file": "", "key": "code", **src}
+    else:
+        _check_keys(f"{where} [source]", src, SourceSpec._KEYS, SourceSpec._REQUIRED)
     source = SourceSpec(spec_file=where, **src)
     indicators = []
     for i, ind in enumerate(data["indicator"]):
@@ -345,10 +423,230 @@ def load_layer_file(path: Path) -> list[IndicatorSpec]:
         has_ratio = bool(ind.get("numerator")) and bool(ind.get("denominator"))
         if has_column == has_ratio:
             raise SpecError(f"{here}: give either column, or numerator and denominator (not both)")
+        if ind.get("interval") and (ind["interval"] not in IndicatorSpec.INTERVALS or not has_ratio):
+            raise SpecError(f"{here}: interval {ind['interval']!r} needs a numerator and denominator and "
+                            f"must be one of {', '.join(IndicatorSpec.INTERVALS)}")
+        if ind.get("compare") and not (has_ratio or (ind.get("lower") and ind.get("upper")) or ind.get("interval")):
+            raise SpecError(f"{here}: compare needs an interval (lower and upper columns, or interval = \"wilson\")")
+        if ind.get("compare") and has_column and not ind.get("benchmark_weight"):
+            raise SpecError(f"{here}: compare on a column indicator needs benchmark_weight (the column "
+                            f"weighting the district and national means, e.g. person-years)")
         numerator = ind.get("numerator", ())
         ind = {**ind, "numerator": tuple([numerator] if isinstance(numerator, str) else numerator)}
         indicators.append(IndicatorSpec(source=source, **ind))
     return indicators
+
+
+@dataclass(frozen=True)
+class PointJoin:
+    """Attributes of a point set taken from another table keyed by the same code.
+
+    Attributes
+    ----------
+    file : str
+        Table in the source directory.
+    key : str
+        Its column holding the organisation code.
+    columns : dict
+        Attribute name in the atlas -> column of the table.
+    title : str
+        Title of the publication (cited in the metadata).
+    """
+
+    file: str
+    key: str
+    columns: dict
+    title: str = ""
+    reader: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PointSetSpec:
+    """A set of point locations (organisations placed by postcode).
+
+    Attributes
+    ----------
+    id : str
+        Identifier: the atlas holds the set as ``Atlas.points[id]`` and its
+        metadata under geography ``points:<id>``.
+    label : str
+        Plain-English name ("GP practices").
+    file : str
+        The organisation table in the source directory.
+    key, name, postcode : str
+        Columns holding the organisation code, its name and its postcode.
+    where : dict
+        Row filters (column -> allowed value or list), e.g. prescribing setting 4.
+    status : dict
+        ``{column = ..., active = [...]}``: rows with another status are closed.
+    close_date : str or None
+        Column of close dates (``YYYYMMDD``); rows closed on or before the data's
+        date (the latest date in ``dates``) are excluded and counted.
+    dates : list of str
+        Date columns whose latest value is taken as the data's date.
+    locate : str
+        Id of the ``[postcodes]`` spec that places the points.
+    attributes : list of str
+        Further columns kept as attributes of each point.
+    joins : list of PointJoin
+        Attributes from other tables keyed by the same code.
+    colour_by : str or None
+        Attribute colouring the points by category (e.g. ``pcn_name``).
+    """
+
+    id: str
+    label: str
+    title: str
+    file: str
+    key: str
+    name: str
+    postcode: str
+    locate: str
+    period: str
+    publisher: str
+    licence: str
+    attribution: str
+    description: str
+    spec_file: str
+    reader: dict = field(default_factory=dict)
+    where: dict = field(default_factory=dict)
+    status: dict = field(default_factory=dict)
+    close_date: str | None = None
+    dates: list = field(default_factory=list)
+    attributes: list = field(default_factory=list)
+    joins: tuple = ()
+    colour_by: str | None = None
+    theme: str = "Assets"
+    url: str = ""
+    notes: str = ""
+
+    _KEYS = {"id", "label", "title", "file", "key", "name", "postcode", "locate", "period", "publisher",
+             "licence", "attribution", "description", "reader", "where", "status", "close_date", "dates",
+             "attributes", "join", "colour_by", "theme", "url", "notes"}
+    _REQUIRED = {"id", "label", "title", "file", "key", "name", "postcode", "locate", "period", "publisher",
+                 "licence", "attribution", "description"}
+
+    @property
+    def geography(self) -> str:
+        """The geography id of the set's metadata rows (``points:<id>``)."""
+        return POINTS_PREFIX + self.id
+
+    @classmethod
+    def from_table(cls, table: dict, where: str) -> "PointSetSpec":
+        """Validate a ``[points]`` table."""
+        _check_keys(f"{where} [points]", table, cls._KEYS, cls._REQUIRED)
+        if table.get("status") and not {"column", "active"} <= set(table["status"]):
+            raise SpecError(f"{where} [points]: status needs column and active (the active status values)")
+        joins = []
+        for i, join in enumerate(table.get("join", [])):
+            _check_keys(f"{where} [[points.join]] #{i + 1}", join, {"file", "key", "columns", "title", "reader"},
+                        {"file", "key", "columns"})
+            joins.append(PointJoin(**join))
+        fields = {k: v for k, v in table.items() if k != "join"}
+        return cls(spec_file=where, joins=tuple(joins), **fields)
+
+
+@dataclass(frozen=True)
+class PostcodeSpec:
+    """A postcode lookup placing postcodes on the map (OS Code-Point Open).
+
+    Attributes
+    ----------
+    files : str
+        Glob of the lookup files, relative to the source directory.
+    postcode, x, y : str
+        Columns holding the postcode and its easting and northing.
+    crs : str
+        CRS of the coordinates.
+    district, country : str or None
+        Columns holding the district and country code of each postcode.
+    """
+
+    id: str
+    title: str
+    files: str
+    postcode: str
+    x: str
+    y: str
+    crs: str
+    publisher: str
+    licence: str
+    attribution: str
+    spec_file: str
+    district: str | None = None
+    country: str | None = None
+    reader: dict = field(default_factory=dict)
+    period: str = ""
+    url: str = ""
+    notes: str = ""
+
+    _KEYS = {"id", "title", "files", "postcode", "x", "y", "crs", "publisher", "licence", "attribution",
+             "district", "country", "reader", "period", "url", "notes"}
+    _REQUIRED = {"id", "title", "files", "postcode", "x", "y", "crs", "publisher", "licence", "attribution"}
+
+
+@dataclass(frozen=True)
+class SeriesSpec:
+    """A district-level time series (one value per district and period).
+
+    Attributes
+    ----------
+    file : str
+        Long table: one row per area and period.
+    area, area_name, period, value : str
+        Columns holding the area code and name, the period and the value.
+    where : dict
+        Row filters (e.g. sex).
+    """
+
+    id: str
+    label: str
+    title: str
+    file: str
+    units: str
+    higher_is: str
+    description: str
+    publisher: str
+    licence: str
+    attribution: str
+    spec_file: str
+    area: str = "area_code"
+    area_name: str = "area_name"
+    period: str = "period"
+    value: str = "value"
+    where: dict = field(default_factory=dict)
+    reader: dict = field(default_factory=dict)
+    theme: str = "District context"
+    url: str = ""
+    notes: str = ""
+    decimals: int = 1
+
+    _KEYS = {"id", "label", "title", "file", "units", "higher_is", "description", "publisher", "licence",
+             "attribution", "area", "area_name", "period", "value", "where", "reader", "theme", "url",
+             "notes", "decimals"}
+    _REQUIRED = {"id", "label", "title", "file", "units", "higher_is", "description", "publisher", "licence",
+                 "attribution"}
+
+
+def _load_other_specs(data: dict, where: str) -> dict:
+    """Point sets, postcode lookups and series from a layer file without ``[source]``."""
+    out: dict[str, list] = {"points": [], "postcodes": [], "series": []}
+    _check_keys(where, data, {"points", "postcodes", "series"}, set())
+    if not data:
+        raise SpecError(f"{where}: empty spec; expected [source] with [[indicator]], [points], [postcodes] "
+                        f"or [[series]]")
+    if "points" in data:
+        out["points"].append(PointSetSpec.from_table(data["points"], where))
+    if "postcodes" in data:
+        _check_keys(f"{where} [postcodes]", data["postcodes"], PostcodeSpec._KEYS, PostcodeSpec._REQUIRED)
+        out["postcodes"].append(PostcodeSpec(spec_file=where, **data["postcodes"]))
+    for i, series in enumerate(data.get("series", [])):
+        _check_keys(f"{where} [[series]] #{i + 1}", series, SeriesSpec._KEYS, SeriesSpec._REQUIRED)
+        if series["higher_is"] not in POLARITIES:
+            raise SpecError(f"{where} [[series]] #{i + 1}: higher_is {series['higher_is']!r} is not one of "
+                            f"{', '.join(POLARITIES)}")
+        out["series"].append(SeriesSpec(spec_file=where, **series))
+    return out
 
 
 def _load_toml(path: Path) -> dict:
@@ -389,6 +687,9 @@ class Catalogue:
 
     boundaries: dict[str, BoundarySpec]
     indicators: dict[str, IndicatorSpec]
+    points: dict[str, PointSetSpec] = field(default_factory=dict)
+    postcodes: dict[str, PostcodeSpec] = field(default_factory=dict)
+    series: dict[str, SeriesSpec] = field(default_factory=dict)
 
     @classmethod
     def load(cls, root: str | Path | None = None) -> "Catalogue":
@@ -418,21 +719,47 @@ class Catalogue:
                                 f"{boundaries[spec.id].spec_file}")
             boundaries[spec.id] = spec
         indicators: dict[str, IndicatorSpec] = {}
+        others: dict[str, dict] = {"points": {}, "postcodes": {}, "series": {}}
         for path in sorted((root / "layers").rglob("*.toml")):
+            data = _load_toml(path)
+            if "source" not in data and "indicator" not in data:
+                for kind, specs in _load_other_specs(data, _rel(path)).items():
+                    for spec in specs:
+                        if spec.id in others[kind]:
+                            raise SpecError(f"{spec.spec_file}: {kind} id {spec.id!r} is also used by "
+                                            f"{others[kind][spec.id].spec_file}")
+                        others[kind][spec.id] = spec
+                continue
             for ind in load_layer_file(path):
                 if ind.id in indicators:
                     raise SpecError(f"{ind.source.spec_file}: indicator id {ind.id!r} is also used by "
                                     f"{indicators[ind.id].source.spec_file}")
                 indicators[ind.id] = ind
-        catalogue = cls(boundaries, indicators)
+        catalogue = cls(boundaries, indicators, others["points"], others["postcodes"], others["series"])
         catalogue._validate()
         return catalogue
 
     def _validate(self) -> None:
+        for spec in self.points.values():
+            if spec.locate not in self.postcodes:
+                raise SpecError(f"{spec.spec_file}: locate {spec.locate!r} is not a [postcodes] spec; "
+                                f"known: {', '.join(sorted(self.postcodes)) or 'none'}")
         for ind in self.indicators.values():
+            point_set = ind.source.point_set
+            if point_set is not None:
+                if point_set not in self.points:
+                    raise SpecError(f"{ind.source.spec_file}: geography {ind.geography!r} names no point set; "
+                                    f"known: {', '.join(POINTS_PREFIX + p for p in sorted(self.points)) or 'none'}")
+                continue
             if ind.geography not in self.boundaries:
                 raise SpecError(f"{ind.source.spec_file}: geography {ind.geography!r} is not a boundary set; "
                                 f"known: {', '.join(sorted(self.boundaries))}")
+            unknown = [p for p in ind.source.point_sets if p not in self.points]
+            if ind.source.computed and (unknown or not ind.source.point_sets):
+                raise SpecError(f"{ind.source.spec_file}: points {ind.source.points!r} names no point set; "
+                                f"known: {', '.join(sorted(self.points)) or 'none'}")
+            if ind.source.computed == "nearest_point" and len(ind.source.point_sets) != 1:
+                raise SpecError(f"{ind.source.spec_file}: nearest_point takes one point set (points = \"...\")")
             weight = ind.source.weight
             if weight and (weight not in self.indicators or self.indicators[weight].geography != ind.geography):
                 raise SpecError(f"{ind.source.spec_file}: weight {weight!r} must be an indicator on "

@@ -25,6 +25,8 @@ LAYERS_TABLE = "atlas_layers"
 SHARES_TABLE = "atlas_decile_shares"
 OUTLINE_TABLE = "district_outline"
 _RESERVED = {REPORT_TABLE, LAYERS_TABLE, SHARES_TABLE, OUTLINE_TABLE}
+#: Point sets are written to tables ``points_<set>``.
+POINTS_TABLE_PREFIX = "points_"
 
 
 def atlas_path(folder: Path, la_code: str) -> Path:
@@ -72,6 +74,8 @@ def save(atlas: Atlas, folder: Path) -> Path:
             pyogrio.write_dataframe(out, tmp, layer=geography, driver="GPKG")
         if atlas.outline is not None:
             pyogrio.write_dataframe(atlas.outline.reset_index(), tmp, layer=OUTLINE_TABLE, driver="GPKG")
+        for point_set, points in atlas.points.items():
+            pyogrio.write_dataframe(points.reset_index(), tmp, layer=POINTS_TABLE_PREFIX + point_set, driver="GPKG")
         pyogrio.write_dataframe(atlas.layers, tmp, layer=LAYERS_TABLE, driver="GPKG")
         shares = atlas.decile_shares if len(atlas.decile_shares) else _empty_shares()
         pyogrio.write_dataframe(shares, tmp, layer=SHARES_TABLE, driver="GPKG")
@@ -118,16 +122,20 @@ def load(path: str | os.PathLike) -> Atlas:
     report = json.loads(pyogrio.read_dataframe(path, layer=REPORT_TABLE)["json"].iloc[0])
     layers = pyogrio.read_dataframe(path, layer=LAYERS_TABLE)
     shares = pyogrio.read_dataframe(path, layer=SHARES_TABLE) if SHARES_TABLE in names else _empty_shares()
-    geographies = {}
+    geographies, points = {}, {}
     for name in names:
         if name in _RESERVED:
+            continue
+        if name.startswith(POINTS_TABLE_PREFIX):
+            points[name[len(POINTS_TABLE_PREFIX):]] = _read_areas(path, name)
             continue
         geographies[name] = _read_areas(path, name)
     order = report.get("geography_order", list(geographies))
     geographies = {g: geographies[g] for g in order if g in geographies}
     outline = _read_areas(path, OUTLINE_TABLE) if OUTLINE_TABLE in names else None
     labels = {g: info.get("label", g) for g, info in report.get("geographies", {}).items()}
-    return Atlas(report["la"], report["la_name"], geographies, layers, shares, report, outline, path, labels)
+    return Atlas(report["la"], report["la_name"], geographies, layers, shares, report, outline, path, labels,
+                 points)
 
 
 def _read_areas(path: Path, layer: str) -> gpd.GeoDataFrame:
