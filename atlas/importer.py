@@ -76,7 +76,7 @@ LAYER_PREFIX = "import_"
 LAYER_SUFFIXES = ("note", "lower", "upper", "numerator", "denominator")
 _LEVEL_KIND = {"lsoa": "LSOA", "msoa": "MSOA", "ward": "electoral ward", "oa": "output area"}
 _MARKERS = {m.lower() for m in SUPPRESSION_MARKERS}
-_NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][+-]?\d+)?%?$")
+_NUMBER = re.compile(r"^[+-]?((\d{1,3}(,\d{3})+|\d+)(\.\d+)?|\.\d+)([eE][+-]?\d+)?%?$")
 _LESS_THAN = re.compile(r"^<\s*\d+(\.\d+)?$")
 _LIST = 20  # codes listed in full in one line of text before "and N more"
 
@@ -873,8 +873,7 @@ def prepare(upload: Upload, built: Atlas, options: ImportOptions | None = None,
                          district_areas=len(areas.local[found.geography]), notes=list(upload.notes))
     kept = _sort_rows(codes, upload.table[found.code_column], upload.rows, areas, found.geography, report)
     if kept.empty:
-        raise ImportFileError(f"{upload.filename}: no row of column {found.code_column!r} is a {found.geography_label} "
-                              f"area of {built.la_name}; " + "; ".join(report.lines()[3:8]))
+        raise ImportFileError(_nothing_matched(report, built.la_name))
     report.matched = sorted(kept.index)
     report.unmatched_areas = sorted(areas.local[found.geography] - set(kept.index))
     raw = pd.Series(upload.table[value_column].to_numpy()[kept.to_numpy()], index=kept.index)
@@ -882,6 +881,18 @@ def prepare(upload: Upload, built: Atlas, options: ImportOptions | None = None,
     values, all_percent = _clean_values(raw, report, blanks)
     _resolve_options(options, found, value_column, upload, report, values, all_percent)
     return _result(upload, built, areas, options, report, values, imported_on or dt.date.today())
+
+
+def _nothing_matched(report: MatchReport, la_name: str) -> str:
+    districts = sorted({d.split(",")[0] for d in report.other_district.values()})
+    found = [f"{len(report.other_district)} are areas of other districts ({', '.join(districts[:3])})"
+             if report.other_district else "",
+             f"{len(report.other_vintage)} are {la_name} areas of another vintage" if report.other_vintage else "",
+             f"{len(report.other_kind)} are codes of other kinds of area" if report.other_kind else "",
+             f"{len(report.not_codes)} are not area codes" if report.not_codes else ""]
+    return (f"{report.file}: none of the {report.rows_read} rows of column {report.code_column!r} is a "
+            f"{report.geography_label} area of {la_name}: {'; '.join(f for f in found if f)}. "
+            f"Check that the file is for {la_name}.")
 
 
 def _value_column(upload: Upload, found: Detection, wanted: str | None) -> str:

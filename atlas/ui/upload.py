@@ -1,0 +1,181 @@
+"""The app's "your own indicator" section: upload a CSV or Excel file and map it.
+
+:func:`upload_section` shows an uploader in the sidebar, what was detected (code
+column, geography and vintage) with controls to override it, and the match
+report; the user then adds the layer to the map. Uploaded layers live in the
+user's session only (Streamlit session state), never on disk; the map, table,
+statistics and exports see them as ordinary layers of the returned atlas.
+
+Everything taken from the file or typed by the user is shown as text: HTML and
+Markdown in it are escaped, so a name like ``<script>alert(1)</script>``
+appears as written and runs nothing.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import streamlit as st
+
+from atlas.errors import AtlasError
+from atlas.importer import (
+    CONVERSION_RULE, IMPORT_KINDS, MAX_UPLOAD_BYTES, ImportOptions, ImportResult, add_to_atlas, check_size,
+    detect, prepare, read_upload,
+)
+from atlas.model import Atlas
+
+#: Session-state key: district code -> {layer id: ImportResult}.
+SESSION_KEY = "uploaded_indicators"
+_KIND_HELP = ("How the values combine when areas are merged, split or grouped into wards: counts are summed "
+              "(and shared by population); every other kind is averaged, weighted by population.")
+_POLARITY = {"neutral": "Neither (neutral)", "worse": "Higher is worse", "better": "Higher is better"}
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:])")
+
+
+def plain(text) -> str:
+    """``text`` made safe to show through ``st.markdown``: HTML and Markdown are escaped, shown as written."""
+    return html.escape(_MARKDOWN_SPECIAL.sub(r"\\\1", str(text)), quote=True)
+
+
+def upload_section(built: Atlas, container=None) -> Atlas:
+    """Show the upload section and return the atlas with this session's uploaded layers added.
+
+    Parameters
+    ----------
+    built : Atlas
+        The district's atlas, as built.
+    container : Streamlit container, optional
+        Where to draw the section; the sidebar by default.
+
+    Returns
+    -------
+    Atlas
+        ``built`` with every layer uploaded in this session for its district
+        (``built`` itself when there are none).
+    """
+    box = container if container is not None else st.sidebar
+    with box:
+        st.subheader("Your own indicator")
+        upload = st.file_uploader(
+            "Upload a CSV or Excel (.xlsx) file of values by area code", type=["csv", "xlsx"],
+            key=f"upload_file_{built.la_code}",
+            help=(f"One row per area: an ONS area code (LSOA, MSOA or ward, 2011 or 2021) and a value. Up to "
+                  f"{MAX_UPLOAD_BYTES // 1024 // 1024} MB. The file stays in your session; nothing is saved."))
+        if upload is not None:
+            _check_upload(built, upload.name, upload.getvalue())
+        _show_uploaded(built)
+    return with_uploads(built)
+
+
+def with_uploads(built: Atlas) -> Atlas:
+    """``built`` with the layers uploaded in this session for its district."""
+    for result in _stored(built.la_code).values():
+        built = add_to_atlas(built, result)
+    return built
+
+
+def _stored(la_code: str) -> dict:
+    return st.session_state.setdefault(SESSION_KEY, {}).setdefault(la_code, {})
+
+
+def _check_upload(built: Atlas, filename: str, data: bytes) -> None:
+    """Read, detect, let the user adjust, check, and offer to add the layer."""
+    token = f"{filename}:{len(data)}"  # widget keys follow the file, so a new file starts afresh
+    try:
+        check_size(len(data), filename)
+        upload = read_upload(data, filename)
+        if len(upload.sheets) > 1:
+            sheet = st.selectbox("Sheet", upload.sheets, index=upload.sheets.index(upload.sheet),
+                                 key=f"upload_sheet_{token}")
+            if sheet != upload.sheet:
+                upload = read_upload(data, filename, sheet)
+        options = _options_form(built, upload, token)
+        if options is None:
+            return
+        result = prepare(upload, built, options)
+    except AtlasError as exc:
+        st.error(plain(exc))
+        return
+    show_report(result, key="pending")
+    replaces = result.layer in _stored(built.la_code)
+    label = "Replace the earlier upload and map it" if replaces else "Add to the map"
+    if st.button(label, key=f"upload_add_{result.layer}", type="primary"):
+        _stored(built.la_code)[result.layer] = result
+        st.success(f"Added {plain(result.label)}: choose it in the layer list.")
+
+
+def _options_form(built: Atlas, upload, token: str) -> ImportOptions | None:
+    """Controls prefilled with what was detected; the options the user settles on."""
+    found = detect(upload, built)
+    st.caption(f"Detected: {plain(found.explanation)}.")
+    if found.ambiguous:
+        st.warning("The codes exist in both vintages: check the geography below.")
+    columns = list(upload.table.columns)
+    geographies = list(built.geographies)
+    code_column = st.selectbox("Column of area codes", columns, index=columns.index(found.code_column),
+                               key=f"upload_code_column_{token}")
+    if code_column != found.code_column:
+        found = detect(upload, built, code_column=code_column)
+    geography = st.selectbox("Geography of the codes", geographies, index=geographies.index(found.geography),
+                             format_func=lambda g: built.geography_labels.get(g, g), key=f"upload_geography_{token}")
+    values = found.value_columns or [c for c in columns if c != code_column]
+    if not values:
+        st.error("The file has no column of values besides the codes.")
+        return None
+    value_column = st.selectbox("Column of values", values, key=f"upload_value_column_{token}")
+    name = st.text_input("Name of the indicator", value=value_column, max_chars=120, key=f"upload_name_{token}")
+    kind = st.selectbox("Kind of values", [None, *IMPORT_KINDS], key=f"upload_kind_{token}", help=_KIND_HELP,
+                        format_func=lambda k: "as the file suggests (percentage if written with %, else value)"
+                        if k is None else k)
+    higher_is = st.radio("Is a higher value worse or better?", list(_POLARITY), format_func=_POLARITY.get,
+                         key=f"upload_polarity_{token}", help="Sets the colours: the darker end means worse.")
+    units = st.text_input("Units (optional)", max_chars=40, key=f"upload_units_{token}", placeholder="e.g. %, per 1,000")
+    period = st.text_input("Period (optional)", max_chars=40, key=f"upload_period_{token}", placeholder="e.g. 2023-24")
+    return ImportOptions(name=name, code_column=code_column, value_column=value_column,
+                         geography=None if geography == found.geography else geography,  # detected: keep its reasons
+                         kind=kind, units=units or None, higher_is=higher_is, period=period, sheet=upload.sheet)
+
+
+def show_report(result: ImportResult, key: str = "") -> None:
+    """The match report of an import: headline counts, notes, what was left out, conversions.
+
+    ``key`` tells apart two reports of the same layer on one page.
+    """
+    report = result.report
+    st.markdown(f"**Match report: {plain(result.label)}**")
+    st.caption(plain(report.detection))
+    st.dataframe(report.counts(), hide_index=True, width="stretch",
+                 column_config={"item": "What", "count": "Number"})
+    for note in report.notes:
+        st.caption(f"• {plain(note)}")
+    left_out = report.left_out()
+    if len(left_out):
+        with st.expander(f"Rows left out and areas with no data ({len(left_out)})"):
+            st.dataframe(left_out, hide_index=True, width="stretch")
+            st.download_button("Download this list (CSV)", left_out.to_csv(index=False).encode("utf-8"),
+                               file_name=f"{result.layer}_match_report.csv", mime="text/csv",
+                               key=f"upload_report_csv_{key}_{result.layer}")
+    for conversion in report.conversions:
+        st.caption(plain(
+            f"Also shown on {conversion['geography_label']}: {conversion['converted']} areas with a value "
+            f"({conversion['unchanged']} unchanged, {conversion['combined']} made of several, "
+            f"{conversion['divided']} parts of one); {len(conversion['not_converted'])} not converted. "
+            f"{conversion['inferred']}"))
+    if report.conversions:
+        st.caption(plain(f"Conversion rule: {CONVERSION_RULE}"))
+    for entry in report.aggregations:
+        st.caption(plain(f"Also shown on {entry['geography_label']}: {entry['method']}."))
+
+
+def _show_uploaded(built: Atlas) -> None:
+    stored = _stored(built.la_code)
+    if not stored:
+        return
+    st.markdown("**Your uploaded layers** (this session only)")
+    for layer, result in list(stored.items()):
+        with st.expander(plain(result.label)):
+            show_report(result, key="added")
+            if st.button("Remove from the map", key=f"upload_remove_{layer}"):
+                stored.pop(layer, None)
+                st.rerun()
