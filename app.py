@@ -1,23 +1,35 @@
-"""Health Equity Atlas: the Streamlit app (placeholder until the map app lands)."""
+"""Health Equity Atlas: the Streamlit app (``streamlit run app.py``).
+
+Thin: each page is a module of ``atlas/ui`` with a ``page()`` function. The
+pages other parts of the atlas add are registered below when their module
+exists.
+"""
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+
 import streamlit as st
 
-import atlas
-from atlas import config
-from atlas.store import atlas_path
+from atlas.ui import map_page
 
-LA = "E06000032"
-
-
-@st.cache_resource(show_spinner="Building the atlas from the official files ...")
-def load_atlas(la: str) -> atlas.Atlas:
-    path = atlas_path(config.out_dir() / "atlas", la)
-    return atlas.load(path) if path.exists() else atlas.build(la)
+#: Optional pages: module -> (title, URL path). Each is shown when its module exists.
+OPTIONAL_PAGES = {
+    "atlas.ui.profile_page": ("Area profiles", "profiles"),
+    "atlas.ui.district_page": ("District trends", "district"),
+}
 
 
-built = load_atlas(LA)
-st.title(f"Health Equity Atlas: {built.la_name}")
-geography = st.selectbox("Geography", list(built.geographies), format_func=lambda g: built.geography_labels.get(g, g))
-st.dataframe(built.table(geography).drop(columns="geometry"))
+def pages() -> list:
+    """The map atlas first, then each optional page whose module is installed."""
+    found = [st.Page(map_page.page, title="Map atlas", url_path="map", default=True)]
+    for module, (title, path) in OPTIONAL_PAGES.items():
+        if importlib.util.find_spec(module) is not None:
+            found.append(st.Page(importlib.import_module(module).page, title=title, url_path=path))
+    return found
+
+
+# No page or navigation icons: Streamlit fetches Material icons for the favicon from fonts.gstatic.com.
+st.set_page_config(page_title="Health Equity Atlas", layout="wide")
+st.navigation(pages()).run()

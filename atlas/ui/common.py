@@ -1,0 +1,122 @@
+"""Cached loaders shared by the app's pages.
+
+Everything slow is computed once per process and reused by every session and
+rerun: the built atlas of a district (read from ``output/atlas/<LA>.gpkg``, or
+built from the official files on first choice), the list of districts, the web
+geometry files and the statistics of each layer (``atlas.stats.summarise``
+keeps each geography's weights). Switching a layer therefore never rebuilds the
+atlas or recomputes weights or statistics already computed.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+import atlas
+from atlas import config
+from atlas.errors import AtlasError
+from atlas.stats import summarise
+from atlas.store import atlas_path
+
+from .. import webmap
+
+#: The district the app opens on unless ``ATLAS_DEFAULT_LA`` names another.
+DEFAULT_LA = "E06000032"
+DEFAULT_LA_ENV = "ATLAS_DEFAULT_LA"
+
+
+def default_district() -> str:
+    """The district the app opens on (``ATLAS_DEFAULT_LA``, else Luton)."""
+    return os.environ.get(DEFAULT_LA_ENV, "").strip() or DEFAULT_LA
+
+
+def atlas_folder() -> Path:
+    """Where built atlases are read from and written to (``<output>/atlas``)."""
+    return config.out_dir() / "atlas"
+
+
+def is_built(la: str) -> bool:
+    """Whether the district's atlas is already built (so loading it is quick)."""
+    return atlas_path(atlas_folder(), la).exists()
+
+
+def load_atlas(la: str) -> atlas.Atlas:
+    """The built atlas of a district: read from its GeoPackage, or built on first use.
+
+    Raises
+    ------
+    AtlasError
+        If the district has no data or the build fails (the message says why).
+    """
+    return _load_atlas(la, str(atlas_folder()), str(config.source_dir()))
+
+
+@st.cache_resource(show_spinner=False, max_entries=12)
+def _load_atlas(la: str, folder: str, source: str) -> atlas.Atlas:
+    path = atlas_path(Path(folder), la)
+    if path.exists():
+        return atlas.load(path)
+    return atlas.build(la, source_dir=source, out_dir=folder)
+
+
+def districts() -> pd.DataFrame:
+    """Every district the source directory has data for (``code``, ``name``, one flag per geography)."""
+    return _districts(str(config.source_dir()))
+
+
+@st.cache_data(show_spinner=False)
+def _districts(source: str) -> pd.DataFrame:
+    return atlas.list_districts(source_dir=source)
+
+
+def geometry_file(built: atlas.Atlas, geography: str, web_dir: Path) -> webmap.GeometryFile:
+    """The web geometry of one geography, written once per process."""
+    return _geometry_file(built.la_code, geography, str(built.path), str(web_dir), built)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _geometry_file(la: str, geography: str, path: str, web_dir: str, _built) -> webmap.GeometryFile:
+    return webmap.write_geometry(_built.table(geography), Path(web_dir), la, geography)
+
+
+def points_file(built: atlas.Atlas, point_set: str, frame: gpd.GeoDataFrame, fields: dict,
+                web_dir: Path) -> webmap.GeometryFile:
+    """The web file of one point set, written once per process."""
+    return _points_file(built.la_code, point_set, str(built.path), str(web_dir), tuple(fields.items()),
+                        frame)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _points_file(la: str, point_set: str, path: str, web_dir: str, fields: tuple, _frame) -> webmap.GeometryFile:
+    return webmap.write_points(_frame, Path(web_dir), la, point_set, dict(fields))
+
+
+# -- statistics ---------------------------------------------------------------------------------------
+def values_token(values: pd.Series) -> str:
+    """A fingerprint of a layer's values, so caches follow uploaded or rebuilt data."""
+    return str(int(pd.util.hash_pandas_object(values, index=True).sum()))
+
+
+def summary(built: atlas.Atlas, layer: str, geography: str) -> dict:
+    """The statistics of one layer (``atlas.stats.summarise``), computed once per layer and data.
+
+    The LISA clusters of the map come from the same computation, so the map and
+    the panel always agree.
+    """
+    token = values_token(built.table(geography)[layer])
+    return _summary(built.la_code, layer, geography, str(built.path), token, built)
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _summary(la: str, layer: str, geography: str, path: str, token: str, _built) -> dict:
+    return summarise(_built, layer, geography)
+
+
+def error_text(exc: Exception) -> str:
+    """The message to show for an error: an AtlasError as it is, anything else with its type."""
+    return str(exc) if isinstance(exc, AtlasError) else f"{type(exc).__name__}: {exc}"

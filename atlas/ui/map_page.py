@@ -1,0 +1,346 @@
+"""The map atlas page: choose a district, geography, indicator and classification; read the map.
+
+The sidebar holds the controls (all ordinary Streamlit widgets: labelled and
+keyboard-usable). The page shows the map with its legend, title, tooltips and
+layer control; the statistics panel beside it; the indicator's metadata under
+it; and the table of what the map shows, with a CSV download.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from .. import webmap
+from ..classify import DEFAULT_PALETTE, SCHEMES, SEQUENTIAL_PALETTES
+from ..errors import AtlasError
+from . import common
+from .assets import serve_assets
+
+MAP_HEIGHT = 620
+PALETTE_NAMES = {
+    "YlOrRd": "Yellow-orange-red", "OrRd": "Orange-red", "YlOrBr": "Yellow-orange-brown", "Reds": "Reds",
+    "Oranges": "Oranges", "Purples": "Purples", "Blues": "Blues", "Greens": "Greens", "PuBu": "Purple-blue",
+    "YlGnBu": "Yellow-green-blue", "BuPu": "Blue-purple",
+}
+DEFAULT_PALETTE_OPTION = "default"
+#: Point-set columns shown in tooltips, where a set has them.
+POINT_FIELDS = {"postcode": "Postcode", "pcn_name": "Primary Care Network", "list_size": "Registered patients"}
+#: Query parameters that make a view shareable as a link.
+LINK_KEYS = ("la", "geography", "layer")
+#: Widget keys whose values survive a visit to another page (Streamlit drops a widget's state when a
+#: page without it runs).
+KEPT_KEYS = ("la", "geography", "theme", "layer", "scheme", "k", "palette", "tiles")
+
+
+def page() -> None:
+    """Draw the map atlas page."""
+    _restore_choices()
+    _from_link()
+    urls = serve_assets()
+    controls = st.sidebar.container()
+    uploads = st.sidebar.container()
+    with controls:
+        la = _authority_control()
+    built = _load(la)
+    with uploads:
+        built = _with_uploads(built)
+    with controls:
+        geography = _geography_control(built)
+        if geography is None:
+            return
+        layer = _indicator_control(built, geography)
+        meta = built.layer(layer, geography)
+        scheme, k, palette = _classification_controls(meta)
+        tiles = st.toggle("Background map (OpenStreetMap tiles)", key="tiles", value=False,
+                          help="Draws street-map tiles under the areas. They come from openstreetmap.org, so "
+                               "they need internet access; the atlas is complete without them.")
+    _to_link(la, geography, layer)
+    _keep_choices()
+
+    try:
+        view = webmap.map_view(built, layer, geography, scheme=scheme, k=k, palette=palette)
+    except AtlasError as exc:
+        st.error(str(exc))
+        return
+    summary, no_summary = _summary(built, view)
+    lisa, lisa_note = _lisa(summary, no_summary)
+
+    st.title(f"Health Equity Atlas: {built.la_name}")
+    map_column, stats_column = st.columns([5, 2], gap="medium")
+    with map_column:
+        st.subheader(view.title)
+        st.caption(view.subtitle)
+        if view.message:
+            st.warning(view.message)
+        _draw_map(built, view, urls, lisa, lisa_note, tiles)
+        _metadata(view, lisa_note)
+    with stats_column:
+        _statistics(built, view, summary, no_summary)
+    _table(view, lisa)
+
+
+# -- controls -----------------------------------------------------------------------------------------
+def _authority_control() -> str:
+    try:
+        table = common.districts()
+    except AtlasError as exc:
+        st.error(str(exc))
+        st.stop()
+    names = dict(zip(table["code"], table["name"]))
+    codes = list(names)
+    default = common.default_district()
+    if default not in names:
+        codes.insert(0, default)
+        names[default] = default
+    if st.session_state.get("la") not in names:
+        st.session_state["la"] = default
+    return st.selectbox("Authority", codes, key="la", format_func=lambda code: f"{names[code]} ({code})",
+                        help="Any English district with data in the source directory. A district not built "
+                             "yet is built from the official files on first choice (a few seconds).")
+
+
+def _load(la: str):
+    try:
+        if common.is_built(la):
+            return common.load_atlas(la)
+        with st.spinner(f"Building the atlas of {la} from the official files (first time only) ..."):
+            return common.load_atlas(la)
+    except AtlasError as exc:
+        st.error(f"No atlas for {la}: {exc}")
+        st.info("Choose another authority in the sidebar.")
+        st.stop()
+
+
+def _with_uploads(built):
+    """The atlas with the session's uploaded layers (``atlas.ui.upload``), when that module exists."""
+    if importlib.util.find_spec("atlas.ui.upload") is None:
+        return built
+    upload = importlib.import_module("atlas.ui.upload")
+    return upload.upload_section(built, container=st.container())
+
+
+def _geography_control(built) -> str | None:
+    with_layers = set(built.layers["geography"])
+    available = [g for g in built.geographies if g in with_layers]
+    if not available:
+        st.error(f"The {built.la_name} atlas has no indicators on any geography.")
+        return None
+    labels = {g: info.get("label", g) for g, info in built.report.get("geographies", {}).items()}
+    labels.update(built.geography_labels)
+    current = st.session_state.get("geography")
+    if current not in available:
+        if current is not None:
+            missing = labels.get(current, current)
+            st.info(f"{built.la_name} has no {missing} data in the source directory; showing "
+                    f"{labels.get(available[0], available[0])} instead.")
+        st.session_state["geography"] = available[0]
+    return st.selectbox("Geography", available, key="geography", format_func=lambda g: labels.get(g, g),
+                        help="Small areas (LSOA, output area), MSOAs or wards, with the boundary vintage.")
+
+
+def _indicator_control(built, geography: str) -> str:
+    layers = built.layers_on(geography)
+    layers["theme"] = layers["theme"].fillna("Other")
+    themes = list(dict.fromkeys(layers["theme"]))
+    wanted = st.session_state.get("layer")
+    if wanted not in set(layers["layer"]):
+        wanted = _headline_layer(layers)
+    if st.session_state.get("theme") not in themes or st.session_state.get("layer") != wanted:
+        # follow the indicator (kept across geographies where it exists, else the headline one)
+        st.session_state["theme"] = layers.loc[layers["layer"] == wanted, "theme"].iloc[0]
+    theme = st.selectbox("Theme", themes, key="theme")
+    in_theme = layers[layers["theme"] == theme]
+    labels = dict(zip(in_theme["layer"], in_theme["label"]))
+    if st.session_state.get("layer") not in labels:
+        st.session_state["layer"] = wanted if wanted in labels else next(iter(labels))
+    return st.selectbox("Indicator", list(labels), key="layer", format_func=lambda layer: labels[layer])
+
+
+def _headline_layer(layers: pd.DataFrame) -> str:
+    """The indicator a geography opens on: its IMD national decile, else its first IMD layer, else the first."""
+    imd = layers[layers["layer"].str.startswith("imd")]
+    deciles = imd[imd["kind"] == "decile"]
+    return (deciles if len(deciles) else imd if len(imd) else layers)["layer"].iloc[0]
+
+
+def _classification_controls(meta: dict) -> tuple[str, int, str | None]:
+    categorical = meta["kind"] == "decile"
+    scheme = st.selectbox("Classification", list(SCHEMES), key="scheme", format_func=SCHEMES.get,
+                          disabled=categorical)
+    k = st.slider("Number of classes", min_value=3, max_value=9, value=5, key="k", disabled=categorical)
+    own = meta.get("palette") or DEFAULT_PALETTE.get(meta.get("higher_is"), "Purples")
+    options = [DEFAULT_PALETTE_OPTION, *SEQUENTIAL_PALETTES]
+    palette = st.selectbox(
+        "Colour palette", options, key="palette", disabled=categorical,
+        format_func=lambda p: (f"The indicator's own ({PALETTE_NAMES.get(own, own)})" if p == DEFAULT_PALETTE_OPTION
+                               else PALETTE_NAMES.get(p, p)),
+        help="Colour-blind-safe ColorBrewer palettes; the darker end always marks the worse values.")
+    if categorical:
+        st.caption("National deciles are always shown as ten fixed categories (1 = most deprived 10% "
+                   "nationally), in one colour-blind-safe diverging palette.")
+    return scheme, int(k), None if palette == DEFAULT_PALETTE_OPTION else palette
+
+
+def _restore_choices() -> None:
+    for key in KEPT_KEYS:
+        if key not in st.session_state and f"_kept_{key}" in st.session_state:
+            st.session_state[key] = st.session_state[f"_kept_{key}"]
+
+
+def _keep_choices() -> None:
+    for key in KEPT_KEYS:
+        if key in st.session_state:
+            st.session_state[f"_kept_{key}"] = st.session_state[key]
+
+
+def _from_link() -> None:
+    """Start from the view a shared link names (``?la=...&geography=...&layer=...``)."""
+    if st.session_state.get("_link_read"):
+        return
+    st.session_state["_link_read"] = True
+    for key in LINK_KEYS:
+        if key in st.query_params:
+            st.session_state[key] = st.query_params[key]
+
+
+def _to_link(la: str, geography: str, layer: str) -> None:
+    wanted = {"la": la, "geography": geography, "layer": layer}
+    if {key: st.query_params.get(key) for key in LINK_KEYS} != wanted:
+        st.query_params.update(wanted)
+
+
+# -- the map ----------------------------------------------------------------------------------------
+def _summary(built, view: webmap.MapView) -> tuple[dict | None, str | None]:
+    """The layer's statistics, or why there are none."""
+    if view.classes is None:
+        return None, "No statistics: the indicator has no values in these areas."
+    try:
+        return common.summary(built, view.layer, view.geography), None
+    except AtlasError as exc:
+        return None, f"No statistics for this indicator: {exc}"
+
+
+def _lisa(summary: dict | None, reason: str | None) -> tuple[pd.Series | None, str]:
+    """The LISA cluster of each area (from the statistics, so map and panel agree), or why there is none."""
+    entry = (summary or {}).get("lisa") or {}
+    if not entry.get("available"):
+        return None, entry.get("message") or reason or "No LISA clusters for this indicator."
+    cut = f"false-discovery-rate cut-off at {entry['alpha']:g}" if entry.get("fdr") else f"p < {entry['alpha']:g}"
+    note = f"Local Moran's I, {entry['permutations']} permutations (seed {entry['seed']}), {cut}"
+    return pd.Series(entry["areas"], dtype=object), note
+
+
+def _ward_overlay(built, geography: str) -> str | None:
+    """The newest ward geography other than the one mapped, drawn as outlines."""
+    levels = {g: info.get("level") for g, info in built.report.get("geographies", {}).items()}
+    wards = [g for g in built.geographies if levels.get(g) == "ward" and g != geography]
+    return wards[-1] if wards else None
+
+
+def _point_overlays(built, urls) -> list[dict]:
+    points = getattr(built, "points", None) or {}
+    overlays = []
+    for name, frame in points.items():
+        if frame is None or not len(frame):
+            continue
+        meta = built.layers[built.layers["geography"] == f"points:{name}"]
+        first = meta.iloc[0].to_dict() if len(meta) else {}
+        label = first.get("source_title") or name.replace("_", " ").capitalize()
+        file = common.points_file(built, name, frame, POINT_FIELDS, urls.web_dir)
+        overlays.append({"id": name, "label": label, "url": urls.web + file.name, "count": file.count,
+                         "attribution": first.get("attribution", ""), "show": False})
+    return overlays
+
+
+def _draw_map(built, view, urls, lisa, lisa_note, tiles: bool) -> None:
+    areas = common.geometry_file(built, view.geography, urls.web_dir)
+    wards = None
+    ward_geography = _ward_overlay(built, view.geography)
+    if ward_geography:
+        ward_file = common.geometry_file(built, ward_geography, urls.web_dir)
+        wards = (urls.web + ward_file.name, f"Ward boundaries: {built.geography_labels.get(ward_geography)}")
+    payload = webmap.map_payload(view, areas, urls.web + areas.name, wards=wards, lisa=lisa,
+                                 lisa_note=lisa_note, points=_point_overlays(built, urls), tiles=tiles)
+    fmap = webmap.base_map(urls.leaflet, urls.static, tiles=tiles)
+    st_folium(fmap, key="atlas_map", height=MAP_HEIGHT, use_container_width=True, returned_objects=[],
+              feature_group_to_add=webmap.map_layers(payload))
+
+
+def _metadata(view: webmap.MapView, lisa_note: str | None) -> None:
+    meta = view.meta
+    st.markdown("#### About this indicator")
+    st.markdown(_escape(str(meta.get("description") or "")))
+    rows = {
+        "Units": meta.get("units"),
+        "Period": meta.get("period"),
+        "Geography": f"{meta.get('geography_label')} ({view.values.notna().sum()} of {len(view.values)} areas "
+                     f"with a value)",
+        "Method": meta.get("method"),
+        "Classification": view.classes.scheme if view.classes is not None else "none",
+        "Source": f"{meta.get('source_title')}, {meta.get('publisher')}",
+        "Licence": meta.get("licence"),
+        "Attribution": webmap.attribution(meta),
+        "Local clusters": lisa_note,
+    }
+    if meta.get("url"):
+        rows["Official file"] = meta["url"]
+    lines = [f"- **{name}:** {_escape(str(value))}" for name, value in rows.items() if value]
+    st.markdown("\n".join(lines))
+
+
+def _escape(text: str) -> str:
+    """Text shown as Markdown without being read as Markdown or HTML."""
+    for char in "\\`*_{}[]()#+-.!|<>":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+# -- statistics, table, export ------------------------------------------------------------------------
+def _statistics(built, view: webmap.MapView, summary: dict | None, reason: str | None) -> None:
+    st.subheader("Inequality statistics")
+    st.caption(f"{view.title}, {view.meta['geography_label']}, {built.la_name}")
+    if summary is None:
+        st.info(reason)
+        return
+    moran, lisa, gini = summary["moran"], summary["lisa"], summary["gini"]
+    _figure("Spatial pattern: Moran's I", moran, lambda e: f"{e['I']:.3f}")
+    _figure("Local clusters (LISA)", lisa, lambda e: f"{_clustered(e['counts'])} of {summary['n_areas']} areas")
+    _figure("20:20 index", summary["twenty_twenty"], lambda e: e["label"], "source")
+    _figure("10:10 index", summary["ten_ten"], lambda e: e["label"], "source")
+    _figure("Area Gini", gini, lambda e: f"{e['gini']:.3f}")
+    st.caption(f"Neighbours: {summary['weights']['description']}")
+
+
+def _clustered(counts: dict) -> int:
+    return sum(counts.get(name, 0) for name in ("High-High", "Low-Low", "High-Low", "Low-High"))
+
+
+def _figure(title: str, entry: dict, value, source_key: str | None = None) -> None:
+    """One statistic: its figure and plain-English reading, or the message saying why there is none."""
+    source = f" From {entry[source_key]}." if source_key and entry.get(source_key) else ""
+    if entry.get("available"):
+        st.metric(title, value(entry))
+        st.caption(_escape(entry.get("reading", "") + source))
+        for note in entry.get("notes") or []:
+            st.caption(_escape(note))
+    else:
+        st.markdown(f"**{_escape(title)}**")
+        st.caption(_escape(entry.get("message", "Not available.") + source))
+
+
+def _table(view: webmap.MapView, lisa: pd.Series | None) -> None:
+    st.subheader("Table of the map's values")
+    st.caption("The same values, classes and clusters as the map, one row per area. Select a column "
+               "heading to sort.")
+    table = webmap.view_table(view, lisa)
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.download_button("Download this table (CSV)", webmap.view_csv(view, lisa),
+                       file_name=f"{view.la_code}_{view.geography}_{view.layer}.csv", mime="text/csv",
+                       help="The table with the indicator, units, period, geography, source and licence "
+                            "on every row.")
+

@@ -1,0 +1,181 @@
+"""The Streamlit app, run with Streamlit's AppTest against Luton's atlas built from the real files.
+
+The app reads a test copy of the atlas (see ``tests/app_support.py``) from a
+temporary output folder; the map itself is checked through the payload the
+page hands to the map script (title, legend, classes), and the table through
+the page's dataframe.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from atlas.classify import DECILE_COLOURS, classify
+from tests.app_support import PROJECT, SCRIPT_NAME, TEST_THEME, write_test_atlas
+
+LUTON = "E06000032"
+BEDFORD = "E06000055"
+NO_DATA_DISTRICT = "E08000038"   # Barnsley's 2024 code: listed by the ward lookup, no boundary files
+TIMEOUT = 180
+
+
+@pytest.fixture(scope="module")
+def app_out(luton, tmp_path_factory):
+    """An output folder holding the test copy of Luton's atlas; the app is pointed at it."""
+    out, code = write_test_atlas(luton, tmp_path_factory.mktemp("app_out"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ATLAS_OUT_DIR", str(out))
+        patch.delenv("ATLAS_DEFAULT_LA", raising=False)
+        yield out, code
+
+
+@pytest.fixture
+def app(app_out):
+    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def payload(at: AppTest) -> dict:
+    """What the page gave the map script to draw (title, legend, classes ...)."""
+    components = at.get("component_instance")
+    assert len(components) == 1, "one map on the page"
+    script = json.loads(components[0].proto.json_args)["feature_group"]
+    found = re.search(r"window\.AtlasMap\.draw\([^,]+, (\{.*\})\);", script)
+    assert found, script[:500]
+    return json.loads(found.group(1))
+
+
+def table(at: AppTest) -> pd.DataFrame:
+    return at.dataframe[0].value
+
+
+def choose(at: AppTest, key: str, value) -> AppTest:
+    at.selectbox(key=key).set_value(value).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_app_opens_on_luton_with_its_map_table_and_statistics(app, luton, app_out):
+    assert app.title[0].value == "Health Equity Atlas: Luton"
+    drawn = payload(app)
+    assert drawn["la"] == LUTON and drawn["geography"] == "lsoa11"
+    assert sorted(drawn["codes"]) == sorted(luton.table("lsoa11").index)
+    assert drawn["areas"]["count"] == 121 and len(drawn["fill"]["cls"]) == 121
+    assert drawn["title"] == app.subheader[0].value == luton.layer(drawn["layer"], "lsoa11")["label"]
+    assert "LSOA (2011), Luton" in drawn["subtitle"] and "IoD2019" in drawn["subtitle"]
+    assert "Contains OS data © Crown copyright" in drawn["attribution"]
+    # the geometry the map fetches was written for the app, with one feature per area
+    geometry = json.loads(next((app_out[0] / "web" / LUTON).glob("lsoa11-*.json")).read_text())
+    assert len(geometry["features"]) == 121
+    assert len(table(app)) == 121
+    assert app.download_button[0].proto.label.startswith("Download this table")
+    labels = [metric.label for metric in app.metric]
+    assert "Spatial pattern: Moran's I" in labels and "20:20 index" in labels
+
+
+def test_changing_indicator_changes_title_legend_table_and_statistics(app, luton):
+    before = payload(app)
+    choose(app, "layer", "income19_score")
+    after = payload(app)
+    assert after["title"] == app.subheader[0].value == "Income deprivation 2019 (rate)"
+    assert after["fill"]["legend"] != before["fill"]["legend"]
+    expected = classify(luton.values("income19_score", "lsoa11"), kind="rate", scheme="quantiles", k=5,
+                        palette="YlOrRd", higher_is="worse", decimals=3)
+    assert [label for label, _ in after["fill"]["legend"]] == expected.labels
+    shown = table(app)
+    column = "Income deprivation 2019 (rate) (proportion of residents (0-1))"
+    assert column in shown.columns
+    values = shown.set_index("Area code")[column]
+    pd.testing.assert_series_equal(values.sort_index(), luton.values("income19_score", "lsoa11").sort_index(),
+                                   check_names=False)
+    metrics = {metric.label: metric.value for metric in app.metric}
+    assert metrics["Spatial pattern: Moran's I"] == "0.410"   # English Atlas of Inequality: 0.41
+    assert metrics["20:20 index"] == "10 : 34"                  # published: 10 least : 34 most
+
+
+def test_deciles_are_categorical_with_fixed_colours(app):
+    choose(app, "layer", "imd19_decile")
+    drawn = payload(app)
+    assert [colour for _, colour in drawn["fill"]["legend"]][:10] == DECILE_COLOURS
+    assert drawn["fill"]["legend"][0][0] == "1: most deprived 10% nationally"
+    assert app.selectbox(key="scheme").disabled and app.slider(key="k").disabled
+
+
+def test_changing_classification_changes_legend_and_table(app):
+    choose(app, "layer", "imd19_score")
+    quantiles = payload(app)
+    classes_before = table(app)["Map class"].tolist()
+    choose(app, "scheme", "equal_interval")
+    equal = payload(app)
+    assert equal["fill"]["scheme"] == "Equal interval"
+    assert equal["fill"]["legend"] != quantiles["fill"]["legend"]
+    assert table(app)["Map class"].tolist() != classes_before
+    app.slider(key="k").set_value(3).run()
+    assert len(payload(app)["fill"]["legend"]) == 3
+    choose(app, "palette", "Blues")
+    assert payload(app)["fill"]["colours"] != equal["fill"]["colours"]
+
+
+def test_changing_geography_changes_title_and_table(app, luton):
+    choose(app, "layer", "income19_score")
+    choose(app, "geography", "ward2023")
+    drawn = payload(app)
+    assert drawn["geography"] == "ward2023" and len(drawn["codes"]) == 20
+    assert drawn["layer"] == "income19_score"          # the indicator is kept where it exists
+    assert "Wards (from May 2023), Luton" in drawn["subtitle"]
+    assert app.caption[0].value == drawn["subtitle"]
+    assert len(table(app)) == 20
+    assert drawn["wards"]["label"].endswith("Wards (to May 2023)")   # the other ward set as outlines
+
+
+def test_changing_authority_builds_and_maps_it(app, app_out):
+    choose(app, "geography", "ward2013")
+    choose(app, "la", BEDFORD)
+    assert app.title[0].value == "Health Equity Atlas: Bedford"
+    assert (app_out[0] / "atlas" / f"{BEDFORD}.gpkg").exists()
+    # Bedford has no wards of the pre-2023 vintage: the page says so and shows a geography it has
+    assert any("Bedford has no Wards (to May 2023)" in info.value for info in app.info), [i.value for i in app.info]
+    drawn = payload(app)
+    assert drawn["la"] == BEDFORD and drawn["geography"] != "ward2013"
+    assert len(table(app)) == len(drawn["codes"]) > 0
+    assert drawn["title"] == app.subheader[0].value
+
+
+def test_an_authority_without_data_gets_a_message_not_a_traceback(app):
+    choose(app, "la", NO_DATA_DISTRICT)
+    assert not app.exception
+    assert any(f"No atlas for {NO_DATA_DISTRICT}" in error.value for error in app.error)
+    assert not app.get("component_instance")
+
+
+def test_constant_and_missing_indicators_get_messages(app):
+    choose(app, "theme", TEST_THEME)
+    choose(app, "layer", "test_constant")
+    drawn = payload(app)
+    assert drawn["fill"]["legend"] == [["all areas: 5.0", drawn["fill"]["colours"][0]]]
+    assert "same value" in drawn["fill"]["scheme"]
+    captions = " ".join(caption.value for caption in app.caption)
+    assert "constant" in captions.lower() or "same value" in captions.lower()
+    choose(app, "layer", "test_missing")
+    drawn = payload(app)
+    assert drawn["fill"]["legend"] == [["No data", drawn["fill"]["missing_colour"]]]
+    assert any("no value for All-missing test layer" in warning.value for warning in app.warning)
+    assert any("no values" in info.value for info in app.info)
+    assert set(table(app)["Map class"]) == {"No data"}
+
+
+def test_names_reach_the_page_as_text(app, app_out):
+    _, code = app_out
+    assert table(app).set_index("Area code").loc[code, "Area name"] == SCRIPT_NAME
+    script = json.loads(app.get("component_instance")[0].proto.json_args)["feature_group"]
+    assert "<" not in script.split("window.AtlasMap.draw", 1)[1]
+    geometry = json.loads(next((app_out[0] / "web" / LUTON).glob("lsoa11-*.json")).read_text())
+    names = {feature["id"]: feature["properties"]["name"] for feature in geometry["features"]}
+    assert names[code] == SCRIPT_NAME
