@@ -1,0 +1,738 @@
+"""Static maps for reports: A4 PNG, SVG or PDF of one layer, or every layer in one go.
+
+A map says what it shows: a title, a subtitle with the geography (and its
+vintage), the units and the period; a legend with the classes and colours of
+:func:`atlas.classify.classify` (the same call the app makes, so a layer has the
+same classes wherever it is drawn), with "No data" when any area lacks a value;
+a scale bar and a north arrow (British National Grid is in metres, so the bar
+is measured in map units; grid north is up); ward outlines and, optionally,
+ward names; and a footer with the source, its attribution, the boundary
+attribution ("Contains OS data © Crown copyright and database right YEAR"), the
+council's OS licence number when configured (``ATLAS_OS_LICENCE``) and the date
+of production.
+
+SVG and PDF keep their text as text, so a reader can search and copy it (and
+tests can extract it). Files are written atomically: a failed export leaves no
+partial file.
+
+>>> png = render_map(built, "income19_score", "lsoa11")              # doctest: +SKIP
+>>> export_map(built, "imd19_decile", "lsoa11", "out/imd.pdf")       # doctest: +SKIP
+>>> index = export_all(built, "out/maps")                            # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import datetime as dt
+import difflib
+import html
+import io
+import math
+import os
+import textwrap
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import config, store
+from .classify import MISSING_COLOUR, Classes, classify
+from .cli import command
+from .errors import AtlasError
+from .model import Atlas
+
+#: Paper sizes in millimetres (width, height).
+PAPERS = {"a4-landscape": (297.0, 210.0), "a4-portrait": (210.0, 297.0)}
+FORMATS = ("png", "svg", "pdf")
+#: Layer kinds the batch leaves out, with the reason given in its index.
+BATCH_SKIPS = {
+    "rank": "national ranks are not mapped in the batch: the decile map of the same index shows them "
+            "in the categories people know (export one with --layer if needed)",
+}
+WARD_GEOGRAPHIES = ("ward2023", "ward2013")
+OS_STATEMENT = "Contains OS data © Crown copyright and database right"
+MM_PER_INCH = 25.4
+#: Outline colours and widths (points).
+AREA_EDGE = ("#6e6e6e", 0.25)
+WARD_EDGE = ("#1a1a1a", 0.9)
+DISTRICT_EDGE = ("#000000", 1.6)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Figure-fraction rectangles of one paper layout."""
+
+    map_rect: tuple[float, float, float, float]
+    legend_rect: tuple[float, float, float, float]
+    title_wrap: int
+    text_wrap: int
+    footer_wrap: int
+    footer_top: float
+    legend_column: float  # width of the column of classes, as a fraction of the legend box
+
+
+_LAYOUTS = {
+    "a4-landscape": _Layout((0.02, 0.13, 0.66, 0.72), (0.71, 0.13, 0.27, 0.72), 90, 58, 230, 0.105, 1.0),
+    "a4-portrait": _Layout((0.04, 0.36, 0.92, 0.51), (0.04, 0.085, 0.92, 0.255), 60, 62, 150, 0.072, 0.46),
+}
+#: zlib level for PNG: 3 encodes an A4 300-dpi map about twice as fast as the default 6, ~10% larger.
+PNG_COMPRESSION = 3
+#: Height of one legend row, in inches.
+ROW_INCHES = 0.19
+
+
+def layer_classes(built: Atlas, layer: str, geography: str, scheme: str | None = None, k: int = 5,
+                  palette: str | None = None) -> Classes:
+    """The classes and colours of a layer, as the app draws them.
+
+    Parameters
+    ----------
+    built : Atlas
+    layer, geography : str
+    scheme : str, optional
+        ``quantiles`` (the default, as in the app), ``natural_breaks`` or
+        ``equal_interval``; deciles are always categorical 1-10.
+    k : int
+        Number of classes for continuous layers.
+    palette : str, optional
+        A colour-blind-safe palette from :data:`atlas.classify.SEQUENTIAL_PALETTES`;
+        by default the layer's own, else chosen by its polarity.
+
+    Returns
+    -------
+    atlas.classify.Classes
+
+    Raises
+    ------
+    AtlasError
+        If the layer or geography is unknown, every value is missing, or the
+        scheme, number of classes or palette is not allowed.
+    """
+    meta = layer_meta(built, layer, geography)
+    return classify(built.values(layer, geography), kind=meta["kind"], scheme=scheme or "quantiles", k=int(k),
+                    palette=palette or meta.get("palette") or None, higher_is=meta.get("higher_is") or "neutral",
+                    decimals=_decimals(meta))
+
+
+def layer_meta(built: Atlas, layer: str, geography: str) -> dict:
+    """A layer's metadata; an unknown layer or geography gets a message naming near matches."""
+    table = built.table(geography)  # says which geographies exist
+    if not ((built.layers["layer"] == layer) & (built.layers["geography"] == geography)).any():
+        here = list(built.layers_on(geography)["layer"])
+        near = difflib.get_close_matches(layer, here, n=4, cutoff=0.5)
+        hint = f" Did you mean: {', '.join(near)}?" if near else ""
+        elsewhere = sorted(built.layers.loc[built.layers["layer"] == layer, "geography"])
+        where = f" It is available on: {', '.join(elsewhere)}." if elsewhere else ""
+        listed = ", ".join(here[:15]) + (f" ... ({len(here)} in all)" if len(here) > 15 else "")
+        raise AtlasError(f"No layer {layer!r} on {geography!r} ({len(table)} areas) in the {built.la_name} atlas."
+                         f"{where}{hint} Layers there: {listed or 'none'}.")
+    return built.layer(layer, geography)
+
+
+def render_map(built: Atlas, layer: str, geography: str, fmt: str = "png", scheme: str | None = None,
+               k: int = 5, palette: str | None = None, paper: str = "a4-landscape", dpi: int = 300,
+               ward_names: bool = False) -> bytes:
+    """Render the static map of one layer on one geography.
+
+    Parameters
+    ----------
+    built : Atlas
+        A built atlas (with any uploaded layers added).
+    layer, geography : str
+        Layer id and geography id (``lsoa11``, ``ward2023`` ...).
+    fmt : str
+        ``png``, ``svg`` or ``pdf``.
+    scheme, k, palette
+        Classification as in :func:`layer_classes` (the app's defaults when omitted).
+    paper : str
+        ``a4-landscape`` or ``a4-portrait``.
+    dpi : int
+        Resolution of a PNG (72-600); SVG and PDF are vector.
+    ward_names : bool
+        Label each ward at a point inside it.
+
+    Returns
+    -------
+    bytes
+        The file's contents.
+
+    Raises
+    ------
+    AtlasError
+        For an unknown layer, geography, format, paper or classification.
+    """
+    fmt = _check_format(fmt)
+    canvas = MapCanvas(built, geography, paper=paper, dpi=dpi, ward_names=ward_names)
+    try:
+        canvas.draw(layer, layer_classes(built, layer, geography, scheme, k, palette))
+        return canvas.to_bytes(fmt)
+    finally:
+        canvas.close()
+
+
+def export_map(built: Atlas, layer: str, geography: str, out: str | os.PathLike, scheme: str | None = None,
+               k: int = 5, palette: str | None = None, paper: str = "a4-landscape", dpi: int = 300,
+               ward_names: bool = False) -> Path:
+    """Write the static map of one layer to ``out`` (format from its suffix), atomically.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    AtlasError
+        As :func:`render_map`, and when ``out`` has another suffix or cannot be
+        written (nothing is left behind).
+    """
+    out = Path(out)
+    fmt = _check_format(out.suffix.lstrip(".").lower(), out)
+    content = render_map(built, layer, geography, fmt, scheme, k, palette, paper, dpi, ward_names)
+    write_bytes_atomic(out, content)
+    return out
+
+
+def write_bytes_atomic(out: Path, content: bytes) -> None:
+    """Write ``content`` to ``out`` through a temporary file; a clear error if the folder is not writable."""
+    try:
+        with store.atomic_path(out) as tmp:
+            Path(tmp).write_bytes(content)
+    except OSError as exc:
+        raise AtlasError(f"Cannot write {out}: {exc.strerror or exc}. Choose a folder you can write to.") from exc
+
+
+def _check_format(fmt: str, out: Path | None = None) -> str:
+    fmt = (fmt or "").lower()
+    if fmt not in FORMATS:
+        what = f"the output file {out} has suffix {out.suffix!r}" if out else f"format {fmt!r}"
+        raise AtlasError(f"Cannot export a map: {what}; use .png, .svg or .pdf.")
+    return fmt
+
+
+def _decimals(meta: dict) -> int:
+    try:
+        return int(meta.get("decimals") or 0)
+    except (TypeError, ValueError):
+        return 1
+
+
+class MapCanvas:
+    """An A4 map of one geography whose furniture is drawn once and reused for each layer.
+
+    The areas, ward and district outlines, scale bar, north arrow and ward names
+    are drawn when the canvas is made; :meth:`draw` then recolours the areas and
+    replaces the title, legend and footer for one layer.
+
+    Parameters
+    ----------
+    built : Atlas
+    geography : str
+    paper : str
+        ``a4-landscape`` or ``a4-portrait``.
+    dpi : int
+        Resolution of PNG output.
+    ward_names : bool
+        Label the wards.
+    """
+
+    def __init__(self, built: Atlas, geography: str, paper: str = "a4-landscape", dpi: int = 300,
+                 ward_names: bool = False):
+        from matplotlib.figure import Figure
+
+        if paper not in PAPERS:
+            raise AtlasError(f"Unknown paper {paper!r}; choose one of: {', '.join(PAPERS)}.")
+        if not 72 <= int(dpi) <= 600:
+            raise AtlasError(f"Resolution must be between 72 and 600 dpi (got {dpi}).")
+        if geography not in built.geographies:
+            built.table(geography)  # a clear error for an unknown geography
+            raise AtlasError(f"{geography!r} is a point set; static maps show area geographies: "
+                             f"{', '.join(built.geographies)}.")
+        self.built, self.geography, self.paper, self.dpi = built, geography, paper, int(dpi)
+        self.frame = built.table(geography)
+        self.layout = _LAYOUTS[paper]
+        self.figure = Figure(figsize=paper_inches(paper, self.dpi), dpi=self.dpi, facecolor="white")
+        self.wards = _ward_geography(built, geography)
+        self.map_ax = self.figure.add_axes(self.layout.map_rect)
+        self.map_ax.set_axis_off()
+        self.areas = _area_collection(self.frame.geometry)
+        self.map_ax.add_collection(self.areas)
+        self._set_extent()
+        self._draw_outlines(ward_names)
+        self.scale_length_m = _scale_bar(self.map_ax)
+        _north_arrow(self.map_ax)
+        self._layer_artists: list = []
+
+    # -- furniture drawn once -------------------------------------------------------------------
+    def _set_extent(self) -> None:
+        """Fit the areas into the map box at equal scale in x and y (so the scale bar is true)."""
+        xmin, ymin, xmax, ymax = self.frame.total_bounds
+        pad = 0.03 * max(xmax - xmin, ymax - ymin)
+        xmin, ymin, xmax, ymax = xmin - pad, ymin - pad, xmax + pad, ymax + pad
+        box_w, box_h = _box_inches(self.figure, self.layout.map_rect)
+        width, height = xmax - xmin, ymax - ymin
+        if width / height > box_w / box_h:
+            extra = width * box_h / box_w - height
+            ymin, ymax = ymin - extra / 2, ymax + extra / 2
+        else:
+            extra = height * box_w / box_h - width
+            xmin, xmax = xmin - extra / 2, xmax + extra / 2
+        self.map_ax.set_xlim(xmin, xmax)
+        self.map_ax.set_ylim(ymin, ymax)
+        self.map_ax.set_aspect("equal", adjustable="box")
+
+    def _draw_outlines(self, ward_names: bool) -> None:
+        if self.wards is not None:
+            wards = self.built.table(self.wards)
+            self.map_ax.add_collection(_outline_collection(wards.geometry, *WARD_EDGE))
+            if ward_names:  # on a pale box rather than a halo, which would turn the text into outlines
+                box = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.75}
+                for point, name in zip(wards.geometry.representative_point(), wards["name"]):
+                    self.map_ax.text(point.x, point.y, str(name), fontsize=6.5, ha="center", va="center",
+                                     color="#111111", bbox=box, zorder=6)
+        if self.built.outline is not None:
+            self.map_ax.add_collection(_outline_collection([_dissolved(self.frame.geometry)], *DISTRICT_EDGE))
+
+    # -- one layer ----------------------------------------------------------------------------------
+    def draw(self, layer: str, classes: Classes) -> None:
+        """Colour the areas by ``classes`` and write the title, legend and footer of ``layer``."""
+        meta = layer_meta(self.built, layer, self.geography)
+        for artist in self._layer_artists:
+            artist.remove()
+        self._layer_artists = []
+        colours = classes.colour_of().reindex(self.frame.index).fillna(MISSING_COLOUR)
+        self.areas.set_facecolor(colours.to_numpy())
+        self._title(meta)
+        self._legend(meta, classes)
+        self._footer(meta)
+        self.meta, self.classes = meta, classes
+
+    def _text(self, x: float, y: float, text: str, **kwargs):
+        artist = self.figure.text(x, y, text, **kwargs)
+        self._layer_artists.append(artist)
+        return artist
+
+    def _title(self, meta: dict) -> None:
+        wrap = self.layout.title_wrap
+        title = _wrap(f"{meta['label']}: {self.built.la_name}", wrap)
+        subtitle = (f"{meta.get('geography_label') or self.geography}, {len(self.frame)} areas · "
+                    f"{meta.get('units') or ''} · Period: {meta.get('period') or 'not stated'}")
+        height = self.figure.get_size_inches()[1]
+        self._text(0.02, 1 - 0.3 / height, title, fontsize=15, fontweight="bold", va="top", ha="left")
+        below = 1 - (0.3 + 0.3 * (title.count("\n") + 1) + 0.08) / height
+        self._text(0.02, below, _wrap(subtitle, int(wrap * 1.4)), fontsize=9.5, va="top", ha="left",
+                   color="#333333")
+
+    def _legend(self, meta: dict, classes: Classes) -> None:
+        x0, y0, width, height = self.layout.legend_rect
+        ax = self.figure.add_axes((x0, y0, width, height))
+        ax.set_axis_off()
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        self._layer_artists.append(ax)
+        column = self.layout.legend_column
+        row = ROW_INCHES / _box_inches(self.figure, self.layout.legend_rect)[1]
+        heading = _wrap(meta.get("units") or meta["label"], int(44 * column / 0.48) if column < 1 else 44)
+        ax.text(0, 1, heading, fontsize=9, fontweight="bold", va="top", ha="left")
+        y = 1 - row * (heading.count("\n") + 1.4)
+        counts = classes.index.value_counts()
+        swatch = 0.09 * column
+        for number, (label, colour) in enumerate(classes.legend()):
+            n = int(counts.get(number if number < len(classes.labels) else -1, 0))
+            ax.add_patch(_swatch(0, y - row * 0.85, swatch, row * 0.75, colour))
+            ax.text(swatch + 0.03 * column, y - row * 0.47, label, fontsize=8, va="center", ha="left")
+            ax.text(column, y - row * 0.47, f"{n} areas" if n != 1 else "1 area", fontsize=7, va="center",
+                    ha="right", color="#555555")
+            y -= row
+        y = self._legend_lines(ax, y - row * 0.3, row, swatch)
+        notes = [f"Classes: {classes.scheme}."]
+        if meta.get("native_geography") and meta.get("native_geography") != self.geography:
+            notes.append(f"Method: {meta.get('method')}.")
+        if meta.get("description"):
+            notes.append(f"What it shows: {meta['description']}")
+        x, top = (0, y - row * 0.3) if column == 1 else (column + 0.06, 1)
+        ax.text(x, top, "\n".join(_wrap(n, self.layout.text_wrap) for n in notes), fontsize=7,
+                va="top", ha="left", color="#222222", linespacing=1.35)
+
+    def _legend_lines(self, ax, y: float, row: float, swatch: float) -> float:
+        """Legend entries for the ward and district outlines; returns the next free height."""
+        entries = []
+        if self.wards is not None:
+            entries.append((WARD_EDGE, f"Ward boundaries: {self.built.geography_labels.get(self.wards, self.wards)}"))
+        if self.built.outline is not None:
+            entries.append((DISTRICT_EDGE, f"{self.built.la_name} boundary"))
+        for (colour, width), label in entries:
+            ax.plot([0, swatch], [y - row * 0.47] * 2, color=colour, linewidth=width)
+            ax.text(swatch * 1.33, y - row * 0.47, label, fontsize=8, va="center", ha="left")
+            y -= row
+        return y
+
+    def _footer(self, meta: dict) -> None:
+        lines = footer_lines(self.built, meta, self.geography, self.wards)
+        self._text(0.02, self.layout.footer_top, "\n".join(_wrap(line, self.layout.footer_wrap) for line in lines),
+                   fontsize=6.5, va="top", ha="left", color="#222222", linespacing=1.3)
+
+    # -- output -----------------------------------------------------------------------------------
+    def to_bytes(self, fmt: str) -> bytes:
+        """The drawn map as PNG, SVG or PDF bytes (text kept as text in SVG and PDF)."""
+        import matplotlib
+
+        fmt = _check_format(fmt)
+        buffer = io.BytesIO()
+        title = f"{self.meta['label']}: {self.built.la_name}"
+        metadata = {"png": {"Title": title, "Software": "Health Equity Atlas"},
+                    "svg": {"Title": title, "Creator": "Health Equity Atlas", "Date": None},
+                    "pdf": {"Title": title, "Creator": "Health Equity Atlas"}}[fmt]
+        rc = {"svg.fonttype": "none", "pdf.fonttype": 42, "svg.hashsalt": "health-equity-atlas"}
+        extra = {"pil_kwargs": {"compress_level": PNG_COMPRESSION}} if fmt == "png" else {}
+        with matplotlib.rc_context(rc):
+            self.figure.savefig(buffer, format=fmt, dpi=self.dpi, metadata=metadata, facecolor="white", **extra)
+        return buffer.getvalue()
+
+    def close(self) -> None:
+        """Release the figure."""
+        self.figure.clear()
+
+
+def footer_lines(built: Atlas, meta: dict, geography: str, wards: str | None) -> list[str]:
+    """The footer of a map: source and its attribution, boundaries, OS licence, production date."""
+    source = (f"Source: {meta.get('source_title') or meta['label']}"
+              + (f", {meta['publisher']}" if meta.get("publisher") else "") + ".")
+    if meta.get("attribution"):
+        source += f" {meta['attribution']}"
+    lines = [source, " ".join(boundary_attributions(built, [geography] + ([wards] if wards else []), meta))]
+    licence = config.os_licence_number()
+    if licence:
+        lines.append(f"{built.la_name} OS licence number {licence}.")
+    lines.append(f"Grid north; British National Grid (EPSG:27700). Produced {dt.date.today():%d %B %Y} "
+                 f"with the Health Equity Atlas.")
+    return lines
+
+
+def boundary_attributions(built: Atlas, geographies: list[str], meta: dict | None = None) -> list[str]:
+    """The distinct boundary attributions of some geographies, each with the OS statement.
+
+    A boundary set whose attribution lacks "Contains OS data ..." gets it with the
+    current year added, since every ONS boundary derives from OS data.
+    """
+    texts = []
+    for geography in geographies:
+        rows = built.layers.loc[built.layers["geography"] == geography, "boundary_attribution"]
+        text = (meta or {}).get("boundary_attribution") if geography == (meta or {}).get("geography") else None
+        text = text or next((t for t in rows if isinstance(t, str) and t.strip()), "")
+        label = built.geography_labels.get(geography, geography)
+        if OS_STATEMENT not in text:
+            text = f"{text} {OS_STATEMENT} {dt.date.today().year}.".strip()
+        line = f"Boundaries ({label}): {text}"
+        if line not in texts:
+            texts.append(line)
+    return texts
+
+
+def paper_inches(paper: str, dpi: int) -> tuple[float, float]:
+    """The figure size of a paper in inches, nudged so a PNG has the whole-pixel size of the paper.
+
+    A4 at 300 dpi is 3508 x 2480 pixels (297 x 210 mm rounded to the nearest
+    pixel); matplotlib truncates, so the size is given a quarter-pixel margin.
+    """
+    return tuple((round(mm / MM_PER_INCH * dpi) + 0.25) / dpi for mm in PAPERS[paper])
+
+
+def _ward_geography(built: Atlas, geography: str) -> str | None:
+    """The ward set to outline: the map's own wards, else the newest the atlas has."""
+    if geography in WARD_GEOGRAPHIES:
+        return geography
+    return next((g for g in WARD_GEOGRAPHIES if g in built.geographies), None)
+
+
+def _dissolved(geometries):
+    """The outline of the areas drawn (the published areas are generalised one by one and do
+    not quite meet, so they are closed up by 2 m before they are merged)."""
+    return geometries.buffer(2).union_all().buffer(-2)
+
+
+def _box_inches(figure, rect) -> tuple[float, float]:
+    width, height = figure.get_size_inches()
+    return rect[2] * width, rect[3] * height
+
+
+def _wrap(text: str, width: int) -> str:
+    return "\n".join(textwrap.wrap(str(text), width=width, break_long_words=False)) or str(text)
+
+
+def _polygon_path(geometry):
+    """One compound matplotlib path (holes included) for a Polygon or MultiPolygon."""
+    import shapely
+    from matplotlib.path import Path as MplPath
+
+    vertices, codes = [], []
+    for polygon in getattr(geometry, "geoms", [geometry]):
+        if polygon.is_empty or polygon.geom_type != "Polygon":
+            continue
+        for ring in [polygon.exterior, *polygon.interiors]:
+            xy = shapely.get_coordinates(ring)
+            ring_codes = np.full(len(xy), MplPath.LINETO, dtype=np.uint8)
+            ring_codes[0], ring_codes[-1] = MplPath.MOVETO, MplPath.CLOSEPOLY
+            vertices.append(xy)
+            codes.append(ring_codes)
+    if not vertices:
+        return MplPath(np.zeros((1, 2)), [MplPath.MOVETO])
+    return MplPath(np.concatenate(vertices), np.concatenate(codes))
+
+
+def _area_collection(geometries):
+    """A collection with exactly one patch per area, in the frame's order (so colours line up)."""
+    from matplotlib.collections import PathCollection
+
+    paths = [_polygon_path(g) for g in geometries]
+    collection = PathCollection(paths, facecolors=MISSING_COLOUR, edgecolors=AREA_EDGE[0],
+                                linewidths=AREA_EDGE[1], zorder=2)
+    return collection
+
+
+def _outline_collection(geometries, colour: str, width: float):
+    from matplotlib.collections import PathCollection
+
+    collection = PathCollection([_polygon_path(g) for g in geometries], facecolors="none", edgecolors=colour,
+                                linewidths=width, zorder=4)
+    return collection
+
+
+def _swatch(x, y, w, h, colour):
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((x, y), w, h, facecolor=colour, edgecolor="#444444", linewidth=0.4)
+
+
+def nice_scale_length(map_width_m: float) -> float:
+    """A round scale-bar length (1, 2 or 5 times a power of ten metres) about a fifth of the map width."""
+    target = map_width_m / 5
+    power = 10 ** math.floor(math.log10(target))
+    return next(m * power for m in (5, 2, 1) if m * power <= target)
+
+
+def _distance_label(metres: float) -> str:
+    return f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
+
+
+def _scale_bar(ax) -> float:
+    """A four-segment scale bar in British National Grid metres at the map's lower left; returns its length."""
+    from matplotlib.patches import Rectangle
+
+    (xmin, xmax), (ymin, ymax) = ax.get_xlim(), ax.get_ylim()
+    length = nice_scale_length(xmax - xmin)
+    x0, y0 = xmin + 0.03 * (xmax - xmin), ymin + 0.04 * (ymax - ymin)
+    height = 0.012 * (ymax - ymin)
+    ax.add_patch(Rectangle((x0 - 0.01 * (xmax - xmin), y0 - 0.03 * (ymax - ymin)), length * 1.12,
+                           0.085 * (ymax - ymin), facecolor="white", alpha=0.8, edgecolor="none", zorder=7))
+    for i in range(4):
+        ax.add_patch(Rectangle((x0 + i * length / 4, y0), length / 4, height, zorder=8, linewidth=0.6,
+                               facecolor="black" if i % 2 == 0 else "white", edgecolor="black",
+                               gid=f"scale-bar-{i}"))
+    for fraction in (0, 0.5, 1):
+        text = "0" if fraction == 0 else _distance_label(length * fraction)
+        ax.text(x0 + fraction * length, y0 + height * 1.6, text, fontsize=7, ha="center", va="bottom", zorder=8)
+    return length
+
+
+def _north_arrow(ax) -> None:
+    """An arrow to grid north at the map's upper right."""
+    ax.annotate("N", xy=(0.95, 0.97), xytext=(0.95, 0.86), xycoords="axes fraction", textcoords="axes fraction",
+                ha="center", va="top", fontsize=11, fontweight="bold", zorder=8,
+                arrowprops={"arrowstyle": "-|>,head_length=0.8,head_width=0.45", "color": "black", "lw": 1.6})
+
+
+# -- the batch --------------------------------------------------------------------------------------------
+INDEX_COLUMNS = ["file", "layer", "geography", "geography_label", "label", "kind", "units", "period", "theme",
+                 "source_title", "publisher", "licence", "classes", "legend", "areas", "no_data", "status"]
+
+
+def batch_plan(built: Atlas) -> list[tuple[str, str, str | None]]:
+    """Every (geography, layer) of the atlas with the reason it is skipped, or None to map it."""
+    plan = []
+    for geography in built.geographies:
+        for meta in built.layers_on(geography).to_dict("records"):
+            reason = BATCH_SKIPS.get(meta["kind"])
+            if reason is None and built.values(meta["layer"], geography).notna().sum() == 0:
+                reason = "every value is missing: nothing to map"
+            plan.append((geography, meta["layer"], reason))
+    return plan
+
+
+def export_all(built: Atlas, out_dir: str | os.PathLike, fmt: str = "png", paper: str = "a4-landscape",
+               dpi: int = 300, ward_names: bool = False, workers: int | None = None) -> pd.DataFrame:
+    """Write a map of every area layer at each geography, plus ``index.csv`` and ``index.html``.
+
+    Ranks are left out (their decile maps show the same in the usual categories) and so is
+    any layer with no values; both are listed in the index with the reason.
+
+    Parameters
+    ----------
+    built : Atlas
+    out_dir : path-like
+        Folder for the maps (created); files are named ``<geography>_<layer>.<fmt>``.
+    fmt, paper, dpi, ward_names
+        As :func:`render_map`; each layer in its default classification.
+    workers : int, optional
+        Processes to draw with (default: up to 2, the cores most machines here have).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The index: one row per layer and geography (``INDEX_COLUMNS``).
+    """
+    fmt = _check_format(fmt)
+    out_dir = Path(out_dir)
+    _check_folder(out_dir)
+    MapCanvas(built, next(iter(built.geographies)), paper, dpi).close()  # check options before forking
+    plan = batch_plan(built)
+    todo = [(g, layer) for g, layer, reason in plan if reason is None]
+    workers = max(1, min(workers or min(2, os.cpu_count() or 1), len(todo) or 1))
+    options = (str(out_dir), fmt, paper, dpi, ward_names)
+    if workers == 1:
+        _init_worker(built, options)
+        rows = [_export_one(task) for task in todo]
+    else:
+        chunks = [todo[i::workers] for i in range(workers)]  # interleaved: both work on every geography
+        with concurrent.futures.ProcessPoolExecutor(workers, initializer=_init_worker,
+                                                    initargs=(built, options)) as pool:
+            rows = [row for part in pool.map(_export_chunk, chunks) for row in part]
+    done = {(r["geography"], r["layer"]): r for r in rows}
+    index = pd.DataFrame([done.get((g, layer)) or _index_row(built, g, layer, None, None, f"skipped: {reason}")
+                          for g, layer, reason in plan], columns=INDEX_COLUMNS)
+    store.write_text_atomic(out_dir / "index.csv", index.to_csv(index=False))
+    store.write_text_atomic(out_dir / "index.html", index_html(built, index))
+    return index
+
+
+def _check_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with store.atomic_path(folder / ".write-check") as tmp:
+            Path(tmp).write_bytes(b"")
+        (folder / ".write-check").unlink()
+    except OSError as exc:
+        raise AtlasError(f"Cannot write maps into {folder}: {exc.strerror or exc}. "
+                         f"Choose a folder you can write to.") from exc
+
+
+_WORKER: dict = {}
+
+
+def _init_worker(built: Atlas, options: tuple) -> None:
+    _WORKER.clear()
+    _WORKER.update(built=built, options=options, canvases={})
+
+
+def _export_chunk(tasks: list[tuple[str, str]]) -> list[dict]:
+    return [_export_one(task) for task in tasks]
+
+
+def _export_one(task: tuple[str, str]) -> dict:
+    geography, layer = task
+    built, (out_dir, fmt, paper, dpi, ward_names) = _WORKER["built"], _WORKER["options"]
+    canvases = _WORKER["canvases"]
+    if geography not in canvases:
+        for old in canvases.values():
+            old.close()
+        canvases.clear()
+        canvases[geography] = MapCanvas(built, geography, paper, dpi, ward_names)
+    canvas = canvases[geography]
+    classes = layer_classes(built, layer, geography)
+    canvas.draw(layer, classes)
+    name = f"{geography}_{layer}.{fmt}"
+    write_bytes_atomic(Path(out_dir) / name, canvas.to_bytes(fmt))
+    return _index_row(built, geography, layer, name, classes, "written")
+
+
+def _index_row(built: Atlas, geography: str, layer: str, name: str | None, classes: Classes | None,
+               status: str) -> dict:
+    meta = built.layer(layer, geography)
+    values = built.values(layer, geography)
+    row = {key: meta.get(key, "") for key in INDEX_COLUMNS if key in meta}
+    row.update(file=name or "", layer=layer, geography=geography, status=status, areas=len(values),
+               no_data=int(values.isna().sum()),
+               classes=classes.scheme if classes else "",
+               legend="; ".join(label for label, _ in classes.legend()) if classes else "")
+    return row
+
+
+def index_html(built: Atlas, index: pd.DataFrame) -> str:
+    """A self-contained HTML page listing the maps of a batch, each with its metadata (escaped)."""
+    esc = html.escape
+    head = ["Map", "Geography", "Units", "Period", "Source", "Licence", "Classes", "Areas (no data)", "Status"]
+    rows = []
+    for r in index.to_dict("records"):
+        link = f'<a href="{esc(r["file"])}">{esc(r["label"])}</a>' if r["file"] else esc(r["label"])
+        cells = [link, r["geography_label"], r["units"], r["period"], f"{r['source_title']} ({r['publisher']})",
+                 r["licence"], r["classes"], f"{r['areas']} ({r['no_data']})", r["status"]]
+        rows.append("<tr>" + "".join(f"<td>{c if i == 0 else esc(str(c))}</td>" for i, c in enumerate(cells))
+                    + "</tr>")
+    written = int((index["status"] == "written").sum())
+    title = f"Maps of {built.la_name} ({built.la_code})"
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title>
+<style>body{{font-family:sans-serif;margin:1.5rem;color:#1a1a1a}}table{{border-collapse:collapse;font-size:.9rem}}
+th,td{{border:1px solid #999;padding:.3rem .5rem;text-align:left;vertical-align:top}}th{{background:#eee}}
+a{{color:#0b4f8a}}a:focus{{outline:3px solid #f5a623}}</style></head>
+<body><main><h1>{esc(title)}</h1>
+<p>{written} maps written on {dt.date.today():%d %B %Y}; {len(index) - written} layers skipped (reason given).</p>
+<table><caption>Each map with its geography, units, period, source, licence and classification</caption>
+<thead><tr>{''.join(f'<th scope="col">{h}</th>' for h in head)}</tr></thead>
+<tbody>{''.join(rows)}</tbody></table></main></body></html>
+"""
+
+
+# -- command line ------------------------------------------------------------------------------------------
+def built_atlas(la: str, atlas_dir: str | os.PathLike | None = None, source: str | None = None) -> Atlas:
+    """The built atlas of ``la`` from ``atlas_dir`` (default ``output/atlas``), building it if absent."""
+    from .build import build
+    from .codes import check_district_code
+
+    la = check_district_code(la)
+    folder = Path(atlas_dir) if atlas_dir else config.out_dir() / "atlas"
+    path = store.atlas_path(folder, la)
+    if path.is_file():
+        return store.load(path)
+    return build(la, source_dir=source, out_dir=folder)
+
+
+def _add_export(parser) -> None:
+    parser.add_argument("--la", required=True, metavar="CODE", help="district code, e.g. E06000032 for Luton")
+    parser.add_argument("--layer", metavar="LAYER", help="layer id, e.g. income19_score")
+    parser.add_argument("--geography", metavar="GEOGRAPHY", help="geography id: lsoa11, lsoa21, ward2013, "
+                        "ward2023, msoa11, msoa21")
+    parser.add_argument("--all", action="store_true", help="every area layer at each geography, into --out DIR")
+    parser.add_argument("--out", required=True, metavar="FILE|DIR",
+                        help="FILE.png, .svg or .pdf; with --all a folder")
+    parser.add_argument("--format", choices=FORMATS, default="png", help="file format with --all (default png)")
+    parser.add_argument("--paper", choices=list(PAPERS), default="a4-landscape")
+    parser.add_argument("--dpi", type=int, default=300, help="PNG resolution (default 300)")
+    parser.add_argument("--scheme", choices=["quantiles", "natural_breaks", "equal_interval"],
+                        help="classification (default: quantiles, as in the app)")
+    parser.add_argument("--classes", type=int, default=5, metavar="N", help="number of classes (default 5)")
+    parser.add_argument("--palette", metavar="NAME", help="colour-blind-safe palette, e.g. YlOrRd")
+    parser.add_argument("--ward-names", action="store_true", help="label the wards")
+    parser.add_argument("--atlas-dir", metavar="DIR", help="folder of built atlases (default output/atlas)")
+    parser.add_argument("--source", metavar="DIR", help="source directory, to build the atlas if not built")
+    parser.add_argument("--workers", type=int, metavar="N", help="processes for --all (default 2)")
+
+
+@command("export", "export report-ready A4 maps (PNG, SVG or PDF), one layer or every layer")(_add_export)
+def run_export(args) -> int:
+    if not args.all and not (args.layer and args.geography):
+        raise AtlasError("Give --layer and --geography for one map, or --all with --out DIR for every map.")
+    built = built_atlas(args.la, args.atlas_dir, args.source)
+    started = time.perf_counter()
+    if args.all:
+        index = export_all(built, args.out, args.format, args.paper, args.dpi, args.ward_names, args.workers)
+        written = int((index["status"] == "written").sum())
+        print(f"Wrote {written} maps of {built.la_name} to {args.out} in {time.perf_counter() - started:.1f} s "
+              f"({len(index) - written} layers skipped; see index.csv and index.html).")
+        return 0
+    out = export_map(built, args.layer, args.geography, args.out, args.scheme, args.classes, args.palette,
+                     args.paper, args.dpi, args.ward_names)
+    print(f"Wrote {out} ({out.stat().st_size / 1024:.0f} KB) in {time.perf_counter() - started:.1f} s.")
+    return 0
