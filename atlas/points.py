@@ -5,7 +5,7 @@ hospital file) and how to read it; this module:
 
 1. reads the table, keeps the rows its ``where`` filter selects, and excludes
    closed organisations (a status other than ``active``, or a close date on or
-   before the data's date, the latest date in the file), counting them;
+   before the data's date, the latest open date in the file), counting them;
 2. places each organisation at its postcode's coordinates in the postcode lookup
    (OS Code-Point Open; postcodes are compared without spaces, in capitals);
 3. keeps those in the district: by the lookup's district column (the district

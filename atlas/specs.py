@@ -481,7 +481,7 @@ class PointSetSpec:
         ``{column = ..., active = [...]}``: rows with another status are closed.
     close_date : str or None
         Column of close dates (``YYYYMMDD``); rows closed on or before the data's
-        date (the latest date in ``dates``) are excluded and counted.
+        date (the latest date in ``dates``, e.g. the latest open date) are excluded and counted.
     dates : list of str
         Date columns whose latest value is taken as the data's date.
     locate : str

@@ -1,0 +1,269 @@
+"""Health figures computed from a built atlas: the life-expectancy gap by deprivation,
+and practice-level prevalence aggregated to Primary Care Networks.
+
+**Life-expectancy gap.** The district's MSOAs (2011) are ranked by their IMD 2019
+score (the population-weighted mean of their LSOAs' scores, as the atlas
+aggregates it) and split into *local* quintiles of near-equal population
+(:func:`atlas.stats.local_quantiles`): deciles would hold two MSOAs each in a
+district of about twenty. Each group's life expectancy is the population-weighted
+mean of its MSOAs' published life expectancies, with a standard error from their
+95% intervals (``se = (upper - lower) / (2 x 1.96)``, combined with the same
+weights). The slope index of inequality (OHID method, :func:`atlas.stats.slope_index`)
+is the fitted gap in years between the most and least deprived ends of the
+district; the simple gap is least deprived group minus most deprived group.
+These are not the ONS figures for deprivation deciles: they use MSOA life
+expectancies for 2016-20, and say so beside every figure. Published figures
+(``published/life_expectancy_gap.toml``) are shown beside them, with their own
+period and method.
+
+**PCN prevalence.** A practice indicator with a numerator and denominator (QOF
+register / list size) is aggregated to Primary Care Networks as summed registers
+over summed lists, with a Wilson interval and Better/Similar/Worse against the
+district and England benchmarks the build computed.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .config import PROJECT_ROOT
+from .errors import AtlasError, StatisticError
+from .model import Atlas
+from .stats import compare, local_quantiles, slope_index, wilson_interval
+
+Z95 = 1.959963984540054
+SEXES = {"women": "le_female", "men": "le_male"}
+PUBLISHED_FILE = PROJECT_ROOT / "published" / "life_expectancy_gap.toml"
+SII_SEED = 20240501
+
+
+@dataclass
+class LifeExpectancyGap:
+    """Life expectancy by local deprivation group, for women and men.
+
+    Attributes
+    ----------
+    groups : pandas.DataFrame
+        One row per sex and group (1 = most deprived): ``sex``, ``group``,
+        ``label``, ``msoas`` (count with a value), ``codes``, ``population``,
+        ``imd_min``, ``imd_max``, ``value``, ``lower``, ``upper``, ``se``.
+    sii : dict
+        By sex: dict with ``sii``, ``lower``, ``upper`` (years, 95%) and
+        ``method``, or ``message`` when it cannot be computed.
+    gap : dict
+        By sex: least deprived group minus most deprived group (years).
+    missing : dict
+        By sex: MSOAs without a published value (left out of their group).
+    grouping, method, period : str
+        What the figures are, in words.
+    published : dict or None
+        The district's published figures (``published/life_expectancy_gap.toml``).
+    note : str
+        How ours and the published figures differ.
+    """
+
+    groups: pd.DataFrame
+    sii: dict
+    gap: dict
+    missing: dict
+    grouping: str
+    method: str
+    period: str
+    published: dict | None = None
+    note: str = ""
+    membership: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def comparison_table(self) -> pd.DataFrame:
+        """Ours beside the published figures: most and least deprived group, and the gap, per sex."""
+        rows = []
+        for sex in SEXES:
+            mine = self.groups[self.groups["sex"] == sex].set_index("group")
+            if mine.empty:
+                continue
+            most, least = mine.loc[mine.index.min(), "value"], mine.loc[mine.index.max(), "value"]
+            row = {"sex": sex, "ours_most_deprived": most, "ours_least_deprived": least,
+                   "ours_gap": least - most, "ours_sii": self.sii.get(sex, {}).get("sii")}
+            if self.published:
+                p_most = self.published.get(f"{sex}_most_deprived")
+                p_least = self.published.get(f"{sex}_least_deprived")
+                row.update(published_most_deprived=p_most, published_least_deprived=p_least,
+                           published_gap=(p_least - p_most) if p_most is not None and p_least is not None else None)
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+
+def life_expectancy_gap(built: Atlas, k: int = 5, geography: str = "msoa11", deprivation: str = "imd19_score",
+                        population: str = "iod19_population", simulations: int = 100_000) -> LifeExpectancyGap:
+    """Life expectancy by local deprivation group, the gap and the slope index of inequality.
+
+    Parameters
+    ----------
+    built : Atlas
+    k : int
+        Number of local deprivation groups (5: quintiles).
+    geography : str
+        Geography of the life-expectancy layers.
+    deprivation : str
+        Layer ranking the areas (higher = more deprived).
+    population : str
+        Layer weighting the groups and the group means.
+    simulations : int
+        Simulations for the SII's confidence interval.
+
+    Returns
+    -------
+    LifeExpectancyGap
+
+    Raises
+    ------
+    AtlasError
+        If the atlas lacks the life-expectancy, deprivation or population layer.
+    """
+    frame = built.table(geography)
+    for layer in (*SEXES.values(), deprivation, population):
+        built.layer(layer, geography)  # raises a clear error when absent
+    groups = local_quantiles(frame[deprivation], frame[population], k=k)
+    rows, sii, gap, missing = [], {}, {}, {}
+    for sex, layer in SEXES.items():
+        missing[sex] = sorted(frame.index[frame[layer].isna()])
+        table = _groups(frame, layer, groups, population, deprivation, k)
+        rows.append(table.assign(sex=sex))
+        complete = table.dropna(subset=["value"])
+        gap[sex] = float(complete["value"].iloc[-1] - complete["value"].iloc[0]) if len(complete) >= 2 else None
+        sii[sex] = _sii(table, sex, simulations)
+    meta = built.layer(SEXES["women"], geography)
+    label = built.geography_labels.get(geography, geography)
+    grouping = (f"local quintiles: {built.la_name}'s {len(frame)} {label} areas ranked by their IMD 2019 score "
+                f"(population-weighted mean of their LSOAs) into {k} groups of near-equal population"
+                if k == 5 else f"{k} local groups of near-equal population by IMD 2019 score")
+    method = ("Group value: population-weighted mean of the areas' published life expectancies; its 95% interval "
+              "from the areas' intervals. Slope index of inequality: OHID method (population-weighted regression "
+              "on relative rank, most deprived first; interval by simulation): the fitted gap in years across "
+              "the district's deprivation range.")
+    published = published_gap(built.la_code)
+    note = (f"Our figures: {meta['period']}, life expectancy by {label}, {grouping}. "
+            + (f"Published figures: {published['period']}, {published['method']} Different period, areas and "
+               f"grouping: compare the size of the gap, not the exact years." if published else ""))
+    membership = pd.DataFrame({"group": groups, "name": frame["name"], deprivation: frame[deprivation],
+                               population: frame[population], **{s: frame[l] for s, l in SEXES.items()}})
+    return LifeExpectancyGap(pd.concat(rows, ignore_index=True), sii, gap, missing, grouping, method,
+                             str(meta["period"]), published, note, membership)
+
+
+def _groups(frame, layer, groups, population, deprivation, k) -> pd.DataFrame:
+    se = (frame[f"{layer}_upper"] - frame[f"{layer}_lower"]) / (2 * Z95)
+    out = []
+    for group in range(1, k + 1):
+        members = frame.index[groups == group]
+        have = [c for c in members if pd.notna(frame.at[c, layer])]
+        weights = frame.loc[have, population].astype(float)
+        row = {"group": group, "label": _group_label(group, k), "msoas": len(have), "codes": ", ".join(have),
+               "population": float(weights.sum()),
+               "imd_min": float(frame.loc[members, deprivation].min()) if len(members) else np.nan,
+               "imd_max": float(frame.loc[members, deprivation].max()) if len(members) else np.nan}
+        if have and weights.sum() > 0:
+            share = weights / weights.sum()
+            row["value"] = float((share * frame.loc[have, layer]).sum())
+            row["se"] = float(np.sqrt(((share * se.loc[have]) ** 2).sum()))
+        else:
+            row["value"] = row["se"] = np.nan
+        row["lower"], row["upper"] = row["value"] - Z95 * row["se"], row["value"] + Z95 * row["se"]
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def _group_label(group: int, k: int) -> str:
+    if group == 1:
+        return "1: most deprived"
+    if group == k:
+        return f"{k}: least deprived"
+    return str(group)
+
+
+def _sii(table: pd.DataFrame, sex: str, simulations: int) -> dict:
+    try:
+        result = slope_index(table["value"], table["population"], se=table["se"], value_type="normal",
+                             simulations=simulations, seed=SII_SEED, name=f"the SII of life expectancy ({sex})")
+    except StatisticError as exc:
+        return {"message": str(exc)}
+    lower, upper = result.intervals[0.95]
+    return {"sii": result.sii, "lower": lower, "upper": upper, "method": result.method}
+
+
+def published_gap(la_code: str, path=None) -> dict | None:
+    """The district's published life-expectancy figures (most and least deprived), if any.
+
+    Returns
+    -------
+    dict or None
+        ``title``, ``period``, ``method`` and ``women_most_deprived`` ... as in the file.
+    """
+    path = path or PUBLISHED_FILE
+    if not path.is_file():
+        return None
+    with open(path, "rb") as fh:
+        entries = tomllib.load(fh).get("published", [])
+    return next((dict(e) for e in entries if e.get("la") == la_code), None)
+
+
+# -- Primary Care Networks -------------------------------------------------------------------
+
+def pcn_table(built: Atlas, layer: str = "qof_ob", point_set: str = "gp_practices", by: str = "pcn_code",
+              name: str = "pcn_name") -> pd.DataFrame:
+    """A practice indicator aggregated to Primary Care Networks (summed numerators over summed denominators).
+
+    Parameters
+    ----------
+    built : Atlas
+    layer : str
+        A practice layer with ``_numerator`` and ``_denominator`` columns (e.g. ``qof_ob``).
+    point_set, by, name : str
+        The practices, and their network code and name attributes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by network code: ``name``, ``practices``, ``numerator``,
+        ``denominator``, ``value``, ``lower``, ``upper`` (Wilson 95%, on the
+        layer's scale) and ``vs_district`` / ``vs_england`` (Better/Similar/Worse).
+
+    Raises
+    ------
+    AtlasError
+        If the layer is not a ratio on that point set.
+    """
+    meta = built.layer(layer, f"points:{point_set}")
+    points = built.table(f"points:{point_set}")
+    needed = [f"{layer}_numerator", f"{layer}_denominator", by, name]
+    absent = [c for c in needed if c not in points.columns]
+    if absent:
+        raise AtlasError(f"{layer} on {point_set} cannot be summed to networks: the practices lack "
+                         f"{', '.join(absent)}.")
+    scale = _scale(points, layer)
+    grouped = points.groupby(by, dropna=False).agg(
+        name=(name, "first"), practices=(name, "size"),
+        numerator=(f"{layer}_numerator", "sum"), denominator=(f"{layer}_denominator", "sum"))
+    grouped.index = grouped.index.astype(object).where(grouped.index.notna(), "(no network)")
+    grouped["value"] = grouped["numerator"] / grouped["denominator"] * scale
+    lower, upper = wilson_interval(grouped["numerator"].to_numpy(float), grouped["denominator"].to_numpy(float))
+    grouped["lower"], grouped["upper"] = np.asarray(lower) * scale, np.asarray(upper) * scale
+    for bench in _benchmarks(built, layer, point_set):
+        grouped[f"vs_{bench['area']}"] = compare(grouped["lower"].to_numpy(), grouped["upper"].to_numpy(),
+                                                 bench["value"], meta["higher_is"])
+    return grouped.sort_values("name")
+
+
+def _scale(points: pd.DataFrame, layer: str) -> float:
+    ok = points[f"{layer}_denominator"] > 0
+    ratio = (points.loc[ok, layer] / (points.loc[ok, f"{layer}_numerator"] / points.loc[ok, f"{layer}_denominator"]))
+    ratio = ratio.replace([np.inf, -np.inf], np.nan).dropna()
+    return float(ratio.round(6).median()) if len(ratio) else 1.0
+
+
+def _benchmarks(built: Atlas, layer: str, point_set: str) -> list[dict]:
+    entries = built.report.get("points", {}).get(point_set, {}).get("layers", [])
+    return next((e.get("benchmarks", []) for e in entries if e["layer"] == layer), [])

@@ -1,0 +1,201 @@
+"""The district page: figures that exist only for the whole district, and the life-expectancy gap.
+
+Two sections, each with a chart, a table alternative and its sources:
+
+* **Life expectancy by deprivation**: the district's MSOAs grouped into local
+  deprivation quintiles (:func:`atlas.health.life_expectancy_gap`), life
+  expectancy per group with 95% intervals, the slope index of inequality, and
+  the district's published figures beside ours with a note on the different
+  period and method.
+* **Physical activity and adult weight (district level)**: trend charts of the
+  district against England and its neighbouring districts
+  (:func:`atlas.trends.district_series`), labelled as district-level figures:
+  there are no small-area estimates of these in the data, so they are never
+  mapped.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from .. import config
+from ..errors import AtlasError
+from ..health import life_expectancy_gap
+from ..trends import district_series, series_meta
+from . import common
+
+#: Colour-blind-safe colours (Paul Tol "bright"/"muted") for the chart roles.
+ROLE_COLOURS = {"district": "#332288", "England": "#000000", "neighbour": "#999999"}
+SEX_COLOURS = {"women": "#882255", "men": "#117733"}
+PUBLISHED_COLOUR = "#ddcc77"
+
+
+def page() -> None:
+    """Draw the district page."""
+    la = _authority_control()
+    try:
+        built = common.load_atlas(la)
+    except AtlasError as exc:
+        st.error(f"No atlas for {la}: {exc}")
+        st.stop()
+    st.title(f"District context: {built.la_name}")
+    st.caption("Figures for the whole district and its deprivation gradient. Small-area maps are on the "
+               "Map atlas page.")
+    _life_expectancy_section(built)
+    _trends_section(built)
+
+
+def _authority_control() -> str:
+    try:
+        table = common.districts()
+    except AtlasError as exc:
+        st.error(str(exc))
+        st.stop()
+    names = dict(zip(table["code"], table["name"]))
+    codes = list(names)
+    current = st.session_state.get("la") or common.default_district()
+    if current not in names:
+        codes.insert(0, current)
+        names[current] = current
+    if st.session_state.get("district_la") not in names:
+        st.session_state["district_la"] = current
+    return st.sidebar.selectbox("Authority", codes, key="district_la",
+                                format_func=lambda code: f"{names[code]} ({code})")
+
+
+# -- life expectancy ------------------------------------------------------------------------------
+@st.cache_data(show_spinner="Computing the life-expectancy gap ...", max_entries=16)
+def _gap(la: str, path: str, _built):
+    return life_expectancy_gap(_built)
+
+
+def _life_expectancy_section(built) -> None:
+    st.header("Life expectancy by deprivation")
+    try:
+        gap = _gap(built.la_code, str(built.path), built)
+    except AtlasError as exc:
+        st.info(f"The life-expectancy gap cannot be shown for {built.la_name}: {exc}")
+        return
+    st.write(f"**Grouping:** {gap.grouping}. **Period:** {gap.period}.")
+    columns = st.columns(2)
+    for column, sex in zip(columns, ("women", "men")):
+        result = gap.sii.get(sex, {})
+        with column:
+            if "sii" in result:
+                st.metric(f"Slope index of inequality, {sex}", f"{result['sii']:.1f} years",
+                          help=result["method"])
+                st.caption(f"95% interval {result['lower']:.1f} to {result['upper']:.1f} years: the fitted gap "
+                           f"between the most and least deprived ends of {built.la_name}.")
+            else:
+                st.warning(f"No slope index for {sex}: {result.get('message', 'not computable')}")
+    st.altair_chart(_gap_chart(gap, built.la_name), use_container_width=True)
+    st.caption("Dots: life expectancy of each local deprivation quintile (1 = most deprived); bars: 95% "
+               "intervals. " + gap.method)
+    _published_comparison(gap)
+    with st.expander("Table: life expectancy by deprivation group"):
+        table = gap.groups[["sex", "label", "msoas", "population", "imd_min", "imd_max", "value", "lower",
+                            "upper", "codes"]].rename(columns={
+            "label": "Deprivation group", "msoas": "MSOAs with a value", "population": "Population (IoD2019)",
+            "imd_min": "IMD score from", "imd_max": "IMD score to", "value": "Life expectancy (years)",
+            "lower": "Lower 95%", "upper": "Upper 95%", "codes": "MSOAs"})
+        st.dataframe(table.round(2), hide_index=True, use_container_width=True)
+        for sex, codes in gap.missing.items():
+            if codes:
+                st.caption(f"No published value for {sex} in {', '.join(codes)} (too few deaths): "
+                           f"shown as no data and left out of its group, never counted as zero.")
+    _sources(built, "le_female", "msoa11")
+
+
+def _gap_chart(gap, la_name: str) -> alt.LayerChart:
+    data = gap.groups.dropna(subset=["value"])
+    base = alt.Chart(data).encode(
+        x=alt.X("label:N", title="Local deprivation quintile", sort=list(data["label"].drop_duplicates())),
+        xOffset=alt.XOffset("sex:N"),
+        color=alt.Color("sex:N", title="Sex", scale=alt.Scale(domain=list(SEX_COLOURS),
+                                                                  range=list(SEX_COLOURS.values()))),
+        tooltip=[alt.Tooltip("sex:N", title="Sex"), alt.Tooltip("label:N", title="Group"),
+                 alt.Tooltip("value:Q", title="Life expectancy", format=".1f"),
+                 alt.Tooltip("lower:Q", title="Lower 95%", format=".1f"),
+                 alt.Tooltip("upper:Q", title="Upper 95%", format=".1f")],
+    )
+    bars = base.mark_rule(strokeWidth=2).encode(y=alt.Y("lower:Q", title="Life expectancy at birth (years)",
+                                                        scale=alt.Scale(zero=False)), y2="upper:Q")
+    dots = base.mark_point(filled=True, size=80).encode(y="value:Q")
+    return (bars + dots).properties(title=f"{la_name}: life expectancy at birth by local deprivation quintile, "
+                                          f"{gap.period}", height=320)
+
+
+def _published_comparison(gap) -> None:
+    st.subheader("Beside the published figures")
+    if not gap.published:
+        st.caption("No published figures are recorded for this district (published/life_expectancy_gap.toml).")
+        return
+    table = gap.comparison_table()
+    shown = pd.DataFrame({
+        "Sex": table["sex"],
+        "Ours: most deprived quintile": table["ours_most_deprived"].round(1),
+        "Ours: least deprived quintile": table["ours_least_deprived"].round(1),
+        "Ours: gap (years)": table["ours_gap"].round(1),
+        "Ours: slope index (years)": table["ours_sii"].round(1),
+        f"Published {gap.published['period']}: most deprived": table["published_most_deprived"],
+        f"Published {gap.published['period']}: least deprived": table["published_least_deprived"],
+        "Published: gap (years)": table["published_gap"].round(1),
+    })
+    st.dataframe(shown, hide_index=True, use_container_width=True)
+    st.info(f"**Different period and method.** {gap.note} Source of the published figures: "
+            f"{gap.published['title']}.")
+
+
+# -- district-level trends ----------------------------------------------------------------------
+@st.cache_data(show_spinner="Reading the district-level series ...", max_entries=16)
+def _series(la: str, source: str) -> pd.DataFrame:
+    return district_series(la, source_dir=source)
+
+
+def _trends_section(built) -> None:
+    st.header("Physical activity and adult weight (district level)")
+    st.warning("District-level figures: these surveys give one estimate for the whole district. There are no "
+               "small-area (ward, MSOA or LSOA) estimates in the data, so they are shown as trends, not maps.")
+    try:
+        series = _series(built.la_code, str(config.source_dir()))
+    except AtlasError as exc:
+        st.info(f"No district-level series for {built.la_name}: {exc}")
+        return
+    meta = {m["series"]: m for m in series_meta()}
+    for series_id, rows in series.groupby("series", sort=False):
+        info = meta[series_id]
+        st.subheader(info["label"])
+        st.caption(info["description"])
+        st.altair_chart(_trend_chart(rows, info, built.la_name), use_container_width=True)
+        with st.expander(f"Table: {info['label']}"):
+            wide = rows.pivot_table(index="period", columns="area_name", values="value", sort=False)
+            st.dataframe(wide, use_container_width=True)
+        st.caption(f"Source: {info['title']}. {info['publisher']}. {info['attribution']} Licence: "
+                   f"{info['licence']}. Neighbours: districts whose boundary touches {built.la_name}'s.")
+
+
+def _trend_chart(rows: pd.DataFrame, info: dict, la_name: str) -> alt.Chart:
+    periods = list(dict.fromkeys(rows["period"]))
+    data = rows.assign(shown=rows["area_name"] + rows["role"].map({"neighbour": " (neighbour)"}).fillna(""))
+    order = list(dict.fromkeys(data.sort_values("role", key=lambda r: r.map(
+        {"district": 0, "England": 1, "neighbour": 2}))["shown"]))
+    colours = [ROLE_COLOURS[data.loc[data["shown"] == name, "role"].iloc[0]] for name in order]
+    dashes = [[1, 0] if data.loc[data["shown"] == name, "role"].iloc[0] != "England" else [6, 3] for name in order]
+    return alt.Chart(data).mark_line(point=True).encode(
+        x=alt.X("period:N", title="Period", sort=periods),
+        y=alt.Y("value:Q", title=info["units"], scale=alt.Scale(zero=False)),
+        color=alt.Color("shown:N", title="Area", scale=alt.Scale(domain=order, range=colours), sort=order),
+        strokeDash=alt.StrokeDash("shown:N", scale=alt.Scale(domain=order, range=dashes), legend=None),
+        tooltip=[alt.Tooltip("shown:N", title="Area"), alt.Tooltip("period:N", title="Period"),
+                 alt.Tooltip("value:Q", title=info["units"], format=".1f")],
+    ).properties(title=f"{info['label']}: {la_name} (district level) against England and neighbours",
+                 height=300)
+
+
+def _sources(built, layer: str, geography: str) -> None:
+    meta = built.layer(layer, geography)
+    st.caption(f"Source: {meta['source_title']} ({meta['publisher']}). {meta['attribution']} "
+               f"Licence: {meta['licence']}. Deprivation: English Indices of Deprivation 2019 (MHCLG), IMD "
+               f"score averaged over each MSOA's LSOAs weighted by population.")

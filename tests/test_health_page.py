@@ -1,0 +1,60 @@
+"""The district page (issue 5): district-level trends and the life-expectancy gap, run with AppTest."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from .conftest import LUTON
+
+TIMEOUT = 180
+SCRIPT = "from atlas.ui.district_page import page\npage()\n"
+
+
+@pytest.fixture(scope="module")
+def page_app(luton_path, tmp_path_factory):
+    out = tmp_path_factory.mktemp("district_page_out")
+    (out / "atlas").mkdir()
+    shutil.copy(luton_path, out / "atlas" / f"{LUTON}.gpkg")
+    script = out / "district_page_app.py"
+    script.write_text(SCRIPT)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ATLAS_OUT_DIR", str(out))
+        patch.delenv("ATLAS_DEFAULT_LA", raising=False)
+        at = AppTest.from_file(str(script), default_timeout=TIMEOUT)
+        at.run()
+        yield at
+
+
+def test_district_page_shows_the_gap_beside_the_published_figures(page_app):
+    at = page_app
+    assert not at.exception, at.exception
+    assert at.title[0].value == "District context: Luton"
+    headers = [h.value for h in at.header]
+    assert headers == ["Life expectancy by deprivation", "Physical activity and adult weight (district level)"]
+    metrics = {m.label: m.value for m in at.metric}
+    assert set(metrics) == {"Slope index of inequality, women", "Slope index of inequality, men"}
+    assert all(value.endswith(" years") for value in metrics.values())
+    published = next(df.value for df in at.dataframe if "Published: gap (years)" in df.value.columns)
+    assert published.filter(like="most deprived").iloc[:, -1].tolist() == [80.2, 72.7]
+    assert published.filter(like="least deprived").iloc[:, -1].tolist() == [85.6, 79.4]
+    note = " ".join(i.value for i in at.info)
+    assert "Different period and method" in note and "2018-20" in note and "2016 to 2020" in note
+
+
+def test_activity_and_weight_are_labelled_district_level_with_table_alternatives(page_app):
+    at = page_app
+    warning = " ".join(w.value for w in at.warning)
+    assert "District-level figures" in warning and "not maps" in warning
+    subheaders = [s.value for s in at.subheader]
+    for label in ("Physically active adults (%)", "Physically inactive adults (%)", "Adults overweight or obese (%)"):
+        assert label in subheaders
+    tables = [df.value for df in at.dataframe]
+    active = next(t for t in tables if "Luton" in t.columns and "England" in t.columns)
+    assert active.loc["2015/16", "Luton"] == 61.8
+    assert {"Central Bedfordshire", "North Hertfordshire"} <= set(active.columns)
+    captions = " ".join(c.value for c in at.caption)
+    assert "Open Government Licence" in captions and "Active Lives" in captions
+    assert "Luton 003" not in captions and "E02003260" in captions  # the missing female value is said
