@@ -26,7 +26,7 @@ from .codes import ENGLAND, check_district_code
 from .errors import BuildError, UnknownAreaError
 from .geography import Assignment, Boundaries, assign, district_members, member_table, read_boundaries
 from .model import LAYER_COLUMNS, Atlas
-from .readers import indicator_frame, read_source
+from .readers import indicator_frame, member_of, read_source
 from .specs import BoundarySpec, Catalogue, IndicatorSpec, SourceSpec
 
 #: How many codes a report lists in full before it gives only the count.
@@ -78,7 +78,7 @@ def build(la_code: str, source_dir: str | Path | None = None, out_dir: str | Pat
     atlas = builder.run()
     folder = Path(out_dir) if out_dir else config.out_dir() / "atlas"
     from .importer import reapply_imports  # layers added with `atlas import` survive a rebuild
-    atlas = reapply_imports(atlas, folder, source)
+    atlas = reapply_imports(atlas, folder, source, catalogue)
     atlas.report["seconds"] = round(time.perf_counter() - started, 2)
     if write:
         store.save(atlas, folder)
@@ -252,11 +252,11 @@ class _Builder:
 
     def _join_source(self, geography: str, source: SourceSpec, table: pd.DataFrame) -> None:
         frame = self.frames[geography]
-        data_codes = set(table[source.key])
-        in_data = np.fromiter((code in data_codes for code in frame.index), bool, len(frame))
+        data_codes = set(table[source.key].unique())
+        in_data = member_of(frame.index.to_series(), data_codes)
         wanted = set(frame.index)
         whole = table
-        table = table[np.fromiter((code in wanted for code in table[source.key]), bool, len(table))]
+        table = table[member_of(table[source.key], wanted)]
         for indicator in self.catalogue.indicators_on(geography):
             if indicator.source.id != source.id:
                 continue

@@ -405,9 +405,11 @@ def _decode(data: bytes, name: str) -> tuple[str, list[str]]:
     except UnicodeDecodeError:
         pass
     try:
-        return data.decode("cp1252"), notes + ["the file is not UTF-8: read as Windows-1252 (Excel's usual CSV encoding)"]
+        text = data.decode("cp1252")
+        return text, notes + ["the file is not UTF-8: read as Windows-1252 (Excel's usual CSV encoding)"]
     except UnicodeDecodeError as exc:
-        raise ImportFileError(f"{name} is neither UTF-8 nor Windows-1252 text ({exc}); save it as 'CSV UTF-8'.") from exc
+        raise ImportFileError(f"{name} is neither UTF-8 nor Windows-1252 text ({exc}); "
+                              f"save it as 'CSV UTF-8'.") from exc
 
 
 def _read_xlsx(data: bytes, name: str, sheet: str | None) -> Upload:
@@ -422,7 +424,8 @@ def _read_xlsx(data: bytes, name: str, sheet: str | None) -> Upload:
         raise ImportFileError(f"{name} is not a readable Excel workbook: {exc}") from exc
     if unpacked > MAX_UNPACKED_BYTES:
         raise ImportFileError(f"{name} unpacks to {unpacked / 1024 / 1024:.0f} MB, more than the "
-                              f"{MAX_UNPACKED_BYTES // 1024 // 1024} MB the atlas reads; keep only the codes and values.")
+                              f"{MAX_UNPACKED_BYTES // 1024 // 1024} MB the atlas reads; keep only the codes "
+                              f"and values.")
     try:
         values = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         formulas = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
@@ -835,7 +838,8 @@ def _check_duplicates(codes: pd.Series, rows: list[int], filename: str, column: 
 # --- the import ------------------------------------------------------------------------------
 
 def prepare(upload: Upload, built: Atlas, options: ImportOptions | None = None,
-            source_dir: str | Path | None = None, imported_on: dt.date | None = None) -> ImportResult:
+            source_dir: str | Path | None = None, imported_on: dt.date | None = None,
+            catalogue: Catalogue | None = None) -> ImportResult:
     """Detect, clean, convert and describe an indicator file for one atlas.
 
     Parameters
@@ -849,6 +853,8 @@ def prepare(upload: Upload, built: Atlas, options: ImportOptions | None = None,
         Source directory (national member lists, the LSOA lookup, ward lookups).
     imported_on : datetime.date, optional
         The date shown in the layer's description (default today).
+    catalogue : Catalogue, optional
+        The boundary specs (the project's by default).
 
     Returns
     -------
@@ -863,7 +869,7 @@ def prepare(upload: Upload, built: Atlas, options: ImportOptions | None = None,
     options = dataclasses.replace(options or ImportOptions())
     options.check()
     source = _source_or_none(source_dir)
-    areas = _Areas.of(built, source)
+    areas = _Areas.of(built, source, catalogue)
     found = detect(upload, built, options.code_column, options.geography, areas=areas)
     value_column = _value_column(upload, found, options.value_column)
     codes = normalise_codes(pd.Series(upload.table[found.code_column], dtype=object)).reset_index(drop=True)
@@ -946,6 +952,9 @@ def _result(upload: Upload, built: Atlas, areas: _Areas, options: ImportOptions,
         converted = _convert_lsoa(values, notes, native, target, options.kind, areas, report)
         if converted is not None:
             columns[target], methods[target] = converted
+        else:
+            report.notes.append(f"not shown on {areas.label(target)}: the atlas converts values between LSOA 2011 "
+                                f"and 2021 only; import a file keyed by {areas.label(target)} codes for it")
     for target, (agg, method) in _aggregate(values, native, options.kind, areas, report).items():
         if target not in columns:
             columns[target], methods[target] = agg, method
@@ -1135,8 +1144,10 @@ def _aggregate(values: pd.Series, native: str, kind: str, areas: _Areas, report:
         assignment = assign(rule, child, parent, areas.source)
         parents = assignment.parent.reindex(child.frame.index)
         full = values.reindex(child.frame.index)
-        result = aggregate.total(full, parents) if kind in COUNT_KINDS else aggregate.weighted_mean(full, parents, weights)
-        how = "sum" if kind in COUNT_KINDS else "weighted_mean"
+        if kind in COUNT_KINDS:
+            how, result = "sum", aggregate.total(full, parents)
+        else:
+            how, result = "weighted_mean", aggregate.weighted_mean(full, parents, weights)
         weight_label = None if weights is None else built.layer(weights.name, native)["label"]
         method = _method_text(how, areas.label(native), weight_label, assignment.method)
         frame = result.columns[["value"]].copy()
@@ -1276,7 +1287,8 @@ def remove_import(la_code: str, layer: str, atlas_folder: str | Path | None = No
     return updated
 
 
-def reapply_imports(built: Atlas, atlas_folder: str | Path, source_dir: str | Path | None = None) -> Atlas:
+def reapply_imports(built: Atlas, atlas_folder: str | Path, source_dir: str | Path | None = None,
+                    catalogue: Catalogue | None = None) -> Atlas:
     """Add again the layers imported on the command line into ``atlas_folder`` (after a rebuild).
 
     An import that no longer applies (its file is gone or no longer matches)
@@ -1293,7 +1305,8 @@ def reapply_imports(built: Atlas, atlas_folder: str | Path, source_dir: str | Pa
             data = (kept / entry["file"]).read_bytes()
             options = ImportOptions(**entry["options"])
             upload = read_upload(data, entry.get("original_name", entry["file"]), options.sheet)
-            result = prepare(upload, built, options, source_dir, dt.date.fromisoformat(entry["imported_on"]))
+            result = prepare(upload, built, options, source_dir, dt.date.fromisoformat(entry["imported_on"]),
+                             catalogue)
             built = _with_import_report(add_to_atlas(built, result), result)
         except (AtlasError, OSError, KeyError, TypeError, ValueError) as exc:
             built.report.setdefault("warnings", []).append(

@@ -45,7 +45,8 @@ def upload(at: AppTest, name: str, data: bytes) -> AppTest:
 
 
 def shown_text(at: AppTest) -> str:
-    parts = [e.value for kind in ("markdown", "caption", "error", "success", "warning", "text") for e in getattr(at, kind)]
+    kinds = ("markdown", "caption", "error", "success", "warning", "text")
+    parts = [e.value for kind in kinds for e in getattr(at, kind)]
     return "\n".join(str(p) for p in parts)
 
 

@@ -130,7 +130,8 @@ def _options_form(built: Atlas, upload, token: str) -> ImportOptions | None:
                         if k is None else k)
     higher_is = st.radio("Is a higher value worse or better?", list(_POLARITY), format_func=_POLARITY.get,
                          key=f"upload_polarity_{token}", help="Sets the colours: the darker end means worse.")
-    units = st.text_input("Units (optional)", max_chars=40, key=f"upload_units_{token}", placeholder="e.g. %, per 1,000")
+    units = st.text_input("Units (optional)", max_chars=40, key=f"upload_units_{token}",
+                          placeholder="e.g. %, per 1,000")
     period = st.text_input("Period (optional)", max_chars=40, key=f"upload_period_{token}", placeholder="e.g. 2023-24")
     return ImportOptions(name=name, code_column=code_column, value_column=value_column,
                          geography=None if geography == found.geography else geography,  # detected: keep its reasons
