@@ -109,6 +109,9 @@ class ImportOptions:
         ``worse``, ``better`` or ``neutral`` (default): the polarity.
     period : str
         The period the data cover, e.g. ``"2023-24"``.
+    attribution : str
+        The data's own source and licence statement, shown on maps and exports
+        (e.g. ``"Source: NHS England, OGL v3.0"``); blank when not given.
     sheet : str or None
         Excel sheet (default: the first with area codes).
     """
@@ -121,6 +124,7 @@ class ImportOptions:
     units: str | None = None
     higher_is: str = "neutral"
     period: str = ""
+    attribution: str = ""
     sheet: str | None = None
 
     def check(self) -> None:
@@ -980,9 +984,9 @@ def _meta(options: ImportOptions, upload: Upload, areas: _Areas, geography: str,
         "layer": layer_id(options.name), "geography": geography, "geography_label": areas.label(geography),
         "label": options.name, "kind": options.kind, "units": options.units or "", "higher_is": options.higher_is,
         "description": description, "theme": "Imported", "period": options.period or "not stated",
-        "source_title": upload.filename, "source_file": upload.filename, "publisher": "the user (imported file)",
-        "licence": "not stated (imported by the user)",
-        "attribution": f"Data: {upload.filename}, imported by the user.", "url": "",
+        "source_title": upload.filename, "source_file": upload.filename, "publisher": "imported by the user",
+        "licence": "as stated in the attribution" if options.attribution else "not stated (imported by the user)",
+        "attribution": options.attribution, "url": "",
         "native_geography": native, "method": method, "palette": "",
         "classification": "categorical" if options.kind == "decile" else "quantiles",
         "decimals": decimals, "has_interval": False, "boundary_attribution": spec.attribution,
@@ -1366,6 +1370,8 @@ def _add_import(parser) -> None:
     parser.add_argument("--higher-is", choices=("worse", "better", "neutral"), default="neutral",
                         help="polarity: is a higher value worse, better or neither (default: neutral)")
     parser.add_argument("--period", default="", metavar="P", help="period the data cover, e.g. 2023-24")
+    parser.add_argument("--attribution", default="", metavar="A",
+                        help="the data's source and licence statement for maps, e.g. 'Source: NHS England, OGL v3.0'")
     parser.add_argument("--sheet", metavar="S", help="Excel sheet (default: the first with area codes)")
     parser.add_argument("--check", action="store_true", help="print the match report only; change nothing")
     parser.add_argument("--list", action="store_true", help="list the district's imported layers")
@@ -1393,7 +1399,7 @@ def run_import(args) -> int:
         raise ImportFileError("Give the FILE to import (or --list / --remove LAYER).")
     options = ImportOptions(name=args.name, code_column=args.code_column, value_column=args.value_column,
                             geography=args.geography, kind=args.kind, units=args.units, higher_is=args.higher_is,
-                            period=args.period, sheet=args.sheet)
+                            period=args.period, attribution=args.attribution, sheet=args.sheet)
     updated, result = import_file(args.file, args.la, options, folder, args.source, save=not args.check)
     print("\n".join(result.report.lines()))
     where = ", ".join(updated.geography_labels.get(g, g) for g in result.geographies)

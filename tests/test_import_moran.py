@@ -12,7 +12,6 @@ on LSOA 2011, the layer reproduces the published Moran's I (0.410).
 from __future__ import annotations
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -82,17 +81,3 @@ def test_imported_on_lsoa11_reproduces_the_published_morans_i(luton):
     built_in = stats.moran(luton.values("income19_score", "lsoa11"), weights, seed=SEED)
     assert imported.I == pytest.approx(built_in.I, abs=1e-12)
     assert round(imported.I, 3) == 0.410  # METHODS.md: Luton's Moran's I of the Income score
-
-
-def test_the_statistics_panel_works_on_an_imported_layer(luton):
-    result = prepare(read_upload(income_file(luton), "income.csv"), luton, ImportOptions(kind="rate"))
-    added = importer.add_to_atlas(luton, result)
-    summary = stats.summarise(added, result.layer, "lsoa21", seed=SEED)
-    assert summary["label"] == "Income Domain Score" and summary["n_areas"] == 125 and summary["missing"] == []
-    assert summary["moran"]["available"] and summary["lisa"]["available"]
-    weights = stats.spatial_weights(added.table("lsoa21"))
-    assert summary["moran"]["I"] == pytest.approx(stats.moran(added.values(result.layer, "lsoa21"), weights,
-                                                              seed=SEED).I)
-    assert sum(summary["lisa"]["counts"].values()) == 125
-    lisa = stats.lisa(added.values(result.layer, "lsoa21"), weights, seed=SEED)
-    assert set(lisa["cluster"]) <= set(stats.CLUSTERS) and np.isfinite(lisa["local_i"]).all()

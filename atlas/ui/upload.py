@@ -133,9 +133,12 @@ def _options_form(built: Atlas, upload, token: str) -> ImportOptions | None:
     units = st.text_input("Units (optional)", max_chars=40, key=f"upload_units_{token}",
                           placeholder="e.g. %, per 1,000")
     period = st.text_input("Period (optional)", max_chars=40, key=f"upload_period_{token}", placeholder="e.g. 2023-24")
+    attribution = st.text_input("Source and licence, for maps and exports (optional)", max_chars=200,
+                                key=f"upload_attribution_{token}", placeholder="e.g. Source: NHS England, OGL v3.0")
     return ImportOptions(name=name, code_column=code_column, value_column=value_column,
                          geography=None if geography == found.geography else geography,  # detected: keep its reasons
-                         kind=kind, units=units or None, higher_is=higher_is, period=period, sheet=upload.sheet)
+                         kind=kind, units=units or None, higher_is=higher_is, period=period,
+                         attribution=attribution, sheet=upload.sheet)
 
 
 def show_report(result: ImportResult, key: str = "") -> None:
