@@ -86,7 +86,7 @@ def make_parser() -> argparse.ArgumentParser:
 def _load_command_modules() -> None:
     """Import the modules that register further sub-commands (stats, export ...)."""
     import importlib
-    for module in ("atlas.stats.cli", "atlas.export", "atlas.profiles", "atlas.importer.cli",
+    for module in ("atlas.stats.cli", "atlas.export", "atlas.profiles", "atlas.importer",
                    "atlas.fetch"):
         try:
             importlib.import_module(module)
