@@ -252,7 +252,7 @@ class _Builder:
 
     def _join_source(self, geography: str, source: SourceSpec, table: pd.DataFrame) -> None:
         frame = self.frames[geography]
-        data_codes = set(table[source.key].unique())
+        data_codes = set(table[source.key].to_numpy(dtype=object))
         in_data = member_of(frame.index.to_series(), data_codes)
         wanted = set(frame.index)
         whole = table

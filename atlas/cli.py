@@ -52,6 +52,10 @@ def run_build(args) -> int:
             print(f"  {info['label']:<28} {info['areas']:>6} areas, {n_layers:>3} layers")
         else:
             print(f"  {info['label']:<28} not available ({info['reason']})")
+    for point_set, info in report.get("points", {}).items():
+        n_layers = int((atlas.layers["geography"] == f"points:{point_set}").sum())
+        print(f"  {info['label']:<28} {info['matched']:>6} placed, {n_layers:>3} layers "
+              f"({info['unmatched']} postcode(s) not found, {info['closed_excluded']} closed excluded)")
     unmatched = [e for e in report["layers"] if e.get("unmatched")]
     print(f"  layers with unmatched areas: {len(unmatched)}; warnings: {len(report['warnings'])}")
     for warning in report["warnings"]:

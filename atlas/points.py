@@ -50,7 +50,7 @@ LIST_LIMIT = 250
 
 def normalise_postcodes(postcodes: pd.Series) -> pd.Series:
     """Postcodes in capitals without any spaces (``"lu1 1aa"`` -> ``"LU11AA"``); NaN kept."""
-    return postcodes.astype("string").str.upper().str.replace(r"\s+", "", regex=True).replace("", pd.NA)
+    return postcodes.astype("string").str.upper().str.replace(" ", "", regex=False).str.strip().replace("", pd.NA)
 
 
 def postcode_sector(postcodes: pd.Series) -> pd.Series:
@@ -409,7 +409,13 @@ def build_points(catalogue: Catalogue, source_dir: Path, la: str, la_name: str,
 def warnings_for(report: dict, la_name: str) -> list[str]:
     """Build-report warnings for point sets: unmatched postcodes and points outside the outline."""
     out = []
+    uncovered = [info for info in report.values() if not info["district_postcodes"]]
+    if uncovered:
+        out.append(f"No {', '.join(i['label'].lower() for i in uncovered)} placed in {la_name}: the postcode "
+                   f"lookup ({', '.join(uncovered[0]['postcode_files'])}) has no postcode of the district.")
     for info in report.values():
+        if not info["district_postcodes"]:
+            continue
         if info["unmatched"]:
             listed = ", ".join(f"{u['code']} ({u['postcode']})" for u in info["unmatched_postcodes"][:5]
                                if isinstance(u, dict))
@@ -420,9 +426,8 @@ def warnings_for(report: dict, la_name: str) -> list[str]:
                        f"outside the generalised district outline: "
                        + ", ".join(o["code"] for o in info["outside_outline"][:10]))
         if not info["matched"]:
-            out.append(f"{info['label']}: none placed in {la_name}: the postcode lookup "
-                       f"({', '.join(info['postcode_files'])}) has no postcode of the district, or the "
-                       f"district has none of these organisations.")
+            out.append(f"{info['label']}: none placed in {la_name}: the file lists none with a postcode of "
+                       f"the district.")
     return out
 
 

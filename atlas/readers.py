@@ -191,7 +191,9 @@ def member_of(values: pd.Series, allowed) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    wanted = pa.array([str(a) for a in allowed if not pd.isna(a)], type=pa.string())
+    if not isinstance(allowed, (pd.Index, pd.Series)):
+        allowed = pd.Series(list(allowed), dtype=object)
+    wanted = pa.array(pd.Series(allowed).astype("string").dropna(), type=pa.string())
     column = pa.array(values.astype("string"), type=pa.string())
     return np.asarray(pc.is_in(column, value_set=wanted).fill_null(False), dtype=bool)
 

@@ -155,7 +155,9 @@ def test_a_district_outside_the_postcode_lookup_gets_a_warning_not_far_away_poin
     spec, lookup = _specs()
     placed = points.place(spec, points.read_postcodes(lookup, tiny_source), lookup, tiny_source, "E06777777", None)
     assert placed.district.empty and placed.report["district_postcodes"] == 0
-    assert any("none placed" in w for w in points.warnings_for({"tests": placed.report}, "Elsewhere"))
+    warnings = points.warnings_for({"tests": placed.report}, "Elsewhere")
+    assert warnings == ["No test practices placed in Elsewhere: the postcode lookup (assets/cp/zz.csv) has no "
+                        "postcode of the district."]
 
 
 def test_bad_point_specs_and_files_give_clear_errors(tiny_source, spec_root):
