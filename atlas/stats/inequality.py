@@ -19,8 +19,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
-from inequality.gini import Gini
-from scipy import stats
+from scipy.special import ndtri
 
 from ..errors import StatisticError
 from .moran import DEFAULT_SEED, MIN_AREAS
@@ -69,19 +68,19 @@ def ten_ten(deciles, name: str | None = None) -> dict:
 
 def _extremes(deciles, low: tuple, high: tuple, name: str | None) -> dict:
     series = deciles if isinstance(deciles, pd.Series) else pd.Series(np.asarray(deciles, dtype=object).ravel())
-    values = pd.to_numeric(series, errors="coerce")
-    present = values.dropna()
+    values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+    present = values[~np.isnan(values)]
     bad = present[(present % 1 != 0) | (present < 1) | (present > 10)]
     if len(bad):
         raise StatisticError(f"National deciles must be whole numbers from 1 to 10; {name or 'the areas'} "
-                             f"have {len(bad)} other value(s), e.g. {bad.iloc[0]!r}.")
-    if present.empty:
+                             f"have {len(bad)} other value(s), e.g. {bad[0]:g}.")
+    if not len(present):
         raise StatisticError(f"No area of {name or 'these areas'} has a national decile: no 20:20 index.")
-    least = int(present.isin(high).sum())
-    most = int(present.isin(low).sum())
+    least = int(np.isin(present, high).sum())
+    most = int(np.isin(present, low).sum())
     n = int(len(present))
     return {"least": least, "most": most, "share": abs(least - most) / n, "n": n,
-            "missing": int(values.isna().sum()), "label": f"{least} : {most}"}
+            "missing": int(len(values) - n), "label": f"{least} : {most}"}
 
 
 # -- area Gini ------------------------------------------------------------------------------------
@@ -140,6 +139,8 @@ def area_gini(values, population=None, name: str | None = None) -> AreaGini:
     StatisticError
         Fewer than 3 areas, a negative value or population, or every value 0.
     """
+    from inequality.gini import Gini  # imported when needed: the package imports matplotlib
+
     what = name or "these areas"
     x = pd.Series(values) if not isinstance(values, pd.Series) else values
     x = pd.to_numeric(x, errors="coerce").astype(float)
@@ -365,7 +366,7 @@ def _sii_inputs(values, population, se, lower, upper, value_type, what):
     elif lower is not None and upper is not None:
         lo, hi = column(lower), column(upper)
         with np.errstate(invalid="ignore", divide="ignore"):
-            sd = (forward(hi) - forward(lo)) / (2 * stats.norm.ppf(0.975))
+            sd = (forward(hi) - forward(lo)) / (2 * ndtri(0.975))
     else:
         raise StatisticError(f"{what} needs each group's standard error, or its 95% confidence limits.")
     if len(sd) != len(y) or np.isnan(sd).any() or (sd < 0).any():

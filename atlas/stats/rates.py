@@ -21,7 +21,7 @@ Every function takes scalars or arrays (NumPy broadcasting) and returns the same
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from scipy.special import gammaincinv, ndtri
 
 from ..errors import StatisticError
 
@@ -35,7 +35,7 @@ EXACT_BELOW = 10
 def _z(confidence: float) -> float:
     if not 0 < confidence < 1:
         raise StatisticError(f"The confidence level must be between 0 and 1, e.g. 0.95 (got {confidence}).")
-    return float(stats.norm.ppf(1 - (1 - confidence) / 2))
+    return float(ndtri(1 - (1 - confidence) / 2))
 
 
 def _unwrap(value):
@@ -96,8 +96,9 @@ def byar_interval(count, confidence: float = 0.95):
     with np.errstate(divide="ignore", invalid="ignore"):
         byar_lower = o * (1 - 1 / (9 * o) - z / (3 * np.sqrt(o))) ** 3
         byar_upper = (o + 1) * (1 - 1 / (9 * (o + 1)) + z / (3 * np.sqrt(o + 1))) ** 3
-        exact_lower = np.where(o > 0, stats.chi2.ppf(alpha / 2, 2 * o) / 2, 0.0)
-        exact_upper = stats.chi2.ppf(1 - alpha / 2, 2 * o + 2) / 2
+        # chi2(q; 2k) / 2 is the gamma(k) quantile q
+        exact_lower = np.where(o > 0, gammaincinv(np.maximum(o, 1e-300), alpha / 2), 0.0)
+        exact_upper = gammaincinv(o + 1, 1 - alpha / 2)
     exact = o < EXACT_BELOW
     lower = np.where(exact, exact_lower, byar_lower)
     upper = np.where(exact, exact_upper, byar_upper)

@@ -22,7 +22,6 @@ import warnings
 from dataclasses import dataclass, field
 
 import geopandas as gpd
-import libpysal
 import numpy as np
 import pandas as pd
 import shapely
@@ -33,6 +32,9 @@ from ..errors import StatisticError
 #: Default snapping tolerance in metres (British National Grid): each polygon is buffered by this.
 DEFAULT_SNAP_TOLERANCE_M = 1.0
 BNG = "EPSG:27700"
+#: Above this many areas, neighbours come from :func:`neighbour_pairs` (the same pairs; libpysal's
+#: fuzzy contiguity loops over areas in Python and takes minutes for all of England).
+LIBPYSAL_LIMIT = 2000
 #: Fewest buffer reach at a corner, relative to the tolerance (quarter circles drawn with 16 segments).
 _CORNER_REACH = float(np.cos(np.pi / 64))
 
@@ -55,7 +57,7 @@ class SpatialWeights:
         Each area's neighbours (binary contiguity, before standardising).
     """
 
-    w: libpysal.weights.W
+    w: "libpysal.weights.W"
     ids: list[str]
     islands: list[str]
     snap_tolerance_m: float
@@ -72,12 +74,13 @@ class SpatialWeights:
         return float(np.mean([len(v) for v in self.neighbours.values()])) if self.ids else 0.0
 
     def subset(self, codes) -> "SpatialWeights":
-        """The weights among ``codes`` only (re-standardised; new islands listed).
+        """The weights among ``codes`` only, in that order (re-standardised; new islands listed).
 
         Used when some areas have no value: they are left out, and an area whose
         only neighbours were left out becomes an island.
         """
-        keep = [c for c in self.ids if c in set(codes)]
+        known = set(self.ids)
+        keep = [c for c in codes if c in known]
         kept = set(keep)
         neighbours = {c: [j for j in self.neighbours[c] if j in kept] for c in keep}
         return from_neighbours(neighbours, self.snap_tolerance_m)
@@ -88,7 +91,8 @@ class SpatialWeights:
                f"queen contiguity with a {self.snap_tolerance_m:g} m snapping tolerance (each polygon "
                f"buffered by {self.snap_tolerance_m:g} m, so gaps up to about {2 * self.snap_tolerance_m:g} m "
                f"join neighbours)")
-        return (f"{how}; row-standardised; {self.n} areas, {self.mean_neighbours:.2f} neighbours on average, "
+        areas = "1 area" if self.n == 1 else f"{self.n} areas"
+        return (f"{how}; row-standardised; {areas}, {self.mean_neighbours:.2f} neighbours on average, "
                 f"{len(self.islands)} with no neighbours")
 
 
@@ -132,8 +136,13 @@ def spatial_weights(frame: gpd.GeoDataFrame, snap_tolerance_m: float = DEFAULT_S
     empty = codes[frame.geometry.isna().to_numpy() | frame.geometry.is_empty.to_numpy()]
     if len(empty):
         raise StatisticError(f"{len(empty)} area(s) of {what} have no geometry: {', '.join(empty[:10])}.")
+    import libpysal  # imported when needed: it is slow to import, and most callers never need it
+
     geoms = frame.geometry if not frame.crs.is_geographic else frame.geometry.to_crs(BNG)
     gdf = gpd.GeoDataFrame(geometry=geoms.to_numpy(), index=codes, crs=geoms.crs)
+    if snap_tolerance_m > 0 and len(gdf) > LIBPYSAL_LIMIT:
+        return from_neighbours(_pairs_to_neighbours(list(codes), gdf.geometry.to_numpy(), snap_tolerance_m),
+                               float(snap_tolerance_m))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if snap_tolerance_m == 0:
@@ -145,8 +154,19 @@ def spatial_weights(frame: gpd.GeoDataFrame, snap_tolerance_m: float = DEFAULT_S
     return from_neighbours(neighbours, float(snap_tolerance_m))
 
 
+def _pairs_to_neighbours(codes: list[str], geometries: np.ndarray, snap_tolerance_m: float) -> dict:
+    left, right = neighbour_pairs(geometries, snap_tolerance_m)
+    neighbours: dict[str, list[str]] = {c: [] for c in codes}
+    for i, j in zip(left.tolist(), right.tolist()):
+        neighbours[codes[i]].append(codes[j])
+        neighbours[codes[j]].append(codes[i])
+    return neighbours
+
+
 def from_neighbours(neighbours: dict[str, list[str]], snap_tolerance_m: float) -> SpatialWeights:
     """Row-standardised :class:`SpatialWeights` from a neighbour dict (binary contiguity)."""
+    import libpysal
+
     ids = list(neighbours)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -161,10 +181,11 @@ def neighbour_pairs(geometries: np.ndarray, snap_tolerance_m: float = DEFAULT_SN
     """Neighbour pairs of many polygons at once, the same pairs :func:`spatial_weights` finds.
 
     A fast equivalent of libpysal's buffered fuzzy contiguity for tens of
-    thousands of polygons: one STRtree query for pairs within ``2 t`` of each
-    other; pairs closer than ``2 t cos(pi/64)`` are neighbours for certain, and
-    the few in between are decided exactly as libpysal does, by intersecting
-    the buffered polygons.
+    thousands of polygons: one STRtree query for pairs whose bounding boxes
+    come within ``2 t``, then the pairs within ``2 t`` of each other; pairs
+    closer than ``2 t cos(pi/64)`` are neighbours for certain, and the few in
+    between are decided exactly as libpysal does, by intersecting the buffered
+    polygons.
 
     Parameters
     ----------
@@ -180,12 +201,16 @@ def neighbour_pairs(geometries: np.ndarray, snap_tolerance_m: float = DEFAULT_SN
     """
     if snap_tolerance_m <= 0:
         raise StatisticError("neighbour_pairs needs a snapping tolerance above 0 m; use spatial_weights for 0.")
-    tree = shapely.STRtree(geometries)
-    left, right = tree.query(geometries, predicate="dwithin", distance=2 * snap_tolerance_m)
+    reach = 2 * snap_tolerance_m
+    minx, miny, maxx, maxy = shapely.bounds(geometries).T
+    boxes = shapely.box(minx - reach, miny - reach, maxx + reach, maxy + reach)
+    left, right = shapely.STRtree(geometries).query(boxes)
     keep = left < right
     left, right = left[keep], right[keep]
     gap = shapely.distance(geometries[left], geometries[right])
-    unsure = gap > 2 * snap_tolerance_m * _CORNER_REACH
+    near = gap <= reach
+    left, right, gap = left[near], right[near], gap[near]
+    unsure = gap > reach * _CORNER_REACH
     if unsure.any():
         touched = np.unique(np.concatenate([left[unsure], right[unsure]]))
         buffered = np.empty(len(geometries), dtype=object)

@@ -1,0 +1,260 @@
+"""``atlas stats``: a district's inequality statistics, or every district's in one CSV.
+
+    atlas stats --la E06000032 [--indicator income19_score] [--geography lsoa11] [--json]
+    atlas stats --all-districts --out FILE.csv
+
+For one district the built atlas ``output/atlas/<LA>.gpkg`` is loaded when it
+is current (built from the same source directory, newer than every spec and
+source file it was built from), else the atlas is built first.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+from pathlib import Path
+
+from .. import config, store
+from ..cli import command
+from ..codes import check_district_code
+from ..errors import AtlasError
+from .moran import CLUSTERS, DEFAULT_ALPHA, DEFAULT_PERMUTATIONS, DEFAULT_SEED
+from .weights import DEFAULT_SNAP_TOLERANCE_M
+
+DEFAULT_INDICATOR = "income19_score"
+DEFAULT_GEOGRAPHY = "lsoa11"
+
+
+def _add_arguments(parser) -> None:
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--la", metavar="CODE", help="district code, e.g. E06000032 for Luton")
+    which.add_argument("--all-districts", action="store_true",
+                       help="every IoD2019 district of England (20:20 and Moran's I of the Income score) to --out")
+    parser.add_argument("--out", metavar="FILE.csv", help="CSV to write with --all-districts")
+    parser.add_argument("--indicator", metavar="LAYER", default=DEFAULT_INDICATOR,
+                        help=f"layer id for Moran's I and LISA (default {DEFAULT_INDICATOR})")
+    parser.add_argument("--geography", metavar="ID", default=DEFAULT_GEOGRAPHY,
+                        help=f"areas for Moran's I and LISA (default {DEFAULT_GEOGRAPHY})")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    parser.add_argument("--source", metavar="DIR",
+                        help=f"source directory of official files (default: ${config.SOURCE_ENV} or ../shared/data)")
+    parser.add_argument("--atlas-dir", metavar="DIR", help="folder of built atlases (default: output/atlas)")
+    parser.add_argument("--permutations", type=int, default=DEFAULT_PERMUTATIONS,
+                        help=f"permutations for Moran's I and LISA (default {DEFAULT_PERMUTATIONS})")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    parser.add_argument("--snap-tolerance", type=float, default=DEFAULT_SNAP_TOLERANCE_M, metavar="METRES",
+                        help="buffer around each polygon when finding neighbours, in metres "
+                             f"(default {DEFAULT_SNAP_TOLERANCE_M:g}; 0 = strict queen contiguity)")
+    parser.add_argument("--alpha", type=float, default=DEFAULT_ALPHA, help="LISA significance level (default 0.05)")
+    parser.add_argument("--fdr", action="store_true", help="LISA with the false-discovery-rate cut-off")
+    parser.add_argument("--workers", type=int, metavar="N", help="processes for --all-districts (default: all cores)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="--all-districts: read every boundary file, neither using nor writing output/cache")
+
+
+@command("stats", "inequality statistics: 20:20, 10:10, Moran's I, LISA clusters, area Gini")(_add_arguments)
+def run_stats(args) -> int:
+    if args.permutations < 0:
+        raise AtlasError(f"--permutations must be 0 or more (got {args.permutations}).")
+    if args.all_districts:
+        return _run_all_districts(args)
+    return _run_district(args)
+
+
+# -- one district -----------------------------------------------------------------------------------
+
+def _run_district(args) -> int:
+    from .summary import summarise
+
+    la = check_district_code(args.la)
+    source = config.source_dir(args.source)
+    built, how = current_atlas(la, source, Path(args.atlas_dir) if args.atlas_dir else None)
+    built.table(args.geography)
+    layer = resolve_layer(built, args.indicator, args.geography)
+    summary = summarise(built, layer, args.geography, permutations=args.permutations, seed=args.seed,
+                        alpha=args.alpha, fdr=args.fdr, snap_tolerance_m=args.snap_tolerance)
+    n_lsoa = len(built.table(DEFAULT_GEOGRAPHY)) if DEFAULT_GEOGRAPHY in built.geographies else None
+    result = _result(built, summary, n_lsoa, args, how)
+    if args.json:
+        print(json.dumps(result, default=_plain))
+    else:
+        print(_text(result, summary))
+    return 0
+
+
+def current_atlas(la: str, source: Path, folder: Path | None = None):
+    """The district's built atlas, loaded if current, else built now.
+
+    Current means: its GeoPackage exists, was built from ``source``, and is
+    newer than every spec file and every source file its build report names.
+
+    Returns
+    -------
+    (Atlas, str)
+        The atlas and "loaded" or "built".
+    """
+    import atlas as engine
+
+    folder = folder or config.out_dir() / "atlas"
+    path = store.atlas_path(folder, la)
+    if path.is_file():
+        try:
+            built = engine.load(path)
+        except AtlasError:
+            built = None
+        if built is not None and _is_current(built, path, source):
+            return built, "loaded"
+    return engine.build(la, source_dir=source, out_dir=folder), "built"
+
+
+def _is_current(built, path: Path, source: Path) -> bool:
+    report = built.report
+    if Path(report.get("source_dir", "")) != Path(source):
+        return False
+    inputs = list((config.PROJECT_ROOT / "boundaries").glob("*.toml"))
+    inputs += list((config.PROJECT_ROOT / "layers").rglob("*.toml"))
+    for info in report.get("geographies", {}).values():
+        inputs += [source / f for f in info.get("files", []) if not str(f).startswith("...")]
+    inputs += [source / entry["source_file"] for entry in report.get("layers", []) if entry.get("source_file")]
+    built_at = path.stat().st_mtime
+    return all(not p.exists() or p.stat().st_mtime <= built_at for p in inputs)
+
+
+def resolve_layer(built, wanted: str, geography: str) -> str:
+    """The layer id on ``geography`` that ``wanted`` names.
+
+    An id without its vintage is accepted when it names exactly one layer
+    (``income_score`` is ``income19_score`` on LSOA 2011).
+
+    Raises
+    ------
+    AtlasError
+        Listing the layers available on the geography.
+    """
+    ids = list(built.layers_on(geography)["layer"])
+    if wanted in ids:
+        return wanted
+    matches = [i for i in ids if re.sub(r"(?<=[a-z])\d{2}(?=_)", "", i) == wanted]
+    if len(matches) == 1:
+        print(f"atlas stats: --indicator {wanted} taken as {matches[0]}", file=sys.stderr)
+        return matches[0]
+    which = f"; it could be {', '.join(matches)}" if matches else ""
+    raise AtlasError(f"No layer {wanted!r} on {geography} in the {built.la_name} atlas{which}. "
+                     f"Layers on {geography}: {', '.join(sorted(ids))}.")
+
+
+def _result(built, summary: dict, n_lsoa, args, how: str) -> dict:
+    moran = summary["moran"]
+    lisa = summary["lisa"]
+    keep = ("least", "most", "share", "n", "missing", "label", "source")
+    return {
+        "la": built.la_code, "la_name": built.la_name, "indicator": summary["layer"],
+        "indicator_label": summary["label"], "geography": summary["geography"], "n_lsoa": n_lsoa,
+        "n_areas": summary["n_areas"],
+        "twenty_twenty": _entry(summary["twenty_twenty"], keep),
+        "ten_ten": _entry(summary["ten_ten"], keep),
+        "moran_i": _entry(moran, ("I", "p_sim", "permutations", "snap_tolerance_m", "islands", "expected_I", "z",
+                                  "n", "seed", "left_out", "mean_neighbours"), ("I", "p_sim")),
+        "lisa": dict(lisa["counts"]) if lisa["available"] else {"message": lisa["message"]},
+        "gini": _entry(summary["gini"], ("gini", "n", "population_weighted", "weight_layer", "label", "note")),
+        "method": {"weights": summary["weights"]["description"], "permutations": args.permutations,
+                   "seed": args.seed, "lisa_alpha": args.alpha, "lisa_fdr": bool(args.fdr),
+                   "lisa_p_threshold": lisa.get("p_threshold")},
+        "atlas": {"path": str(built.path) if built.path else None, "how": how},
+    }
+
+
+def _entry(entry: dict, keys: tuple, numbers: tuple = ()) -> dict:
+    if entry.get("available"):
+        return {k: entry[k] for k in keys if k in entry}
+    return {**{k: None for k in numbers}, "message": entry.get("message", "not available")}
+
+
+def _text(result: dict, summary: dict) -> str:
+    lines = [f"{result['la_name']} ({result['la']}): {result['indicator_label']} on {summary['geography_label']}"]
+    lines.append(f"  LSOAs (2011): {result['n_lsoa']}" + (f"; {summary['geography_label']} areas: "
+                                                            f"{result['n_areas']}" if result['geography'] !=
+                                                            DEFAULT_GEOGRAPHY else ""))
+    for key, title in (("twenty_twenty", "20:20 index"), ("ten_ten", "10:10 index")):
+        entry = summary[key]
+        lines.append(f"  {title}: " + (f"{entry['least']} least : {entry['most']} most deprived, share "
+                                       f"{entry['share']:.3f} ({entry['source']})" if entry["available"]
+                                       else entry["message"]))
+    moran = summary["moran"]
+    if moran["available"]:
+        islands = ", ".join(moran["islands"]) or "none"
+        lines.append(f"  Moran's I: {moran['I']:.3f} (p = {moran['p_sim']:.3f}, {moran['permutations']} "
+                     f"permutations, seed {moran['seed']}; expected {moran['expected_I']:.3f}, z = {moran['z']:.2f})")
+        lines.append(f"    {moran['reading']}")
+        lines.append(f"    islands: {islands}; snapping tolerance {moran['snap_tolerance_m']:g} m")
+        lines += [f"    note: {note}" for note in moran.get("notes", [])]
+    else:
+        lines.append(f"  {moran['message']}")
+    lines.append(f"  weights: {summary['weights']['description']}")
+    lisa = summary["lisa"]
+    if lisa["available"]:
+        counts = ", ".join(f"{label} {lisa['counts'][label]}" for label in CLUSTERS)
+        lines.append(f"  LISA clusters: {counts}")
+        lines.append(f"    {lisa['reading']}")
+    else:
+        lines.append(f"  {lisa['message']}")
+    gini = summary["gini"]
+    if gini["available"]:
+        weighting = "population-weighted" if gini["population_weighted"] else "unweighted"
+        lines.append(f"  Area Gini: {gini['gini']:.3f} ({weighting}, {gini['n']} areas). {gini['note']}")
+    else:
+        lines.append(f"  {gini['message']}")
+    lines.append(f"  atlas: {result['atlas']['path']} ({result['atlas']['how']})")
+    return "\n".join(lines)
+
+
+def _plain(value):
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
+# -- every district ---------------------------------------------------------------------------------
+
+def _run_all_districts(args) -> int:
+    from .national import all_districts, write_csv
+
+    if not args.out:
+        raise AtlasError("--all-districts needs --out FILE.csv (where to write one row per district).")
+    if args.indicator != DEFAULT_INDICATOR:
+        raise AtlasError(f"--all-districts computes the IoD2019 Income score ({DEFAULT_INDICATOR}) only, as the "
+                         f"English Atlas of Inequality does; got --indicator {args.indicator}.")
+    if args.snap_tolerance <= 0:
+        raise AtlasError("--all-districts needs a snapping tolerance above 0 m (the LSOA polygons do not touch).")
+    run = all_districts(args.source, permutations=args.permutations, seed=args.seed,
+                        snap_tolerance_m=args.snap_tolerance, workers=args.workers, use_cache=not args.no_cache)
+    path = write_csv(run.table, args.out)
+    t = run.timings
+    no_moran = run.table[run.table["moran_i"].isna()]
+    summary = {
+        "out": str(path), "districts": len(run.table), "lsoas": int(run.table["n_lsoa"].sum()),
+        "without_moran": dict(zip(no_moran["lad_code"], no_moran["note"])),
+        "missing_boundaries": run.missing_boundaries, "permutations": args.permutations, "seed": args.seed,
+        "snap_tolerance_m": args.snap_tolerance, "workers": run.workers, "cache": run.cache,
+        "seconds": {k: round(v, 2) for k, v in t.items()},
+    }
+    if args.json:
+        print(json.dumps(summary, default=_plain))
+        return 0
+    print(f"Wrote {len(run.table)} districts ({summary['lsoas']} LSOAs) to {path} in {t['total']:.1f} s "
+          f"({run.workers} processes; boundary cache {run.cache}).")
+    print(f"  time: IoD2019 tables {t['inputs']:.1f} s; boundaries and districts {t['districts']:.1f} s "
+          f"(CPU: reading {t['read_cpu']:.1f} s, weights {t['weights_cpu']:.1f} s, statistics "
+          f"{t['statistics_cpu']:.1f} s)")
+    print(f"  Moran's I of the Income score, {args.permutations} permutations (seed {args.seed}), queen contiguity "
+          f"with a {args.snap_tolerance:g} m snapping tolerance; 20:20 from IoD2019 Income deciles.")
+    for code, note in summary["without_moran"].items():
+        print(f"  no Moran's I: {note}")
+    if run.missing_boundaries:
+        print(f"  {len(run.missing_boundaries)} LSOA(s) have no boundary in any file: "
+              f"{', '.join(run.missing_boundaries[:10])}")
+    return 0

@@ -1,0 +1,408 @@
+"""Every district of England at once: the 20:20 index and Moran's I of the IoD2019 Income score.
+
+Districts are the 317 of IoD2019 (2019 codes): each LSOA 2011 belongs to the
+district the IoD2019 files give it, whatever boundary file holds its polygon
+(the files are cut by older district codes). The figures are those of the
+plain per-district path, :func:`district_statistics` (the engine's boundaries,
+libpysal weights, :func:`atlas.stats.moran`), organised for speed:
+
+* each boundary file is read once, in parallel processes, with the engine's
+  reader (checked CRS, British National Grid, made valid); the districts
+  whose LSOAs are all in that file are computed there and then, and the few
+  split across files (districts merged since 2011) are put together and
+  computed after;
+* per district: neighbour pairs from one STRtree query
+  (:func:`atlas.stats.weights.neighbour_pairs`, the same pairs as libpysal's
+  buffered fuzzy contiguity), row-standardised weights, Moran's I (esda's
+  formula) and :func:`atlas.stats.moran.permutation_test` with the same seed
+  and the same code order as :func:`atlas.stats.moran`;
+* optionally, the reprojected polygons are cached in ``output/cache`` (a
+  Parquet file keyed by the boundary files' names, sizes and modification
+  times), so a second run skips reading the GeoJSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import shapely
+
+from .. import config, store
+from ..errors import SourceFileError, StatisticError
+from ..geography import _glob, _read_one, member_table, read_boundaries
+from ..readers import indicator_frame, read_source
+from ..specs import Catalogue
+from .inequality import twenty_twenty
+from .moran import DEFAULT_PERMUTATIONS, DEFAULT_SEED, MIN_AREAS, moran, moran_i, permutation_test
+from .weights import DEFAULT_SNAP_TOLERANCE_M, neighbour_pairs, row_standardised_matrix, spatial_weights
+
+BOUNDARIES = "lsoa11"
+SCORE_LAYER = "income19_score"
+DECILE_LAYER = "income19_decile"
+#: The columns of ``atlas stats --all-districts`` (the issue's), then how each row was computed.
+COLUMNS = ["lad_code", "lad_name", "n_lsoa", "least_20", "most_20", "share_20_20", "moran_i", "moran_p"]
+EXTRA_COLUMNS = ["islands", "snap_tolerance_m", "permutations", "seed", "note"]
+CACHE_VERSION = "1"
+#: Each worker process's copy of the IoD2019 inputs and settings (set by ``_start_worker``).
+_WORKER: dict = {}
+
+
+@dataclass
+class NationalRun:
+    """The all-districts table and how long each part took.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per district, ``COLUMNS + EXTRA_COLUMNS``, by district code.
+    timings : dict
+        Wall-clock seconds: ``inputs`` (the IoD2019 tables), ``districts``
+        (reading the boundaries and computing every district, in parallel),
+        ``total``; CPU seconds summed over the processes: ``read_cpu``
+        (reading, reprojecting, validating polygons), ``weights_cpu``,
+        ``statistics_cpu``.
+    workers : int
+        Processes used.
+    cache : str
+        ``off``, ``cold`` (read from the files, then cached) or ``warm`` (read from the cache).
+    missing_boundaries : list of str
+        LSOAs of IoD2019 with no polygon in any file (left out of Moran's I, named in the notes).
+    """
+
+    table: pd.DataFrame
+    timings: dict = field(default_factory=dict)
+    workers: int = 1
+    cache: str = "off"
+    missing_boundaries: list = field(default_factory=list)
+
+
+def national_inputs(source_dir: Path, catalogue: Catalogue) -> pd.DataFrame:
+    """IoD2019 for every LSOA 2011: district, district name, Income decile and score.
+
+    Read through the catalogue's own specs (``lsoa11`` members, ``income19_decile``,
+    ``income19_score``), so the figures are those of every built atlas.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by LSOA code (sorted): ``district``, ``district_name``, ``decile``, ``score``.
+    """
+    members = member_table(catalogue.boundaries[BOUNDARIES], source_dir).drop_duplicates("code")
+    table = members.set_index("code")[["district", "district_name"]]
+    for column, layer in (("decile", DECILE_LAYER), ("score", SCORE_LAYER)):
+        indicator = catalogue.indicators[layer]
+        values = indicator_frame(read_source(indicator.source, source_dir), indicator)["value"]
+        table[column] = values.reindex(table.index).to_numpy()
+    return table.sort_index()
+
+
+def all_districts(source_dir: str | Path | None = None, permutations: int = DEFAULT_PERMUTATIONS,
+                  seed: int = DEFAULT_SEED, snap_tolerance_m: float = DEFAULT_SNAP_TOLERANCE_M,
+                  workers: int | None = None, catalogue: Catalogue | None = None,
+                  cache_dir: str | Path | None = None, use_cache: bool = False) -> NationalRun:
+    """The 20:20 index and Moran's I of the Income score for every IoD2019 district.
+
+    Parameters
+    ----------
+    source_dir : path-like, optional
+        Source directory (see :func:`atlas.config.source_dir`).
+    permutations, seed : int
+        Permutations of each district's Moran test and their seed.
+    snap_tolerance_m : float
+        Snapping tolerance of the contiguity weights (metres; above 0).
+    workers : int, optional
+        Processes (default: every core); 1 runs in this process.
+    catalogue : Catalogue, optional
+    cache_dir : path-like, optional
+        Folder of the boundary cache (default ``output/cache``).
+    use_cache : bool
+        Read the reprojected boundaries from the cache when it matches the
+        files' names, sizes and modification times; else read the files and
+        write the cache.
+
+    Returns
+    -------
+    NationalRun
+
+    Raises
+    ------
+    SourceFileError
+        If the boundary or IoD2019 files are missing or malformed.
+    StatisticError
+        If the snapping tolerance is not above 0.
+    """
+    started = time.perf_counter()
+    source = config.source_dir(source_dir)
+    catalogue = catalogue or Catalogue.load()
+    workers = max(1, int(workers or os.cpu_count() or 1))
+    if snap_tolerance_m <= 0:
+        raise StatisticError("The all-districts computation needs a snapping tolerance above 0 m.")
+    spec = catalogue.boundaries[BOUNDARIES]
+    files = _glob(source, spec.national_files)
+    if not files:
+        raise SourceFileError(f"No LSOA 2011 boundary files match {spec.national_files} in {source} "
+                              f"(wanted by {spec.spec_file}).")
+    cache_file = _cache_file(cache_dir, source, files, spec) if use_cache else None
+    inputs = national_inputs(source, catalogue)
+    timings = {"inputs": time.perf_counter() - started}
+    clock = time.perf_counter()
+    settings = {"permutations": int(permutations), "seed": int(seed), "tolerance": float(snap_tolerance_m),
+                "keep_wkb": cache_file is not None}
+    with _pool(workers, inputs, settings) as pool:
+        if cache_file is not None and cache_file.is_file():
+            rows, found, cpu = _from_cache(cache_file, inputs, pool)
+            state = "warm"
+        else:
+            by_size = sorted(files, key=lambda f: -(source / f).stat().st_size)  # big files first: even load
+            rows, found, cpu = _from_files(spec, source, by_size, inputs, pool, cache_file)
+            state = "cold" if cache_file is not None else "off"
+    timings["districts"] = time.perf_counter() - clock
+    timings.update(cpu)
+    table = pd.DataFrame(rows, columns=COLUMNS + EXTRA_COLUMNS).sort_values("lad_code").reset_index(drop=True)
+    timings["total"] = time.perf_counter() - started
+    return NationalRun(table, timings, workers, state, sorted(set(inputs.index) - found))
+
+
+def district_statistics(la_code: str, source_dir: str | Path | None = None,
+                        permutations: int = DEFAULT_PERMUTATIONS, seed: int = DEFAULT_SEED,
+                        snap_tolerance_m: float = DEFAULT_SNAP_TOLERANCE_M,
+                        catalogue: Catalogue | None = None, inputs: pd.DataFrame | None = None) -> dict:
+    """One district's row by the plain path: the engine's boundaries, libpysal weights, esda Moran.
+
+    The reference the fast :func:`all_districts` is tested against.
+
+    Returns
+    -------
+    dict
+        The row's columns (``COLUMNS + EXTRA_COLUMNS``).
+    """
+    source = config.source_dir(source_dir)
+    catalogue = catalogue or Catalogue.load()
+    inputs = inputs if inputs is not None else national_inputs(source, catalogue)
+    rows = inputs[inputs["district"] == la_code]
+    if rows.empty:
+        raise StatisticError(f"No district {la_code} in IoD2019: use a 2019 district code (`atlas districts`).")
+    found = read_boundaries(catalogue.boundaries[BOUNDARIES], source, la_code)
+    frame = found.frame if found is not None else None
+    row = _base_row(la_code, str(rows["district_name"].iloc[0]), rows["decile"].to_numpy(dtype=float),
+                    permutations, seed, snap_tolerance_m)
+    if frame is None or len(frame) < MIN_AREAS:
+        row["note"] = _too_few(la_code, 0 if frame is None else len(frame))
+        return row
+    try:
+        weights = spatial_weights(frame, snap_tolerance_m, name=la_code)
+        result = moran(rows["score"].reindex(frame.index), weights, permutations, seed, name=la_code)
+    except StatisticError as exc:
+        row["note"] = str(exc)
+        return row
+    row.update(moran_i=result.I, moran_p=result.p_sim, islands=len(result.islands),
+               note=_notes(result.islands, sorted(set(rows.index) - set(frame.index)), result.left_out))
+    return row
+
+
+def write_csv(table: pd.DataFrame, path: str | Path) -> Path:
+    """Write the all-districts table atomically (nothing half-written on failure)."""
+    path = Path(path)
+    buffer = io.StringIO()
+    table.to_csv(buffer, index=False, float_format="%.6g")
+    store.write_text_atomic(path, buffer.getvalue())
+    return path
+
+
+def write_csv(table: pd.DataFrame, path: str | Path) -> Path:
+    """Write the all-districts table atomically (nothing half-written on failure)."""
+    path = Path(path)
+    buffer = io.StringIO()
+    table.to_csv(buffer, index=False, float_format="%.6g")
+    store.write_text_atomic(path, buffer.getvalue())
+    return path
+
+
+# -- processes ----------------------------------------------------------------------------------------
+
+class _InlinePool:
+    """Stands in for a process pool when one process is asked for."""
+
+    def map(self, function, *iterables, chunksize=1):
+        return map(function, *iterables)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        _WORKER.clear()
+        return False
+
+
+def _pool(workers: int, inputs: pd.DataFrame, settings: dict):
+    if workers == 1:
+        _start_worker(inputs, settings)
+        return _InlinePool()
+    return ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(inputs, settings))
+
+
+def _start_worker(inputs: pd.DataFrame, settings: dict) -> None:
+    _WORKER.clear()
+    _WORKER.update(settings)
+    _WORKER["index"] = pd.Index(np.asarray(inputs.index.to_numpy(), dtype=object))
+    _WORKER["district"] = np.asarray(inputs["district"].to_numpy(), dtype=object)
+    _WORKER["name"] = np.asarray(inputs["district_name"].to_numpy(), dtype=object)
+    _WORKER["decile"] = inputs["decile"].to_numpy(dtype=float)
+    _WORKER["score"] = inputs["score"].to_numpy(dtype=float)
+    order = np.argsort(_WORKER["district"].astype(str), kind="stable")  # keeps code order within each
+    districts, starts = np.unique(_WORKER["district"][order].astype(str), return_index=True)
+    _WORKER["members"] = dict(zip(districts, np.split(order, starts[1:])))
+
+
+# -- the two ways in: boundary files, or the cache ----------------------------------------------------
+
+def _from_files(spec, source: Path, files: list[str], inputs: pd.DataFrame, pool, cache_file):
+    """Read every file (in the pool); districts whole in one file are computed there."""
+    results = list(pool.map(_file_task, [(spec, source, f) for f in files], chunksize=2))
+    rows = [row for result in results for row in result["rows"]]
+    partial: dict = {}
+    for result in results:
+        for la, (codes, geometries) in result["partial"].items():
+            partial.setdefault(la, []).append((codes, geometries))
+    found = set().union(*(result["found"] for result in results))
+    merged = [(la, np.concatenate([c for c, _ in parts]), np.concatenate([w for _, w in parts]))
+              for la, parts in partial.items()]
+    done = {row["lad_code"] for row in rows} | set(partial)
+    merged += [(la, np.array([], dtype=object), np.array([], dtype=object))
+               for la in sorted(set(inputs["district"]) - done)]  # districts with no polygon at all
+    rows += list(pool.map(_district_task, merged))
+    if cache_file is not None:
+        codes = np.concatenate([r["wkb"][0] for r in results])
+        wkb = np.concatenate([r["wkb"][1] for r in results])
+        with store.atomic_path(cache_file, ".parquet") as tmp:
+            pq.write_table(pa.table({"code": pa.array(codes.astype(str)), "wkb": pa.array(list(wkb), pa.binary())}),
+                           tmp)
+    return rows, found, _cpu(rows, sum(r["read_cpu"] for r in results))
+
+
+def _from_cache(cache_file: Path, inputs: pd.DataFrame, pool):
+    clock = time.process_time()
+    table = pq.read_table(cache_file)
+    codes = table.column("code").to_numpy(zero_copy_only=False).astype(object)
+    wkb = table.column("wkb").to_numpy(zero_copy_only=False).astype(object)
+    read_cpu = time.process_time() - clock
+    district = pd.Series(inputs["district"].to_numpy(dtype=object), index=inputs.index).reindex(codes)
+    tasks = [(la, codes[rows], wkb[rows]) for la, rows in district.groupby(district.to_numpy()).indices.items()]
+    tasks += [(la, codes[:0], wkb[:0]) for la in sorted(set(inputs["district"]) - set(district.dropna()))]
+    tasks.sort(key=lambda t: -len(t[1]))  # big districts first: even load
+    rows = list(pool.map(_district_task, tasks, chunksize=4))
+    return rows, set(codes) & set(inputs.index), _cpu(rows, read_cpu)
+
+
+def _cpu(rows: list[dict], read_cpu: float) -> dict:
+    return {"read_cpu": read_cpu, "weights_cpu": sum(r.pop("_weights_s") for r in rows),
+            "statistics_cpu": sum(r.pop("_statistics_s") for r in rows)}
+
+
+def _cache_file(cache_dir, source: Path, files: list[str], spec) -> Path:
+    digest = hashlib.sha1(f"{CACHE_VERSION}|{spec.crs}|{spec.code}|{source}".encode())
+    for relative in files:
+        stat = (source / relative).stat()
+        digest.update(f"{relative}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    folder = Path(cache_dir) if cache_dir else config.out_dir() / "cache"
+    return folder / f"lsoa11_bng_{digest.hexdigest()[:16]}.parquet"
+
+
+# -- work done in the worker processes ----------------------------------------------------------------
+
+def _file_task(task) -> dict:
+    """Read one boundary file; compute the districts it holds whole; hand back the rest."""
+    clock = time.process_time()
+    spec, source, relative = task
+    frame = _read_one(spec, Path(source) / relative, relative)
+    codes = np.asarray(frame.index.to_numpy(), dtype=object)
+    geometries = frame.geometry.to_numpy()
+    out = {"rows": [], "partial": {}, "found": set(codes),
+           "wkb": (codes, shapely.to_wkb(geometries)) if _WORKER["keep_wkb"] else None}
+    position = _WORKER["index"].get_indexer(codes)
+    known = position >= 0
+    district = np.full(len(codes), None, dtype=object)
+    district[known] = _WORKER["district"][position[known]]
+    out["read_cpu"] = time.process_time() - clock
+    for la in sorted(set(district[known])):
+        mine = district == la
+        if mine.sum() == len(_WORKER["members"][la]):
+            out["rows"].append(_district_row(la, codes[mine], geometries[mine]))
+        else:
+            out["partial"][la] = (codes[mine], shapely.to_wkb(geometries[mine]))
+    return out
+
+
+def _district_task(task) -> dict:
+    """One district's row from its LSOAs with a polygon: ``(district, codes, polygons as WKB)``."""
+    la, codes, wkb = task
+    return _district_row(la, codes, shapely.from_wkb(wkb))
+
+
+def _district_row(la: str, codes: np.ndarray, geometries: np.ndarray) -> dict:
+    """One district's row: 20:20 of all its LSOAs, Moran's I of those with a polygon and a score."""
+    mine = _WORKER["members"][la]  # every LSOA of the district, in code order
+    row = _base_row(la, str(_WORKER["name"][mine[0]]), _WORKER["decile"][mine], _WORKER["permutations"],
+                    _WORKER["seed"], _WORKER["tolerance"])
+    row["_weights_s"] = row["_statistics_s"] = 0.0
+    order = np.argsort(codes.astype(str), kind="stable")  # code order, as atlas.stats.moran permutes
+    codes, geometries = codes[order], geometries[order]
+    scores = _WORKER["score"][_WORKER["index"].get_indexer(codes)]
+    no_boundary = sorted(set(_WORKER["index"][mine]) - set(codes))
+    has_value = np.isfinite(scores)
+    left_out = list(codes[~has_value])
+    geometries, codes, scores = geometries[has_value], codes[has_value], scores[has_value]
+    if len(codes) < MIN_AREAS:
+        row["note"] = _too_few(la, len(codes))
+        return row
+    if np.ptp(scores) == 0:
+        row["note"] = f"{la}: every LSOA has the same Income score, so Moran's I is undefined."
+        return row
+    clock = time.process_time()
+    left, right = neighbour_pairs(geometries, _WORKER["tolerance"])
+    matrix = row_standardised_matrix(len(codes), left, right)
+    islands = list(codes[np.diff(matrix.indptr) == 0])
+    row["_weights_s"] = time.process_time() - clock
+    clock = time.process_time()
+    if len(islands) == len(codes):
+        row["note"] = f"{la}: no LSOA has a neighbour within the {_WORKER['tolerance']:g} m snapping tolerance."
+    else:
+        observed = moran_i(scores, matrix)
+        test = permutation_test(scores, matrix, observed, _WORKER["permutations"], _WORKER["seed"])
+        row.update(moran_i=observed, moran_p=test.p_sim, islands=len(islands),
+                   note=_notes(islands, no_boundary, left_out))
+    row["_statistics_s"] = time.process_time() - clock
+    return row
+
+
+def _base_row(la: str, la_name: str, deciles, permutations: int, seed: int, tolerance: float) -> dict:
+    index = twenty_twenty(deciles, name=la)
+    return {"lad_code": la, "lad_name": la_name, "n_lsoa": len(deciles), "least_20": index["least"],
+            "most_20": index["most"], "share_20_20": index["share"], "moran_i": np.nan, "moran_p": np.nan,
+            "islands": np.nan, "snap_tolerance_m": tolerance, "permutations": permutations, "seed": seed,
+            "note": ""}
+
+
+def _too_few(la: str, n: int) -> str:
+    return f"{la}: Moran's I needs at least {MIN_AREAS} LSOAs with a value and a boundary; it has {n}."
+
+
+def _notes(islands, no_boundary, left_out) -> str:
+    notes = []
+    if islands:
+        notes.append(f"{len(islands)} LSOA(s) with no neighbour: {' '.join(islands[:10])}")
+    if no_boundary:
+        notes.append(f"{len(no_boundary)} LSOA(s) with no boundary left out: {' '.join(no_boundary[:10])}")
+    if left_out:
+        notes.append(f"{len(left_out)} LSOA(s) with no score left out: {' '.join(left_out[:10])}")
+    return "; ".join(notes)
