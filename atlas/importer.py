@@ -79,6 +79,7 @@ _MARKERS = {m.lower() for m in SUPPRESSION_MARKERS}
 _NUMBER = re.compile(r"^[+-]?((\d{1,3}(,\d{3})+|\d+)(\.\d+)?|\.\d+)([eE][+-]?\d+)?%?$")
 _LESS_THAN = re.compile(r"^<\s*\d+(\.\d+)?$")
 _LIST = 20  # codes listed in full in one line of text before "and N more"
+_DETECT_ROWS = 2000  # rows looked at to tell which columns hold numbers
 
 
 class ImportFileError(AtlasError):
@@ -557,7 +558,8 @@ class _Areas:
     local: dict
     level: dict
     order: dict
-    national: dict  # geography -> Series district name by code (only where a member list exists)
+    national: dict  # geography -> {code: district name} (only where a member list exists)
+    known_codes: dict = field(default_factory=dict)  # geography -> the district's codes and the national ones
 
     @classmethod
     def of(cls, built: Atlas, source: Path | None, catalogue: Catalogue | None = None) -> "_Areas":
@@ -570,28 +572,28 @@ class _Areas:
             local[g], level[g], order[g] = set(frame.index), spec.level, spec.order
             if spec.members is not None and source is not None:
                 national[g] = _national_members(spec, source)
-        return cls(built, catalogue, source, local, level, order, national)
+        known = {g: local[g] | set(national.get(g, ())) for g in local}
+        return cls(built, catalogue, source, local, level, order, national, known)
 
     def label(self, g: str) -> str:
         return self.atlas.geography_labels.get(g) or self.catalogue.boundaries[g].label
 
     def known(self, g: str) -> set:
-        extra = self.national.get(g)
-        return self.local[g] | (set(extra.index) if extra is not None else set())
+        return self.known_codes[g]
 
     def siblings(self, g: str) -> list[str]:
         """Other geographies of the same level (other vintages)."""
         return [o for o in self.local if o != g and self.level[o] == self.level[g]]
 
 
-def _national_members(spec, source: Path) -> pd.Series:
+def _national_members(spec, source: Path) -> dict:
     from .geography import member_table
     try:
         table = member_table(spec, source).drop_duplicates("code")
     except SourceFileError:
-        return pd.Series(dtype=object)
+        return {}
     names = table["district_name"].astype(object).where(table["district_name"].notna(), table["district"])
-    return pd.Series(names.to_numpy(), index=table["code"].to_numpy())
+    return dict(zip(table["code"].astype(object), names))
 
 
 def detect(upload: Upload, built: Atlas, code_column: str | None = None, geography: str | None = None,
@@ -727,12 +729,12 @@ def _no_geography_message(gss: set, areas: _Areas, filename: str, column: str, l
 
 
 def _numeric_columns(table: pd.DataFrame, code_column: str) -> list[str]:
-    """Columns other than the codes whose readable cells are mostly numbers."""
+    """Columns other than the codes whose readable cells (of the first rows) are mostly numbers."""
     out = []
     for column in table.columns:
         if column == code_column:
             continue
-        statuses = [_classify_cell(v)[0] for v in table[column]]
+        statuses = [_classify_cell(v)[0] for v in table[column].iloc[:_DETECT_ROWS]]
         numbers = statuses.count("number")
         readable = numbers + statuses.count("text")
         if numbers and numbers >= 0.8 * readable:
@@ -818,9 +820,9 @@ def _sort_rows(codes: pd.Series, cells: pd.Series, rows: list[int], areas: _Area
 
 def _district_of(code: str, geography: str, siblings: list[str], areas: _Areas) -> str:
     for g in [geography, *siblings]:
-        names = areas.national.get(g)
-        if names is not None and code in names.index:
-            return f"{names[code]}, {areas.label(g)}"
+        name = areas.national.get(g, {}).get(code)
+        if name is not None:
+            return f"{name}, {areas.label(g)}"
     return f"not one of {areas.atlas.la_name}'s areas; another district's, or not a current code"
 
 

@@ -64,15 +64,15 @@ def test_the_map_page_shows_an_uploaded_layer(luton_path, quit_csv, tmp_path, mo
     monkeypatch.setenv(config.OUT_ENV, str(tmp_path))
     at = AppTest.from_file(str(config.PROJECT_ROOT / "app.py"), default_timeout=300)
     at.run()
-    at.sidebar.file_uploader[0].set_value(("quit.csv", quit_csv, "text/csv"))
+    at.file_uploader[0].set_value(("quit.csv", quit_csv, "text/csv"))
     at.run()
-    [name] = [t for t in at.sidebar.text_input if t.label == "Name of the indicator"]
+    [name] = [t for t in at.text_input if t.label == "Name of the indicator"]
     name.set_value("Smoking quit rate").run()
-    [add] = [b for b in at.sidebar.button if b.label == "Add to the map"]
+    [add] = [b for b in at.button if b.label == "Add to the map"]
     add.click().run()
-    at.sidebar.selectbox(key="geography").set_value("lsoa21").run()
-    at.sidebar.selectbox(key="theme").set_value("Imported").run()
-    assert at.sidebar.selectbox(key="layer").value == "import_smoking_quit_rate"
+    at.selectbox(key="geography").set_value("lsoa21").run()
+    at.selectbox(key="theme").set_value("Imported").run()
+    assert at.selectbox(key="layer").value == "import_smoking_quit_rate"
     assert not at.exception and not at.error
     headings = [s.value for s in at.subheader]
     assert "Smoking quit rate" in headings
