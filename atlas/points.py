@@ -197,6 +197,7 @@ def place(spec: PointSetSpec, postcodes: pd.DataFrame, lookup: PostcodeSpec, sou
         "not_found_elsewhere": int((active & ~found).sum() - len(unmatched)),
         "outside_outline": district.attrs.pop("outside_outline", []),
         "colour_by": spec.colour_by,
+        "colour_label": spec.colour_label or (spec.colour_by or "").replace("_", " "),
     }
     return PlacedSet(spec, district, located, report)
 
@@ -499,6 +500,93 @@ def point_colours(points: gpd.GeoDataFrame, column: str):
     atlas.classify.Classes
     """
     return categorical(points[column])
+
+
+@dataclass
+class PointStyle:
+    """How to draw one point set: a colour and a radius per point, and the legend.
+
+    Attributes
+    ----------
+    colours : pandas.Series
+        Fill colour by organisation code.
+    radii : pandas.Series
+        Marker radius in pixels by code (larger lists, larger markers).
+    legend : list of (label, colour)
+    title : str
+        What the colours show (the attribute or layer label, with units).
+    size_note : str
+        What the marker size shows, or "" when all markers have one size.
+    """
+
+    colours: pd.Series
+    radii: pd.Series
+    legend: list
+    title: str
+    size_note: str = ""
+
+
+def point_style(built, point_set: str, colour_by: str | None = None, size_by: str | None = "list_size",
+                k: int = 5, min_radius: float = 4.0, max_radius: float = 14.0) -> PointStyle:
+    """Colours and sizes for drawing a point set, with classes shared with the area maps.
+
+    Parameters
+    ----------
+    built : Atlas
+    point_set : str
+        E.g. ``gp_practices``.
+    colour_by : str, optional
+        A categorical attribute (default: the set's ``colour_by``, e.g. ``pcn_name``),
+        or a layer of the set (e.g. ``qof_ob``: classed by :func:`atlas.classify.classify`
+        with the layer's palette and polarity).
+    size_by : str or None
+        A numeric attribute or layer sizing the markers by area (square root), e.g.
+        ``list_size``; None or absent gives one size.
+    k : int
+        Classes for a numeric ``colour_by``.
+
+    Returns
+    -------
+    PointStyle
+    """
+    from .classify import classify
+
+    frame = built.table(f"points:{point_set}")
+    colour_by = colour_by or built.report.get("points", {}).get(point_set, {}).get("colour_by")
+    layers = built.layers_on(f"points:{point_set}").set_index("layer")
+    if colour_by and colour_by in layers.index and layers.loc[colour_by, "kind"] != "points":
+        meta = layers.loc[colour_by]
+        classes = classify(frame[colour_by], kind=meta["kind"], scheme=meta["classification"] or "quantiles",
+                           k=k, palette=meta["palette"] or None, higher_is=meta["higher_is"],
+                           decimals=int(meta["decimals"]))
+        title = f"{meta['label']} ({meta['units']})"
+    elif colour_by and colour_by in frame.columns:
+        classes = categorical(frame[colour_by])
+        info = built.report.get("points", {}).get(point_set, {})
+        title = info.get("colour_label") if info.get("colour_by") == colour_by else None
+        title = title or colour_by.replace("_", " ")
+    else:
+        colours = pd.Series("#332288", index=frame.index)
+        return PointStyle(colours, _radii(frame, size_by, min_radius, max_radius), [], "", _size_note(
+            layers, frame, size_by))
+    return PointStyle(classes.colour_of(), _radii(frame, size_by, min_radius, max_radius), classes.legend(),
+                      title, _size_note(layers, frame, size_by))
+
+
+def _radii(frame: pd.DataFrame, size_by: str | None, low: float, high: float) -> pd.Series:
+    if not size_by or size_by not in frame.columns or not frame[size_by].notna().any():
+        return pd.Series((low + high) / 2, index=frame.index)
+    root = np.sqrt(pd.to_numeric(frame[size_by], errors="coerce").clip(lower=0))
+    top = root.max()
+    radius = low + (high - low) * (root / top if top > 0 else 0)
+    return radius.fillna(low)
+
+
+def _size_note(layers: pd.DataFrame, frame: pd.DataFrame, size_by: str | None) -> str:
+    if not size_by or size_by not in frame.columns or not frame[size_by].notna().any():
+        return ""
+    label = layers.loc[size_by, "label"] if size_by in layers.index else size_by.replace("_", " ")
+    return f"Larger markers: more {label[0].lower() + label[1:]} (marker area grows with the number)."
 
 
 def _short(items: list) -> list:

@@ -492,6 +492,8 @@ class PointSetSpec:
         Attributes from other tables keyed by the same code.
     colour_by : str or None
         Attribute colouring the points by category (e.g. ``pcn_name``).
+    colour_label : str
+        What that attribute is, for the legend title ("Primary Care Network").
     """
 
     id: str
@@ -516,13 +518,14 @@ class PointSetSpec:
     attributes: list = field(default_factory=list)
     joins: tuple = ()
     colour_by: str | None = None
+    colour_label: str = ""
     theme: str = "Assets"
     url: str = ""
     notes: str = ""
 
     _KEYS = {"id", "label", "title", "file", "key", "name", "postcode", "locate", "period", "publisher",
              "licence", "attribution", "description", "reader", "where", "status", "close_date", "dates",
-             "attributes", "join", "colour_by", "theme", "url", "notes"}
+             "attributes", "join", "colour_by", "colour_label", "theme", "url", "notes"}
     _REQUIRED = {"id", "label", "title", "file", "key", "name", "postcode", "locate", "period", "publisher",
                  "licence", "attribution", "description"}
 

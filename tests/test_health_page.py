@@ -37,9 +37,15 @@ def test_district_page_shows_the_gap_beside_the_published_figures(page_app):
     metrics = {m.label: m.value for m in at.metric}
     assert set(metrics) == {"Slope index of inequality, women", "Slope index of inequality, men"}
     assert all(value.endswith(" years") for value in metrics.values())
-    published = next(df.value for df in at.dataframe if "Published: gap (years)" in df.value.columns)
-    assert published.filter(like="most deprived").iloc[:, -1].tolist() == [80.2, 72.7]
-    assert published.filter(like="least deprived").iloc[:, -1].tolist() == [85.6, 79.4]
+    table = next(df.value for df in at.dataframe if "Published: 2018-20" in df.value.columns)
+    published = table.set_index(["Sex", "Measure"])["Published: 2018-20"]
+    assert published[("women", "Most deprived areas")] == "80.2"
+    assert published[("women", "Least deprived areas")] == "85.6"
+    assert published[("men", "Most deprived areas")] == "72.7"
+    assert published[("men", "Least deprived areas")] == "79.4"
+    assert published[("men", "Gap (least minus most deprived)")] == "6.7"
+    ours = table.filter(like="Ours: 2016 to 2020").iloc[:, 0]
+    assert all(float(v) > 0 for v in ours)
     note = " ".join(i.value for i in at.info)
     assert "Different period and method" in note and "2018-20" in note and "2016 to 2020" in note
 

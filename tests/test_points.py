@@ -184,3 +184,21 @@ def test_postcode_helpers():
     series = pd.Series([" lu1 1aa", "LU11AA", "LU1  1AA", None])
     assert points.normalise_postcodes(series).tolist()[:3] == ["LU11AA"] * 3
     assert points.postcode_sector(pd.Series(["LU4 0DZ", "AL5 2JQ"])).tolist() == ["LU4 0", "AL5 2"]
+
+
+def test_point_style_colours_practices_by_network_or_by_prevalence_and_sizes_them_by_list(luton):
+    style = points.point_style(luton, "gp_practices")
+    assert style.title == "Primary Care Network"
+    assert [label for label, _ in style.legend] == sorted(LUTON_PCNS)
+    practices = luton.points["gp_practices"]
+    biggest = practices["list_size"].idxmax()
+    assert style.radii[biggest] == style.radii.max() == 14.0
+    assert (style.radii.rank() == practices["list_size"].rank()).all()
+    assert "registered patients" in style.size_note
+    by_obesity = points.point_style(luton, "gp_practices", colour_by="qof_ob")
+    assert by_obesity.title.startswith("Obesity: recorded prevalence")
+    assert len(by_obesity.legend) == 5
+    worst = practices["qof_ob"].idxmax()
+    assert by_obesity.colours[worst] == by_obesity.legend[-1][1]  # darkest class: highest obesity
+    plain = points.point_style(luton, "pharmacies")
+    assert plain.legend == [] and plain.radii.nunique() == 1 and plain.size_note == ""

@@ -26,10 +26,10 @@ from ..health import life_expectancy_gap
 from ..trends import district_series, series_meta
 from . import common
 
-#: Colour-blind-safe colours (Paul Tol "bright"/"muted") for the chart roles.
-ROLE_COLOURS = {"district": "#332288", "England": "#000000", "neighbour": "#999999"}
+#: Colour-blind-safe colours (Paul Tol "muted"): the district, England (black, dashed), then each neighbour.
+DISTRICT_COLOUR, ENGLAND_COLOUR = "#332288", "#000000"
+NEIGHBOUR_COLOURS = ["#44aa99", "#cc6677", "#999933", "#88ccee", "#aa4499", "#ddcc77", "#117733", "#882255"]
 SEX_COLOURS = {"women": "#882255", "men": "#117733"}
-PUBLISHED_COLOUR = "#ddcc77"
 
 
 def page() -> None:
@@ -90,7 +90,8 @@ def _life_expectancy_section(built) -> None:
                            f"between the most and least deprived ends of {built.la_name}.")
             else:
                 st.warning(f"No slope index for {sex}: {result.get('message', 'not computable')}")
-    st.altair_chart(_gap_chart(gap, built.la_name), use_container_width=True)
+    st.markdown(f"**{built.la_name}: life expectancy at birth by local deprivation quintile, {gap.period}**")
+    st.altair_chart(_gap_chart(gap), use_container_width=True)
     st.caption("Dots: life expectancy of each local deprivation quintile (1 = most deprived); bars: 95% "
                "intervals. " + gap.method)
     _published_comparison(gap)
@@ -108,10 +109,11 @@ def _life_expectancy_section(built) -> None:
     _sources(built, "le_female", "msoa11")
 
 
-def _gap_chart(gap, la_name: str) -> alt.LayerChart:
+def _gap_chart(gap) -> alt.LayerChart:
     data = gap.groups.dropna(subset=["value"])
     base = alt.Chart(data).encode(
-        x=alt.X("label:N", title="Local deprivation quintile", sort=list(data["label"].drop_duplicates())),
+        x=alt.X("label:N", title="Local deprivation quintile", sort=list(data["label"].drop_duplicates()),
+                axis=alt.Axis(labelAngle=0)),
         xOffset=alt.XOffset("sex:N"),
         color=alt.Color("sex:N", title="Sex", scale=alt.Scale(domain=list(SEX_COLOURS),
                                                                   range=list(SEX_COLOURS.values()))),
@@ -123,8 +125,7 @@ def _gap_chart(gap, la_name: str) -> alt.LayerChart:
     bars = base.mark_rule(strokeWidth=2).encode(y=alt.Y("lower:Q", title="Life expectancy at birth (years)",
                                                         scale=alt.Scale(zero=False)), y2="upper:Q")
     dots = base.mark_point(filled=True, size=80).encode(y="value:Q")
-    return (bars + dots).properties(title=f"{la_name}: life expectancy at birth by local deprivation quintile, "
-                                          f"{gap.period}", height=320)
+    return (bars + dots).properties(height=320)
 
 
 def _published_comparison(gap) -> None:
@@ -132,20 +133,34 @@ def _published_comparison(gap) -> None:
     if not gap.published:
         st.caption("No published figures are recorded for this district (published/life_expectancy_gap.toml).")
         return
-    table = gap.comparison_table()
-    shown = pd.DataFrame({
-        "Sex": table["sex"],
-        "Ours: most deprived quintile": table["ours_most_deprived"].round(1),
-        "Ours: least deprived quintile": table["ours_least_deprived"].round(1),
-        "Ours: gap (years)": table["ours_gap"].round(1),
-        "Ours: slope index (years)": table["ours_sii"].round(1),
-        f"Published {gap.published['period']}: most deprived": table["published_most_deprived"],
-        f"Published {gap.published['period']}: least deprived": table["published_least_deprived"],
-        "Published: gap (years)": table["published_gap"].round(1),
-    })
-    st.dataframe(shown, hide_index=True, use_container_width=True)
+    st.dataframe(comparison_rows(gap), hide_index=True, use_container_width=True)
     st.info(f"**Different period and method.** {gap.note} Source of the published figures: "
             f"{gap.published['title']}.")
+
+
+def comparison_rows(gap) -> pd.DataFrame:
+    """Ours and the published figures side by side: one row per sex and measure (years)."""
+    table = gap.comparison_table()
+    ours = f"Ours: {gap.period}, MSOA quintiles"
+    theirs = f"Published: {gap.published['period']}"
+    rows = []
+    for _, r in table.iterrows():
+        sii = gap.sii.get(r["sex"], {})
+        rows += [
+            {"Sex": r["sex"], "Measure": "Most deprived areas", ours: r["ours_most_deprived"],
+             theirs: r["published_most_deprived"]},
+            {"Sex": r["sex"], "Measure": "Least deprived areas", ours: r["ours_least_deprived"],
+             theirs: r["published_least_deprived"]},
+            {"Sex": r["sex"], "Measure": "Gap (least minus most deprived)", ours: r["ours_gap"],
+             theirs: r["published_gap"]},
+            {"Sex": r["sex"], "Measure": "Slope index of inequality" + (
+                f" (95% interval {sii['lower']:.1f} to {sii['upper']:.1f})" if "sii" in sii else ""),
+             ours: r["ours_sii"], theirs: None},
+        ]
+    out = pd.DataFrame(rows)
+    for column in (ours, theirs):
+        out[column] = [f"{v:.1f}" if pd.notna(v) else "not published" for v in out[column]]
+    return out
 
 
 # -- district-level trends ----------------------------------------------------------------------
@@ -168,34 +183,44 @@ def _trends_section(built) -> None:
         info = meta[series_id]
         st.subheader(info["label"])
         st.caption(info["description"])
-        st.altair_chart(_trend_chart(rows, info, built.la_name), use_container_width=True)
+        st.markdown(f"**{info['label']}: {built.la_name} (district level) against England and neighbours**")
+        st.altair_chart(_trend_chart(rows, info), use_container_width=True)
+        gaps = rows.loc[(rows["role"] == "district") & rows["value"].isna(), "period"].tolist()
+        if gaps:
+            st.caption(f"No value published for {built.la_name} in {', '.join(gaps)}: shown as a gap in the "
+                       f"line, not as zero.")
         with st.expander(f"Table: {info['label']}"):
             wide = rows.pivot_table(index="period", columns="area_name", values="value", sort=False)
             st.dataframe(wide, use_container_width=True)
-        st.caption(f"Source: {info['title']}. {info['publisher']}. {info['attribution']} Licence: "
+        st.caption(f"Data: {info['title']}. {info['publisher']}. {info['attribution']} Licence: "
                    f"{info['licence']}. Neighbours: districts whose boundary touches {built.la_name}'s.")
 
 
-def _trend_chart(rows: pd.DataFrame, info: dict, la_name: str) -> alt.Chart:
+def _trend_chart(rows: pd.DataFrame, info: dict) -> alt.Chart:
     periods = list(dict.fromkeys(rows["period"]))
     data = rows.assign(shown=rows["area_name"] + rows["role"].map({"neighbour": " (neighbour)"}).fillna(""))
-    order = list(dict.fromkeys(data.sort_values("role", key=lambda r: r.map(
-        {"district": 0, "England": 1, "neighbour": 2}))["shown"]))
-    colours = [ROLE_COLOURS[data.loc[data["shown"] == name, "role"].iloc[0]] for name in order]
-    dashes = [[1, 0] if data.loc[data["shown"] == name, "role"].iloc[0] != "England" else [6, 3] for name in order]
+    names = list(dict.fromkeys(data.sort_values("role", key=lambda r: r.map(
+        {"district": 0, "England": 1, "neighbour": 2}), kind="stable")["shown"]))
+    role = dict(zip(data["shown"], data["role"]))
+    neighbours = iter(NEIGHBOUR_COLOURS * 4)
+    colours = [DISTRICT_COLOUR if role[n] == "district" else ENGLAND_COLOUR if role[n] == "England"
+               else next(neighbours) for n in names]
+    dashes = [[6, 3] if role[n] == "England" else [2, 2] if role[n] == "neighbour" else [1, 0] for n in names]
+    widths = [3 if role[n] == "district" else 1.5 for n in names]
     return alt.Chart(data).mark_line(point=True).encode(
-        x=alt.X("period:N", title="Period", sort=periods),
-        y=alt.Y("value:Q", title=info["units"], scale=alt.Scale(zero=False)),
-        color=alt.Color("shown:N", title="Area", scale=alt.Scale(domain=order, range=colours), sort=order),
-        strokeDash=alt.StrokeDash("shown:N", scale=alt.Scale(domain=order, range=dashes), legend=None),
+        x=alt.X("period:N", title="Period", sort=periods, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("value:Q", title=info["units"], scale=alt.Scale(zero=False), axis=alt.Axis(titleLimit=400)),
+        color=alt.Color("shown:N", title="Area", scale=alt.Scale(domain=names, range=colours),
+                        legend=alt.Legend(orient="bottom", columns=4, labelLimit=400)),
+        strokeDash=alt.StrokeDash("shown:N", scale=alt.Scale(domain=names, range=dashes), legend=None),
+        strokeWidth=alt.StrokeWidth("shown:N", scale=alt.Scale(domain=names, range=widths), legend=None),
         tooltip=[alt.Tooltip("shown:N", title="Area"), alt.Tooltip("period:N", title="Period"),
                  alt.Tooltip("value:Q", title=info["units"], format=".1f")],
-    ).properties(title=f"{info['label']}: {la_name} (district level) against England and neighbours",
-                 height=300)
+    ).properties(height=320)
 
 
 def _sources(built, layer: str, geography: str) -> None:
     meta = built.layer(layer, geography)
-    st.caption(f"Source: {meta['source_title']} ({meta['publisher']}). {meta['attribution']} "
+    st.caption(f"Data: {meta['source_title']} ({meta['publisher']}). {meta['attribution']} "
                f"Licence: {meta['licence']}. Deprivation: English Indices of Deprivation 2019 (MHCLG), IMD "
                f"score averaged over each MSOA's LSOAs weighted by population.")
