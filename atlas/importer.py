@@ -722,7 +722,10 @@ def _no_geography_message(gss: set, areas: _Areas, filename: str, column: str, l
         return (f"{filename}: column {column!r} holds district codes ({len(gss)}, e.g. {sorted(gss)[0]}): one value "
                 f"per local authority. The atlas maps small areas within {la_name} (LSOAs, MSOAs, wards), so a "
                 f"district-level file cannot be mapped here.")
-    seen = ", ".join(f"{n} {k}" for k, n in kinds.items()) or "no area codes"
+    if not gss:
+        return (f"{filename}: column {column!r} holds no ONS area codes (such as E01015693 for an LSOA); "
+                f"choose the column of area codes.")
+    seen = ", ".join(f"{n} {k}" for k, n in kinds.items())
     return (f"{filename}: none of the codes in column {column!r} is an area of the {la_name} atlas "
             f"({', '.join(areas.label(g) for g in areas.local)}); the column holds {seen} codes "
             f"(e.g. {', '.join(sorted(gss)[:3])}). Check that the file is for {la_name}.")
@@ -827,7 +830,7 @@ def _district_of(code: str, geography: str, siblings: list[str], areas: _Areas) 
 
 
 def _check_duplicates(codes: pd.Series, rows: list[int], filename: str, column: str) -> None:
-    valid = codes[codes.notna() & (codes != "")]
+    valid = codes[codes.notna() & codes.str.match(GSS_PATTERN.pattern).fillna(False).astype(bool)]
     duplicated = valid[valid.duplicated(keep=False)]
     if duplicated.empty:
         return

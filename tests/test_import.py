@@ -85,6 +85,8 @@ def test_finds_the_code_column_among_several_and_honours_overrides(luton, lsoa11
     assert (result.report.code_column, result.report.value_column) == ("LSOA", "Score")
     with pytest.raises(ImportFileError, match="no column 'Nope'"):
         run(csv_bytes(rows, header=header), luton, code_column="Nope")
+    with pytest.raises(ImportFileError, match="column 'LSOA name' holds no ONS area codes"):
+        run(csv_bytes(rows, header=header), luton, code_column="lsoa NAME")  # names match case-blind
 
 
 def test_district_codes_and_files_without_codes_are_refused(luton):
@@ -147,7 +149,7 @@ def test_text_that_is_not_a_number_is_listed(luton):
 
 def test_duplicate_codes_are_an_error_naming_them(luton):
     codes = list(luton.table("lsoa11").index)
-    rows = [[codes[0], 1], [codes[1], 2], [codes[0].lower(), 3], [codes[1], 4]]
+    rows = [[codes[0], 1], [codes[1], 2], [codes[0].lower(), 3], [codes[1], 4], ["Total", 10], ["Total", 10]]
     with pytest.raises(ImportFileError) as caught:
         run(csv_bytes(rows), luton)
     message = str(caught.value)
