@@ -174,9 +174,9 @@ def _entry(entry: dict, keys: tuple, numbers: tuple = ()) -> dict:
 
 def _text(result: dict, summary: dict) -> str:
     lines = [f"{result['la_name']} ({result['la']}): {result['indicator_label']} on {summary['geography_label']}"]
-    lines.append(f"  LSOAs (2011): {result['n_lsoa']}" + (f"; {summary['geography_label']} areas: "
-                                                            f"{result['n_areas']}" if result['geography'] !=
-                                                            DEFAULT_GEOGRAPHY else ""))
+    other = result["geography"] != DEFAULT_GEOGRAPHY
+    lines.append(f"  LSOAs (2011): {result['n_lsoa']}"
+                 + (f"; {summary['geography_label']}: {result['n_areas']} areas" if other else ""))
     for key, title in (("twenty_twenty", "20:20 index"), ("ten_ten", "10:10 index")):
         entry = summary[key]
         lines.append(f"  {title}: " + (f"{entry['least']} least : {entry['most']} most deprived, share "
