@@ -11,6 +11,10 @@ from atlas import cli
 from .conftest import LUTON
 
 
+def _no_nan(name):
+    raise AssertionError(f"{name} in JSON output")
+
+
 @pytest.fixture
 def args(luton_path, source_dir):
     return ["--source", str(source_dir), "--atlas-dir", str(luton_path.parent)]
@@ -18,7 +22,7 @@ def args(luton_path, source_dir):
 
 def test_json_output_is_one_object_with_the_published_figures(args, capsys):
     assert cli.main(["stats", "--la", LUTON, "--json", *args]) == 0
-    result = json.loads(capsys.readouterr().out)
+    result = json.loads(capsys.readouterr().out, parse_constant=_no_nan)
     assert {"la", "n_lsoa", "twenty_twenty", "ten_ten", "moran_i", "lisa"} <= set(result)
     assert result["la"] == LUTON and result["n_lsoa"] == 121
     assert (result["twenty_twenty"]["least"], result["twenty_twenty"]["most"]) == (10, 34)
@@ -69,7 +73,7 @@ def test_a_one_lsoa_district_gets_messages(source_dir, tmp_path, capsys):
     """The Isles of Scilly: one LSOA, so no Moran's I, LISA or Gini, and a clear message for each."""
     assert cli.main(["stats", "--la", "E06000053", "--json", "--source", str(source_dir),
                      "--atlas-dir", str(tmp_path)]) == 0
-    result = json.loads(capsys.readouterr().out)
+    result = json.loads(capsys.readouterr().out, parse_constant=_no_nan)  # strict JSON: no NaN
     assert result["n_lsoa"] == 1 and result["atlas"]["how"] == "built"
     assert result["moran_i"]["I"] is None and "at least 3 areas" in result["moran_i"]["message"]
     assert "message" in result["lisa"]
@@ -98,3 +102,10 @@ def test_an_atlas_is_current_only_if_newer_than_its_inputs(tmp_path):
     assert not _is_current(built, gpkg, tmp_path / "elsewhere")  # built from another source directory
     os.utime(boundary, (future + 10, future + 10))
     assert not _is_current(built, gpkg, source)  # a source file changed since
+
+
+def test_no_permutations_gives_null_not_nan(args, capsys):
+    assert cli.main(["stats", "--la", LUTON, "--json", "--permutations", "0", *args]) == 0
+    result = json.loads(capsys.readouterr().out, parse_constant=_no_nan)
+    assert result["moran_i"]["p_sim"] is None and abs(result["moran_i"]["I"] - 0.410) < 0.005
+    assert "permutation" in result["lisa"]["message"]

@@ -78,7 +78,7 @@ def _run_district(args) -> int:
     n_lsoa = len(built.table(DEFAULT_GEOGRAPHY)) if DEFAULT_GEOGRAPHY in built.geographies else None
     result = _result(built, summary, n_lsoa, args, how)
     if args.json:
-        print(json.dumps(result, default=_plain))
+        print(_json(result))
     else:
         print(_text(result, summary))
     return 0
@@ -210,11 +210,22 @@ def _text(result: dict, summary: dict) -> str:
     return "\n".join(lines)
 
 
+def _json(value) -> str:
+    """Strict JSON: NaN and infinity become null, NumPy scalars plain numbers."""
+    return json.dumps(_plain(value), allow_nan=False)
+
+
 def _plain(value):
-    if isinstance(value, float) and math.isnan(value):
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
         return None
-    if hasattr(value, "item"):
-        return value.item()
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
     return str(value)
 
 
@@ -243,7 +254,7 @@ def _run_all_districts(args) -> int:
         "seconds": {k: round(v, 2) for k, v in t.items()},
     }
     if args.json:
-        print(json.dumps(summary, default=_plain))
+        print(_json(summary))
         return 0
     print(f"Wrote {len(run.table)} districts ({summary['lsoas']} LSOAs) to {path} in {t['total']:.1f} s "
           f"({run.workers} processes; boundary cache {run.cache}).")

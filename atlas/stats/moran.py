@@ -241,6 +241,8 @@ def lisa(values, weights: SpatialWeights, permutations: int = DEFAULT_PERMUTATIO
 
     if not 0 < alpha < 1:
         raise StatisticError(f"The significance level must be between 0 and 1 (got {alpha}).")
+    if permutations < 1:
+        raise StatisticError("LISA clusters need a permutation test: give 1 or more permutations (999 by default).")
     y, present, left_out = _aligned(values, weights, name)
     w = weights.subset(sorted(present))  # in code order: the same labels whatever the row order
     y = pd.Series(y, index=present).reindex(w.ids).to_numpy()

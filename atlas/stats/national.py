@@ -219,15 +219,6 @@ def write_csv(table: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
-def write_csv(table: pd.DataFrame, path: str | Path) -> Path:
-    """Write the all-districts table atomically (nothing half-written on failure)."""
-    path = Path(path)
-    buffer = io.StringIO()
-    table.to_csv(buffer, index=False, float_format="%.6g")
-    store.write_text_atomic(path, buffer.getvalue())
-    return path
-
-
 # -- processes ----------------------------------------------------------------------------------------
 
 class _InlinePool:

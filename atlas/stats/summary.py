@@ -109,6 +109,8 @@ def cached_weights(frame: gpd.GeoDataFrame, snap_tolerance_m: float, name: str |
 
 def moran_reading(result: MoranResult, alpha: float = DEFAULT_ALPHA) -> str:
     """A sentence saying what a Moran's I means."""
+    if not result.permutations:
+        return f"Moran's I = {result.I:.3f} (no permutation test was run, so its significance is unknown)."
     p = _p_text(result.p_sim, result.permutations)
     head = f"Moran's I = {result.I:.3f} ({p})"
     if result.p_sim >= alpha:

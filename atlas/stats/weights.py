@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -28,6 +29,9 @@ import shapely
 from scipy import sparse
 
 from ..errors import StatisticError
+
+if TYPE_CHECKING:
+    import libpysal
 
 #: Default snapping tolerance in metres (British National Grid): each polygon is buffered by this.
 DEFAULT_SNAP_TOLERANCE_M = 1.0
@@ -57,7 +61,7 @@ class SpatialWeights:
         Each area's neighbours (binary contiguity, before standardising).
     """
 
-    w: "libpysal.weights.W"
+    w: libpysal.weights.W
     ids: list[str]
     islands: list[str]
     snap_tolerance_m: float
