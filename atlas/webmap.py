@@ -318,7 +318,9 @@ def map_view(atlas: Atlas, layer: str, geography: str, scheme: str = "quantiles"
     AtlasError
         If the layer is not on that geography, or the scheme or palette is unknown.
     """
-    meta = atlas.layer(layer, geography)
+    layers = atlas.layers_on(geography)
+    rows = layers[layers["layer"] == layer]
+    meta = rows.iloc[0].to_dict() if len(rows) else atlas.layer(layer, geography)   # the latter raises
     frame = atlas.table(geography)
     values = pd.to_numeric(frame[layer], errors="coerce")
     names = frame["name"].astype(str) if "name" in frame.columns else pd.Series(frame.index, index=frame.index)
@@ -326,10 +328,10 @@ def map_view(atlas: Atlas, layer: str, geography: str, scheme: str = "quantiles"
     lower, upper = f"{layer}_lower", f"{layer}_upper"
     if lower in frame.columns and upper in frame.columns:
         view.interval = (pd.to_numeric(frame[lower], errors="coerce"), pd.to_numeric(frame[upper], errors="coerce"))
-    extra = _national_decile(atlas, layer, geography)
+    extra = _national_decile(layers, meta)
     if extra is not None:
-        view.extra_label = atlas.layer(extra, geography)["label"]
-        view.extra = pd.to_numeric(frame[extra], errors="coerce")
+        view.extra_label = extra["label"]
+        view.extra = pd.to_numeric(frame[extra["layer"]], errors="coerce")
     if values.notna().sum() == 0:
         view.message = (f"Every area of {atlas.la_name} has no value for {meta['label']} on "
                         f"{meta['geography_label']}: there is nothing to map. The build report "
@@ -342,16 +344,18 @@ def map_view(atlas: Atlas, layer: str, geography: str, scheme: str = "quantiles"
     return view
 
 
-def _national_decile(atlas: Atlas, layer: str, geography: str) -> str | None:
-    """The IMD national decile layer shown beside a layer's value, where the geography has one."""
-    layers = atlas.layers_on(geography)
+def _national_decile(layers: pd.DataFrame, meta: dict) -> dict | None:
+    """Metadata of the IMD national decile shown beside a layer's value, where the geography has one.
+
+    ``layers`` are the geography's layers; the decile of the layer's own theme
+    (IoD2019 beside 2019 layers) is preferred, else the latest.
+    """
     deciles = layers[(layers["kind"] == "decile") & layers["layer"].str.startswith("imd")]
     if deciles.empty:
         return None
-    theme = atlas.layer(layer, geography).get("theme")
-    same_theme = deciles[deciles["theme"] == theme]
-    chosen = (same_theme if len(same_theme) else deciles.iloc[::-1])["layer"].iloc[0]
-    return None if chosen == layer else chosen
+    same_theme = deciles[deciles["theme"] == meta.get("theme")]
+    chosen = (same_theme if len(same_theme) else deciles.iloc[::-1]).iloc[0].to_dict()
+    return None if chosen["layer"] == meta["layer"] else chosen
 
 
 def view_table(view: MapView, lisa: pd.Series | None = None) -> pd.DataFrame:
@@ -369,15 +373,16 @@ def view_table(view: MapView, lisa: pd.Series | None = None) -> pd.DataFrame:
     if view.interval is not None:
         table["Lower confidence limit"] = view.interval[0].reindex(view.values.index).values
         table["Upper confidence limit"] = view.interval[1].reindex(view.values.index).values
-    if view.classes is not None:
-        labels = np.array(view.classes.labels + [MISSING_LABEL], dtype=object)
-        table["Map class"] = labels[view.classes.index.reindex(view.values.index).fillna(-1).astype(int).to_numpy()]
-    else:
-        table["Map class"] = MISSING_LABEL
+    # classes and clusters as ordered categories: they sort in legend order (and travel compactly)
+    labels = (view.classes.labels if view.classes is not None else []) + [MISSING_LABEL]
+    index = (view.classes.index.reindex(view.values.index).fillna(-1).astype(int).to_numpy()
+             if view.classes is not None else np.full(len(view.values), -1))
+    table["Map class"] = pd.Categorical.from_codes(np.where(index < 0, len(labels) - 1, index), labels, ordered=True)
     if view.extra is not None:
         table[view.extra_label] = view.extra.reindex(view.values.index).astype("Int64").values
     if lisa is not None:
-        table["LISA cluster"] = lisa.reindex(view.values.index).fillna("No data").values
+        clusters = lisa.reindex(view.values.index).fillna("No data")
+        table["LISA cluster"] = pd.Categorical(clusters.values, LISA_ORDER + ["No data"], ordered=True)
     return table
 
 

@@ -13,7 +13,7 @@
 
   var documents = {};           // url -> Promise of parsed GeoJSON
   var state = {
-    map: null, token: 0, layers: [], control: null, attribution: null, viewKey: null,
+    map: null, token: 0, layers: [], made: {}, index: {}, control: null, attribution: null, viewKey: null,
     fill: "values", overlays: {}, title: null, legend: null, payload: null
   };
 
@@ -163,23 +163,38 @@
     return box;
   }
 
-  /* -- layers ------------------------------------------------------------------------------ */
-  function areaLayer(p, areas, index, colourOf, lisa) {
+  /* -- layers: made once per geometry file, restyled on every change ----------------------- */
+  function fillOf(i) {            // the current payload's colour of area i (values or clusters)
+    var p = state.payload;
+    var c = i === undefined ? -1 : p.fill.cls[i];
+    return c >= 0 ? p.fill.colours[c] : p.fill.missing_colour;
+  }
+
+  function clusterOf(i) {
+    var p = state.payload;
+    return i === undefined || !p.lisa ? p.fill.missing_colour : p.lisa.colours[p.lisa.cls[i]];
+  }
+
+  function areaLayer(areas, lisa) {
+    var p = state.payload;
     if (p.canvas && !state.canvas) { state.canvas = L.canvas(); }
+    var colour = lisa ? clusterOf : fillOf;
     var layer = L.geoJSON(areas, {
       renderer: p.canvas ? state.canvas : undefined,
       className: lisa ? "atlas-lisa" : "atlas-area",
       style: function (feature) {
-        return {fillColor: colourOf(index[feature.id]), fillOpacity: p.fill_opacity,
+        return {fillColor: colour(state.index[feature.id]), fillOpacity: state.payload.fill_opacity,
                 color: "#ffffff", weight: 0.6, opacity: 1};
       },
       onEachFeature: function (feature, shape) {
-        shape.bindTooltip(function () { return areaTooltip(p, feature, index[feature.id], lisa); },
-                          {sticky: true, direction: "top", className: "atlas-tooltip"});
+        shape.bindTooltip(function () {
+          return areaTooltip(state.payload, feature, state.index[feature.id], lisa);
+        }, {sticky: true, direction: "auto", className: "atlas-tooltip"});
         shape.on("mouseover", function () { shape.setStyle({weight: 2.5, color: "#000000"}); shape.bringToFront(); });
         shape.on("mouseout", function () { layer.resetStyle(shape); });
       }
     });
+    layer.restyle = function () { layer.setStyle(layer.options.style); };
     return layer;
   }
 
@@ -189,7 +204,7 @@
   }
 
   function pointLayer(set, geojson) {
-    var layer = L.geoJSON(geojson, {
+    return L.geoJSON(geojson, {
       pane: "atlasPoints",
       pointToLayer: function (feature, latlng) {
         return L.circleMarker(latlng, {radius: 5, color: "#ffffff", weight: 1.5, fillColor: set.colour,
@@ -201,7 +216,11 @@
       },
       attribution: set.attribution ? escapeHTML(set.attribution) : undefined
     });
-    return layer;
+  }
+
+  function made(key, make) {      // one Leaflet layer per key (geometry file and role), kept across changes
+    if (!state.made[key]) { state.made[key] = make(); state.made[key].atlasKey = key; }
+    return state.made[key];
   }
 
   function swatchName(label, colour, shape) {
@@ -209,67 +228,64 @@
       escapeHTML(colour) + "\"></span>" + escapeHTML(label);
   }
 
-  function clear(map) {
-    state.layers.forEach(function (layer) { map.removeLayer(layer); });
-    state.layers = [];
-    state.lisaLayer = null;
-    if (state.control) { map.removeControl(state.control); state.control = null; }
-    if (state.attribution) { map.attributionControl.removeAttribution(state.attribution); state.attribution = null; }
-  }
-
   function build(map, p, docs) {
     var areas = docs[0];
-    var index = {};
-    p.codes.forEach(function (code, i) { index[code] = i; });
-    clear(map);
-    var bases = {}, overlays = {};
-    var values = areaLayer(p, areas, index, function (i) {
-      var c = i === undefined ? -1 : p.fill.cls[i];
-      return c >= 0 ? p.fill.colours[c] : p.fill.missing_colour;
-    }, false);
-    values.atlasId = "values";
-    state.layers.push(values);
-    bases[escapeHTML("Values")] = values;
-    if (p.lisa) {
-      var lisa = areaLayer(p, areas, index, function (i) {
-        return i === undefined ? p.fill.missing_colour : p.lisa.colours[p.lisa.cls[i]];
-      }, true);
-      lisa.atlasId = "lisa";
-      state.lisaLayer = lisa;
-      state.layers.push(lisa);
-      bases[escapeHTML("Local clusters (LISA)")] = lisa;
-    } else if (state.fill === "lisa") {
-      state.fill = "values";
-    }
-    (state.fill === "lisa" ? state.lisaLayer : values).addTo(map);
+    state.payload = p;
+    state.index = {};
+    p.codes.forEach(function (code, i) { state.index[code] = i; });
+    // the control first: while it is on the map, removing a layer counts as the user switching it off
+    if (state.control) { map.removeControl(state.control); state.control = null; }
+    if (state.attribution) { map.attributionControl.removeAttribution(state.attribution); state.attribution = null; }
 
-    var overlayDefs = [];
+    var values = made(p.areas.url + "#values", function () { return areaLayer(areas, false); });
+    values.atlasId = "values";
+    var lisa = p.lisa ? made(p.areas.url + "#lisa", function () { return areaLayer(areas, true); }) : null;
+    if (lisa) { lisa.atlasId = "lisa"; } else if (state.fill === "lisa") { state.fill = "values"; }
+    state.lisaLayer = lisa;
+    var wanted = [[values, state.fill === "values"]];
+    if (lisa) { wanted.push([lisa, state.fill === "lisa"]); }
+
+    var overlays = {};
+    function overlay(id, name, layer, shown) {
+      layer.atlasId = id;
+      wanted.push([layer, id in state.overlays ? state.overlays[id] : shown]);
+      overlays[name] = layer;
+    }
     if (p.wards && docs[1]) {
-      overlayDefs.push(["wards", swatchName(p.wards.label, "#1a1a1a", "line"),
-                        outlineLayer(docs[1], {color: "#1a1a1a", weight: 2, opacity: 0.9}), true]);
+      overlay("wards", swatchName(p.wards.label, "#1a1a1a", "line"), made(p.wards.url + "#wards", function () {
+        return outlineLayer(docs[1], {color: "#1a1a1a", weight: 2, opacity: 0.9});
+      }), true);
     }
     if (areas.outline) {
-      overlayDefs.push(["outline", swatchName("District boundary", "#000000", "thick"),
-                        outlineLayer({type: "Feature", geometry: areas.outline, properties: {}},
-                                     {color: "#000000", weight: 3.5, opacity: 1}), true]);
+      overlay("outline", swatchName("District boundary", "#000000", "thick"), made(p.areas.url + "#outline", function () {
+        return outlineLayer({type: "Feature", geometry: areas.outline, properties: {}},
+                            {color: "#000000", weight: 3.5, opacity: 1});
+      }), true);
     }
     p.points.forEach(function (set, i) {
       var doc = docs[2 + i];
       if (doc) {
-        overlayDefs.push(["points:" + set.id, swatchName(set.label + " (" + set.count + ")", set.colour, "dot"),
-                          pointLayer(set, doc), !!set.show]);
+        overlay("points:" + set.id, swatchName(set.label + " (" + set.count + ")", set.colour, "dot"),
+                made(set.url + "#" + set.colour, function () { return pointLayer(set, doc); }), !!set.show);
       }
     });
-    overlayDefs.forEach(function (def) {
-      var layer = def[2];
-      layer.atlasId = def[0];
-      var on = def[0] in state.overlays ? state.overlays[def[0]] : def[3];
-      if (on) { layer.addTo(map); }
-      state.layers.push(layer);
-      overlays[def[1]] = layer;
+
+    var keep = {};
+    wanted.forEach(function (item) { keep[item[0].atlasKey] = true; });
+    state.layers.forEach(function (layer) { if (!keep[layer.atlasKey]) { map.removeLayer(layer); } });
+    wanted.forEach(function (item) {
+      var layer = item[0], on = item[1];
+      if (on && !map.hasLayer(layer)) { layer.addTo(map); }
+      if (!on && map.hasLayer(layer)) { map.removeLayer(layer); }
     });
+    state.layers = wanted.map(function (item) { return item[0]; });
+    values.restyle();
+    if (lisa) { lisa.restyle(); }
+
+    var bases = {};
+    if (lisa) { bases[escapeHTML("Values")] = values; bases[escapeHTML("Local clusters (LISA)")] = lisa; }
     // expanded where there is room for it; on a narrow map Leaflet's layers button (opens on focus or hover)
-    state.control = L.control.layers(p.lisa ? bases : {}, overlays,
+    state.control = L.control.layers(bases, overlays,
                                      {collapsed: map.getSize().x < 760, position: "topright", sortLayers: false})
       .addTo(map);
     state.attribution = escapeHTML(p.attribution);
@@ -294,7 +310,6 @@
 
   function draw(map, p) {
     setUp(map);
-    state.payload = p;
     var token = ++state.token;
     drawTitle(p);
     var wanted = [fetchDocument(p.areas.url), p.wards ? fetchDocument(p.wards.url) : null];

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from .. import webmap
+from .. import export, webmap
 from ..classify import DEFAULT_PALETTE, SCHEMES, SEQUENTIAL_PALETTES
 from ..errors import AtlasError
 from . import common
@@ -29,7 +29,8 @@ PALETTE_NAMES = {
 }
 DEFAULT_PALETTE_OPTION = "default"
 #: Point-set columns shown in tooltips, where a set has them.
-POINT_FIELDS = {"postcode": "Postcode", "pcn_name": "Primary Care Network", "list_size": "Registered patients"}
+POINT_FIELDS = {"postcode": "Postcode", "pcn_name": "Primary Care Network", "list_size": "Registered patients",
+                "Sector": "Sector", "SubType": "Type"}
 #: Query parameters that make a view shareable as a link.
 LINK_KEYS = ("la", "geography", "layer")
 #: Widget keys whose values survive a visit to another page (Streamlit drops a widget's state when a
@@ -42,26 +43,26 @@ def page() -> None:
     _restore_choices()
     _from_link()
     urls = serve_assets()
-    controls = st.sidebar.container()
-    uploads = st.sidebar.container()
-    with controls:
+    with st.sidebar:
         la = _authority_control()
     built = _load(la)
-    with uploads:
-        built = _with_uploads(built)
-    with controls:
-        geography = _geography_control(built)
-        if geography is None:
-            return
-        layer = _indicator_control(built, geography)
-        meta = built.layer(layer, geography)
-        scheme, k, palette = _classification_controls(meta)
-        tiles = st.toggle("Background map (OpenStreetMap tiles)", key="tiles", value=False,
-                          help="Draws street-map tiles under the areas. They come from openstreetmap.org, so "
-                               "they need internet access; the atlas is complete without them.")
-    _to_link(la, geography, layer)
-    _keep_choices()
+    built = _with_uploads(built)
+    st.title(f"Health Equity Atlas: {built.la_name}")
+    _atlas(built, urls)
 
+
+@st.fragment
+def _atlas(built, urls) -> None:
+    """Controls, map, statistics and table: a change here reruns only this part of the page."""
+    geography_column, theme_column, indicator_column = st.columns([1, 1, 2])
+    with geography_column:
+        geography = _geography_control(built)
+    if geography is None:
+        return
+    layer, meta = _indicator_control(built, geography, theme_column, indicator_column)
+    scheme, k, palette, tiles = _classification_controls(meta)
+    _to_link(built.la_code, geography, layer)
+    _keep_choices()
     try:
         view = webmap.map_view(built, layer, geography, scheme=scheme, k=k, palette=palette)
     except AtlasError as exc:
@@ -70,7 +71,6 @@ def page() -> None:
     summary, no_summary = _summary(built, view)
     lisa, lisa_note = _lisa(summary, no_summary)
 
-    st.title(f"Health Equity Atlas: {built.la_name}")
     map_column, stats_column = st.columns([5, 2], gap="medium")
     with map_column:
         st.subheader(view.title)
@@ -78,6 +78,7 @@ def page() -> None:
         if view.message:
             st.warning(view.message)
         _draw_map(built, view, urls, lisa, lisa_note, tiles)
+        _export(built, view, scheme, k, palette)
         _metadata(view, lisa_note)
     with stats_column:
         _statistics(built, view, summary, no_summary)
@@ -121,7 +122,7 @@ def _with_uploads(built):
     if importlib.util.find_spec("atlas.ui.upload") is None:
         return built
     upload = importlib.import_module("atlas.ui.upload")
-    return upload.upload_section(built, container=st.container())
+    return upload.upload_section(built, container=st.sidebar)
 
 
 def _geography_control(built) -> str | None:
@@ -143,7 +144,8 @@ def _geography_control(built) -> str | None:
                         help="Small areas (LSOA, output area), MSOAs or wards, with the boundary vintage.")
 
 
-def _indicator_control(built, geography: str) -> str:
+def _indicator_control(built, geography: str, theme_column, indicator_column) -> tuple[str, dict]:
+    """Theme and indicator select boxes; the chosen layer and its metadata."""
     layers = built.layers_on(geography)
     layers["theme"] = layers["theme"].fillna("Other")
     themes = list(dict.fromkeys(layers["theme"]))
@@ -153,12 +155,13 @@ def _indicator_control(built, geography: str) -> str:
     if st.session_state.get("theme") not in themes or st.session_state.get("layer") != wanted:
         # follow the indicator (kept across geographies where it exists, else the headline one)
         st.session_state["theme"] = layers.loc[layers["layer"] == wanted, "theme"].iloc[0]
-    theme = st.selectbox("Theme", themes, key="theme")
+    theme = theme_column.selectbox("Theme", themes, key="theme")
     in_theme = layers[layers["theme"] == theme]
     labels = dict(zip(in_theme["layer"], in_theme["label"]))
     if st.session_state.get("layer") not in labels:
         st.session_state["layer"] = wanted if wanted in labels else next(iter(labels))
-    return st.selectbox("Indicator", list(labels), key="layer", format_func=lambda layer: labels[layer])
+    layer = indicator_column.selectbox("Indicator", list(labels), key="layer", format_func=labels.get)
+    return layer, in_theme[in_theme["layer"] == layer].iloc[0].to_dict()
 
 
 def _headline_layer(layers: pd.DataFrame) -> str:
@@ -168,22 +171,27 @@ def _headline_layer(layers: pd.DataFrame) -> str:
     return (deciles if len(deciles) else imd if len(imd) else layers)["layer"].iloc[0]
 
 
-def _classification_controls(meta: dict) -> tuple[str, int, str | None]:
+def _classification_controls(meta: dict) -> tuple[str, int, str | None, bool]:
     categorical = meta["kind"] == "decile"
-    scheme = st.selectbox("Classification", list(SCHEMES), key="scheme", format_func=SCHEMES.get,
-                          disabled=categorical)
-    k = st.slider("Number of classes", min_value=3, max_value=9, value=5, key="k", disabled=categorical)
+    scheme_column, k_column, palette_column, tiles_column = st.columns(4)
+    scheme = scheme_column.selectbox(
+        "Classification", list(SCHEMES), key="scheme", format_func=SCHEMES.get, disabled=categorical,
+        help="National deciles are always shown as ten fixed categories (1 = most deprived 10% nationally), "
+             "in one colour-blind-safe diverging palette." if categorical else
+             "How values are grouped into classes: equal numbers of areas (quantiles), natural groupings "
+             "(Fisher-Jenks) or equal ranges of values.")
+    k = k_column.slider("Number of classes", min_value=3, max_value=9, value=5, key="k", disabled=categorical)
     own = meta.get("palette") or DEFAULT_PALETTE.get(meta.get("higher_is"), "Purples")
-    options = [DEFAULT_PALETTE_OPTION, *SEQUENTIAL_PALETTES]
-    palette = st.selectbox(
-        "Colour palette", options, key="palette", disabled=categorical,
-        format_func=lambda p: (f"The indicator's own ({PALETTE_NAMES.get(own, own)})" if p == DEFAULT_PALETTE_OPTION
-                               else PALETTE_NAMES.get(p, p)),
-        help="Colour-blind-safe ColorBrewer palettes; the darker end always marks the worse values.")
-    if categorical:
-        st.caption("National deciles are always shown as ten fixed categories (1 = most deprived 10% "
-                   "nationally), in one colour-blind-safe diverging palette.")
-    return scheme, int(k), None if palette == DEFAULT_PALETTE_OPTION else palette
+    palette = palette_column.selectbox(
+        "Colour palette", [DEFAULT_PALETTE_OPTION, *SEQUENTIAL_PALETTES], key="palette", disabled=categorical,
+        format_func=lambda p: "The indicator's own" if p == DEFAULT_PALETTE_OPTION else PALETTE_NAMES.get(p, p),
+        help=f"Colour-blind-safe ColorBrewer palettes; the darker end always marks the worse values. This "
+             f"indicator's own palette is {PALETTE_NAMES.get(own, own)}.")
+    tiles = tiles_column.toggle(
+        "Street map underneath", key="tiles", value=False,
+        help="OpenStreetMap tiles under the areas. They come from openstreetmap.org, so they need internet "
+             "access; the atlas is complete without them.")
+    return scheme, int(k), None if palette == DEFAULT_PALETTE_OPTION else palette, tiles
 
 
 def _restore_choices() -> None:
@@ -243,17 +251,17 @@ def _ward_overlay(built, geography: str) -> str | None:
 
 
 def _point_overlays(built, urls) -> list[dict]:
-    points = getattr(built, "points", None) or {}
+    """The district's point sets (GP practices, pharmacies ...) as overlays, off until switched on."""
     overlays = []
-    for name, frame in points.items():
+    for name, frame in (getattr(built, "points", None) or {}).items():
         if frame is None or not len(frame):
             continue
-        meta = built.layers[built.layers["geography"] == f"points:{name}"]
-        first = meta.iloc[0].to_dict() if len(meta) else {}
-        label = first.get("source_title") or name.replace("_", " ").capitalize()
+        rows = built.layers[(built.layers["geography"] == f"points:{name}") & (built.layers["layer"] == name)]
+        meta = rows.iloc[0].to_dict() if len(rows) else {}
         file = common.points_file(built, name, frame, POINT_FIELDS, urls.web_dir)
-        overlays.append({"id": name, "label": label, "url": urls.web + file.name, "count": file.count,
-                         "attribution": first.get("attribution", ""), "show": False})
+        overlays.append({"id": name, "label": meta.get("label") or name.replace("_", " ").capitalize(),
+                         "url": urls.web + file.name, "count": file.count,
+                         "attribution": meta.get("attribution") or "", "show": False})
     return overlays
 
 
@@ -263,7 +271,7 @@ def _draw_map(built, view, urls, lisa, lisa_note, tiles: bool) -> None:
     ward_geography = _ward_overlay(built, view.geography)
     if ward_geography:
         ward_file = common.geometry_file(built, ward_geography, urls.web_dir)
-        wards = (urls.web + ward_file.name, f"Ward boundaries: {built.geography_labels.get(ward_geography)}")
+        wards = (urls.web + ward_file.name, built.geography_labels.get(ward_geography, ward_geography))
     payload = webmap.map_payload(view, areas, urls.web + areas.name, wards=wards, lisa=lisa,
                                  lisa_note=lisa_note, points=_point_overlays(built, urls), tiles=tiles)
     fmap = webmap.base_map(urls.leaflet, urls.static, tiles=tiles)
@@ -339,8 +347,28 @@ def _table(view: webmap.MapView, lisa: pd.Series | None) -> None:
                "heading to sort.")
     table = webmap.view_table(view, lisa)
     st.dataframe(table, hide_index=True, width="stretch")
-    st.download_button("Download this table (CSV)", webmap.view_csv(view, lisa),
+    st.download_button("Download this table (CSV)", lambda: webmap.view_csv(view, lisa), on_click="ignore",
                        file_name=f"{view.la_code}_{view.geography}_{view.layer}.csv", mime="text/csv",
                        help="The table with the indicator, units, period, geography, source and licence "
                             "on every row.")
 
+
+EXPORT_FORMATS = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
+PAPERS = {"a4-landscape": "A4 landscape", "a4-portrait": "A4 portrait"}
+
+
+def _export(built, view: webmap.MapView, scheme: str, k: int, palette: str | None) -> None:
+    """Download the map as an A4 PNG (300 dpi), SVG or PDF for a report, drawn by :mod:`atlas.export`."""
+    with st.expander("Export this map for a report (PNG, SVG or PDF)"):
+        format_column, paper_column, button_column = st.columns([1, 1, 1], vertical_alignment="bottom")
+        fmt = format_column.selectbox("Format", list(EXPORT_FORMATS), key="export_format", format_func=str.upper)
+        paper = paper_column.selectbox("Paper", list(PAPERS), key="export_paper", format_func=PAPERS.get)
+        if view.classes is None:
+            button_column.caption("Nothing to export: the indicator has no values here.")
+            return
+        button_column.download_button(
+            "Export map", lambda: export.render_map(built, view.layer, view.geography, fmt, scheme=scheme, k=k,
+                                                    palette=palette, paper=paper),
+            file_name=f"{view.la_code}_{view.geography}_{view.layer}.{fmt}", mime=EXPORT_FORMATS[fmt],
+            on_click="ignore", help="Title, legend, scale bar, north arrow, source and licence attribution; "
+                                    "the same classes and colours as the map above.")

@@ -1,0 +1,164 @@
+"""The web map's pieces (atlas.webmap) on Luton's real atlas: geometry, view, payload, table, CSV."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from atlas import webmap
+from atlas.classify import DECILE_COLOURS, LISA_COLOURS, MISSING_LABEL, classify
+from tests.app_support import SCRIPT_NAME
+
+
+def gaps_and_overlaps(geoms) -> tuple[float, float]:
+    """Area (m²) of the holes inside the union of a coverage, and of the overlaps between its polygons."""
+    union = shapely.union_all(geoms)
+    parts = getattr(union, "geoms", [union])
+    holes = sum(shapely.Polygon(ring).area for part in parts for ring in part.interiors)
+    return holes, float(shapely.area(geoms).sum() - union.area)
+
+
+def test_lsoa_2011_polygons_need_snapping_before_coverage_simplification(luton):
+    frame = luton.table("lsoa11")
+    raw = np.asarray(frame.geometry.values)
+    assert not shapely.coverage_is_valid(raw)          # neighbours' vertices differ by about 1e-6 m
+    naive = shapely.coverage_simplify(raw, 10.0)
+    holes, overlaps = gaps_and_overlaps(naive)
+    assert holes > 100 and overlaps > 100              # simplified without snapping: slivers everywhere
+    ours = webmap.web_geometry(frame, tolerance_m=10.0).to_crs(frame.crs)
+    assert shapely.coverage_is_valid(np.asarray(ours.values))
+    holes, overlaps = gaps_and_overlaps(np.asarray(ours.values))
+    assert holes < 1 and abs(overlaps) < 1
+    assert shapely.get_num_coordinates(np.asarray(ours.values)).sum() < shapely.get_num_coordinates(raw).sum()
+    # at the app's tolerance no boundary moves by as much as the tolerance
+    web = np.asarray(webmap.web_geometry(frame).to_crs(frame.crs).values)
+    assert float(shapely.hausdorff_distance(raw, web).max()) < webmap.WEB_TOLERANCE_M
+
+
+@pytest.mark.parametrize("geography", ["lsoa11", "lsoa21", "ward2023", "msoa11"])
+def test_areas_document_has_every_area_with_its_name_and_the_outline(luton, geography):
+    frame = luton.table(geography)
+    text, bounds, count = webmap.areas_document(frame)
+    document = json.loads(text)
+    assert count == len(frame) == len(document["features"])
+    assert [f["id"] for f in document["features"]] == list(frame.index)
+    assert [f["properties"]["name"] for f in document["features"]] == list(frame["name"])
+    (south, west), (north, east) = bounds
+    assert 51.8 < south < north < 52.0 and -0.6 < west < east < -0.3          # Luton, in degrees
+    outline = shapely.geometry.shape(document["outline"])
+    areas = shapely.union_all([shapely.geometry.shape(f["geometry"]) for f in document["features"]])
+    assert outline.symmetric_difference(areas).area < 1e-9                    # the outline is the areas' edge
+
+
+def test_names_are_written_as_json_text(luton, tmp_path):
+    frame = luton.table("lsoa11").copy()
+    frame.iloc[0, frame.columns.get_loc("name")] = SCRIPT_NAME
+    first = webmap.write_geometry(frame, tmp_path, "E06000032", "lsoa11")
+    again = webmap.write_geometry(frame, tmp_path, "E06000032", "lsoa11")
+    assert first == again and first.name.startswith("E06000032/lsoa11-")      # named by content, written once
+    document = json.loads(first.path.read_text())
+    assert document["features"][0]["properties"]["name"] == SCRIPT_NAME
+
+
+def test_decile_view_is_categorical_with_decile_wording(luton):
+    view = webmap.map_view(luton, "imd19_decile", "lsoa11")
+    assert view.classes.colours == DECILE_COLOURS
+    assert view.value_text(1) == "1: most deprived 10% nationally"
+    assert view.title == "Index of Multiple Deprivation 2019: national decile"
+    assert view.subtitle.startswith("LSOA (2011), Luton · IoD2019")
+    assert view.extra is None                       # the decile itself is not repeated as the extra line
+
+
+def test_payload_matches_the_classification(luton):
+    view = webmap.map_view(luton, "income19_score", "lsoa11", scheme="natural_breaks", k=6, palette="Blues")
+    expected = classify(luton.values("income19_score", "lsoa11"), kind="rate", scheme="natural_breaks", k=6,
+                        palette="Blues", higher_is="worse", decimals=3)
+    areas = webmap.GeometryFile(None, "E06000032/lsoa11-x.json", [[51.8, -0.5], [51.9, -0.4]], 121)
+    clusters = pd.Series("Not significant", index=view.values.index)
+    clusters.iloc[:3] = "High-High"
+    payload = webmap.map_payload(view, areas, "../web/E06000032/lsoa11-x.json", lisa=clusters,
+                                 lisa_note="Local Moran's I")
+    assert payload["codes"] == list(view.values.index)
+    assert payload["fill"]["cls"] == expected.index.tolist()
+    assert payload["fill"]["legend"] == [list(item) for item in expected.legend()]
+    assert payload["fill"]["text"][0] == f"{view.values.iloc[0]:,.3f}"
+    # the national IMD decile is shown beside the value, as its legend wording
+    deciles = luton.values("imd19_decile", "lsoa11")
+    assert payload["extra"]["label"] == "Index of Multiple Deprivation 2019: national decile"
+    assert payload["extra"]["text"][0] == webmap.decile_label(int(deciles.iloc[0]))
+    lisa = payload["lisa"]
+    assert [lisa["labels"][c] for c in lisa["cls"][:4]] == ["High-High"] * 3 + ["Not significant"]
+    assert lisa["colours"][lisa["labels"].index("High-High")] == LISA_COLOURS["High-High"]
+    assert "Contains OS data © Crown copyright" in payload["attribution"]
+    assert "Indices of Deprivation 2019" in payload["attribution"]
+
+
+def test_payload_cannot_close_its_script():
+    text = webmap.encode_payload({"title": SCRIPT_NAME + "</script><b>&amp;", "line": "a\u2028b"})
+    assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
+    assert json.loads(text) == {"title": SCRIPT_NAME + "</script><b>&amp;", "line": "a\u2028b"}
+
+
+def test_all_missing_layer_gives_a_message_and_a_no_data_legend(luton):
+    empty = luton.with_layer("lsoa11", "nothing", pd.DataFrame({"value": np.nan}, index=luton.table("lsoa11").index),
+                             {"label": "Nothing", "kind": "value", "geography_label": "LSOA (2011)"})
+    view = webmap.map_view(empty, "nothing", "lsoa11")
+    assert view.classes is None and "nothing to map" in view.message
+    areas = webmap.GeometryFile(None, "x", [[0, 0], [1, 1]], 121)
+    payload = webmap.map_payload(view, areas, "x")
+    assert payload["fill"]["legend"] == [[MISSING_LABEL, payload["fill"]["missing_colour"]]]
+    assert set(payload["fill"]["cls"]) == {-1}
+    assert set(webmap.view_table(view)["Map class"]) == {MISSING_LABEL}
+
+
+def test_table_and_csv_are_what_the_map_shows(luton):
+    view = webmap.map_view(luton, "income19_score", "lsoa11")
+    table = webmap.view_table(view)
+    assert len(table) == 121
+    labels = np.array(view.classes.labels)
+    assert (table["Map class"].to_numpy() == labels[view.classes.index.to_numpy()]).all()
+    csv = pd.read_csv(io.BytesIO(webmap.view_csv(view)), encoding="utf-8-sig")
+    assert list(csv["Area code"]) == list(view.values.index)
+    column = "Income deprivation 2019 (rate) (proportion of residents (0-1))"
+    np.testing.assert_allclose(csv[column], view.values.to_numpy())
+    assert set(csv["Indicator"]) == {"Income deprivation 2019 (rate)"}
+    assert set(csv["Period"]) == {view.meta["period"]}
+    assert set(csv["Geography"]) == {"LSOA (2011)"}
+    assert csv["Attribution"].iloc[0].startswith("Source: Office for National Statistics")
+    assert csv["Licence"].iloc[0] == "Open Government Licence v3.0"
+
+
+def test_base_map_loads_nothing_from_the_internet():
+    from streamlit_folium import _get_header, _get_map_string
+    fmap = webmap.base_map("../leaflet/", "../static/")
+    group = webmap.map_layers({"title": "x"})
+    fmap.add_child(group)
+    fmap.get_root().render()
+    def walk(element):   # every element, as streamlit-folium walks them to collect script and style links
+        yield element
+        for child in getattr(element, "_children", {}).values():
+            yield from walk(child)
+
+    links = [href for element in walk(fmap)
+             for _, href in getattr(element, "default_js", []) + getattr(element, "default_css", [])]
+    assert links == ["../leaflet/leaflet.js", "../static/atlas-map.js", "../leaflet/leaflet.css",
+                     "../static/atlas-map.css"]
+    for text in (_get_header(fmap), _get_map_string(fmap)):
+        assert "http:" not in text and "https:" not in text and "//cdn" not in text
+    assert "openstreetmap" in _get_map_string(webmap.base_map("../l/", "../s/", tiles=True)).lower()
+
+
+@pytest.mark.parametrize("layer, scheme, k, palette", [("income19_score", "quantiles", 5, None),
+                                                      ("imd19_score", "natural_breaks", 7, "Blues"),
+                                                      ("imd19_decile", "quantiles", 5, None)])
+def test_web_legend_is_the_export_legend(luton, layer, scheme, k, palette):
+    from atlas import export
+    view = webmap.map_view(luton, layer, "lsoa11", scheme=scheme, k=k, palette=palette)
+    printed = export.layer_classes(luton, layer, "lsoa11", scheme, k, palette)
+    assert view.classes.legend() == printed.legend()
+    assert (view.classes.index == printed.index).all()

@@ -1,0 +1,160 @@
+"""The app in a real browser: Debian's chromium driven by playwright against ``streamlit run``.
+
+One app is started for the module on a free localhost port, reading a test
+copy of Luton's atlas (one area named ``<script>alert(1)</script>``). Every
+request the browser makes is recorded; none may go to another host.
+Screenshots go to the git-ignored ``artefacts/`` folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from urllib.parse import urlsplit
+
+import pandas as pd
+import pytest
+import shapely
+
+from tests.app_support import (
+    CHROMIUM, PROJECT, SCRIPT_NAME, choose, launch, map_frame, running_app, wait_rendered, write_test_atlas,
+)
+
+pytestmark = pytest.mark.browser
+ARTEFACTS = PROJECT / "artefacts"
+
+
+@pytest.fixture(scope="module")
+def app_url(luton, tmp_path_factory):
+    out, code = write_test_atlas(luton, tmp_path_factory.mktemp("browser_out"))
+    with running_app(out, log=out / "streamlit.log") as url:
+        yield url, code
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"The browser tests need Debian's chromium at {CHROMIUM}: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def session(browser, app_url):
+    """One page on the app, with every request and dialog it causes recorded."""
+    url, code = app_url
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    requests, dialogs = [], []
+    context.on("request", lambda request: requests.append(request.url))
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(url)
+    frame = map_frame(page)
+    wait_rendered(frame)
+    yield {"page": page, "frame": frame, "url": url, "code": code, "requests": requests, "dialogs": dialogs}
+    context.close()
+
+
+def screenshot(page, name: str) -> None:
+    ARTEFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTEFACTS / name), full_page=True)
+    assert (ARTEFACTS / name).stat().st_size > 10_000
+
+
+def test_page_loads_and_draws_one_path_per_area(session, luton):
+    page, frame = session["page"], session["frame"]
+    drawn = frame.evaluate("window.atlasRendered")
+    assert drawn["la"] == "E06000032" and drawn["geography"] == "lsoa11"
+    assert frame.locator("path.atlas-area").count() == len(luton.table("lsoa11")) == 121
+    assert frame.locator(".atlas-title").inner_text().startswith(
+        luton.layer(drawn["layer"], "lsoa11")["label"])
+    assert "Contains OS data © Crown copyright" in frame.locator(".leaflet-control-attribution").inner_text()
+    screenshot(page, "app_luton_lsoa11.png")
+
+
+def test_switching_indicator_redraws_the_legend(session):
+    page, frame = session["page"], session["frame"]
+    before = frame.locator(".atlas-legend").inner_text()
+    started = frame.evaluate("Date.now()")
+    choose(page, "Indicator", "Income deprivation 2019 (rate)")
+    wait_rendered(frame, layer="income19_score", after=started)
+    legend = frame.locator(".atlas-legend")
+    assert legend.get_attribute("data-layer") == "income19_score"
+    assert legend.inner_text() != before
+    assert legend.locator(".atlas-legend-title").inner_text() == "Income deprivation 2019 (rate)"
+    assert legend.locator(".atlas-legend-item").count() == 5
+    assert frame.locator("path.atlas-area").count() == 121          # redrawn, not drawn twice
+    assert page.get_by_role("heading", name="Income deprivation 2019 (rate)").count() >= 1
+
+
+def test_layer_control_toggles_overlays(session, luton):
+    frame = session["frame"]
+    control = frame.locator(".leaflet-control-layers")
+    points = getattr(luton, "points", None) or {}
+    if "gp_practices" in points:
+        practices = control.get_by_label("GP practices", exact=False)
+        practices.check()
+        assert frame.locator("path.atlas-point").count() == len(points["gp_practices"].dropna(subset=["geometry"]))
+        practices.uncheck()
+        assert frame.locator("path.atlas-point").count() == 0
+    wards = control.get_by_label("Wards (from May 2023)", exact=False)
+    assert wards.is_checked(), frame.evaluate("Array.from(document.querySelectorAll('.leaflet-control-layers label')).map(l => [l.innerText, l.querySelector('input').checked])")
+    assert frame.evaluate("window.atlasRendered.drawn.wards") == 20
+    wards.uncheck()
+    assert frame.evaluate("window.atlasRendered.drawn.wards") == 0
+    wards.check()
+    assert frame.evaluate("window.atlasRendered.drawn.wards") == 20
+
+
+def test_lisa_clusters_are_a_layer_with_their_own_legend(session):
+    page, frame = session["page"], session["frame"]
+    frame.locator(".leaflet-control-layers").get_by_label("Local clusters (LISA)").check()
+    assert frame.locator("path.atlas-lisa").count() == 121
+    assert frame.locator("path.atlas-area").count() == 0
+    legend = frame.locator(".atlas-legend")
+    assert legend.get_attribute("data-fill") == "lisa"
+    assert "999 permutations" in legend.inner_text()
+    screenshot(page, "app_luton_lisa.png")
+    frame.locator(".leaflet-control-layers").get_by_label("Values").check()
+    assert frame.locator("path.atlas-area").count() == 121
+
+
+def test_tooltip_shows_a_script_name_as_text(session, luton):
+    page, frame, code = session["page"], session["frame"], session["code"]
+    inside = shapely.Point(luton.table("lsoa11").to_crs(4326).geometry[code].representative_point())
+    point = frame.evaluate("ll => window.map.latLngToContainerPoint(ll)", [inside.y, inside.x])
+    box = page.locator("iframe[title='streamlit_folium.st_folium']").bounding_box()
+    page.mouse.move(box["x"] + point["x"], box["y"] + point["y"])
+    tooltip = frame.locator(".leaflet-tooltip")
+    tooltip.wait_for()
+    assert tooltip.locator(".atlas-tip-name").inner_text() == SCRIPT_NAME
+    assert code in tooltip.inner_text()
+    assert tooltip.locator("script").count() == 0
+    assert not session["dialogs"]
+
+
+def test_downloads_the_table_and_the_map(session, tmp_path):
+    page = session["page"]
+    with page.expect_download() as csv_download:
+        page.get_by_role("button", name="Download this table (CSV)").click()
+    csv = tmp_path / csv_download.value.suggested_filename
+    csv_download.value.save_as(csv)
+    table = pd.read_csv(csv, encoding="utf-8-sig")
+    assert len(table) == 121 and set(table["Indicator"]) == {"Income deprivation 2019 (rate)"}
+    page.get_by_text("Export this map for a report").click()
+    with page.expect_download(timeout=120_000) as map_download:
+        page.get_by_role("button", name="Export map").click()
+    image = tmp_path / map_download.value.suggested_filename
+    map_download.value.save_as(image)
+    assert image.suffix == ".png" and image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_no_request_goes_to_another_host(session):
+    host = urlsplit(session["url"]).netloc
+    hosts = {urlsplit(url).netloc for url in session["requests"] if urlsplit(url).scheme in ("http", "https", "ws", "wss")}
+    assert hosts == {host}, json.dumps(sorted(session["requests"]), indent=1)
+    served = [url for url in session["requests"] if url.endswith("/leaflet.js") or url.endswith("/leaflet.css")]
+    assert len(served) == 2 and all(urlsplit(url).netloc == host for url in served)
