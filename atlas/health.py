@@ -251,7 +251,7 @@ def pcn_table(built: Atlas, layer: str = "qof_ob", point_set: str = "gp_practice
     grouped["value"] = grouped["numerator"] / grouped["denominator"] * scale
     lower, upper = wilson_interval(grouped["numerator"].to_numpy(float), grouped["denominator"].to_numpy(float))
     grouped["lower"], grouped["upper"] = np.asarray(lower) * scale, np.asarray(upper) * scale
-    for bench in _benchmarks(built, layer, point_set):
+    for bench in layer_benchmarks(built, layer, point_set):
         grouped[f"vs_{bench['area']}"] = compare(grouped["lower"].to_numpy(), grouped["upper"].to_numpy(),
                                                  bench["value"], meta["higher_is"])
     return grouped.sort_values("name")
@@ -264,6 +264,13 @@ def _scale(points: pd.DataFrame, layer: str) -> float:
     return float(ratio.round(6).median()) if len(ratio) else 1.0
 
 
-def _benchmarks(built: Atlas, layer: str, point_set: str) -> list[dict]:
+def layer_benchmarks(built: Atlas, layer: str, point_set: str) -> list[dict]:
+    """The district and England benchmarks of a point-set layer, as the build computed them (report).
+
+    Returns
+    -------
+    list of dict
+        ``area`` (district or england), ``label``, ``value``, ``numerator``, ``denominator``, ``method``.
+    """
     entries = built.report.get("points", {}).get(point_set, {}).get("layers", [])
     return next((e.get("benchmarks", []) for e in entries if e["layer"] == layer), [])

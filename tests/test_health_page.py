@@ -33,7 +33,8 @@ def test_district_page_shows_the_gap_beside_the_published_figures(page_app):
     assert not at.exception, at.exception
     assert at.title[0].value == "District context: Luton"
     headers = [h.value for h in at.header]
-    assert headers == ["Life expectancy by deprivation", "Physical activity and adult weight (district level)"]
+    assert headers == ["Life expectancy by deprivation", "GP registers by Primary Care Network",
+                       "Physical activity and adult weight (district level)"]
     metrics = {m.label: m.value for m in at.metric}
     assert set(metrics) == {"Slope index of inequality, women", "Slope index of inequality, men"}
     assert all(value.endswith(" years") for value in metrics.values())
@@ -64,3 +65,14 @@ def test_activity_and_weight_are_labelled_district_level_with_table_alternatives
     captions = " ".join(c.value for c in at.caption)
     assert "Open Government Licence" in captions and "Active Lives" in captions
     assert "Luton 003" not in captions and "E02003260" in captions  # the missing female value is said
+
+
+def test_obesity_by_primary_care_network_is_tabled_with_comparisons(page_app):
+    at = page_app
+    assert at.selectbox(key="district_pcn_layer").value == "qof_ob"
+    table = next(df.value for df in at.dataframe if "Primary Care Network" in df.value.columns)
+    assert len(table) == 7 and table["Practices"].sum() == 25
+    assert set(table["Compared with Luton"]) <= {"Better", "Similar", "Worse"}
+    at.selectbox(key="district_pcn_layer").set_value("qof_dm").run()
+    table = next(df.value for df in at.dataframe if "Primary Care Network" in df.value.columns)
+    assert set(table["Compared with England"]) <= {"Higher", "Similar", "Lower"}

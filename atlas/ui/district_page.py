@@ -7,6 +7,9 @@ Two sections, each with a chart, a table alternative and its sources:
   expectancy per group with 95% intervals, the slope index of inequality, and
   the district's published figures beside ours with a note on the different
   period and method.
+* **GP registers by Primary Care Network**: a QOF register (obesity first)
+  summed over each network's practices (:func:`atlas.health.pcn_table`), with
+  Wilson intervals and Better/Similar/Worse against the district and England.
 * **Physical activity and adult weight (district level)**: trend charts of the
   district against England and its neighbouring districts
   (:func:`atlas.trends.district_series`), labelled as district-level figures:
@@ -22,7 +25,7 @@ import streamlit as st
 
 from .. import config
 from ..errors import AtlasError
-from ..health import life_expectancy_gap
+from ..health import layer_benchmarks, life_expectancy_gap, pcn_table
 from ..trends import district_series, series_meta
 from . import common
 
@@ -44,6 +47,7 @@ def page() -> None:
     st.caption("Figures for the whole district and its deprivation gradient. Small-area maps are on the "
                "Map atlas page.")
     _life_expectancy_section(built)
+    _pcn_section(built)
     _trends_section(built)
 
 
@@ -161,6 +165,47 @@ def comparison_rows(gap) -> pd.DataFrame:
     for column in (ours, theirs):
         out[column] = [f"{v:.1f}" if pd.notna(v) else "not published" for v in out[column]]
     return out
+
+
+# -- Primary Care Networks ----------------------------------------------------------------------
+def _pcn_section(built, point_set: str = "gp_practices") -> None:
+    st.header("GP registers by Primary Care Network")
+    layers = built.layers_on(f"points:{point_set}")
+    ratios = layers[layers["has_interval"].astype(bool)]
+    if ratios.empty or not len(built.points.get(point_set, [])):
+        st.info(f"No practice registers for {built.la_name} (no practices placed, or no QOF layers).")
+        return
+    labels = dict(zip(ratios["layer"], ratios["label"]))
+    layer = st.selectbox("Register", list(labels), format_func=labels.get, key="district_pcn_layer")
+    meta = built.layer(layer, f"points:{point_set}")
+    try:
+        table = pcn_table(built, layer, point_set)
+    except AtlasError as exc:
+        st.info(str(exc))
+        return
+    shown = pd.DataFrame({
+        "Primary Care Network": table["name"], "Practices": table["practices"],
+        "Prevalence (%)": table["value"], "Lower 95%": table["lower"], "Upper 95%": table["upper"]})
+    for column, label in (("vs_district", f"Compared with {built.la_name}"), ("vs_england", "Compared with England")):
+        if column in table:
+            shown[label] = table[column]
+    shown["On the register"] = table["numerator"]
+    shown["Registered patients"] = table["denominator"]
+    number = st.column_config.NumberColumn
+    st.dataframe(shown, hide_index=True, use_container_width=True, column_config={
+        "Prevalence (%)": number(format="%.1f"), "Lower 95%": number(format="%.1f"),
+        "Upper 95%": number(format="%.1f"), "On the register": number(format="localized"),
+        "Registered patients": number(format="localized", help=f"Patients in the register's age band ({meta['units']})")})
+    benchmarks = "; ".join(
+        f"{b['label']} {b['value']:.1f}% ({b['numerator']:,.0f} of {b['denominator']:,.0f})"
+        for b in layer_benchmarks(built, layer, point_set) if b.get("value") is not None)
+    judged = ("Better or Worse" if meta["higher_is"] != "neutral" else
+              "Higher or Lower (no judgement: recorded prevalence also reflects how well cases are found)")
+    st.caption(f"{meta['label']}, {meta['period']}. Each network's practices' registers summed over their "
+               f"registered patients ({meta['units']}), with 95% Wilson intervals. {judged} when the "
+               f"benchmark lies outside a network's interval, else Similar. Benchmarks: {benchmarks}. "
+               f"Networks: current membership (QOF 2023-24 structures). Data: {meta['source_title']}. "
+               f"{meta['attribution']}")
 
 
 # -- district-level trends ----------------------------------------------------------------------
