@@ -37,7 +37,7 @@ SEX_COLOURS = {"women": "#882255", "men": "#117733"}
 
 def page() -> None:
     """Draw the district page."""
-    la = _authority_control()
+    la = common.authority_control("district_la")
     try:
         built = common.load_atlas(la)
     except AtlasError as exc:
@@ -49,24 +49,6 @@ def page() -> None:
     _life_expectancy_section(built)
     _pcn_section(built)
     _trends_section(built)
-
-
-def _authority_control() -> str:
-    try:
-        table = common.districts()
-    except AtlasError as exc:
-        st.error(str(exc))
-        st.stop()
-    names = dict(zip(table["code"], table["name"]))
-    codes = list(names)
-    current = st.session_state.get("la") or common.default_district()
-    if current not in names:
-        codes.insert(0, current)
-        names[current] = current
-    if st.session_state.get("district_la") not in names:
-        st.session_state["district_la"] = current
-    return st.sidebar.selectbox("Authority", codes, key="district_la",
-                                format_func=lambda code: f"{names[code]} ({code})")
 
 
 # -- life expectancy ------------------------------------------------------------------------------
