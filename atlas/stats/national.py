@@ -260,15 +260,17 @@ def _start_worker(inputs: pd.DataFrame, settings: dict) -> None:
 def _from_files(spec, source: Path, files: list[str], inputs: pd.DataFrame, pool, cache_file):
     """Read every file (in the pool); districts whole in one file are computed there."""
     results = list(pool.map(_file_task, [(spec, source, f) for f in files], chunksize=2))
-    rows = [row for result in results for row in result["rows"]]
+    whole = {row["lad_code"]: row for result in results for row in result["rows"]}  # one row per district
     partial: dict = {}
     for result in results:
-        for la, (codes, geometries) in result["partial"].items():
-            partial.setdefault(la, []).append((codes, geometries))
+        for la, (codes, wkb) in result["partial"].items():
+            if la not in whole:  # (polygons repeated in another file do not make a second row)
+                partial.setdefault(la, []).append((codes, wkb))
     found = set().union(*(result["found"] for result in results))
     merged = [(la, np.concatenate([c for c, _ in parts]), np.concatenate([w for _, w in parts]))
               for la, parts in partial.items()]
-    done = {row["lad_code"] for row in rows} | set(partial)
+    rows = list(whole.values())
+    done = set(whole) | set(partial)
     merged += [(la, np.array([], dtype=object), np.array([], dtype=object))
                for la in sorted(set(inputs["district"]) - done)]  # districts with no polygon at all
     rows += list(pool.map(_district_task, merged))
@@ -346,8 +348,8 @@ def _district_row(la: str, codes: np.ndarray, geometries: np.ndarray) -> dict:
     row = _base_row(la, str(_WORKER["name"][mine[0]]), _WORKER["decile"][mine], _WORKER["permutations"],
                     _WORKER["seed"], _WORKER["tolerance"])
     row["_weights_s"] = row["_statistics_s"] = 0.0
-    order = np.argsort(codes.astype(str), kind="stable")  # code order, as atlas.stats.moran permutes
-    codes, geometries = codes[order], geometries[order]
+    codes, first = np.unique(codes.astype(str), return_index=True)  # code order, as atlas.stats.moran permutes
+    codes, geometries = codes.astype(object), geometries[first]  # (a code repeated across files: its first polygon)
     scores = _WORKER["score"][_WORKER["index"].get_indexer(codes)]
     no_boundary = sorted(set(_WORKER["index"][mine]) - set(codes))
     has_value = np.isfinite(scores)

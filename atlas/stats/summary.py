@@ -8,6 +8,7 @@ carries a ``message`` saying why instead of a number, never a wrong figure.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import OrderedDict
 
@@ -222,15 +223,21 @@ def _gini_entry(built_atlas: Atlas, layer: str, geography: str, values: pd.Serie
 
 def _population_layer(built_atlas: Atlas, layer: str, geography: str) -> str | None:
     """The population that weights a layer's means (its source's ``weight``), if the atlas has it here."""
-    try:
-        from ..specs import Catalogue
-        indicator = Catalogue.load().indicators.get(layer)
-    except AtlasError:
-        return None
-    weight = indicator.source.weight if indicator is not None else None
+    weight = _weights_of_layers().get(layer)
     if weight and weight in built_atlas.table(geography).columns and weight != layer:
         return weight
     return None
+
+
+@functools.lru_cache(maxsize=1)
+def _weights_of_layers() -> dict[str, str]:
+    """Each catalogue indicator's population weight (read once per process)."""
+    from ..specs import Catalogue
+    try:
+        catalogue = Catalogue.load()
+    except AtlasError:
+        return {}
+    return {i: spec.source.weight for i, spec in catalogue.indicators.items() if spec.source.weight}
 
 
 def _are(count: int) -> str:
