@@ -22,7 +22,7 @@ build: setup
 
 ## run: set up, build Luton (or LA=...) and start the Streamlit app
 run: build
-	$(BIN)/streamlit run app.py --server.headless true --browser.gatherUsageStats false
+	ATLAS_DEFAULT_LA=$(LA) $(BIN)/streamlit run app.py --server.headless true --browser.gatherUsageStats false
 
 ## test: set up, then run the whole test suite
 test: setup

@@ -76,6 +76,9 @@ def test_app_opens_on_luton_with_its_map_table_and_statistics(app, luton, app_ou
     assert len(geometry["features"]) == 121
     assert len(table(app)) == 121
     assert {button.proto.label for button in app.download_button} == {"Export map", "Download this table (CSV)"}
+    # the district's point sets are overlays, off until switched on
+    assert [(p["id"], p["count"], p["show"]) for p in drawn["points"]] == [
+        (name, len(frame), False) for name, frame in luton.points.items() if len(frame)]
     labels = [metric.label for metric in app.metric]
     assert "Spatial pattern: Moran's I" in labels and "20:20 index" in labels
 
@@ -179,3 +182,12 @@ def test_names_reach_the_page_as_text(app, app_out):
     geometry = json.loads(next((app_out[0] / "web" / LUTON).glob("lsoa11-*.json")).read_text())
     names = {feature["id"]: feature["properties"]["name"] for feature in geometry["features"]}
     assert names[code] == SCRIPT_NAME
+
+
+def test_the_district_it_opens_on_is_configuration(app_out, monkeypatch):
+    monkeypatch.setenv("ATLAS_DEFAULT_LA", BEDFORD)
+    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Health Equity Atlas: Bedford"
+    assert payload(at)["la"] == BEDFORD
