@@ -145,3 +145,12 @@ def test_cli_all_districts(run, out_dir, tmp_path, monkeypatch, capsys):
 def test_cli_all_districts_needs_an_out_file(capsys):
     assert cli.main(["stats", "--all-districts"]) == 2
     assert "--out FILE.csv" in capsys.readouterr().err
+
+
+def test_a_damaged_cache_is_read_afresh(tmp_path):
+    from atlas.stats.national import _read_cache
+
+    damaged = tmp_path / "lsoa11_bng_0000.parquet"
+    damaged.write_bytes(b"not parquet")
+    assert _read_cache(damaged) is None
+    assert _read_cache(tmp_path / "absent.parquet") is None

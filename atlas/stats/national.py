@@ -159,8 +159,9 @@ def all_districts(source_dir: str | Path | None = None, permutations: int = DEFA
     settings = {"permutations": int(permutations), "seed": int(seed), "tolerance": float(snap_tolerance_m),
                 "keep_wkb": cache_file is not None}
     with _pool(workers, inputs, settings) as pool:
-        if cache_file is not None and cache_file.is_file():
-            rows, found, cpu = _from_cache(cache_file, inputs, pool)
+        cached = _read_cache(cache_file) if cache_file is not None else None
+        if cached is not None:
+            rows, found, cpu = _from_cache(cached, inputs, pool)
             state = "warm"
         else:
             by_size = sorted(files, key=lambda f: -(source / f).stat().st_size)  # big files first: even load
@@ -277,18 +278,32 @@ def _from_files(spec, source: Path, files: list[str], inputs: pd.DataFrame, pool
     if cache_file is not None:
         codes = np.concatenate([r["wkb"][0] for r in results])
         wkb = np.concatenate([r["wkb"][1] for r in results])
-        with store.atomic_path(cache_file, ".parquet") as tmp:
-            pq.write_table(pa.table({"code": pa.array(codes.astype(str)), "wkb": pa.array(list(wkb), pa.binary())}),
-                           tmp)
+        _write_cache(cache_file, codes, wkb)
     return rows, found, _cpu(rows, sum(r["read_cpu"] for r in results))
 
 
-def _from_cache(cache_file: Path, inputs: pd.DataFrame, pool):
+def _read_cache(cache_file: Path):
+    """The cached codes and polygons (WKB) with the CPU seconds taken, or None if absent or unreadable."""
     clock = time.process_time()
-    table = pq.read_table(cache_file)
-    codes = table.column("code").to_numpy(zero_copy_only=False).astype(object)
-    wkb = table.column("wkb").to_numpy(zero_copy_only=False).astype(object)
-    read_cpu = time.process_time() - clock
+    try:
+        table = pq.read_table(cache_file)
+        codes = table.column("code").to_numpy(zero_copy_only=False).astype(object)
+        wkb = table.column("wkb").to_numpy(zero_copy_only=False).astype(object)
+    except (OSError, KeyError, pa.ArrowException):
+        return None  # absent or damaged: read the boundary files (and cache them again)
+    return codes, wkb, time.process_time() - clock
+
+
+def _write_cache(cache_file: Path, codes: np.ndarray, wkb: np.ndarray) -> None:
+    with store.atomic_path(cache_file, ".parquet") as tmp:
+        pq.write_table(pa.table({"code": pa.array(codes.astype(str)), "wkb": pa.array(list(wkb), pa.binary())}), tmp)
+    for old in cache_file.parent.glob("lsoa11_bng_*.parquet"):
+        if old != cache_file:
+            old.unlink(missing_ok=True)  # caches of files since changed
+
+
+def _from_cache(cached, inputs: pd.DataFrame, pool):
+    codes, wkb, read_cpu = cached
     district = pd.Series(inputs["district"].to_numpy(dtype=object), index=inputs.index).reindex(codes)
     tasks = [(la, codes[rows], wkb[rows]) for la, rows in district.groupby(district.to_numpy()).indices.items()]
     tasks += [(la, codes[:0], wkb[:0]) for la in sorted(set(inputs["district"]) - set(district.dropna()))]
