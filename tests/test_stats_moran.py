@@ -210,6 +210,8 @@ def test_values_for_unknown_areas_are_refused():
     w = spatial_weights(grid(2, 2))
     with pytest.raises(StatisticError, match="not in the weights"):
         moran(pd.Series([1.0, 2.0, 3.0, 4.0, 5.0], index=w.ids + ["Z9"]), w)
+    with pytest.raises(StatisticError, match="repeat"):
+        moran(pd.Series([1.0, 2.0, 3.0, 4.0, 5.0], index=w.ids + ["A0"]), w)
 
 
 # -- LISA ------------------------------------------------------------------------------------------

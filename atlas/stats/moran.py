@@ -288,6 +288,10 @@ def _aligned(values, weights: SpatialWeights, name: str | None):
     """Values in the order of ``weights.ids``; the codes with a value; the codes without."""
     if isinstance(values, pd.Series):
         index = values.index.astype(str)
+        if index.has_duplicates:
+            repeated = sorted(set(index[index.duplicated()]))
+            raise StatisticError(f"Values repeat for {len(repeated)} area(s) of {name or 'these areas'}: "
+                                 f"{', '.join(repeated[:10])}; give one value per area.")
         unknown = sorted(set(index) - set(weights.ids))
         if unknown:
             raise StatisticError(
