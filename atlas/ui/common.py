@@ -74,6 +74,38 @@ def _districts(source: str) -> pd.DataFrame:
     return atlas.list_districts(source_dir=source)
 
 
+def authority_control(key: str = "la") -> str:
+    """The sidebar's Authority select box: every district with data, the default district first chosen.
+
+    Parameters
+    ----------
+    key : str
+        Widget key. A page with its own key starts from the map page's choice (``la``).
+
+    Returns
+    -------
+    str
+        The chosen district code.
+    """
+    try:
+        table = districts()
+    except AtlasError as exc:
+        st.sidebar.error(str(exc))
+        st.stop()
+    names = dict(zip(table["code"], table["name"]))
+    codes = list(names)
+    current = st.session_state.get(key) or st.session_state.get("la") or default_district()
+    if current not in names:          # a code the lists lack (e.g. England, E92000001) is still offered
+        codes.insert(0, current)
+        names[current] = current
+    if st.session_state.get(key) not in names:
+        st.session_state[key] = current
+    return st.sidebar.selectbox(
+        "Authority", codes, key=key, format_func=lambda code: f"{names[code]} ({code})",
+        help="Any English district with data in the source directory. A district not built yet is built "
+             "from the official files on first choice (a few seconds).")
+
+
 def geometry_file(built: atlas.Atlas, geography: str, web_dir: Path) -> webmap.GeometryFile:
     """The web geometry of one geography, written once per process."""
     return _geometry_file(built.la_code, geography, str(built.path), str(web_dir), built)

@@ -43,8 +43,7 @@ def page() -> None:
     _restore_choices()
     _from_link()
     urls = serve_assets()
-    with st.sidebar:
-        la = _authority_control()
+    la = common.authority_control("la")
     built = _load(la)
     built = _with_uploads(built)
     st.title(f"Health Equity Atlas: {built.la_name}")
@@ -86,25 +85,6 @@ def _atlas(built, urls) -> None:
 
 
 # -- controls -----------------------------------------------------------------------------------------
-def _authority_control() -> str:
-    try:
-        table = common.districts()
-    except AtlasError as exc:
-        st.error(str(exc))
-        st.stop()
-    names = dict(zip(table["code"], table["name"]))
-    codes = list(names)
-    default = common.default_district()
-    if default not in names:
-        codes.insert(0, default)
-        names[default] = default
-    if st.session_state.get("la") not in names:
-        st.session_state["la"] = default
-    return st.selectbox("Authority", codes, key="la", format_func=lambda code: f"{names[code]} ({code})",
-                        help="Any English district with data in the source directory. A district not built "
-                             "yet is built from the official files on first choice (a few seconds).")
-
-
 def _load(la: str):
     try:
         if common.is_built(la):
