@@ -257,43 +257,29 @@ class MapCanvas:
         self.wards = _ward_geography(built, geography)
         self.map_ax = self.figure.add_axes(self.layout.map_rect)
         self.map_ax.set_axis_off()
-        self.areas = _area_collection(self.frame.geometry)
+        self.areas = area_collection(self.frame.geometry)
         self.map_ax.add_collection(self.areas)
         self._set_extent()
         self._draw_outlines(ward_names)
-        self.scale_length_m = _scale_bar(self.map_ax)
-        _north_arrow(self.map_ax)
+        self.scale_length_m = scale_bar(self.map_ax)
+        north_arrow(self.map_ax)
         self._layer_artists: list = []
 
     # -- furniture drawn once -------------------------------------------------------------------
     def _set_extent(self) -> None:
-        """Fit the areas into the map box at equal scale in x and y (so the scale bar is true)."""
-        xmin, ymin, xmax, ymax = self.frame.total_bounds
-        pad = 0.03 * max(xmax - xmin, ymax - ymin)
-        xmin, ymin, xmax, ymax = xmin - pad, ymin - pad, xmax + pad, ymax + pad
-        box_w, box_h = _box_inches(self.figure, self.layout.map_rect)
-        width, height = xmax - xmin, ymax - ymin
-        if width / height > box_w / box_h:
-            extra = width * box_h / box_w - height
-            ymin, ymax = ymin - extra / 2, ymax + extra / 2
-        else:
-            extra = height * box_w / box_h - width
-            xmin, xmax = xmin - extra / 2, xmax + extra / 2
-        self.map_ax.set_xlim(xmin, xmax)
-        self.map_ax.set_ylim(ymin, ymax)
-        self.map_ax.set_aspect("equal", adjustable="box")
+        fit_extent(self.map_ax, self.frame.total_bounds, box_inches(self.figure, self.layout.map_rect))
 
     def _draw_outlines(self, ward_names: bool) -> None:
         if self.wards is not None:
             wards = self.built.table(self.wards)
-            self.map_ax.add_collection(_outline_collection(wards.geometry, *WARD_EDGE))
+            self.map_ax.add_collection(outline_collection(wards.geometry, *WARD_EDGE))
             if ward_names:  # on a pale box rather than a halo, which would turn the text into outlines
                 box = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.75}
                 for point, name in zip(wards.geometry.representative_point(), wards["name"]):
                     self.map_ax.text(point.x, point.y, str(name), fontsize=6.5, ha="center", va="center",
                                      color="#111111", bbox=box, zorder=6)
         if self.built.outline is not None:
-            self.map_ax.add_collection(_outline_collection([_dissolved(self.frame.geometry)], *DISTRICT_EDGE))
+            self.map_ax.add_collection(outline_collection([dissolve(self.frame.geometry)], *DISTRICT_EDGE))
 
     # -- one layer ----------------------------------------------------------------------------------
     def draw(self, layer: str, classes: Classes) -> None:
@@ -333,7 +319,7 @@ class MapCanvas:
         ax.set_ylim(0, 1)
         self._layer_artists.append(ax)
         column = self.layout.legend_column
-        row = ROW_INCHES / _box_inches(self.figure, self.layout.legend_rect)[1]
+        row = ROW_INCHES / box_inches(self.figure, self.layout.legend_rect)[1]
         heading = _wrap(meta.get("units") or meta["label"], int(44 * column / 0.48) if column < 1 else 44)
         ax.text(0, 1, heading, fontsize=9, fontweight="bold", va="top", ha="left")
         y = 1 - row * (heading.count("\n") + 1.4)
@@ -447,13 +433,31 @@ def _ward_geography(built: Atlas, geography: str) -> str | None:
     return next((g for g in WARD_GEOGRAPHIES if g in built.geographies), None)
 
 
-def _dissolved(geometries):
-    """The outline of the areas drawn (the published areas are generalised one by one and do
-    not quite meet, so they are closed up by 2 m before they are merged)."""
+def fit_extent(ax, bounds, box_inches: tuple[float, float], pad: float = 0.03) -> None:
+    """Fit ``bounds`` (BNG metres) into the axes box at equal scale in x and y, so a scale bar is true."""
+    xmin, ymin, xmax, ymax = bounds
+    margin = pad * max(xmax - xmin, ymax - ymin)
+    xmin, ymin, xmax, ymax = xmin - margin, ymin - margin, xmax + margin, ymax + margin
+    box_w, box_h = box_inches
+    width, height = xmax - xmin, ymax - ymin
+    if width / height > box_w / box_h:
+        extra = width * box_h / box_w - height
+        ymin, ymax = ymin - extra / 2, ymax + extra / 2
+    else:
+        extra = height * box_w / box_h - width
+        xmin, xmax = xmin - extra / 2, xmax + extra / 2
+    ax.set_xlim(xmin, xmax)
+    ax.set_ylim(ymin, ymax)
+    ax.set_aspect("equal", adjustable="box")
+
+
+def dissolve(geometries):
+    """The outline of some areas as one shape (the published areas are generalised one by one
+    and do not quite meet, so they are closed up by 2 m before they are merged)."""
     return geometries.buffer(2).union_all().buffer(-2)
 
 
-def _box_inches(figure, rect) -> tuple[float, float]:
+def box_inches(figure, rect) -> tuple[float, float]:
     width, height = figure.get_size_inches()
     return rect[2] * width, rect[3] * height
 
@@ -482,7 +486,7 @@ def _polygon_path(geometry):
     return MplPath(np.concatenate(vertices), np.concatenate(codes))
 
 
-def _area_collection(geometries):
+def area_collection(geometries):
     """A collection with exactly one patch per area, in the frame's order (so colours line up)."""
     from matplotlib.collections import PathCollection
 
@@ -492,7 +496,7 @@ def _area_collection(geometries):
     return collection
 
 
-def _outline_collection(geometries, colour: str, width: float):
+def outline_collection(geometries, colour: str, width: float):
     from matplotlib.collections import PathCollection
 
     collection = PathCollection([_polygon_path(g) for g in geometries], facecolors="none", edgecolors=colour,
@@ -517,7 +521,7 @@ def _distance_label(metres: float) -> str:
     return f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
 
 
-def _scale_bar(ax) -> float:
+def scale_bar(ax) -> float:
     """A four-segment scale bar in British National Grid metres at the map's lower left; returns its length."""
     from matplotlib.patches import Rectangle
 
@@ -537,7 +541,7 @@ def _scale_bar(ax) -> float:
     return length
 
 
-def _north_arrow(ax) -> None:
+def north_arrow(ax) -> None:
     """An arrow to grid north at the map's upper right."""
     ax.annotate("N", xy=(0.95, 0.97), xytext=(0.95, 0.86), xycoords="axes fraction", textcoords="axes fraction",
                 ha="center", va="top", fontsize=11, fontweight="bold", zorder=8,

@@ -134,7 +134,7 @@ def test_scale_bar_is_true_to_the_map(luton):
         assert export._distance_label(canvas.scale_length_m) in labels
         # one metre is as long across as up: the map's aspect is equal, so the bar is true in any direction
         (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
-        width_in, height_in = export._box_inches(canvas.figure, canvas.layout.map_rect)
+        width_in, height_in = export.box_inches(canvas.figure, canvas.layout.map_rect)
         assert (x1 - x0) / width_in == pytest.approx((y1 - y0) / height_in, rel=1e-6)
         assert 0.1 < canvas.scale_length_m / (x1 - x0) <= 0.2
     finally:

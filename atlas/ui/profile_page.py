@@ -1,0 +1,182 @@
+"""The area profiles page: a neighbourhood profile of a ward, MSOA, Primary Care Network or chosen LSOAs.
+
+The user picks an authority, a kind of area and the area (or LSOAs, or a
+network with an optional LSOA-to-PCN lookup file); the page shows the profile
+(:func:`atlas.profiles.build_profile`: the same figures as the map's table)
+as tables with captions, a map with its description, and offers it as HTML,
+PDF and CSV downloads. Every name and value is shown as text, never as markup.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from .. import profiles
+from ..errors import AtlasError
+from . import common
+from .upload import plain, with_uploads
+
+#: Session-state key of the profiles built in this session (by selection).
+PROFILES_KEY = "area_profiles"
+PCN = "pcn"
+LSOAS = "lsoas"
+
+
+def page() -> None:
+    """Draw the area profiles page."""
+    la = _authority_control()
+    try:
+        built = common.load_atlas(la)
+    except AtlasError as exc:
+        st.error(f"No atlas for {la}: {exc}")
+        st.stop()
+    built = with_uploads(built)  # the layers uploaded on the map page in this session
+    st.title(f"Area profiles: {built.la_name}")
+    st.caption("A neighbourhood profile: population, deprivation mix, every indicator beside the authority and "
+               "England, life expectancy, and the practices and other services in or serving the area.")
+    kind = _kind_control(built)
+    area, lookup = _area_control(built, kind)
+    if not area:
+        st.info("Choose an area above to see its profile.")
+        return
+    try:
+        profile = _profile(built, area, lookup)
+    except AtlasError as exc:
+        st.error(str(exc))
+        return
+    _show(profile)
+
+
+# -- controls ------------------------------------------------------------------------------------------
+def _authority_control() -> str:
+    try:
+        table = common.districts()
+    except AtlasError as exc:
+        st.error(str(exc))
+        st.stop()
+    names = dict(zip(table["code"], table["name"]))
+    codes = list(names)
+    current = st.session_state.get("la") or common.default_district()
+    if current not in names:
+        codes.insert(0, current)
+        names[current] = current
+    if st.session_state.get("profile_la") not in names:
+        st.session_state["profile_la"] = current
+    return st.sidebar.selectbox("Authority", codes, key="profile_la",
+                                format_func=lambda code: f"{names[code]} ({code})")
+
+
+def _kinds(built) -> dict[str, str]:
+    kinds = {g: profiles.kind_label(built, g) for g in profiles.NAMED_GEOGRAPHIES if g in built.geographies}
+    if profiles.networks(built):
+        kinds[PCN] = "Primary Care Network"
+    if any(g in built.geographies for g in profiles.LSOA_GEOGRAPHIES):
+        kinds[LSOAS] = "LSOAs I choose"
+    return kinds
+
+
+def _kind_control(built) -> str:
+    kinds = _kinds(built)
+    if st.session_state.get("profile_kind") not in kinds:
+        st.session_state["profile_kind"] = next(iter(kinds))
+    return st.radio("Kind of area", list(kinds), key="profile_kind", format_func=kinds.get, horizontal=True)
+
+
+def _area_control(built, kind: str) -> tuple[str | list[str] | None, str | None]:
+    """The area chosen (a code, or a list of LSOA codes) and the digest of a lookup file, if any."""
+    if kind == PCN:
+        networks = profiles.networks(built)
+        code = st.selectbox("Primary Care Network", sorted(networks, key=networks.get), key="profile_pcn",
+                            format_func=lambda c: f"{networks[c]} ({c})")
+        upload = st.file_uploader("Optional: an LSOA-to-PCN lookup (CSV or Excel, a column of LSOA codes and a "
+                                  "column of network codes or names)", type=["csv", "xlsx"], key="profile_lookup")
+        st.caption(profiles.PCN_RULE.format(la=built.la_name, n=len(built.points[profiles.PRACTICES]))
+                   + " A lookup file, when given, defines the footprint instead.")
+        return code, _keep_lookup(upload)
+    if kind == LSOAS:
+        geography = st.radio("LSOA vintage", [g for g in profiles.LSOA_GEOGRAPHIES if g in built.geographies],
+                             key="profile_lsoa_vintage", format_func=lambda g: built.geography_labels.get(g, g),
+                             horizontal=True)
+        frame = built.table(geography)
+        chosen = st.multiselect("LSOAs", list(frame.index), key=f"profile_lsoas_{geography}",
+                                format_func=lambda c: f"{frame.at[c, 'name']} ({c})",
+                                placeholder="Type a name or code")
+        return (chosen or None), None
+    frame = built.table(kind)
+    order = frame["name"].astype(str).sort_values().index
+    code = st.selectbox(profiles.kind_label(built, kind), list(order), key=f"profile_{kind}",
+                        format_func=lambda c: f"{frame.at[c, 'name']} ({c})")
+    return code, None
+
+
+def _keep_lookup(upload) -> str | None:
+    """Write an uploaded lookup to a private temporary file (kept for the session); its digest."""
+    if upload is None:
+        return None
+    data = upload.getvalue()
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    files = st.session_state.setdefault("profile_lookup_files", {})
+    if digest not in files:
+        folder = Path(tempfile.mkdtemp(prefix="atlas-lookup-"))
+        path = folder / f"lookup{Path(upload.name).suffix.lower()}"
+        path.write_bytes(data)
+        files[digest] = str(path)
+    return digest
+
+
+# -- the profile -----------------------------------------------------------------------------------------
+def _profile(built, area, lookup: str | None) -> profiles.Profile:
+    """The profile of the selection, built once per session and selection."""
+    layers = built.layers[["layer", "geography"]].to_csv(index=False)
+    key = (built.la_code, str(built.path), hashlib.sha256(layers.encode()).hexdigest(),
+           tuple(area) if isinstance(area, list) else area, lookup)
+    cache = st.session_state.setdefault(PROFILES_KEY, {})
+    if key not in cache:
+        path = st.session_state.get("profile_lookup_files", {}).get(lookup) if lookup else None
+        with st.spinner("Putting the profile together ..."):
+            cache.clear()  # keep one: profiles hold a map image each
+            cache[key] = profiles.build_profile(built, area, pcn_lookup=path)
+    return cache[key]
+
+
+def _show(profile: profiles.Profile) -> None:
+    st.header(plain(profile.title))
+    st.caption(plain(f"{profile.area.kind_label}{'' if profile.area.kind == LSOAS else ' ' + profile.area.code}, "
+                     f"{profile.la_name}. Produced {profile.produced:%d %B %Y}."))
+    _downloads(profile)
+    glance, picture = st.columns([2, 3], gap="medium")
+    with glance:
+        st.subheader("At a glance")
+        st.dataframe(pd.DataFrame(profile.summary, columns=["Measure", "Figure"]), hide_index=True,
+                     width="stretch")
+        st.caption(plain(profile.area.rule))
+    with picture:
+        st.image(profile.map_png, caption=profile.map_alt, width="stretch")
+    for table in profile.tables:
+        st.subheader(plain(table.title))
+        if table.intro:
+            st.markdown(plain(table.intro))
+        st.caption(plain(table.caption))
+        st.dataframe(table.shown, hide_index=True, width="stretch")
+        for note in table.notes:
+            st.caption(plain(note))
+    with st.expander("About these figures, sources and licences"):
+        for line in [*profile.notes, *profile.sources]:
+            st.markdown(f"- {plain(line)}")
+
+
+def _downloads(profile: profiles.Profile) -> None:
+    stem = "profile-" + "".join(c if c.isalnum() else "-" for c in profile.area.name.lower()).strip("-")
+    html_column, pdf_column, csv_column = st.columns(3)
+    html_column.download_button("Download the profile (HTML)", lambda: profiles.render_html(profile),
+                                file_name=f"{stem}.html", mime="text/html", on_click="ignore")
+    pdf_column.download_button("Download the profile (PDF)", lambda: profiles.render_pdf(profile),
+                               file_name=f"{stem}.pdf", mime="application/pdf", on_click="ignore")
+    csv_column.download_button("Download the figures (CSV)",
+                               lambda: profiles.render_csv(profile).encode("utf-8-sig"),
+                               file_name=f"{stem}.csv", mime="text/csv", on_click="ignore")

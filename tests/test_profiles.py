@@ -1,0 +1,258 @@
+"""Neighbourhood profiles (issue 6): the same figures as the app, PCN footprints, England, HTML/PDF/CSV, errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import re
+from html.parser import HTMLParser
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from atlas import profiles
+from atlas.cli import main
+from atlas.errors import AtlasError, UnknownAreaError
+
+BISCOT = "E05014737"  # ward from May 2023
+SOUTH_OLD = "E05002208"  # South, ward to May 2023
+HATTERS = "U79932"  # Hatters Health PCN
+
+
+@pytest.fixture(scope="module")
+def biscot(luton):
+    return profiles.build_profile(luton, "Biscot")
+
+
+@pytest.fixture(scope="module")
+def hatters(luton):
+    return profiles.build_profile(luton, "Hatters Health PCN")
+
+
+def iod2019(source_dir) -> pd.DataFrame:
+    """IoD2019 income scores and mid-2015 populations of every English LSOA, read here independently."""
+    base = source_dir / "deprivation" / "iod2019_lsoa11"
+    scores = pd.read_csv(base / "third_party" / "samuel-book_stroke_unit_demographics" /
+                         "File_7a_-_All_IoD2019_Scores__Ranks__Deciles_and_Population_Denominators_3.csv.gz")
+    people = pd.read_csv(base / "File_6_-_IoD2019_Population_Denominators.csv.gz", thousands=",",
+                         encoding="utf-8-sig")
+    frame = scores.merge(people, left_on="LSOA Code (2011)", right_on="LSOA code (2011)")
+    return frame[frame["LSOA Code (2011)"].str.startswith("E01")]
+
+
+# -- the same figures as the app's table ------------------------------------------------------------------
+@pytest.mark.parametrize("area, geography, code", [("Biscot", "ward2023", BISCOT), (SOUTH_OLD, "ward2013", SOUTH_OLD)])
+def test_ward_profile_shows_the_apps_figures(luton, area, geography, code):
+    profile = profiles.build_profile(luton, area)
+    assert (profile.area.kind, profile.area.code) == (geography, code)
+    row = luton.table(geography).loc[code]
+    indicators = profile.table("indicators").data.set_index("layer")
+    expected = luton.layers_on(geography)
+    expected = expected[~((expected["theme"] == "Population") & expected["kind"].isin(["population", "count"]))]
+    assert sorted(indicators.index) == sorted(expected["layer"])  # every indicator of the ward
+    for layer, figures in indicators.iterrows():
+        assert figures["area"] == pytest.approx(row[layer], nan_ok=True), layer
+    shown = profile.table("indicators").shown.set_index("Indicator")
+    webmap = pytest.importorskip("atlas.webmap")
+    for layer in ["income19_score", "imd25_score", "c21_overcrowded_pct", "imd19_decile_most_deprived_20"]:
+        view = webmap.map_view(luton, layer, geography)
+        meta = luton.layer(layer, geography)
+        text = shown.loc[f"{meta['label']} ({meta['units']})", profile.area.name]
+        assert text == view.value_text(row[layer])  # the app's tooltip and table text
+    population = profile.table("population").data.set_index("layer")
+    assert population.loc["iod19_population", "area"] == row["iod19_population"]
+    assert population.loc["iod19_children", "area_share"] == pytest.approx(
+        row["iod19_children"] / row["iod19_population"] * 100)
+
+
+def test_ward_deprivation_mix_is_the_atlas_decile_shares(luton, biscot):
+    mix = biscot.table("deprivation_imd19_decile").data.set_index("decile")
+    shares = luton.decile_shares
+    mine = shares[(shares["geography"] == "ward2023") & (shares["code"] == BISCOT) & (shares["layer"] == "imd19_decile")]
+    for row in mine.itertuples():
+        assert mix.loc[row.decile, "area_residents"] == row.population
+        assert mix.loc[row.decile, "area_lsoas"] == row.areas
+    assert mix["area_share"].sum() == pytest.approx(100)
+    lsoas = luton.table("lsoa11")
+    counts = lsoas["imd19_decile"].value_counts()
+    for decile in range(1, 11):  # the authority's LSOA shares from the LSOA table itself
+        assert mix.loc[decile, "authority_lsoa_share"] == pytest.approx(counts.get(decile, 0) / len(lsoas) * 100)
+        assert mix.loc[decile, "england_lsoa_share"] == pytest.approx(10, abs=0.01)  # by construction
+    assert mix["england_share"].sum() == pytest.approx(100)
+
+
+def test_authority_and_england_figures(luton, biscot, source_dir):
+    figures = biscot.table("indicators").data.set_index("layer")
+    lsoas = luton.table("lsoa11")
+    luton_mean = np.average(lsoas["income19_score"], weights=lsoas["iod19_population"])
+    assert figures.loc["income19_score", "authority"] == pytest.approx(luton_mean)
+    england = iod2019(source_dir)
+    england_mean = np.average(england["Income Domain Score"],
+                              weights=england["Total population: mid 2015 (excluding prisoners)"])
+    assert figures.loc["income19_score", "england"] == pytest.approx(england_mean)
+    assert figures.loc["income19_score", "england"] == pytest.approx(0.1286, abs=1e-4)
+    assert np.isnan(figures.loc["gp_practices_count", "england"])  # counts have no England figure
+    assert figures.loc["gp_practices_count", "authority"] == len(luton.points["gp_practices"])
+
+
+def test_msoa_profile_has_life_expectancy_with_comparisons(luton):
+    profile = profiles.build_profile(luton, "E02003260")  # Luton 003: no published value for women
+    assert profile.area.kind in ("msoa21", "msoa11")
+    life = profile.table("life_expectancy").data.set_index("msoa")
+    table = luton.table("msoa11")
+    assert np.isnan(life.loc["E02003260", "le_female"])  # "no data", never zero
+    assert life.loc["E02003260", "le_male"] == pytest.approx(table.loc["E02003260", "le_male"])
+    assert life.loc["E02003260", "le_male_vs_england"] == table.loc["E02003260", "le_male_vs_england"]
+    assert "no data" in profile.table("life_expectancy").shown.iloc[0].tolist()
+    gap = profile.table("life_expectancy_gap").data.set_index("sex")
+    assert gap.loc["women", "published_most_deprived"] == 80.2 and gap.loc["men", "published_least_deprived"] == 79.4
+
+
+# -- Primary Care Networks ---------------------------------------------------------------------------------
+def test_pcn_profile_lists_exactly_the_networks_practices(luton, hatters, source_dir):
+    practices = luton.points["gp_practices"]
+    listed = hatters.table("assets").data
+    listed = set(listed.loc[listed["type"] == "GP practices", "code"])
+    assert listed == set(practices.index[practices["pcn_code"] == HATTERS])
+    structures = pd.read_csv(source_dir / "assets" / "qof_structures_2023_2024.csv.gz")
+    official = set(structures.loc[structures["PCN_ODS_CODE"] == HATTERS, "PRACTICE_CODE"]) & set(practices.index)
+    assert listed == official and len(listed) == 6
+    assert hatters.area.title == "Hatters Health PCN (Primary Care Network, U79932)"
+    assert "nearest GP practice" in hatters.area.rule and hatters.area.rule in hatters.notes
+
+
+def test_pcn_footprint_is_the_lsoas_nearest_to_its_practices(luton, hatters):
+    practices = luton.points["gp_practices"]
+    lsoas = luton.table("lsoa21")
+    points = lsoas.geometry.representative_point()
+    xy = np.column_stack([practices.geometry.x, practices.geometry.y])
+    distance = np.hypot(points.x.to_numpy()[:, None] - xy[:, 0], points.y.to_numpy()[:, None] - xy[:, 1])
+    nearest = practices["pcn_code"].to_numpy()[distance.argmin(axis=1)]
+    assert hatters.area.members["lsoa21"] == sorted(lsoas.index[nearest == HATTERS])
+
+
+def test_pcn_indicators_sum_the_networks_registers(luton, hatters):
+    network = hatters.table("network_indicators").data.set_index("layer")
+    practices = luton.points["gp_practices"]
+    mine = practices[practices["pcn_code"] == HATTERS]
+    expected = mine["qof_ob_numerator"].sum() / mine["qof_ob_denominator"].sum() * 100
+    assert network.loc["qof_ob", "area"] == pytest.approx(expected)
+    assert network.loc["qof_ob", "authority"] == pytest.approx(20822 / 201624 * 100)  # issue 5's Luton total
+    assert network.loc["qof_ob", "vs_england"] in ("Better", "Similar", "Worse")
+
+
+def test_pcn_footprint_from_a_lookup_file(luton, tmp_path):
+    lookup = tmp_path / "lookup.csv"
+    pd.DataFrame({"LSOA21CD": ["E01015698", "E01015700", "E01000001"],
+                  "PCN": ["Hatters Health PCN", "hatters health pcn", "Hatters Health PCN"]}).to_csv(lookup, index=False)
+    area = profiles.find_area(luton, "U79932", pcn_lookup=lookup)
+    assert area.members["lsoa21"] == ["E01015698", "E01015700"]
+    assert "lookup.csv" in area.rule and "1 outside it left out" in area.rule
+    pd.DataFrame({"code": ["x"], "pcn": ["y"]}).to_csv(tmp_path / "bad.csv", index=False)
+    with pytest.raises(AtlasError, match="no column of LSOA codes"):
+        profiles.find_area(luton, "U79932", pcn_lookup=tmp_path / "bad.csv")
+
+
+# -- a set of LSOAs ----------------------------------------------------------------------------------------
+def test_lsoa_set_aggregates_as_the_build_does(luton):
+    codes = ["E01015698", "E01015700", "E01015701"]
+    profile = profiles.build_profile(luton, ", ".join(codes))
+    figures = profile.table("indicators").data.set_index("layer")
+    lsoa11, lsoa21 = luton.table("lsoa11").loc[codes], luton.table("lsoa21").loc[codes]
+    assert figures.loc["income19_score", "area"] == pytest.approx(
+        np.average(lsoa11["income19_score"], weights=lsoa11["iod19_population"]))
+    assert figures.loc["c21_overcrowded_pct", "area"] == pytest.approx(
+        lsoa21["c21_overcrowded_pct_numerator"].sum() / lsoa21["c21_overcrowded_pct_denominator"].sum() * 100)
+    most = lsoa11.loc[lsoa11["imd19_decile"] <= 2, "iod19_population"].sum() / lsoa11["iod19_population"].sum()
+    assert figures.loc["imd19_decile_most_deprived_20", "area"] == pytest.approx(most * 100)
+    assert profile.table("population").data.set_index("layer").loc["iod19_population", "area"] == \
+        lsoa11["iod19_population"].sum()
+    assert profile.area.members["lsoa11"] == sorted(codes)
+
+
+# -- errors ------------------------------------------------------------------------------------------------
+def test_unknown_areas_and_empty_selections(luton, tmp_path):
+    with pytest.raises(UnknownAreaError, match=r"Accepted: a ward code .*Near matches: Biscot"):
+        profiles.build_profile(luton, "Bisct")
+    with pytest.raises(UnknownAreaError, match="Empty selection"):
+        profiles.build_profile(luton, " , ")
+    with pytest.raises(UnknownAreaError, match="Empty selection"):
+        profiles.build_profile(luton, [])
+    with pytest.raises(UnknownAreaError, match="not LSOAs of Luton: E01999999"):
+        profiles.build_profile(luton, "E01015698, E01999999")
+    with pytest.raises(UnknownAreaError, match="must be LSOA codes"):
+        profiles.build_profile(luton, "E01015698 E05014737")
+
+
+def test_bad_output_paths_leave_nothing(biscot, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    for out in (blocker / "p.pdf", blocker / "p.html", tmp_path / "p.docx"):
+        with pytest.raises(AtlasError, match="Cannot write"):
+            profiles.write_profile(biscot, out)
+    assert [p.name for p in tmp_path.iterdir()] == ["file"]
+
+
+# -- outputs -----------------------------------------------------------------------------------------------
+class _Page(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags, self.attrs = [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attrs.append((tag, dict(attrs)))
+
+
+def test_html_is_self_contained_accessible_and_escaped(luton):
+    meta = dict(luton.layer("income19_score", "ward2023"), label="<script>alert(1)</script>", units="%")
+    values = pd.DataFrame({"value": luton.values("income19_score", "ward2023") * 100})
+    hostile = luton.with_layer("ward2023", "hostile", values, meta)
+    area = dataclasses.replace(profiles.find_area(hostile, BISCOT), name='Biscot <img src=x onerror="alert(2)">')
+    page = profiles.render_html(profiles.build_profile(hostile, area))
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<img src=x" not in page and "Biscot &lt;img src=x" in page
+    parsed = _Page()
+    parsed.feed(page)
+    sources = [a.get("src") or a.get("href") or "" for _, a in parsed.attrs]
+    assert not [s for s in sources if s and not s.startswith(("data:", "#"))]  # no CDN, no external file
+    assert parsed.tags.count("h1") == 1 and parsed.tags.count("h2") >= 6
+    assert parsed.tags.count("table") == parsed.tags.count("caption") > 0
+    images = [a for tag, a in parsed.attrs if tag == "img"]
+    assert len(images) == 1 and len(images[0]["alt"]) > 40
+    assert ('<html lang="en">' in page) and 'scope="col"' in page and 'scope="row"' in page
+
+
+def test_pdf_text_and_csv(biscot, tmp_path):
+    import pypdf
+
+    out = profiles.write_profile(biscot, tmp_path / "biscot.pdf")
+    reader = pypdf.PdfReader(out)
+    text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
+    assert "Neighbourhood profile: Biscot" in text
+    assert "Contains OS data © Crown copyright and database right 2025" in text
+    income = biscot.table("indicators").shown.set_index("Indicator").filter(like="Income deprivation 2019", axis=0)
+    assert income.iloc[0]["Biscot"] in text
+    assert reader.metadata.title == "Neighbourhood profile: Biscot"
+    csv = pd.read_csv(io.StringIO(profiles.render_csv(biscot)))
+    assert set(csv["section"]) == {t.key for t in biscot.tables}
+    rows = csv[(csv["section"] == "indicators")].set_index("layer")
+    assert rows.loc["income19_score", "area"] == pytest.approx(biscot.table("indicators").data.set_index("layer")
+                                                               .loc["income19_score", "area"])
+    assert (csv["area_code"] == BISCOT).all()
+
+
+def test_command_line(luton_path, tmp_path, capsys):
+    folder = str(luton_path.parent)
+    out = tmp_path / "south.html"
+    assert main(["profile", "--la", "E06000032", "--atlas-dir", folder, "--area", "South", "--out", str(out)]) == 0
+    assert "Wrote the profile of South" in capsys.readouterr().out
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert main(["profile", "--la", "E06000032", "--atlas-dir", folder, "--area", "Nowhere",
+                 "--out", str(tmp_path / "x.pdf")]) == 2
+    assert "No area 'Nowhere' in the Luton atlas" in capsys.readouterr().err
+    assert main(["profile", "--la", "E06000032", "--atlas-dir", folder, "--area", "South",
+                 "--out", str(out / "x.pdf")]) == 2
+    assert "Cannot write" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["south.html"]

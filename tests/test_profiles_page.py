@@ -1,0 +1,71 @@
+"""The area profiles page (issue 6), run with Streamlit's AppTest against Luton's atlas."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from atlas import profiles
+from atlas.ui.upload import plain  # the page shows names escaped as Markdown source
+
+from .conftest import LUTON
+
+TIMEOUT = 240
+SCRIPT = "from atlas.ui.profile_page import page\npage()\n"
+
+
+@pytest.fixture(scope="module")
+def page_app(luton_path, tmp_path_factory):
+    out = tmp_path_factory.mktemp("profile_page_out")
+    (out / "atlas").mkdir()
+    shutil.copy(luton_path, out / "atlas" / f"{LUTON}.gpkg")
+    script = out / "profile_page_app.py"
+    script.write_text(SCRIPT)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ATLAS_OUT_DIR", str(out))
+        patch.delenv("ATLAS_DEFAULT_LA", raising=False)
+        at = AppTest.from_file(str(script), default_timeout=TIMEOUT)
+        at.run()
+        yield at
+
+
+def tables(at: AppTest) -> list:
+    return [df.value for df in at.dataframe]
+
+
+def test_ward_profile_on_the_page_matches_the_atlas(page_app, luton):
+    at = page_app
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Area profiles: Luton"
+    at.selectbox(key="profile_ward2023").set_value("E05014737").run()
+    assert not at.exception, at.exception
+    assert at.header[0].value == plain("Neighbourhood profile: Biscot")
+    expected = profiles.build_profile(luton, "E05014737")
+    indicators = next(t for t in tables(at) if "Compared with England" in t.columns and "Theme" in t.columns)
+    assert indicators.equals(expected.table("indicators").shown)
+    subheaders = [s.value for s in at.subheader]
+    assert {"At a glance", plain("Indicators"), plain("Life expectancy")} <= set(subheaders)
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Download the profile (HTML)", "Download the profile (PDF)", "Download the figures (CSV)"]
+    images = at.get("image")
+    assert len(images) == 1 and images[0].proto.imgs[0].caption == expected.map_alt  # the map's description
+
+
+def test_pcn_and_lsoa_choices(page_app, luton):
+    at = page_app
+    at.radio(key="profile_kind").set_value("pcn").run()
+    at.selectbox(key="profile_pcn").set_value("U79932").run()
+    assert not at.exception, at.exception
+    assert at.header[0].value == plain("Neighbourhood profile: Hatters Health PCN")
+    assets = next(t for t in tables(at) if "Relation to the area" in t.columns)
+    practices = luton.points["gp_practices"]
+    listed = set(assets.loc[assets["Type"] == "GP practices", "Code"])
+    assert listed == set(practices.index[practices["pcn_code"] == "U79932"])
+    at.radio(key="profile_kind").set_value("lsoas").run()
+    assert not at.exception, at.exception
+    assert "Choose an area" in at.info[0].value  # an empty selection asks for one, no error
+    at.multiselect(key="profile_lsoas_lsoa21").set_value(["E01015698", "E01015700"]).run()
+    assert not at.exception, at.exception
+    assert at.header[0].value == plain("Neighbourhood profile: 2 selected LSOAs")
