@@ -191,3 +191,19 @@ def test_the_district_it_opens_on_is_configuration(app_out, monkeypatch):
     assert not at.exception, at.exception
     assert at.title[0].value == "Health Equity Atlas: Bedford"
     assert payload(at)["la"] == BEDFORD
+
+
+def test_rebuild_reads_the_official_files_again(luton_path, tmp_path, monkeypatch):
+    (tmp_path / "atlas").mkdir()
+    copy = tmp_path / "atlas" / luton_path.name
+    copy.write_bytes(luton_path.read_bytes())
+    monkeypatch.setenv("ATLAS_OUT_DIR", str(tmp_path))
+    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=TIMEOUT)
+    at.run()
+    before = copy.stat().st_mtime_ns
+    expander = [e for e in at.sidebar.expander if e.label.startswith("About this atlas")][0]
+    assert "Built " in expander.caption[0].value
+    at.button(key="rebuild").click().run()
+    assert not at.exception and not at.error
+    assert copy.stat().st_mtime_ns > before
+    assert at.title[0].value == "Health Equity Atlas: Luton"

@@ -64,6 +64,14 @@ def _load_atlas(la: str, folder: str, source: str) -> atlas.Atlas:
     return atlas.build(la, source_dir=source, out_dir=folder)
 
 
+def rebuild(la: str) -> atlas.Atlas:
+    """Build a district's atlas again from the official files and forget what was cached from the old one."""
+    built = atlas.build(la, source_dir=config.source_dir(), out_dir=atlas_folder())
+    for cached in (_load_atlas, _geometry_file, _points_file, _summary):
+        cached.clear()
+    return built
+
+
 def districts() -> pd.DataFrame:
     """Every district the source directory has data for (``code``, ``name``, one flag per geography)."""
     return _districts(str(config.source_dir()))

@@ -45,6 +45,7 @@ def page() -> None:
     urls = serve_assets()
     la = common.authority_control("la")
     built = _load(la)
+    _about_build(built)
     built = _with_uploads(built)
     st.title(f"Health Equity Atlas: {built.la_name}")
     _atlas(built, urls)
@@ -95,6 +96,27 @@ def _load(la: str):
         st.error(f"No atlas for {la}: {exc}")
         st.info("Choose another authority in the sidebar.")
         st.stop()
+
+
+def _about_build(built) -> None:
+    """When and from what the atlas was built, its warnings, and a rebuild button."""
+    report = built.report
+    warnings = report.get("warnings", [])
+    title = f"About this atlas ({len(warnings)} warning{'' if len(warnings) == 1 else 's'})"
+    with st.sidebar.expander(title):
+        st.caption(_escape(f"Built {report.get('built', 'at an unknown time')} from the official files in "
+                           f"{report.get('source_dir', 'the source directory')}; saved as {built.path}."))
+        for warning in warnings:
+            st.caption(_escape(warning))
+        if st.button("Rebuild from the official files", key="rebuild",
+                     help="Reads the source directory again, e.g. after new files or layer specs were added."):
+            try:
+                with st.spinner(f"Rebuilding the atlas of {built.la_name} ..."):
+                    common.rebuild(built.la_code)
+            except AtlasError as exc:
+                st.error(f"The rebuild failed; the earlier atlas is kept. {exc}")
+                return
+            st.rerun()
 
 
 def _with_uploads(built):
