@@ -162,6 +162,7 @@ class _Builder:
     shares: list[pd.DataFrame] = field(default_factory=list)
     report: dict = field(default_factory=dict)
     placed: dict = field(default_factory=dict)
+    members: dict = field(default_factory=dict)
 
     def run(self) -> Atlas:
         self.report = {
@@ -304,7 +305,9 @@ class _Builder:
         for other in self.catalogue.area_boundaries():
             if other.id == geography or other.level != spec.level or other.members is None:
                 continue
-            theirs = district_members(other, self.source, self.la)
+            if other.id not in self.members:  # read each member list once per build
+                self.members[other.id] = district_members(other, self.source, self.la)
+            theirs = self.members[other.id]
             if theirs is None:
                 continue
             foreign = sorted((set(theirs) - here) & data_codes)
