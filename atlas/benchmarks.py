@@ -105,8 +105,8 @@ def _benchmark(rows: pd.DataFrame, indicator: IndicatorSpec, area: str, label: s
     weights = to_number(rows[indicator.benchmark_weight])
     ok = values.notna() & weights.notna() & (weights > 0)
     value = float(np.average(values[ok], weights=weights[ok])) if ok.any() else np.nan
-    method = (f"mean of the {int(ok.sum()):,} areas' values weighted by {indicator.benchmark_weight} "
-              f"(an approximation: the file has no {label} row)")
+    method = (f"mean of the {int(ok.sum()):,} areas' values weighted by the file's column "
+              f"'{indicator.benchmark_weight}' (an approximation of the pooled figure: the file has no {label} row)")
     return Benchmark(area, label, value, None, None, int(ok.sum()), method)
 
 

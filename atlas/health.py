@@ -145,7 +145,7 @@ def life_expectancy_gap(built: Atlas, k: int = 5, geography: str = "msoa11", dep
               "on relative rank, most deprived first; interval by simulation): the fitted gap in years across "
               "the district's deprivation range.")
     published = published_gap(built.la_code)
-    note = (f"Our figures: {meta['period']}, life expectancy by {label}, {grouping}. "
+    note = (f"Our figures: {meta['period']}, life expectancy by {label}, {grouping}. {_level_note(built)}"
             + (f"Published figures: {published['period']}, {published['method']} Different period, areas and "
                f"grouping: compare the size of the gap, not the exact years." if published else ""))
     membership = pd.DataFrame({"group": groups, "name": frame["name"], deprivation: frame[deprivation],
@@ -174,6 +174,21 @@ def _groups(frame, layer, groups, population, deprivation, k) -> pd.DataFrame:
         row["lower"], row["upper"] = row["value"] - Z95 * row["se"], row["value"] + Z95 * row["se"]
         out.append(row)
     return pd.DataFrame(out)
+
+
+def _level_note(built: Atlas) -> str:
+    """The England level of the MSOA file, which runs above ONS's published national life expectancy."""
+    levels = []
+    for sex, layer in SEXES.items():
+        entry = next((e for e in built.report.get("benchmarks", []) if e["layer"] == layer), None)
+        england = next((b for b in (entry or {}).get("benchmarks", []) if b["area"] == "england"), None)
+        if england and england.get("value") is not None:
+            levels.append(f"{sex} {england['value']:.1f}")
+    if not levels:
+        return ""
+    return (f"The MSOA file's values run higher than ONS's published district and national life expectancy "
+            f"(its person-years-weighted England mean is {' and '.join(levels)} years), so its levels are "
+            f"not comparable with published figures. ")
 
 
 def _group_label(group: int, k: int) -> str:

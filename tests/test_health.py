@@ -100,7 +100,7 @@ def test_life_expectancy_stays_on_msoas_and_says_why(luton):
     assert on == {"msoa11"}
     meta = luton.layer("le_female", "msoa11")
     assert "do not nest in wards" in meta["description"]
-    assert "weighted by Population" in meta["method"] and "approximation" in meta["method"]
+    assert "weighted by the file's column 'Population'" in meta["method"] and "approximation" in meta["method"]
     assert meta["has_interval"] and meta["higher_is"] == "better"
     benchmark = next(b for b in luton.report["benchmarks"] if b["layer"] == "le_female")["benchmarks"]
     assert [b["label"] for b in benchmark] == ["Luton", "England"]
