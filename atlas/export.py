@@ -113,7 +113,7 @@ def layer_classes(built: Atlas, layer: str, geography: str, scheme: str | None =
     meta = layer_meta(built, layer, geography)
     return classify(built.values(layer, geography), kind=meta["kind"], scheme=scheme or "quantiles", k=int(k),
                     palette=palette or meta.get("palette") or None, higher_is=meta.get("higher_is") or "neutral",
-                    decimals=_decimals(meta))
+                    decimals=layer_decimals(meta))
 
 
 def layer_meta(built: Atlas, layer: str, geography: str) -> dict:
@@ -212,7 +212,8 @@ def _check_format(fmt: str, out: Path | None = None) -> str:
     return fmt
 
 
-def _decimals(meta: dict) -> int:
+def layer_decimals(meta: dict) -> int:
+    """Decimals a layer's values are shown with (as the app shows them)."""
     try:
         return int(meta.get("decimals") or 0)
     except (TypeError, ValueError):

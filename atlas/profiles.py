@@ -45,6 +45,10 @@ from . import aggregate, config, store
 from .classify import decile_label
 from .cli import command
 from .errors import AtlasError, UnknownAreaError
+from .export import (
+    area_collection, boundary_attributions, box_inches, built_atlas, dissolve, fit_extent, layer_decimals, north_arrow,
+    outline_collection, scale_bar, write_bytes_atomic,
+)
 from .model import Atlas
 
 LSOA_GEOGRAPHIES = ("lsoa21", "lsoa11")  # newest first: the footprint drawn is the newest LSOAs'
@@ -240,7 +244,6 @@ def _lsoa_set(built: Atlas, codes: list[str], rule: str | None = None, **kwargs)
         raise UnknownAreaError("The LSOAs mix vintages: " + "; ".join(
             f"{len(v)} only in {_label(built, g)} (e.g. {', '.join(v[:3])})" for g, v in only.items() if v)
             + ". Pick LSOAs of one vintage.")
-    from .export import dissolve
     shape = dissolve(built.geographies[vintage].geometry.loc[codes])
     members = {vintage: sorted(codes)}
     for other in have:
@@ -799,14 +802,15 @@ class _ProfileBuilder:
                 "upper": figures["upper"], "authority": figures["authority"],
                 "england": np.nan if count else figures["england"],
                 "vs_authority": _text(figures["vs_district"]), "vs_england": _text(figures["vs_england"]),
-                "period": meta["period"], "source": meta["source_title"], "decimals": _decimals(shown_meta),
+                "period": meta["period"], "source": meta["source_title"], "decimals": layer_decimals(shown_meta),
                 "native_geography": meta.get("native_geography", ""),
             })
         if not records:
             return None
         data = pd.DataFrame(records)
         shown = pd.DataFrame({
-            "Indicator": [f"{r.indicator} ({r.units})" if r.units else r.indicator for r in data.itertuples()],
+            "Indicator": data["indicator"],
+            "Units": data["units"].fillna(""),
             self.area.name: [_with_interval(r) for r in data.itertuples()],
             self.built.la_name: [_reference(r.authority, r.decimals, r.units) for r in data.itertuples()],
             "England": [_reference(r.england, r.decimals, r.units) for r in data.itertuples()],
@@ -949,7 +953,7 @@ class _ProfileBuilder:
                 "authority": _benchmark(self.built, layer, geography, "district"),
                 "england": _benchmark(self.built, layer, geography, "england"),
                 "vs_authority": _text(row.get("vs_district")), "vs_england": _text(row.get("vs_england")),
-                "period": meta["period"], "decimals": _decimals(meta),
+                "period": meta["period"], "decimals": layer_decimals(meta),
             })
             self.used.append(meta)
         if not records:
@@ -1071,8 +1075,6 @@ class _ProfileBuilder:
         return out
 
     def _sources(self) -> list[str]:
-        from .export import boundary_attributions
-
         lines = []
         for meta in self.used:
             text = (f"{meta.get('source_title') or meta['label']}"
@@ -1127,13 +1129,6 @@ def _number(value) -> float:
 
 def _text(value) -> str:
     return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
-
-
-def _decimals(meta: dict) -> int:
-    try:
-        return int(meta.get("decimals") or 0)
-    except (TypeError, ValueError):
-        return 1
 
 
 def _method_of(meta: dict) -> str:
@@ -1214,8 +1209,6 @@ def area_map(built: Atlas, area: Area, dpi: int = 150) -> tuple[bytes, str]:
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
-
-    from .export import area_collection, box_inches, fit_extent, north_arrow, outline_collection, scale_bar
 
     geography = next(g for g in (*LSOA_GEOGRAPHIES, *built.geographies) if g in built.geographies)
     frame = built.table(geography)
@@ -1451,8 +1444,6 @@ def write_profile(profile: Profile, out: str | os.PathLike) -> Path:
         If the suffix is not .html, .pdf or .csv, or the file cannot be written
         (nothing is left behind).
     """
-    from .export import write_bytes_atomic
-
     out = Path(out)
     kind = out.suffix.lower().lstrip(".")
     renderers = {"html": lambda: render_html(profile).encode("utf-8"), "pdf": lambda: render_pdf(profile),
@@ -1477,8 +1468,6 @@ def _add_profile(parser) -> None:
 
 @command("profile", "write a neighbourhood profile (HTML, PDF or CSV) of a ward, MSOA, PCN or LSOAs")(_add_profile)
 def run_profile(args) -> int:
-    from .export import built_atlas
-
     started = time.perf_counter()
     if Path(args.out).suffix.lower().lstrip(".") not in FORMATS:
         raise AtlasError(f"Cannot write a profile to {args.out}: use a file ending .html, .pdf or .csv.")

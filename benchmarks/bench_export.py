@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import atlas
-from atlas import config, export
+from atlas import export, profiles
 
 LUTON = "E06000032"
 
@@ -44,6 +44,14 @@ def main() -> None:
               f"({seconds / max(written, 1):.2f} s per map; {len(index) - written} skipped)   target < 60 s")
         seconds, index = timed(export.export_all, built, out / "all1", workers=1)
         print(f"batch in one process: {seconds:5.1f} s")
+        profiles.england_values()  # England's figures: computed once, then read from output/cache
+        for area in ("Biscot", "Hatters Health PCN", "E01015698,E01015700,E01015701"):
+            first, profile = timed(profiles.build_profile, built, area)
+            again, _ = timed(profiles.build_profile, built, area)
+            pdf, _ = timed(profiles.write_profile, profile, out / "profile.pdf")
+            html, _ = timed(profiles.write_profile, profile, out / "profile.html")
+            print(f"profile of {profile.area.title}: figures {first:4.2f} s (again {again:4.2f} s), "
+                  f"PDF {pdf:4.2f} s, HTML {html:4.2f} s; PDF total {again + pdf:4.2f} s")
 
 
 if __name__ == "__main__":

@@ -58,7 +58,7 @@ def test_ward_profile_shows_the_apps_figures(luton, area, geography, code):
     for layer in ["income19_score", "imd25_score", "c21_overcrowded_pct", "imd19_decile_most_deprived_20"]:
         view = webmap.map_view(luton, layer, geography)
         meta = luton.layer(layer, geography)
-        text = shown.loc[f"{meta['label']} ({meta['units']})", profile.area.name]
+        text = shown.loc[meta["label"], profile.area.name]
         assert text == view.value_text(row[layer])  # the app's tooltip and table text
     population = profile.table("population").data.set_index("layer")
     assert population.loc["iod19_population", "area"] == row["iod19_population"]
