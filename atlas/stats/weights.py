@@ -11,6 +11,11 @@ since a buffer draws its rounded corners with 16 segments per quarter circle
 (the reach there is at least ``t cos(pi/64)``, 99.88% of ``t``). With
 ``t = 0`` the weights are strict queen contiguity (shared vertices only).
 
+How much the tolerance matters (LSOA 2011, all of England, pairs within districts and across):
+94% of neighbouring pairs already touch or overlap (no shared vertices, so strict queen contiguity
+still misses them), nearly all the rest are less than 2 mm apart, and a 1 m buffer finds 96,332
+pairs against 96,326 at 1 mm; Luton's weights are the same at any buffer from 1 micrometre to 1 m.
+
 Weights are row-standardised: each area's neighbours share a weight of 1.
 Areas with no neighbour within the tolerance (islands) are listed, never
 hidden.
@@ -113,6 +118,7 @@ def spatial_weights(frame: gpd.GeoDataFrame, snap_tolerance_m: float = DEFAULT_S
         Buffer applied to each polygon, in metres; two areas are neighbours
         when their buffered polygons intersect (gaps up to about twice the
         tolerance join). ``0`` gives strict queen contiguity. Default 1 m.
+        Above ``LIBPYSAL_LIMIT`` areas the same pairs come from :func:`neighbour_pairs`.
     name : str, optional
         What the areas are (e.g. "Luton (E06000032), LSOA (2011)"), for messages.
 
