@@ -138,6 +138,14 @@ def test_changing_geography_changes_title_and_table(app, luton):
     assert drawn["wards"]["label"] == "Wards (to May 2023)"   # the other ward set as outlines
 
 
+def test_street_map_tiles_are_an_option_off_by_default(app):
+    args = json.loads(app.get("component_instance")[0].proto.json_args)
+    assert "tile" not in args["script"].lower() and payload(app)["fill_opacity"] == 0.9
+    app.toggle(key="tiles").set_value(True).run()
+    args = json.loads(app.get("component_instance")[0].proto.json_args)
+    assert "tile.openstreetmap.org" in args["script"] and payload(app)["fill_opacity"] == 0.7
+
+
 def test_changing_authority_builds_and_maps_it(app, app_out):
     choose(app, "geography", "ward2013")
     choose(app, "la", BEDFORD)

@@ -93,13 +93,13 @@ def test_switching_indicator_redraws_the_legend(session):
 def test_layer_control_toggles_overlays(session, luton):
     frame = session["frame"]
     control = frame.locator(".leaflet-control-layers")
-    points = getattr(luton, "points", None) or {}
-    if "gp_practices" in points:
-        practices = control.get_by_label("GP practices", exact=False)
-        practices.check()
-        assert frame.locator("path.atlas-point").count() == len(points["gp_practices"].dropna(subset=["geometry"]))
-        practices.uncheck()
-        assert frame.locator("path.atlas-point").count() == 0
+    practices = control.get_by_label("GP practices", exact=False)
+    assert not practices.is_checked() and frame.locator("path.atlas-point").count() == 0
+    practices.check()
+    assert frame.locator("path.atlas-point").count() == len(luton.points["gp_practices"]) > 0
+    assert frame.evaluate("window.atlasRendered.drawn['points:gp_practices']") == len(luton.points["gp_practices"])
+    practices.uncheck()
+    assert frame.locator("path.atlas-point").count() == 0
     wards = control.get_by_label("Wards (from May 2023)", exact=False)
     assert wards.is_checked(), frame.evaluate("Array.from(document.querySelectorAll('.leaflet-control-layers label')).map(l => [l.innerText, l.querySelector('input').checked])")
     assert frame.evaluate("window.atlasRendered.drawn.wards") == 20
@@ -134,6 +134,7 @@ def test_tooltip_shows_a_script_name_as_text(session, luton):
     assert code in tooltip.inner_text()
     assert tooltip.locator("script").count() == 0
     assert not session["dialogs"]
+    screenshot(page, "app_luton_tooltip.png")
 
 
 def test_downloads_the_table_and_the_map(session, tmp_path):

@@ -189,7 +189,7 @@
       onEachFeature: function (feature, shape) {
         shape.bindTooltip(function () {
           return areaTooltip(state.payload, feature, state.index[feature.id], lisa);
-        }, {sticky: true, direction: "auto", className: "atlas-tooltip"});
+        }, {sticky: true, direction: "auto", opacity: 1, className: "atlas-tooltip"});
         shape.on("mouseover", function () { shape.setStyle({weight: 2.5, color: "#000000"}); shape.bringToFront(); });
         shape.on("mouseout", function () { layer.resetStyle(shape); });
       }
@@ -212,7 +212,7 @@
       },
       onEachFeature: function (feature, marker) {
         marker.bindTooltip(function () { return pointTooltip(feature, set.label); },
-                           {direction: "top", className: "atlas-tooltip"});
+                           {direction: "top", opacity: 1, className: "atlas-tooltip"});
       },
       attribution: set.attribution ? escapeHTML(set.attribution) : undefined
     });
