@@ -85,10 +85,15 @@ def _districts(source: str) -> pd.DataFrame:
 def authority_control(key: str = "la") -> str:
     """The sidebar's Authority select box: every district with data, the default district first chosen.
 
+    Each page keeps its own widget ``key`` (Streamlit forgets a widget's state on
+    a page that does not draw it) and starts from its own last choice, else the
+    authority last chosen on the map page (``st.session_state["la"]``), else the
+    default district.
+
     Parameters
     ----------
     key : str
-        Widget key. A page with its own key starts from the map page's choice (``la``).
+        Widget key (``la`` on the map page).
 
     Returns
     -------
@@ -155,37 +160,3 @@ def summary(built: atlas.Atlas, layer: str, geography: str) -> dict:
 @st.cache_resource(show_spinner=False, max_entries=256)
 def _summary(la: str, layer: str, geography: str, path: str, token: str, _built) -> dict:
     return summarise(_built, layer, geography)
-
-
-def error_text(exc: Exception) -> str:
-    """The message to show for an error: an AtlasError as it is, anything else with its type."""
-    return str(exc) if isinstance(exc, AtlasError) else f"{type(exc).__name__}: {exc}"
-
-
-def authority_control(key: str) -> str:
-    """A sidebar select box of the districts with data, starting on the map page's choice.
-
-    Each page keeps its own widget ``key`` (Streamlit forgets a widget's state on a page
-    that does not draw it) and starts from the authority last chosen on the map page
-    (``st.session_state["la"]``), else the default district.
-
-    Returns
-    -------
-    str
-        The chosen district code.
-    """
-    try:
-        table = districts()
-    except AtlasError as exc:
-        st.error(str(exc))
-        st.stop()
-    names = dict(zip(table["code"], table["name"]))
-    codes = list(names)
-    current = st.session_state.get("la") or default_district()
-    if current not in names:
-        codes.insert(0, current)
-        names[current] = current
-    if st.session_state.get(key) not in names:
-        st.session_state[key] = current
-    return st.sidebar.selectbox("Authority", codes, key=key, format_func=lambda code: f"{names[code]} ({code})",
-                                help="Any English district with data in the source directory.")
