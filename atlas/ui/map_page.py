@@ -1,15 +1,18 @@
 """The map atlas page: choose a district, geography, indicator and classification; read the map.
 
-The sidebar holds the controls (all ordinary Streamlit widgets: labelled and
-keyboard-usable). The page shows the map with its legend, title, tooltips and
-layer control; the statistics panel beside it; the indicator's metadata under
-it; and the table of what the map shows, with a CSV download.
+The sidebar holds the authority, what the atlas was built from, and the upload
+of your own indicator. Above the map sit its controls (geography, theme,
+indicator, classification, classes, palette, street map), all ordinary
+Streamlit widgets: labelled and keyboard-usable. They and everything below them
+are one fragment, so changing them reruns only that part of the page. The page
+shows the map with its title, legend, tooltips and layer control; the
+statistics panel beside it; an export for reports and the indicator's metadata
+under it; and the table of what the map shows, with a CSV download.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
+import datetime as dt
 
 import pandas as pd
 import streamlit as st
@@ -20,6 +23,7 @@ from ..classify import DEFAULT_PALETTE, SCHEMES, SEQUENTIAL_PALETTES
 from ..errors import AtlasError
 from . import common
 from .assets import serve_assets
+from .upload import upload_section
 
 MAP_HEIGHT = 620
 PALETTE_NAMES = {
@@ -46,7 +50,7 @@ def page() -> None:
     la = common.authority_control("la")
     built = _load(la)
     _about_build(built)
-    built = _with_uploads(built)
+    built = upload_section(built, container=st.sidebar)
     st.title(f"Health Equity Atlas: {built.la_name}")
     _atlas(built, urls)
 
@@ -90,7 +94,9 @@ def _load(la: str):
     try:
         if common.is_built(la):
             return common.load_atlas(la)
-        with st.spinner(f"Building the atlas of {la} from the official files (first time only) ..."):
+        names = dict(zip(common.districts()["code"], common.districts()["name"]))
+        with st.spinner(f"Building the atlas of {names.get(la, la)} ({la}) from the official files "
+                        f"(first time only; it takes a little while) ..."):
             return common.load_atlas(la)
     except AtlasError as exc:
         st.error(f"No atlas for {la}: {exc}")
@@ -104,7 +110,7 @@ def _about_build(built) -> None:
     warnings = report.get("warnings", [])
     title = f"About this atlas ({len(warnings)} warning{'' if len(warnings) == 1 else 's'})"
     with st.sidebar.expander(title):
-        st.caption(_escape(f"Built {report.get('built', 'at an unknown time')} from the official files in "
+        st.caption(_escape(f"Built {_when(report.get('built'))} from the official files in "
                            f"{report.get('source_dir', 'the source directory')}; saved as {built.path}."))
         for warning in warnings:
             st.caption(_escape(warning))
@@ -119,12 +125,11 @@ def _about_build(built) -> None:
             st.rerun()
 
 
-def _with_uploads(built):
-    """The atlas with the session's uploaded layers (``atlas.ui.upload``), when that module exists."""
-    if importlib.util.find_spec("atlas.ui.upload") is None:
-        return built
-    upload = importlib.import_module("atlas.ui.upload")
-    return upload.upload_section(built, container=st.sidebar)
+def _when(timestamp: str | None) -> str:
+    try:
+        return dt.datetime.fromisoformat(timestamp).strftime("%d %B %Y at %H:%M %Z").replace(" UTC", " (UTC)")
+    except (TypeError, ValueError):
+        return "at an unknown time"
 
 
 def _geography_control(built) -> str | None:
