@@ -184,8 +184,11 @@ def points_document(frame: gpd.GeoDataFrame, fields: dict[str, str]) -> tuple[st
 
 
 def _text(value) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    """An attribute as tooltip text: blank when missing, whole numbers with thousands separators."""
+    if value is None or (np.ndim(value) == 0 and pd.isna(value)):
         return ""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return f"{int(value):,}"
     if isinstance(value, float) and value.is_integer():
         return f"{int(value):,}"
     return str(value)

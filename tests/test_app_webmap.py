@@ -162,3 +162,16 @@ def test_web_legend_is_the_export_legend(luton, layer, scheme, k, palette):
     printed = export.layer_classes(luton, layer, "lsoa11", scheme, k, palette)
     assert view.classes.legend() == printed.legend()
     assert (view.classes.index == printed.index).all()
+
+
+def test_points_document_has_each_located_point_with_its_tooltip_rows(luton):
+    practices = luton.points["gp_practices"].copy()
+    practices.loc[practices.index[0], "list_size"] = np.nan
+    text, bounds, count = webmap.points_document(practices, {"postcode": "Postcode", "list_size": "Patients",
+                                                             "not_a_column": "Ignored"})
+    document = json.loads(text)
+    assert count == len(document["features"]) == len(practices)
+    first, second = document["features"][:2]
+    assert first["id"] == practices.index[0] and first["properties"]["name"] == practices["name"].iloc[0]
+    assert first["properties"]["rows"] == [["Postcode", practices["postcode"].iloc[0]]]   # missing: no row
+    assert second["properties"]["rows"][1] == ["Patients", f"{int(practices['list_size'].iloc[1]):,}"]
