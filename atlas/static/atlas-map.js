@@ -41,8 +41,8 @@
     return element;
   }
 
-  function row(parent, label, value, className) {
-    var line = node("div", className || "atlas-tip-row");
+  function row(parent, label, value) {
+    var line = node("div", "atlas-tip-row");
     line.appendChild(node("span", "atlas-tip-label", label + ": "));
     line.appendChild(node("span", "atlas-tip-value", value === null || value === undefined ? "No data" : value));
     parent.appendChild(line);
