@@ -13,7 +13,6 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 
-import mapclassify
 import numpy as np
 import pandas as pd
 from matplotlib import colormaps
@@ -179,6 +178,8 @@ def _decile_classes(values: pd.Series) -> Classes:
 
 
 def _bins(y: np.ndarray, scheme: str, k: int) -> tuple[list[float], str]:
+    import mapclassify  # imported when first needed: it pulls in scikit-learn and SciPy's stats (~1.5 s)
+
     k = min(k, len(np.unique(y)))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
