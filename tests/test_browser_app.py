@@ -46,7 +46,7 @@ def browser():
 def session(browser, app_url):
     """One page on the app, with every request and dialog it causes recorded."""
     url, code = app_url
-    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    context = browser.new_context(viewport={"width": 1600, "height": 1300})
     page = context.new_page()
     requests, dialogs = [], []
     context.on("request", lambda request: requests.append(request.url))

@@ -125,6 +125,10 @@
       entry.appendChild(node("span", "atlas-legend-label", item[0]));
       list.appendChild(entry);
     });
+    if (items.length > 6) {   // long legends (deciles) in two columns, so they hide less of the map
+      list.classList.add("atlas-legend-columns");
+      list.style.gridTemplateRows = "repeat(" + Math.ceil(items.length / 2) + ", auto)";
+    }
     box.appendChild(list);
   }
 
