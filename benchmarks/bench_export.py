@@ -8,6 +8,8 @@ Run: .venv/bin/python benchmarks/bench_export.py [--atlas output/atlas/E06000032
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import statistics
 import tempfile
 import time
@@ -17,6 +19,12 @@ import atlas
 from atlas import export, profiles
 
 LUTON = "E06000032"
+
+
+def cpu_seconds() -> float:
+    """User and system CPU time of this process and its finished children."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def timed(function, *args, **kwargs) -> tuple[float, object]:
@@ -38,10 +46,15 @@ def main() -> None:
                     for _ in range(3)]
             print(f"one A4 map, {fmt.upper()} (300 dpi, LSOA 2011, median of 3): {statistics.median(runs):5.2f} s"
                   + ("   target < 1.5 s" if fmt == "png" else ""))
+        before = cpu_seconds()
         seconds, index = timed(export.export_all, built, out / "all")
+        cpu = cpu_seconds() - before
         written = int((index["status"] == "written").sum())
         print(f"batch, every map of {built.la_name} (PNG, 300 dpi, 2 processes): {seconds:5.1f} s for {written} maps "
               f"({seconds / max(written, 1):.2f} s per map; {len(index) - written} skipped)   target < 60 s")
+        print(f"  CPU time of the batch, all processes: {cpu:5.1f} s ({cpu / max(written, 1):.2f} s per map); on two "
+              f"otherwise idle cores the batch takes about {cpu / 2:4.1f} s. Load average now: "
+              f"{os.getloadavg()[0]:.1f}")
         seconds, index = timed(export.export_all, built, out / "all1", workers=1)
         print(f"batch in one process: {seconds:5.1f} s")
         profiles.england_values()  # England's figures: computed once, then read from output/cache
