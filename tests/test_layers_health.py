@@ -5,6 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+import atlas
+from atlas.errors import SpecError
+from atlas.specs import Catalogue
 from atlas.stats import summarise
 
 #: Each new area layer and the geographies it must be on (native first).
@@ -115,3 +118,39 @@ def test_statistics_run_on_each_area_layer(luton, layer, geographies):
         if geography in ("lsoa11", "lsoa21", "msoa11") and luton.table(geography)[layer].nunique() > 2:
             assert summary["moran"]["available"], (layer, geography, summary["moran"])
             assert sum(summary["lisa"]["counts"].values()) == len(luton.table(geography))
+
+
+# -- spec errors for the new keys ----------------------------------------------------------------------
+
+
+def _edit(spec_root, name, old, new):
+    path = spec_root / "layers" / name
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+@pytest.mark.parametrize("name, old, new, message", [
+    ("gp_practice_distance.toml", 'computed = "nearest_point"', 'computed = "isochrones"',
+     "computed 'isochrones' is not one of nearest_point, count_points"),
+    ("gp_practice_distance.toml", 'points = "gp_practices"', 'points = "care_homes"',
+     "points 'care_homes' names no point set"),
+    ("ons_life_expectancy_msoa11.toml", 'benchmark_weight = "Population"\n', '',
+     "compare on a column indicator needs benchmark_weight"),
+    ("census2021_ts052.toml", 'kind = "percentage"', 'kind = "percentage"\ninterval = "exact"',
+     "interval 'exact' needs a numerator and denominator"),
+    ("fingertips_adults_active.toml", 'higher_is = "better"', 'higher_is = "up"',
+     "higher_is 'up' is not one of worse, better, neutral"),
+])
+def test_bad_health_specs_are_refused_with_the_file_and_key(spec_root, name, old, new, message):
+    _edit(spec_root, name, old, new)
+    with pytest.raises(SpecError, match=message) as caught:
+        Catalogue.load(spec_root)
+    assert name in str(caught.value)
+
+
+def test_a_computed_layer_naming_a_missing_population_fails_clearly(spec_root, source_dir):
+    _edit(spec_root, "gp_practice_distance.toml", 'population = "census21_population"',
+          'population = "census31_population"')
+    with pytest.raises(SpecError, match="population 'census31_population' is not a layer on lsoa21"):
+        atlas.build("E06000032", source_dir=source_dir, catalogue=Catalogue.load(spec_root), write=False)
