@@ -76,3 +76,28 @@ def test_obesity_by_primary_care_network_is_tabled_with_comparisons(page_app):
     at.selectbox(key="district_pcn_layer").set_value("qof_dm").run()
     table = next(df.value for df in at.dataframe if "Primary Care Network" in df.value.columns)
     assert set(table["Compared with England"]) <= {"Higher", "Similar", "Lower"}
+
+
+def test_practices_are_drawn_coloured_by_network_or_prevalence_with_a_table(page_app, luton):
+    at = page_app
+    assert at.radio(key="district_practice_colour").value == "Primary Care Network"
+    captions = " ".join(c.value for c in at.caption)
+    assert "Primary Care Network of each active GP practice in Luton" in captions
+    assert "Contains OS data" in captions
+    table = next(df.value for df in at.dataframe if "Practice" in df.value.columns)
+    assert len(table) == 25 and table["Primary Care Network"].notna().all()
+    at.selectbox(key="district_pcn_layer").set_value("qof_ob").run()
+    at.radio(key="district_practice_colour").set_value(
+        "Obesity: recorded prevalence (QOF, aged 18+)").run()
+    assert not at.exception
+    captions = " ".join(c.value for c in at.caption)
+    assert "Obesity: recorded prevalence (QOF, aged 18+) (% of registered patients aged 18+) of each" in captions
+
+
+def test_practice_figure_has_a_legend_of_network_names(luton):
+    from atlas.points import point_style
+    from atlas.ui.district_page import practice_figure
+    figure = practice_figure(luton, "gp_practices", point_style(luton, "gp_practices"))
+    legend = figure.axes[0].get_legend()
+    assert legend.get_title().get_text() == "Primary Care Network"
+    assert [t.get_text() for t in legend.get_texts()] == sorted(set(luton.points["gp_practices"]["pcn_name"]))

@@ -26,6 +26,7 @@ import streamlit as st
 from .. import config
 from ..errors import AtlasError
 from ..health import layer_benchmarks, life_expectancy_gap, pcn_table
+from ..points import point_style
 from ..trends import district_series, series_meta
 from . import common
 
@@ -188,6 +189,68 @@ def _pcn_section(built, point_set: str = "gp_practices") -> None:
                f"benchmark lies outside a network's interval, else Similar. Benchmarks: {benchmarks}. "
                f"Networks: current membership (QOF 2023-24 structures). Data: {meta['source_title']}. "
                f"{meta['attribution']}")
+    _practice_map(built, point_set, layer, meta)
+
+
+def _practice_map(built, point_set: str, layer: str, meta: dict) -> None:
+    st.subheader("The practices on a map")
+    choice = st.radio("Colour the practices by", ["Primary Care Network", meta["label"]], horizontal=True,
+                      key="district_practice_colour")
+    style = point_style(built, point_set, colour_by=None if choice == "Primary Care Network" else layer)
+    st.pyplot(practice_figure(built, point_set, style), use_container_width=True)
+    practices = built.table(f"points:{point_set}")
+    placed = built.layer(point_set, f"points:{point_set}")
+    st.caption(f"{style.title} of each active GP practice in {built.la_name}, at its postcode "
+               f"({placed['period']}). {style.size_note} Practices: {placed['attribution']} District and ward "
+               f"boundaries: {_boundary_note(built)}")
+    with st.expander("Table: the practices"):
+        columns = {"name": "Practice", "pcn_name": "Primary Care Network", "list_size": "Registered patients",
+                   layer: f"{meta['label']} ({meta['units']})", f"{layer}_lower": "Lower 95%",
+                   f"{layer}_upper": "Upper 95%", f"{layer}_vs_district": f"Compared with {built.la_name}",
+                   f"{layer}_vs_england": "Compared with England", "postcode": "Postcode"}
+        table = practices[[c for c in columns if c in practices.columns]].rename(columns=columns)
+        st.dataframe(table.round(1), use_container_width=True)
+
+
+def practice_figure(built, point_set: str, style):
+    """A static map of a point set over the district's wards, coloured and sized by ``style``, with its legend."""
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    points = built.table(f"points:{point_set}")
+    fig, ax = plt.subplots(figsize=(9, 7), dpi=110)
+    wards = _ward_geography(built)
+    if wards:
+        built.table(wards).boundary.plot(ax=ax, color="#bbbbbb", linewidth=0.6)
+    if built.outline is not None:
+        built.outline.boundary.plot(ax=ax, color="#444444", linewidth=1.2)
+    ax.scatter(points.geometry.x, points.geometry.y, s=(style.radii ** 2) * 2.2, c=style.colours.reindex(
+        points.index), edgecolors="#222222", linewidths=0.6, zorder=3)
+    handles = [Line2D([], [], marker="o", linestyle="", markersize=9, markerfacecolor=colour,
+                      markeredgecolor="#222222", label=label) for label, colour in style.legend]
+    if handles:
+        ax.legend(handles=handles, title=style.title, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False,
+                  fontsize=8, title_fontsize=9)
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def _ward_geography(built) -> str | None:
+    levels = {g: info.get("level") for g, info in built.report.get("geographies", {}).items()}
+    wards = [g for g in built.geographies if levels.get(g) == "ward"]
+    return wards[-1] if wards else None
+
+
+def _boundary_note(built) -> str:
+    wards = _ward_geography(built)
+    if not wards:
+        return "district outline only."
+    rows = built.layers_on(wards)
+    attribution = rows["boundary_attribution"].iloc[0] if len(rows) else "Contains OS data © Crown copyright."
+    return f"{built.geography_labels.get(wards, wards)}. {attribution}"
 
 
 # -- district-level trends ----------------------------------------------------------------------
