@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from pathlib import Path
 
@@ -46,3 +47,24 @@ def spec_root(tmp_path) -> Path:
     shutil.copytree(PROJECT / "boundaries", root / "boundaries")
     shutil.copytree(PROJECT / "layers", root / "layers")
     return root
+
+
+@contextlib.contextmanager
+def page_test(module: str, atlas_path: Path, folder: Path, timeout: int = 180):
+    """Run one app page (``<module>.page()``) with Streamlit's AppTest against a copy of a built atlas.
+
+    The atlas is copied to ``folder/atlas/`` and ``ATLAS_OUT_DIR`` points there while the test runs.
+    Yields the AppTest after its first run.
+    """
+    from streamlit.testing.v1 import AppTest
+
+    (folder / "atlas").mkdir(parents=True, exist_ok=True)
+    shutil.copy(atlas_path, folder / "atlas" / Path(atlas_path).name)
+    script = folder / f"{module.rsplit('.', 1)[-1]}_app.py"
+    script.write_text(f"from {module} import page\npage()\n")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ATLAS_OUT_DIR", str(folder))
+        patch.delenv("ATLAS_DEFAULT_LA", raising=False)
+        at = AppTest.from_file(str(script), default_timeout=timeout)
+        at.run()
+        yield at
