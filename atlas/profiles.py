@@ -118,7 +118,8 @@ class Area:
         return f"{self.name} ({self.kind_label}{code})"
 
 
-def find_area(built: Atlas, area: str | list[str], pcn_lookup: str | os.PathLike | None = None) -> Area:
+def find_area(built: Atlas, area: str | list[str], pcn_lookup: str | os.PathLike | None = None,
+              source_dir: str | os.PathLike | None = None, catalogue=None, geography: str | None = None) -> Area:
     """The area a user names: a ward or MSOA code or name, a PCN code or name, or LSOA codes.
 
     Parameters
@@ -129,6 +130,12 @@ def find_area(built: Atlas, area: str | list[str], pcn_lookup: str | os.PathLike
     pcn_lookup : path-like, optional
         A CSV or Excel file with an LSOA code column and a PCN code or name column;
         when given, a network's footprint is its LSOAs in the file.
+    source_dir, catalogue : optional
+        Where the lookups assigning LSOAs to wards are read from, and the specs
+        naming them (defaults: the configured source directory, the project's specs).
+    geography : str, optional
+        Look for the code or name on this geography only (``msoa11`` ...): an MSOA
+        whose code is the same in 2011 and 2021 is otherwise taken as the newer.
 
     Returns
     -------
@@ -154,19 +161,19 @@ def find_area(built: Atlas, area: str | list[str], pcn_lookup: str | os.PathLike
             raise UnknownAreaError(f"A set of areas must be LSOA codes (E01 and six digits); these are not: "
                                    f"{', '.join(bad)}.")
     text = codes[0] if len(tokens) > 1 else tokens[0].strip()
-    for geography in NAMED_GEOGRAPHIES:
-        if geography in built.geographies and text.upper() in built.geographies[geography].index:
-            return _table_area(built, geography, text.upper())
-    network = _find_network(built, text)
+    searched = [g for g in ([geography] if geography else NAMED_GEOGRAPHIES) if g in built.geographies]
+    matches = [(g, text.upper()) for g in searched if text.upper() in built.geographies[g].index]
+    network = _find_network(built, text) if not matches and not geography else None
     if network is not None:
         return _pcn_area(built, *network, pcn_lookup)
-    by_name = [(g, code) for g in NAMED_GEOGRAPHIES if g in built.geographies
-               for code, name in built.geographies[g]["name"].items() if str(name).casefold() == text.casefold()]
-    if by_name:
-        chosen = _table_area(built, *by_name[0])
-        for geography, code in by_name[1:]:
-            chosen.notes.append(f"{chosen.name} is also the name of a {_label(built, geography)} area ({code}); "
-                                f"give its code for that one.")
+    matches = matches or [(g, code) for g in searched for code, name in built.geographies[g]["name"].items()
+                          if str(name).casefold() == text.casefold()]
+    if matches:
+        chosen = _table_area(built, *matches[0], source_dir, catalogue)
+        for other, code in matches[1:]:
+            chosen.notes.append(f"{text} also names {code} of {_label(built, other)}; this profile is of "
+                                f"{chosen.code} of {_label(built, chosen.kind)} (choose the geography, e.g. "
+                                f"--geography {other}, for the other).")
         return chosen
     raise UnknownAreaError(f"No area {text!r} in the {built.la_name} atlas. {_accepted(built)}"
                            + _near_matches(built, text))
@@ -216,14 +223,54 @@ def _near_matches(built: Atlas, text: str) -> str:
     return f" Near matches: {'; '.join(dict.fromkeys(lowered[n] for n in near))}." if near else ""
 
 
-def _table_area(built: Atlas, geography: str, code: str) -> Area:
+def _table_area(built: Atlas, geography: str, code: str, source_dir=None, catalogue=None) -> Area:
     frame = built.geographies[geography]
-    shape = frame.geometry.loc[code]
-    members = {g: _inside(built.geographies[g], shape) for g in LSOA_GEOGRAPHIES if g in built.geographies}
+    members, methods = {}, []
+    for child in [g for g in LSOA_GEOGRAPHIES if g in built.geographies]:
+        parent, method = lsoa_assignment(built, child, geography, source_dir, catalogue)
+        members[child] = sorted(parent.index[parent == code])
+        methods.append(f"{_label(built, child)} by {method}")
     rule = (f"Figures for {frame.at[code, 'name']} are its row of the atlas's {_label(built, geography)} table "
-            f"(the same as the app's table). LSOAs listed as in the area: those whose representative point lies "
-            f"inside it.")
-    return Area(geography, code, str(frame.at[code, "name"]), kind_label(built, geography), shape, members, rule)
+            f"(the same as the app's table). Its LSOAs are assigned as the atlas aggregates them: "
+            f"{'; '.join(methods)}.")
+    return Area(geography, code, str(frame.at[code, "name"]), kind_label(built, geography), frame.geometry.loc[code],
+                members, rule)
+
+
+def lsoa_assignment(built: Atlas, child: str, parent: str, source_dir=None, catalogue=None) -> tuple[pd.Series, str]:
+    """The parent area (ward, MSOA) of each LSOA, by the rule the build aggregates with.
+
+    The build's own :func:`atlas.geography.assign` with the boundary spec's rule
+    (an ONS best-fit lookup, the LSOA centroid, or the LSOA's name), so a ward's
+    LSOAs are exactly those its figures were aggregated from. Without the source
+    directory (a lookup file is needed) the LSOA centroid stands in, and says so.
+
+    Returns
+    -------
+    parent : pandas.Series
+        Parent code by LSOA code.
+    method : str
+        The rule, in words.
+    """
+    from .geography import Boundaries, assign
+
+    def compute():
+        specs = _catalogue(catalogue).boundaries
+        rule = specs[parent].aggregate_from.get(child) if parent in specs else None
+        if rule is not None and child in specs:
+            try:
+                found = assign(rule, Boundaries(specs[child], built.table(child)),
+                               Boundaries(specs[parent], built.table(parent)), config.source_dir(source_dir))
+                return found.parent, found.method
+            except AtlasError:
+                pass
+        frame = built.table(parent)
+        centroids = built.table(child).geometry.centroid
+        parents = pd.Series({c: next(iter(frame.index[frame.geometry.contains(p)]), None)
+                             for c, p in centroids.items()}).dropna()
+        return parents, "LSOA centroid (the source directory's lookup was not available)"
+
+    return _memo(built, ("lsoa_assignment", child, parent), compute)
 
 
 def _inside(frame, shape) -> list[str]:
@@ -626,7 +673,7 @@ def build_profile(built: Atlas, area: str | list[str] | Area, pcn_lookup: str | 
     UnknownAreaError
         If the area is unknown or the selection empty.
     """
-    chosen = area if isinstance(area, Area) else find_area(built, area, pcn_lookup)
+    chosen = area if isinstance(area, Area) else find_area(built, area, pcn_lookup, source_dir, catalogue)
     builder = _ProfileBuilder(built, chosen, _catalogue(catalogue), source_dir)
     return builder.run()
 
@@ -900,16 +947,11 @@ class _ProfileBuilder:
         """The MSOAs (2011) of the area, with how many of its LSOAs (2011) each holds."""
         if self.area.kind == LE_GEOGRAPHY:
             return {self.area.code: len(self.area.members.get("lsoa11", []))}
-        msoas = self.built.table(LE_GEOGRAPHY)
-        if "lsoa11" in self.built.geographies and self.area.members.get("lsoa11"):
-            points = self.built.table("lsoa11").geometry.loc[self.area.members["lsoa11"]].representative_point()
-            counts: dict[str, int] = {}
-            for point in points:
-                hit = msoas.index[msoas.geometry.contains(point)]
-                if len(hit):
-                    counts[hit[0]] = counts.get(hit[0], 0) + 1
-            return dict(sorted(counts.items()))
-        return {code: 0 for code in _inside(msoas, self.area.geometry)}
+        if self.area.members.get("lsoa11"):
+            parent, _ = lsoa_assignment(self.built, "lsoa11", LE_GEOGRAPHY, catalogue=self.catalogue)
+            counts = parent.reindex(self.area.members["lsoa11"]).dropna().value_counts()
+            return {code: int(n) for code, n in sorted(counts.items())}
+        return {code: 0 for code in _inside(self.built.table(LE_GEOGRAPHY), self.area.geometry)}
 
     def _gap_table(self, gap) -> Table:
         comparison = gap.comparison_table()
@@ -1460,6 +1502,8 @@ def _add_profile(parser) -> None:
     parser.add_argument("--area", required=True, metavar="AREA",
                         help="a ward or MSOA code or name, a PCN code or name, or LSOA codes separated by commas")
     parser.add_argument("--out", required=True, metavar="FILE", help="FILE.html, FILE.pdf or FILE.csv")
+    parser.add_argument("--geography", metavar="GEOGRAPHY",
+                        help="look for the ward or MSOA on this geography only (ward2023, ward2013, msoa21, msoa11)")
     parser.add_argument("--pcn-lookup", metavar="FILE",
                         help="CSV or Excel file assigning LSOAs to PCNs (default: each LSOA's nearest practice)")
     parser.add_argument("--atlas-dir", metavar="DIR", help="folder of built atlases (default output/atlas)")
@@ -1472,7 +1516,8 @@ def run_profile(args) -> int:
     if Path(args.out).suffix.lower().lstrip(".") not in FORMATS:
         raise AtlasError(f"Cannot write a profile to {args.out}: use a file ending .html, .pdf or .csv.")
     built = built_atlas(args.la, args.atlas_dir, args.source)
-    profile = build_profile(built, args.area, args.pcn_lookup, args.source)
+    area = find_area(built, args.area, args.pcn_lookup, args.source, geography=args.geography)
+    profile = build_profile(built, area, source_dir=args.source)
     out = write_profile(profile, args.out)
     print(f"Wrote the profile of {profile.area.title} to {out} ({out.stat().st_size / 1024:.0f} KB) in "
           f"{time.perf_counter() - started:.1f} s.")

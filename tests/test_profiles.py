@@ -82,6 +82,15 @@ def test_ward_deprivation_mix_is_the_atlas_decile_shares(luton, biscot):
     assert mix["england_share"].sum() == pytest.approx(100)
 
 
+def test_ward_and_msoa_lsoas_are_those_the_build_aggregated(luton):
+    shares = luton.decile_shares
+    for geography, lsoas, layer in [("ward2023", "lsoa11", "imd19_decile"), ("ward2023", "lsoa21", "imd25_decile"),
+                                    ("ward2013", "lsoa11", "imd19_decile"), ("msoa11", "lsoa11", "imd19_decile")]:
+        counts = shares[(shares["geography"] == geography) & (shares["layer"] == layer)].groupby("code")["areas"].sum()
+        for code, n in counts.items():
+            assert len(profiles.find_area(luton, code, geography=geography).members[lsoas]) == n, (geography, code)
+
+
 def test_authority_and_england_figures(luton, biscot, source_dir):
     figures = biscot.table("indicators").data.set_index("layer")
     lsoas = luton.table("lsoa11")
@@ -97,8 +106,10 @@ def test_authority_and_england_figures(luton, biscot, source_dir):
 
 
 def test_msoa_profile_has_life_expectancy_with_comparisons(luton):
-    profile = profiles.build_profile(luton, "E02003260")  # Luton 003: no published value for women
-    assert profile.area.kind in ("msoa21", "msoa11")
+    area = profiles.find_area(luton, "E02003260", geography="msoa11")  # Luton 003: no published value for women
+    profile = profiles.build_profile(luton, area)
+    assert profile.area.kind == "msoa11"
+    assert profiles.find_area(luton, "E02003260").kind == "msoa21"  # the same code in 2021: the newer by default
     life = profile.table("life_expectancy").data.set_index("msoa")
     table = luton.table("msoa11")
     assert np.isnan(life.loc["E02003260", "le_female"])  # "no data", never zero

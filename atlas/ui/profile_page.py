@@ -45,7 +45,7 @@ def page() -> None:
         st.info("Choose an area above to see its profile.")
         return
     try:
-        profile = _profile(built, area, lookup)
+        profile = _profile(built, kind, area, lookup)
     except AtlasError as exc:
         st.error(str(exc))
         return
@@ -130,17 +130,19 @@ def _keep_lookup(upload) -> str | None:
 
 
 # -- the profile -----------------------------------------------------------------------------------------
-def _profile(built, area, lookup: str | None) -> profiles.Profile:
+def _profile(built, kind: str, area, lookup: str | None) -> profiles.Profile:
     """The profile of the selection, built once per session and selection."""
     layers = built.layers[["layer", "geography"]].to_csv(index=False)
-    key = (built.la_code, str(built.path), hashlib.sha256(layers.encode()).hexdigest(),
+    key = (built.la_code, str(built.path), hashlib.sha256(layers.encode()).hexdigest(), kind,
            tuple(area) if isinstance(area, list) else area, lookup)
     cache = st.session_state.setdefault(PROFILES_KEY, {})
     if key not in cache:
         path = st.session_state.get("profile_lookup_files", {}).get(lookup) if lookup else None
         with st.spinner("Putting the profile together ..."):
+            chosen = profiles.find_area(built, area, pcn_lookup=path,
+                                        geography=kind if kind in built.geographies else None)
             cache.clear()  # keep one: profiles hold a map image each
-            cache[key] = profiles.build_profile(built, area, pcn_lookup=path)
+            cache[key] = profiles.build_profile(built, chosen)
     return cache[key]
 
 
