@@ -55,8 +55,6 @@ def main() -> None:
         print(f"  CPU time of the batch, all processes: {cpu:5.1f} s ({cpu / max(written, 1):.2f} s per map); on two "
               f"otherwise idle cores the batch takes about {cpu / 2:4.1f} s. Load average now: "
               f"{os.getloadavg()[0]:.1f}")
-        seconds, index = timed(export.export_all, built, out / "all1", workers=1)
-        print(f"batch in one process: {seconds:5.1f} s")
         profiles.england_values()  # England's figures: computed once, then read from output/cache
         for area in ("Biscot", "Hatters Health PCN", "E01015698,E01015700,E01015701"):
             first, profile = timed(profiles.build_profile, built, area)
