@@ -29,14 +29,14 @@ LSOAS = "lsoas"
 
 def page() -> None:
     """Draw the area profiles page."""
-    la = _authority_control()
+    la = common.authority_control("profile_la")
     try:
         built = common.load_atlas(la)
     except AtlasError as exc:
         st.error(f"No atlas for {la}: {exc}")
         st.stop()
     built = with_uploads(built)  # the layers uploaded on the map page in this session
-    st.title(f"Area profiles: {built.la_name}")
+    st.title(plain(f"Area profiles: {built.la_name}"))
     st.caption("A neighbourhood profile: population, deprivation mix, every indicator beside the authority and "
                "England, life expectancy, and the practices and other services in or serving the area.")
     kind = _kind_control(built)
@@ -53,24 +53,6 @@ def page() -> None:
 
 
 # -- controls ------------------------------------------------------------------------------------------
-def _authority_control() -> str:
-    try:
-        table = common.districts()
-    except AtlasError as exc:
-        st.error(str(exc))
-        st.stop()
-    names = dict(zip(table["code"], table["name"]))
-    codes = list(names)
-    current = st.session_state.get("la") or common.default_district()
-    if current not in names:
-        codes.insert(0, current)
-        names[current] = current
-    if st.session_state.get("profile_la") not in names:
-        st.session_state["profile_la"] = current
-    return st.sidebar.selectbox("Authority", codes, key="profile_la",
-                                format_func=lambda code: f"{names[code]} ({code})")
-
-
 def _kinds(built) -> dict[str, str]:
     kinds = {g: profiles.kind_label(built, g) for g in profiles.NAMED_GEOGRAPHIES if g in built.geographies}
     if profiles.networks(built):
