@@ -13,7 +13,7 @@ is the fitted gap in years between the most and least deprived ends of the
 district; the simple gap is least deprived group minus most deprived group.
 These are not the ONS figures for deprivation deciles: they use MSOA life
 expectancies for 2016-20, and say so beside every figure. Published figures
-(``published/life_expectancy_gap.toml``) are shown beside them, with their own
+(``atlas/data/published_figures.toml``) are shown beside them, with their own
 period and method.
 
 **PCN prevalence.** A practice indicator with a numerator and denominator (QOF
@@ -26,18 +26,18 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .config import PROJECT_ROOT
 from .errors import AtlasError, StatisticError
 from .model import Atlas
 from .stats import compare, local_quantiles, slope_index, wilson_interval
 
 Z95 = 1.959963984540054
 SEXES = {"women": "le_female", "men": "le_male"}
-PUBLISHED_FILE = PROJECT_ROOT / "published" / "life_expectancy_gap.toml"
+PUBLISHED_FILE = Path(__file__).resolve().parent / "data" / "published_figures.toml"
 SII_SEED = 20240501
 
 
@@ -61,7 +61,7 @@ class LifeExpectancyGap:
     grouping, method, period : str
         What the figures are, in words.
     published : dict or None
-        The district's published figures (``published/life_expectancy_gap.toml``).
+        The district's published figures (``atlas/data/published_figures.toml``).
     note : str
         How ours and the published figures differ.
     """

@@ -118,7 +118,7 @@ def _gap_chart(gap) -> alt.LayerChart:
 def _published_comparison(gap) -> None:
     st.subheader("Beside the published figures")
     if not gap.published:
-        st.caption("No published figures are recorded for this district (published/life_expectancy_gap.toml).")
+        st.caption("No published figures are recorded for this district (atlas/data/published_figures.toml).")
         return
     st.dataframe(comparison_rows(gap), hide_index=True, use_container_width=True)
     st.info(f"**Different period and method.** {gap.note} Source of the published figures: "
