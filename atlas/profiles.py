@@ -205,8 +205,8 @@ def _accepted(built: Atlas) -> str:
             kinds.append(f"{level} code ({prefix}...) or name ({' or '.join(have)})")
     if networks(built):
         kinds.append("a Primary Care Network code (U and five digits) or name")
-    kinds.append("or one or more LSOA codes (E01..., 2011 or 2021) separated by commas")
-    return "Accepted: " + "; ".join(kinds) + "."
+    kinds.append("one or more LSOA codes (E01..., 2011 or 2021) separated by commas")
+    return "Accepted: " + ("; ".join(kinds[:-1]) + "; or " if len(kinds) > 1 else "") + kinds[-1] + "."
 
 
 def _near_matches(built: Atlas, text: str) -> str:
@@ -827,8 +827,8 @@ class _ProfileBuilder:
             "England (% of LSOAs)": [format_value(v, 1, "%") for v in data["england_lsoa_share"]],
         })
         most = data.loc[data["decile"] <= 2, ["area_share", "authority_share", "england_share"]].sum()
-        intro = (f"{most['area_share']:.1f}% of {self.area.name}'s residents live in LSOAs among the most deprived "
-                 f"20% in England ({self.built.la_name} {most['authority_share']:.1f}%, England "
+        intro = (f"{most['area_share']:.1f}% of the residents of {self.area.name} live in LSOAs among the most "
+                 f"deprived 20% in England ({self.built.la_name} {most['authority_share']:.1f}%, England "
                  f"{most['england_share']:.1f}%).")
         notes = [f"Residents: {weight or 'population'} ({meta['period']}). England has 10% of its LSOAs in each "
                  f"decile by construction; its residents' shares are computed from the national files."]
