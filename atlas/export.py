@@ -114,9 +114,13 @@ def layer_classes(built: Atlas, layer: str, geography: str, scheme: str | None =
         scheme, number of classes or palette is not allowed.
     """
     meta = layer_meta(built, layer, geography)
-    return classify(built.values(layer, geography), kind=meta["kind"], scheme=scheme or "quantiles", k=int(k),
-                    palette=palette or meta.get("palette") or None, higher_is=meta.get("higher_is") or "neutral",
-                    decimals=layer_decimals(meta))
+    try:
+        return classify(built.values(layer, geography), kind=meta["kind"], scheme=scheme or "quantiles", k=int(k),
+                        palette=palette or meta.get("palette") or None,
+                        higher_is=meta.get("higher_is") or "neutral", decimals=layer_decimals(meta))
+    except AtlasError as exc:
+        raise AtlasError(f"{meta['label']} ({layer}) on {meta.get('geography_label') or geography} in "
+                         f"{built.la_name}: {exc}") from exc
 
 
 def layer_meta(built: Atlas, layer: str, geography: str) -> dict:
@@ -685,7 +689,9 @@ def export_all(built: Atlas, out_dir: str | os.PathLike, fmt: str = "png", paper
         _init_worker(built, options)
         rows = [_export_one(task) for task in todo]
     else:
-        chunks = [todo[i::workers] for i in range(workers)]  # interleaved: both work on every geography
+        layer_classes(built, todo[0][1], todo[0][0])  # imports the classifiers once, before forking
+        size = -(-len(todo) // workers)  # contiguous parts: each process draws few geographies' furniture
+        chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
         with concurrent.futures.ProcessPoolExecutor(workers, initializer=_init_worker,
                                                     initargs=(built, options)) as pool:
             rows = [row for part in pool.map(_export_chunk, chunks) for row in part]
