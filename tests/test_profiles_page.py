@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from atlas import profiles
 from atlas.ui.upload import plain  # the page shows names escaped as Markdown source
 
-from .conftest import LUTON
-
-TIMEOUT = 240
-SCRIPT = "from atlas.ui.profile_page import page\npage()\n"
+from .conftest import page_test
 
 
 @pytest.fixture(scope="module")
 def page_app(luton_path, tmp_path_factory):
-    out = tmp_path_factory.mktemp("profile_page_out")
-    (out / "atlas").mkdir()
-    shutil.copy(luton_path, out / "atlas" / f"{LUTON}.gpkg")
-    script = out / "profile_page_app.py"
-    script.write_text(SCRIPT)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("ATLAS_OUT_DIR", str(out))
-        patch.delenv("ATLAS_DEFAULT_LA", raising=False)
-        at = AppTest.from_file(str(script), default_timeout=TIMEOUT)
-        at.run()
+    with page_test("atlas.ui.profile_page", luton_path, tmp_path_factory.mktemp("profile_page_out"),
+                   timeout=240) as at:
         yield at
 
 
