@@ -6,7 +6,6 @@ import dataclasses
 import io
 import re
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,7 +13,7 @@ import pytest
 from PIL import Image
 
 from atlas import export
-from atlas.classify import MISSING_COLOUR, MISSING_LABEL, classify
+from atlas.classify import MISSING_LABEL, classify
 from atlas.cli import main
 from atlas.errors import AtlasError
 
