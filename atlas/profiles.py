@@ -659,8 +659,9 @@ def build_profile(built: Atlas, area: str | list[str] | Area, pcn_lookup: str | 
     pcn_lookup : path-like, optional
         An LSOA-to-PCN lookup defining network footprints (see :func:`find_area`).
     source_dir : path-like, optional
-        The source directory, for England's figures (:func:`england_values`);
-        without one the England column says "not available".
+        The source directory, for England's figures (:func:`england_values`) and the
+        lookups assigning LSOAs to wards; without one, England's column is blank and
+        a note says why.
     catalogue : Catalogue, optional
         The specs (the project's by default).
 
