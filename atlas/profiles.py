@@ -259,11 +259,12 @@ def lsoa_assignment(built: Atlas, child: str, parent: str, source_dir=None, cata
         rule = specs[parent].aggregate_from.get(child) if parent in specs else None
         if rule is not None and child in specs:
             try:
+                source = config.source_dir(source_dir) if rule.method == "lookup" else None
                 found = assign(rule, Boundaries(specs[child], built.table(child)),
-                               Boundaries(specs[parent], built.table(parent)), config.source_dir(source_dir))
+                               Boundaries(specs[parent], built.table(parent)), source)
                 return found.parent, found.method
             except AtlasError:
-                pass
+                pass  # no source directory or lookup file: the centroid stands in, and says so
         frame = built.table(parent)
         centroids = built.table(child).geometry.centroid
         parents = pd.Series({c: next(iter(frame.index[frame.geometry.contains(p)]), None)
