@@ -37,7 +37,9 @@ from folium.elements import Template
 from . import config
 from .classify import LISA_COLOURS, MISSING_COLOUR, MISSING_LABEL, Classes, classify, decile_label
 from .errors import AtlasError
+from .health import layer_benchmarks
 from .model import Atlas
+from .points import point_style
 from .store import write_text_atomic
 
 #: Simplification tolerance for the web, in metres (British National Grid).
@@ -168,7 +170,7 @@ def points_document(frame: gpd.GeoDataFrame, fields: dict[str, str]) -> tuple[st
     -------
     text, bounds, count
     """
-    located = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
+    located = _located(frame)
     web = located.geometry.to_crs(WGS84)
     geometry = shapely.to_geojson(_rounded(web.values))
     shown = {column: label for column, label in fields.items() if column in located.columns}
@@ -181,6 +183,11 @@ def points_document(frame: gpd.GeoDataFrame, fields: dict[str, str]) -> tuple[st
                         f'"properties":{json.dumps(properties, ensure_ascii=False)},"geometry":{geom}}}')
     text = f'{{"type":"FeatureCollection","features":[{",".join(features)}]}}'
     return text, (_bounds(web) if len(web) else None), len(located)
+
+
+def _located(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The points of a set that have a location (those the web document holds)."""
+    return frame[frame.geometry.notna() & ~frame.geometry.is_empty]
 
 
 def _text(value) -> str:
@@ -227,6 +234,139 @@ def write_points(frame: gpd.GeoDataFrame, web_dir: Path, la_code: str, point_set
     text, bounds, count = points_document(frame, fields)
     path = write_document(text, Path(web_dir) / la_code, f"points-{point_set}")
     return GeometryFile(path, f"{la_code}/{path.name}", bounds, count)
+
+
+# -- point sets coloured and sized ------------------------------------------------------------------
+#: Point-set columns shown in tooltips and tables, where a set has them.
+POINT_FIELDS = {"postcode": "Postcode", "pcn_name": "Primary Care Network", "list_size": "Registered patients",
+                "Sector": "Sector", "SubType": "Type"}
+#: The attribute sizing a set's markers (where the set has it).
+SIZE_BY = "list_size"
+#: Layer kinds of a point set that are not offered as colourings (sizes and the set itself).
+NOT_COLOURS = ("points", "population", "count")
+
+
+def colour_options(built: Atlas, point_set: str) -> dict[str, str]:
+    """What a point set can be coloured by: its categorical attribute, then each of its indicator layers.
+
+    Parameters
+    ----------
+    built : Atlas
+    point_set : str
+        E.g. ``gp_practices``.
+
+    Returns
+    -------
+    dict
+        Attribute or layer id -> label, e.g. ``pcn_name`` -> "Primary Care Network", then
+        ``qof_ob`` -> "Obesity: recorded prevalence (QOF, aged 18+)"; empty when the set has
+        neither (it is then drawn in one colour). Layers without any value are left out.
+    """
+    frame = built.table(f"points:{point_set}")
+    info = built.report.get("points", {}).get(point_set, {})
+    options = {}
+    if info.get("colour_by") in frame.columns:
+        options[info["colour_by"]] = info.get("colour_label") or info["colour_by"]
+    layers = built.layers_on(f"points:{point_set}")
+    for layer, label, kind in zip(layers["layer"], layers["label"], layers["kind"]):
+        if kind not in NOT_COLOURS and layer in frame.columns and frame[layer].notna().any():
+            options[layer] = label
+    return options
+
+
+def point_style_payload(built: Atlas, point_set: str, colour_by: str | None = None) -> dict:
+    """How the map script colours and sizes one point set, with its legend and tooltip lines.
+
+    Colours, classes and sizes come from :func:`atlas.points.point_style` (a layer
+    is classed by :func:`atlas.classify.classify`, as the area maps are); the
+    geometry and fixed tooltip rows travel once, in the set's web document.
+
+    Parameters
+    ----------
+    built : Atlas
+    point_set : str
+        A point set of ``built`` (``gp_practices``).
+    colour_by : str, optional
+        One of :func:`colour_options` (default: the set's categorical attribute).
+
+    Returns
+    -------
+    dict
+        JSON-ready: ``key`` (what colours the points), ``title``, ``legend``
+        (label, colour pairs), ``note`` (what the marker size shows), ``sizes``
+        (value text, radius pairs of the smallest, median and largest point),
+        ``codes`` and, in that order, ``colour`` and ``radius`` of each point;
+        for a layer also ``units``, ``benchmarks`` (the district's and England's
+        values, as text) and ``tip``: row ``labels`` and each point's ``values``
+        (value, 95% interval, comparison with each benchmark).
+
+    Raises
+    ------
+    AtlasError
+        If the point set is not in the atlas, or the layer has no value to classify.
+    """
+    colour_by = colour_by or built.report.get("points", {}).get(point_set, {}).get("colour_by") or ""
+    style = point_style(built, point_set, colour_by or None, size_by=SIZE_BY)
+    frame = _located(built.table(f"points:{point_set}"))
+    radii = style.radii.reindex(frame.index).astype(float)
+    payload = {"key": colour_by, "title": style.title, "legend": [list(item) for item in style.legend],
+               "note": style.size_note, "sizes": _size_samples(frame, radii),
+               "codes": [str(code) for code in frame.index],
+               "colour": style.colours.reindex(frame.index).fillna(MISSING_COLOUR).tolist(),
+               "radius": [round(r, 1) for r in radii], "units": "", "benchmarks": "", "tip": None}
+    layers = built.layers_on(f"points:{point_set}")
+    if colour_by in set(layers["layer"]):
+        payload.update(_layer_tips(built, point_set, colour_by, frame))
+    return payload
+
+
+def _size_samples(frame: pd.DataFrame, radii: pd.Series) -> list:
+    """Legend markers: the smallest, median and largest sizes, as (value text, radius)."""
+    if SIZE_BY not in frame.columns:
+        return []
+    sizes = pd.to_numeric(frame[SIZE_BY], errors="coerce").dropna().sort_values(kind="stable")
+    if sizes.empty:
+        return []
+    picks = sizes.index[[0, len(sizes) // 2, -1]]
+    samples = {f"{sizes[code]:,.0f}": round(float(radii[code]), 1) for code in picks}
+    return [list(item) for item in samples.items()]
+
+
+def _layer_tips(built: Atlas, point_set: str, layer: str, frame: pd.DataFrame) -> dict:
+    """Each point's value, 95% interval and comparisons with the district and England, as text."""
+    meta = built.layer(layer, f"points:{point_set}")
+    labels, columns = [str(meta["label"])], [[value_text(v, meta) for v in frame[layer]]]
+    lower, upper = f"{layer}_lower", f"{layer}_upper"
+    if lower in frame.columns and upper in frame.columns:
+        labels.append("95% confidence interval")
+        columns.append([f"{value_text(lo, meta)} to {value_text(hi, meta)}" if pd.notna(lo) and pd.notna(hi)
+                        else None for lo, hi in zip(frame[lower], frame[upper])])
+    found = [b for b in layer_benchmarks(built, layer, point_set)
+             if f"{layer}_vs_{b['area']}" in frame.columns and b.get("value") is not None]
+    for bench in found:
+        labels.append(f"Compared with {bench['label']} ({value_text(bench['value'], meta)})")
+        columns.append([None if pd.isna(v) else str(v) for v in frame[f"{layer}_vs_{bench['area']}"]])
+    return {"units": str(meta.get("units") or ""),
+            "benchmarks": " · ".join(f"{b['label']} {value_text(b['value'], meta)}" for b in found),
+            "tip": {"labels": labels, "values": [list(row) for row in zip(*columns)]}}
+
+
+def points_table(built: Atlas, point_set: str, layer: str | None = None, name: str = "Name") -> pd.DataFrame:
+    """The table of a point set as the map shows it, one row per point (indexed by code).
+
+    Columns: the name (headed ``name``), the attributes of :data:`POINT_FIELDS`
+    the set has, and for ``layer`` its value (headed by label and units), 95%
+    limits and comparisons with the district and England; the postcode last.
+    """
+    frame = built.table(f"points:{point_set}")
+    columns = {"name": name, **{c: label for c, label in POINT_FIELDS.items() if c != "postcode"}}
+    if layer:
+        meta = built.layer(layer, f"points:{point_set}")
+        columns.update({layer: f"{meta['label']} ({meta['units']})", f"{layer}_lower": "Lower 95%",
+                        f"{layer}_upper": "Upper 95%", f"{layer}_vs_district": f"Compared with {built.la_name}",
+                        f"{layer}_vs_england": "Compared with England"})
+    columns["postcode"] = POINT_FIELDS["postcode"]
+    return frame[[c for c in columns if c in frame.columns]].rename(columns=columns)
 
 
 # -- the view of one layer -----------------------------------------------------------------------
@@ -281,19 +421,41 @@ class MapView:
     @property
     def decimals(self) -> int:
         """Decimals values are shown with."""
-        try:
-            return int(self.meta.get("decimals") or 0)
-        except (TypeError, ValueError):
-            return 1
+        return layer_decimals(self.meta)
 
     def value_text(self, value) -> str | None:
         """A value as the tooltip and table show it (None when missing)."""
-        if value is None or pd.isna(value):
-            return None
-        if self.meta["kind"] == "decile":
-            return decile_label(int(value))
-        text = f"{float(value):,.{self.decimals}f}"
-        return f"{text}%" if str(self.meta.get("units", "")).strip() == "%" else text
+        return value_text(value, self.meta)
+
+
+def layer_decimals(meta: dict) -> int:
+    """Decimals a layer's values are shown with (its metadata's, 1 when unreadable)."""
+    try:
+        return int(meta.get("decimals") or 0)
+    except (TypeError, ValueError):
+        return 1
+
+
+def value_text(value, meta: dict) -> str | None:
+    """A value of a layer as tooltips and tables show it; None when missing.
+
+    Parameters
+    ----------
+    value : float or None
+    meta : dict
+        The layer's metadata: national deciles get their legend wording, other
+        values the layer's decimals (and "%" when the units are just "%").
+
+    Returns
+    -------
+    str or None
+    """
+    if value is None or pd.isna(value):
+        return None
+    if meta["kind"] == "decile":
+        return decile_label(int(value))
+    text = f"{float(value):,.{layer_decimals(meta)}f}"
+    return f"{text}%" if str(meta.get("units", "")).strip() == "%" else text
 
 
 def map_view(atlas: Atlas, layer: str, geography: str, scheme: str = "quantiles", k: int = 5,

@@ -43,7 +43,8 @@ def write_test_atlas(built: Atlas, out_dir: Path, geography: str = "lsoa11") -> 
     The copy has, on ``geography``: the area nearest the district's centre
     renamed to :data:`SCRIPT_NAME`, a layer ``test_constant`` (every area 5.0)
     and a layer ``test_missing`` (every value missing), both in the theme
-    :data:`TEST_THEME`. ``built`` itself is not changed.
+    :data:`TEST_THEME`; and its first GP practice (``gp_practices``, where it
+    has any) renamed to :data:`SCRIPT_NAME`. ``built`` itself is not changed.
 
     Returns
     -------
@@ -54,7 +55,11 @@ def write_test_atlas(built: Atlas, out_dir: Path, geography: str = "lsoa11") -> 
     centre = frame.geometry.union_all().centroid
     code = frame.geometry.centroid.distance(centre).idxmin()
     frame.loc[code, "name"] = SCRIPT_NAME
-    copy = dataclasses.replace(built, geographies={**built.geographies, geography: frame}, path=None)
+    points = dict(built.points)
+    if len(points.get("gp_practices", [])):
+        points["gp_practices"] = points["gp_practices"].copy()
+        points["gp_practices"].iloc[0, points["gp_practices"].columns.get_loc("name")] = SCRIPT_NAME
+    copy = dataclasses.replace(built, geographies={**built.geographies, geography: frame}, points=points, path=None)
     for layer, values, label in (("test_constant", np.full(len(frame), 5.0), "Constant test layer"),
                                  ("test_missing", np.full(len(frame), np.nan), "All-missing test layer")):
         meta = {"label": label, "kind": "value", "units": "units", "higher_is": "neutral", "theme": TEST_THEME,

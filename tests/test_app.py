@@ -146,6 +146,22 @@ def test_street_map_tiles_are_an_option_off_by_default(app):
     assert "tile.openstreetmap.org" in args["script"] and payload(app)["fill_opacity"] == 0.7
 
 
+def test_practices_can_be_coloured_by_network_or_a_register_with_a_table(app, luton):
+    practices = {p["id"]: p for p in payload(app)["points"]}["gp_practices"]
+    assert app.selectbox(key="colour_by_gp_practices").label == "Colour GP practices by"
+    assert practices["style"]["key"] == "pcn_name" and not practices["show"]
+    assert [label for label, _ in practices["style"]["legend"]] == sorted(set(luton.points["gp_practices"]["pcn_name"]))
+    assert all("style" not in p for p in payload(app)["points"] if p["id"] != "gp_practices")
+    choose(app, "colour_by_gp_practices", "qof_dm")
+    style = {p["id"]: p for p in payload(app)["points"]}["gp_practices"]["style"]
+    assert style["key"] == "qof_dm" and style["title"].startswith("Diabetes: recorded prevalence")
+    assert style["tip"]["labels"][2] == f"Compared with Luton ({style['benchmarks'].split(' ')[1]})"
+    shown = next(df.value for df in app.dataframe if "Compared with England" in df.value.columns)
+    assert len(shown) == 25 and shown.index.tolist() == luton.points["gp_practices"].index.tolist()
+    assert shown["Compared with Luton"].isin(["Higher", "Similar", "Lower"]).all()   # no judgement: neutral
+    assert table(app)["Area code"].tolist()[:3] == payload(app)["codes"][:3]        # the area table stays
+
+
 def test_changing_authority_builds_and_maps_it(app, app_out):
     choose(app, "geography", "ward2013")
     choose(app, "la", BEDFORD)

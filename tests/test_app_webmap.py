@@ -1,7 +1,8 @@
-"""The web map's pieces (atlas.webmap) on Luton's real atlas: geometry, view, payload, table, CSV."""
+"""The web map's pieces (atlas.webmap) on Luton's real atlas: geometry, view, payload, table, CSV, point styles."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 
@@ -11,8 +12,10 @@ import pytest
 import shapely
 
 from atlas import webmap
-from atlas.classify import DECILE_COLOURS, LISA_COLOURS, MISSING_LABEL, classify
+from atlas.classify import CATEGORY_COLOURS, DECILE_COLOURS, LISA_COLOURS, MISSING_COLOUR, MISSING_LABEL, classify
+from atlas.errors import AtlasError
 from tests.app_support import SCRIPT_NAME
+from tests.test_points import LUTON_PCNS
 
 
 def gaps_and_overlaps(geoms) -> tuple[float, float]:
@@ -175,3 +178,89 @@ def test_points_document_has_each_located_point_with_its_tooltip_rows(luton):
     assert first["id"] == practices.index[0] and first["properties"]["name"] == practices["name"].iloc[0]
     assert first["properties"]["rows"] == [["Postcode", practices["postcode"].iloc[0]]]   # missing: no row
     assert second["properties"]["rows"][1] == ["Patients", f"{int(practices['list_size'].iloc[1]):,}"]
+
+
+# -- point sets coloured and sized (issue 5: practices by network, QOF registers) --------------------
+def practice_style(built, colour_by=None):
+    style = webmap.point_style_payload(built, "gp_practices", colour_by)
+    return style, pd.Series(style["colour"], index=style["codes"]), pd.Series(style["radius"], index=style["codes"])
+
+
+def test_practices_are_coloured_by_network_with_a_legend_of_luton_network_names(luton):
+    practices = luton.points["gp_practices"]
+    style, colours, _ = practice_style(luton)
+    assert style["key"] == "pcn_name" and style["title"] == "Primary Care Network"
+    assert style["codes"] == list(practices.index) and len(colours) == 25
+    legend = dict(style["legend"])
+    assert list(legend) == sorted(LUTON_PCNS)                       # exactly Luton's seven networks, by name
+    assert len(set(legend.values())) == 7 and set(legend.values()) <= set(CATEGORY_COLOURS)   # colour-blind safe
+    for code, network in practices["pcn_name"].items():
+        assert colours[code] == legend[network], code
+    assert style["tip"] is None                                      # network and list size are in the document
+
+
+def test_practice_markers_grow_with_list_size(luton):
+    sizes = luton.points["gp_practices"]["list_size"]
+    _, _, radii = practice_style(luton)
+    ordered = radii[sizes.sort_values(kind="stable").index]
+    assert ordered.is_monotonic_increasing and ordered.iloc[0] < ordered.iloc[-1]
+    assert radii[sizes.idxmax()] == radii.max() and radii[sizes.idxmin()] == radii.min()
+    # the size legend: the smallest, median and largest practice, with their marker sizes
+    style, _, _ = practice_style(luton, "qof_ob")
+    assert [label for label, _ in style["sizes"]] == [f"{sizes.min():,.0f}", f"{sizes.median():,.0f}",
+                                                        f"{sizes.max():,.0f}"]
+    assert [r for _, r in style["sizes"]] == [radii.min(), radii[sizes.sort_values().index[12]], radii.max()]
+    assert "registered patients" in style["note"]
+
+
+def test_a_qof_colouring_gives_the_classes_of_classify_and_tooltips_with_intervals(luton):
+    practices = luton.points["gp_practices"]
+    style, colours, _ = practice_style(luton, "qof_ob")
+    expected = classify(practices["qof_ob"], kind="percentage", scheme="quantiles", k=5, palette="YlOrRd",
+                        higher_is="worse", decimals=1)
+    assert style["legend"] == [list(item) for item in expected.legend()]
+    pd.testing.assert_series_equal(colours, expected.colour_of(), check_names=False)
+    assert style["title"] == "Obesity: recorded prevalence (QOF, aged 18+) (% of registered patients aged 18+)"
+    assert style["benchmarks"] == "Luton 10.3 · England 11.4"        # 20,822 of 201,624 on Luton's register
+    tip = style["tip"]
+    assert tip["labels"] == ["Obesity: recorded prevalence (QOF, aged 18+)", "95% confidence interval",
+                             "Compared with Luton (10.3)", "Compared with England (11.4)"]
+    conway = practices.loc["E81063"]
+    assert tip["values"][style["codes"].index("E81063")] == [
+        f"{conway['qof_ob']:.1f}", f"{conway['qof_ob_lower']:.1f} to {conway['qof_ob_upper']:.1f}",
+        conway["qof_ob_vs_district"], conway["qof_ob_vs_england"]]
+    assert {row[2] for row in tip["values"]} == {"Better", "Similar", "Worse"}
+    assert len(webmap.encode_payload(style)) < 4000                 # what one change of colouring sends
+
+
+def test_a_practice_without_a_value_is_drawn_as_no_data(luton):
+    practices = luton.points["gp_practices"].copy()
+    practices.loc["E81005", ["qof_ob", "qof_ob_lower", "qof_ob_upper", "qof_ob_vs_district"]] = np.nan
+    copy = dataclasses.replace(luton, points={**luton.points, "gp_practices": practices})
+    style, colours, _ = practice_style(copy, "qof_ob")
+    assert colours["E81005"] == MISSING_COLOUR and style["legend"][-1] == [MISSING_LABEL, MISSING_COLOUR]
+    assert style["tip"]["values"][0][:3] == [None, None, None]      # shown as "No data", never as zero
+    practices["qof_dm"] = np.nan
+    empty = dataclasses.replace(luton, points={**luton.points, "gp_practices": practices})
+    assert "qof_dm" not in webmap.colour_options(empty, "gp_practices")
+    with pytest.raises(AtlasError, match="nothing to map"):
+        webmap.point_style_payload(empty, "gp_practices", "qof_dm")
+
+
+def test_colourings_offered_are_the_network_then_each_register(luton):
+    options = webmap.colour_options(luton, "gp_practices")
+    assert list(options)[:2] == ["pcn_name", "qof_ob"]
+    assert options["pcn_name"] == "Primary Care Network"
+    registers = luton.layers_on("points:gp_practices").query("has_interval")["layer"]
+    assert list(options)[1:] == list(registers)                        # not the list size, which sizes them
+    assert webmap.colour_options(luton, "pharmacies") == {}          # one colour: nothing to choose
+
+
+def test_practice_table_is_what_the_map_shows(luton):
+    table = webmap.points_table(luton, "gp_practices", "qof_ob")
+    assert len(table) == 25 and list(table.index) == list(luton.points["gp_practices"].index)
+    assert list(table.columns) == ["Name", "Primary Care Network", "Registered patients",
+                                   "Obesity: recorded prevalence (QOF, aged 18+) (% of registered patients aged 18+)",
+                                   "Lower 95%", "Upper 95%", "Compared with Luton", "Compared with England", "Postcode"]
+    assert list(webmap.points_table(luton, "gp_practices").columns) == [
+        "Name", "Primary Care Network", "Registered patients", "Postcode"]

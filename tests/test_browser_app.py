@@ -1,7 +1,7 @@
 """The app in a real browser: Debian's chromium driven by playwright against ``streamlit run``.
 
 One app is started for the module on a free localhost port, reading a test
-copy of Luton's atlas (one area named ``<script>alert(1)</script>``). Every
+copy of Luton's atlas (one area and one GP practice named ``<script>alert(1)</script>``). Every
 request the browser makes is recorded; none may go to another host.
 Screenshots go to the git-ignored ``artefacts/`` folder.
 """
@@ -16,9 +16,11 @@ import pandas as pd
 import pytest
 import shapely
 
+from atlas.classify import CATEGORY_COLOURS, classify
 from tests.app_support import (
     CHROMIUM, PROJECT, SCRIPT_NAME, choose, launch, map_frame, running_app, wait_rendered, write_test_atlas,
 )
+from tests.test_points import LUTON_PCNS
 
 pytestmark = pytest.mark.browser
 ARTEFACTS = PROJECT / "artefacts"
@@ -135,6 +137,63 @@ def test_tooltip_shows_a_script_name_as_text(session, luton):
     assert tooltip.locator("script").count() == 0
     assert not session["dialogs"]
     screenshot(page, "app_luton_tooltip.png")
+
+
+def practice_legend(frame) -> dict:
+    """The practice legend on the map: its title and the labels of its entries."""
+    legend = frame.locator(".atlas-point-legend [data-set='gp_practices']")
+    return {"title": legend.locator(".atlas-legend-title").inner_text(),
+            "labels": legend.locator(".atlas-legend-label").all_inner_texts(), "key": legend.get_attribute("data-key")}
+
+
+def test_practices_are_coloured_by_network_with_a_legend_of_the_names(session, luton):
+    page, frame = session["page"], session["frame"]
+    assert frame.locator(".atlas-point-legend").is_hidden()           # no legend while the practices are off
+    frame.locator(".leaflet-control-layers").get_by_label("GP practices", exact=False).check()
+    markers = frame.locator("path.atlas-point")
+    assert markers.count() == len(luton.points["gp_practices"]) == 25
+    legend = practice_legend(frame)
+    assert legend["title"] == "GP practices: Primary Care Network" and legend["key"] == "pcn_name"
+    assert legend["labels"] == sorted(LUTON_PCNS)
+    fills = set(markers.evaluate_all("paths => paths.map(p => p.getAttribute('fill'))"))
+    assert fills == set(CATEGORY_COLOURS[:7])                         # one colour-blind-safe colour per network
+    sizes = frame.locator(".atlas-point-legend .atlas-size-label").all_inner_texts()
+    assert sizes == [f"{n:,.0f}" for n in luton.points["gp_practices"]["list_size"].quantile([0, .5, 1])]
+    screenshot(page, "app_luton_practices_by_network.png")
+
+
+def test_colouring_practices_by_obesity_redraws_them_and_their_legend(session, luton):
+    page, frame = session["page"], session["frame"]
+    obesity = luton.layer("qof_ob", "points:gp_practices")["label"]
+    choose(page, "Colour GP practices by", obesity)
+    frame.wait_for_function("() => window.atlasRendered.styles.gp_practices === 'qof_ob'", timeout=60_000)
+    legend = practice_legend(frame)
+    assert legend["title"].startswith(f"GP practices: {obesity}") and legend["key"] == "qof_ob"
+    expected = classify(luton.points["gp_practices"]["qof_ob"], kind="percentage", k=5, palette="YlOrRd",
+                        higher_is="worse", decimals=1)
+    assert legend["labels"] == expected.labels
+    markers = frame.locator("path.atlas-point")
+    assert markers.count() == 25 == frame.evaluate("window.atlasRendered.drawn['points:gp_practices']")
+    assert set(markers.evaluate_all("paths => paths.map(p => p.getAttribute('fill'))")) == set(expected.colours)
+    assert page.get_by_text("Table: GP practices on the map (25)").count() == 1
+    screenshot(page, "app_luton_practices_by_obesity.png")
+
+
+def test_practice_tooltip_shows_a_script_name_as_text_with_its_interval(session, luton):
+    page, frame = session["page"], session["frame"]
+    code = luton.points["gp_practices"].index[0]                      # renamed in the test copy
+    where = luton.points["gp_practices"].to_crs(4326).geometry[code]
+    point = frame.evaluate("ll => window.map.latLngToContainerPoint(ll)", [where.y, where.x])
+    box = page.locator("iframe[title='streamlit_folium.st_folium']").bounding_box()
+    page.mouse.move(box["x"] + point["x"], box["y"] + point["y"])
+    tooltip = frame.locator(".leaflet-tooltip", has_text="95% confidence interval")
+    tooltip.wait_for()
+    assert tooltip.locator(".atlas-tip-name").inner_text() == SCRIPT_NAME
+    text = tooltip.inner_text()
+    assert f"GP practices · {code}" in text and "Primary Care Network" in text and "Registered patients" in text
+    assert "Compared with Luton (10.3)" in text and "Compared with England (11.4)" in text
+    assert tooltip.locator("script").count() == 0 and not session["dialogs"]
+    screenshot(page, "app_luton_practice_tooltip.png")
 
 
 def test_downloads_the_table_and_the_map(session, tmp_path):

@@ -3,7 +3,10 @@
  * window.AtlasMap.draw(map, payload) is called by the app on every change of layer or
  * classification.  Geometry is fetched once per URL (the files are named by their content)
  * and kept; the payload carries only each area's class, its value as text, the legend,
- * title and attribution (see atlas/webmap.py, map_payload).
+ * title and attribution (see atlas/webmap.py, map_payload).  A point set with a style (GP practices)
+ * is coloured and sized by it (one colour and radius per point, a legend of its own at the bottom
+ * left, tooltip lines per point: atlas/webmap.py, point_style_payload); choosing another colouring
+ * restyles the markers and switches the set on.
  *
  * Escaping: every text from the data is put into the page with textContent.  Where Leaflet
  * itself takes HTML (layer control names, attribution) the text is HTML-escaped first.
@@ -14,7 +17,8 @@
   var documents = {};           // url -> Promise of parsed GeoJSON
   var state = {
     map: null, token: 0, layers: [], made: {}, index: {}, control: null, attribution: null, viewKey: null,
-    fill: "values", overlays: {}, title: null, legend: null, payload: null
+    fill: "values", overlays: {}, title: null, legend: null, payload: null,
+    sets: {}, styleKeys: {}, pointLayers: {}, pointLegend: null
   };
 
   function fetchDocument(url) {
@@ -67,6 +71,7 @@
     state.title = new Box({position: "topleft", className: "atlas-title"}).addTo(map);
     L.control.zoom({position: "topleft"}).addTo(map);
     state.legend = new Box({position: "bottomright", className: "atlas-legend"}).addTo(map);
+    state.pointLegend = new Box({position: "bottomleft", className: "atlas-point-legend"}).addTo(map);
     map.on("baselayerchange", function (e) {
       state.fill = e.layer === state.lisaLayer ? "lisa" : "values";
       drawLegend();
@@ -74,6 +79,7 @@
     });
     map.on("overlayadd overlayremove", function (e) {
       if (e.layer.atlasId) { state.overlays[e.layer.atlasId] = e.type === "overlayadd"; }
+      drawPointLegend();
       report();
     });
   }
@@ -108,7 +114,6 @@
       if (p.fill.scheme) { box.appendChild(node("div", "atlas-legend-note", p.fill.scheme)); }
       if (p.fill.message) { box.appendChild(node("div", "atlas-legend-message", p.fill.message)); }
     }
-    var list = node("ul", "atlas-legend-items");
     var items = lisa ? p.lisa.labels.map(function (label, i) { return [label, p.lisa.colours[i]]; })
                      : p.fill.legend;
     if (lisa) {   // only the categories present, in their fixed colours
@@ -116,20 +121,60 @@
       p.lisa.cls.forEach(function (c) { used[c] = true; });
       items = items.filter(function (item, i) { return used[i]; });
     }
+    box.appendChild(legendList(items, "atlas-swatch", 6));
+  }
+
+  function swatch(colour, className) {
+    var element = node("span", className);
+    element.style.background = colour;
+    element.setAttribute("aria-hidden", "true");
+    return element;
+  }
+
+  function legendList(items, swatchClass, most) {   // (label, colour) entries; two columns above `most`
+    var list = node("ul", "atlas-legend-items");
     items.forEach(function (item) {
       var entry = node("li", "atlas-legend-item");
-      var swatch = node("span", "atlas-swatch");
-      swatch.style.background = item[1];
-      swatch.setAttribute("aria-hidden", "true");
-      entry.appendChild(swatch);
+      entry.appendChild(swatch(item[1], swatchClass));
       entry.appendChild(node("span", "atlas-legend-label", item[0]));
       list.appendChild(entry);
     });
-    if (items.length > 6) {   // long legends (deciles) in two columns, so they hide less of the map
+    if (items.length > most) {   // long legends (deciles, networks) in two columns, so they hide less of the map
       list.classList.add("atlas-legend-columns");
       list.style.gridTemplateRows = "repeat(" + Math.ceil(items.length / 2) + ", auto)";
     }
-    box.appendChild(list);
+    return list;
+  }
+
+  function drawPointLegend() {   // one section per styled point set on the map
+    var box = state.pointLegend.getContainer();
+    box.textContent = "";
+    Object.keys(state.pointLayers).forEach(function (id) {
+      var set = state.sets[id], style = set.style;
+      if (!state.map.hasLayer(state.pointLayers[id])) { return; }
+      var section = node("div", "atlas-point-section");
+      section.dataset.set = id;
+      section.dataset.key = style.key;
+      section.appendChild(node("div", "atlas-legend-title", set.label + ": " + style.title));
+      if (style.benchmarks) { section.appendChild(node("div", "atlas-legend-note", style.benchmarks)); }
+      section.appendChild(legendList(style.legend, "atlas-swatch atlas-swatch-dot", 5));
+      if (style.note) { section.appendChild(node("div", "atlas-legend-note atlas-size-note", style.note)); }
+      section.appendChild(sizeSamples(style.sizes));
+      box.appendChild(section);
+    });
+  }
+
+  function sizeSamples(sizes) {   // markers of the smallest, median and largest point, at their map size
+    var line = node("div", "atlas-sizes");
+    sizes.forEach(function (item) {
+      var sample = node("div", "atlas-size");
+      var dot = swatch("#d9d9d9", "atlas-size-dot");
+      dot.style.width = dot.style.height = (2 * item[1]) + "px";
+      sample.appendChild(dot);
+      sample.appendChild(node("span", "atlas-size-label", item[0]));
+      line.appendChild(sample);
+    });
+    return line;
   }
 
   function report() {
@@ -139,7 +184,8 @@
       if (layer.atlasId && layer.getLayers) { counts[layer.atlasId] = state.map.hasLayer(layer) ? layer.getLayers().length : 0; }
     });
     window.atlasRendered = {layer: p.layer, geography: p.geography, la: p.la, fill: state.fill,
-                            areas: p.codes.length, drawn: counts, at: Date.now()};
+                            areas: p.codes.length, drawn: counts, styles: Object.assign({}, state.styleKeys),
+                            at: Date.now()};
     state.map.getContainer().dataset.layer = p.layer;
   }
 
@@ -159,11 +205,19 @@
     return box;
   }
 
-  function pointTooltip(feature, label) {
+  function pointTooltip(feature, id) {
+    var set = state.sets[id], style = set.style;
     var box = node("div", "atlas-tip");
     box.appendChild(node("div", "atlas-tip-name", feature.properties.name));
-    box.appendChild(node("div", "atlas-tip-code", label + " · " + feature.id));
+    box.appendChild(node("div", "atlas-tip-code", set.label + " · " + feature.id));
     (feature.properties.rows || []).forEach(function (r) { row(box, r[0], r[1]); });
+    if (style && style.tip) {   // the colouring layer: value, interval, comparisons
+      var i = style.index[feature.id];
+      style.tip.labels.forEach(function (label, j) {
+        row(box, label, i === undefined ? null : style.tip.values[i][j]);
+        if (j === 0 && style.units) { box.appendChild(node("div", "atlas-tip-units", style.units)); }
+      });
+    }
     return box;
   }
 
@@ -207,19 +261,55 @@
                                style: function () { return Object.assign({fill: false}, style); }});
   }
 
+  function markerStyle(id, code) {  // the current payload's colour and radius of one point
+    var set = state.sets[id], style = set.style;
+    var i = style ? style.index[code] : undefined;
+    if (i === undefined) {
+      var fill = style ? state.payload.fill.missing_colour : set.colour;
+      return {radius: 5, color: "#ffffff", weight: 1.5, fillColor: fill, fillOpacity: 1};
+    }
+    // a white ring (and the stylesheet's dark shadow) keeps each marker apart from the areas' colours
+    return {radius: style.radius[i], color: "#ffffff", weight: 1.5, fillColor: style.colour[i], fillOpacity: 1};
+  }
+
   function pointLayer(set, geojson) {
-    return L.geoJSON(geojson, {
+    var id = set.id;
+    var features = geojson.features.slice();   // larger markers first, so they lie under the smaller
+    features.sort(function (a, b) { return markerStyle(id, b.id).radius - markerStyle(id, a.id).radius; });
+    var layer = L.geoJSON({type: "FeatureCollection", features: features}, {
       pane: "atlasPoints",
       pointToLayer: function (feature, latlng) {
-        return L.circleMarker(latlng, {radius: 5, color: "#ffffff", weight: 1.5, fillColor: set.colour,
-                                       fillOpacity: 1, pane: "atlasPoints", className: "atlas-point"});
+        return L.circleMarker(latlng, Object.assign({pane: "atlasPoints", className: "atlas-point"},
+                                                    markerStyle(id, feature.id)));
       },
       onEachFeature: function (feature, marker) {
-        marker.bindTooltip(function () { return pointTooltip(feature, set.label); },
+        marker.bindTooltip(function () { return pointTooltip(feature, id); },
                            {direction: "top", opacity: 1, className: "atlas-tooltip"});
       },
       attribution: set.attribution ? escapeHTML(set.attribution) : undefined
     });
+    layer.restyle = function () {
+      layer.eachLayer(function (marker) { marker.setStyle(markerStyle(id, marker.feature.id)); });
+    };
+    return layer;
+  }
+
+  function useSet(set) {          // remember a set's current style; a new colouring switches the set on
+    var key = set.style ? set.style.key : null;
+    var before = state.styleKeys[set.id];
+    if (key !== null && before !== undefined && before !== key) { state.overlays["points:" + set.id] = true; }
+    state.styleKeys[set.id] = key;
+    if (set.style) {
+      set.style.index = {};
+      set.style.codes.forEach(function (code, i) { set.style.index[code] = i; });
+    }
+    state.sets[set.id] = set;
+  }
+
+  function setSwatch(set) {       // the layer control's swatch: the set's colour, or its legend's first colours
+    if (!set.style || !set.style.legend.length) { return set.colour; }
+    var colours = set.style.legend.slice(0, 4).map(function (item) { return item[1]; });
+    return colours.length > 1 ? "linear-gradient(90deg," + colours.join(",") + ")" : colours[0];
   }
 
   function made(key, make) {      // one Leaflet layer per key (geometry file and role), kept across changes
@@ -266,11 +356,16 @@
                             {color: "#000000", weight: 3.5, opacity: 1});
       }), true);
     }
+    state.pointLayers = {};
     p.points.forEach(function (set, i) {
       var doc = docs[2 + i];
       if (doc) {
-        overlay("points:" + set.id, swatchName(set.label + " (" + set.count + ")", set.colour, "dot"),
-                made(set.url + "#" + set.colour, function () { return pointLayer(set, doc); }), !!set.show);
+        useSet(set);
+        var key = set.url + "#" + (set.style ? "styled" : set.colour);
+        var layer = made(key, function () { return pointLayer(set, doc); });
+        overlay("points:" + set.id, swatchName(set.label + " (" + set.count + ")", setSwatch(set), "dot"), layer,
+                !!set.show);
+        if (set.style) { state.pointLayers[set.id] = layer; layer.restyle(); }
       }
     });
 
@@ -295,6 +390,7 @@
     state.attribution = escapeHTML(p.attribution);
     map.attributionControl.addAttribution(state.attribution);
     drawLegend();
+    drawPointLegend();
     fitTitle(map);
     if (state.viewKey !== p.la) {   // a new district: fit it below the title, clear of the zoom buttons
       map.fitBounds(p.bounds, {paddingTopLeft: [44, state.title.getContainer().offsetHeight + 14],

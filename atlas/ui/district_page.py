@@ -28,6 +28,7 @@ from ..errors import AtlasError
 from ..health import layer_benchmarks, life_expectancy_gap, pcn_table
 from ..points import point_style
 from ..trends import district_series, series_meta
+from ..webmap import points_table
 from . import common
 
 #: Colour-blind-safe colours (Paul Tol "muted"): the district, England (black, dashed), then each neighbour.
@@ -198,18 +199,12 @@ def _practice_map(built, point_set: str, layer: str, meta: dict) -> None:
                       key="district_practice_colour")
     style = point_style(built, point_set, colour_by=None if choice == "Primary Care Network" else layer)
     st.pyplot(practice_figure(built, point_set, style), use_container_width=True)
-    practices = built.table(f"points:{point_set}")
     placed = built.layer(point_set, f"points:{point_set}")
     st.caption(f"{style.title} of each active GP practice in {built.la_name}, at its postcode "
                f"({placed['period']}). {style.size_note} Practices: {placed['attribution']} District and ward "
                f"boundaries: {_boundary_note(built)}")
     with st.expander("Table: the practices"):
-        columns = {"name": "Practice", "pcn_name": "Primary Care Network", "list_size": "Registered patients",
-                   layer: f"{meta['label']} ({meta['units']})", f"{layer}_lower": "Lower 95%",
-                   f"{layer}_upper": "Upper 95%", f"{layer}_vs_district": f"Compared with {built.la_name}",
-                   f"{layer}_vs_england": "Compared with England", "postcode": "Postcode"}
-        table = practices[[c for c in columns if c in practices.columns]].rename(columns=columns)
-        st.dataframe(table.round(1), use_container_width=True)
+        st.dataframe(points_table(built, point_set, layer, name="Practice").round(1), use_container_width=True)
 
 
 def practice_figure(built, point_set: str, style):

@@ -7,7 +7,10 @@ Streamlit widgets: labelled and keyboard-usable. They and everything below them
 are one fragment, so changing them reruns only that part of the page. The page
 shows the map with its title, legend, tooltips and layer control; the
 statistics panel beside it; an export for reports and the indicator's metadata
-under it; and the table of what the map shows, with a CSV download.
+under it; and the table of what the map shows, with a CSV download. Point sets
+(GP practices, pharmacies ...) are switchable overlays; a set with attributes or
+indicators (GP practices: their Primary Care Network, QOF registers) has a
+"Colour ... by" control, a legend on the map and a table of its points.
 """
 
 from __future__ import annotations
@@ -32,14 +35,13 @@ PALETTE_NAMES = {
     "YlGnBu": "Yellow-green-blue", "BuPu": "Blue-purple",
 }
 DEFAULT_PALETTE_OPTION = "default"
-#: Point-set columns shown in tooltips, where a set has them.
-POINT_FIELDS = {"postcode": "Postcode", "pcn_name": "Primary Care Network", "list_size": "Registered patients",
-                "Sector": "Sector", "SubType": "Type"}
 #: Query parameters that make a view shareable as a link.
 LINK_KEYS = ("la", "geography", "layer")
 #: Widget keys whose values survive a visit to another page (Streamlit drops a widget's state when a
 #: page without it runs).
 KEPT_KEYS = ("la", "geography", "theme", "layer", "scheme", "k", "palette", "tiles")
+#: Widget key of the "Colour ... by" control of a point set (kept across pages too).
+COLOUR_KEY = "colour_by_{}"
 
 
 def page() -> None:
@@ -65,6 +67,7 @@ def _atlas(built, urls) -> None:
         return
     layer, meta = _indicator_control(built, geography, theme_column, indicator_column)
     scheme, k, palette, tiles = _classification_controls(meta)
+    colour_by = _point_colour_controls(built)
     _to_link(built.la_code, geography, layer)
     _keep_choices()
     try:
@@ -81,12 +84,13 @@ def _atlas(built, urls) -> None:
         st.caption(view.subtitle)
         if view.message:
             st.warning(view.message)
-        _draw_map(built, view, urls, lisa, lisa_note, tiles)
+        _draw_map(built, view, urls, lisa, lisa_note, tiles, colour_by)
         _export(built, view, scheme, k, palette)
         _metadata(view, lisa_note)
     with stats_column:
         _statistics(built, view, summary, no_summary)
     _table(view, lisa)
+    _points_tables(built, colour_by)
 
 
 # -- controls -----------------------------------------------------------------------------------------
@@ -201,14 +205,57 @@ def _classification_controls(meta: dict) -> tuple[str, int, str | None, bool]:
     return scheme, int(k), None if palette == DEFAULT_PALETTE_OPTION else palette, tiles
 
 
+def _point_colour_controls(built) -> dict[str, str]:
+    """A "Colour <set> by" select box per point set that has colourings; the choice of each set."""
+    sets = {name: webmap.colour_options(built, name) for name, frame in built.points.items() if len(frame)}
+    sets = {name: options for name, options in sets.items() if options}
+    chosen = {}
+    for column, (name, options) in zip(st.columns(max(len(sets), 2)), sets.items()):
+        key = COLOUR_KEY.format(name)
+        if st.session_state.get(key) not in options:
+            st.session_state[key] = next(iter(options))
+        label = _set_label(built, name)
+        chosen[name] = column.selectbox(
+            f"Colour {_in_sentence(label)} by", list(options), key=key, format_func=options.get,
+            help=f"{label} on the map (switch them on in the map's layer list; choosing a colouring shows "
+                 f"them): coloured by {next(iter(options.values()))}, or by one of their indicators (a QOF "
+                 f"register's recorded prevalence, classed as the area maps are), with its 95% interval and the "
+                 f"comparison with {built.la_name} and England in each tooltip. Larger markers: larger lists. "
+                 f"Their table is under the map. When the areas are drawn in the same colours, choose another "
+                 f"colour palette for the areas to tell the two apart.")
+    return chosen
+
+
+def _set_meta(built, point_set: str) -> dict:
+    """The metadata row of a point set itself, or {} when the atlas has none."""
+    rows = built.layers[(built.layers["geography"] == f"points:{point_set}") & (built.layers["layer"] == point_set)]
+    return rows.iloc[0].to_dict() if len(rows) else {}
+
+
+def _set_label(built, point_set: str) -> str:
+    """A point set's label (its metadata's, else its id in words)."""
+    return str(_set_meta(built, point_set).get("label") or point_set.replace("_", " ").capitalize())
+
+
+def _in_sentence(label: str) -> str:
+    """A label inside a sentence: first letter in lower case unless it starts an acronym ("GP practices")."""
+    return label if label[1:2].isupper() else label[:1].lower() + label[1:]
+
+
+def _kept_keys() -> list[str]:
+    return [*KEPT_KEYS, *(k for k in st.session_state if str(k).startswith(COLOUR_KEY.format("")))]
+
+
 def _restore_choices() -> None:
-    for key in KEPT_KEYS:
-        if key not in st.session_state and f"_kept_{key}" in st.session_state:
-            st.session_state[key] = st.session_state[f"_kept_{key}"]
+    prefix = "_kept_"
+    for kept in [k for k in st.session_state if str(k).startswith(prefix)]:
+        key = kept[len(prefix):]
+        if key not in st.session_state:
+            st.session_state[key] = st.session_state[kept]
 
 
 def _keep_choices() -> None:
-    for key in KEPT_KEYS:
+    for key in _kept_keys():
         if key in st.session_state:
             st.session_state[f"_kept_{key}"] = st.session_state[key]
 
@@ -257,22 +304,37 @@ def _ward_overlay(built, geography: str) -> str | None:
     return wards[-1] if wards else None
 
 
-def _point_overlays(built, urls) -> list[dict]:
-    """The district's point sets (GP practices, pharmacies ...) as overlays, off until switched on."""
+def _point_overlays(built, urls, colour_by: dict[str, str]) -> list[dict]:
+    """The district's point sets (GP practices, pharmacies ...) as overlays, off until switched on.
+
+    A set in ``colour_by`` carries its ``style`` (colours, sizes, legend and
+    tooltip lines: :func:`atlas.webmap.point_style_payload`).
+    """
     overlays = []
     for name, frame in (getattr(built, "points", None) or {}).items():
         if frame is None or not len(frame):
             continue
-        rows = built.layers[(built.layers["geography"] == f"points:{name}") & (built.layers["layer"] == name)]
-        meta = rows.iloc[0].to_dict() if len(rows) else {}
-        file = common.points_file(built, name, frame, POINT_FIELDS, urls.web_dir)
-        overlays.append({"id": name, "label": meta.get("label") or name.replace("_", " ").capitalize(),
-                         "url": urls.web + file.name, "count": file.count,
-                         "attribution": meta.get("attribution") or "", "show": False})
+        meta = _set_meta(built, name)
+        file = common.points_file(built, name, frame, webmap.POINT_FIELDS, urls.web_dir)
+        overlay = {"id": name, "label": _set_label(built, name), "url": urls.web + file.name, "count": file.count,
+                   "attribution": meta.get("attribution") or "", "show": False}
+        if name in colour_by:
+            overlay["style"] = _point_style(built, name, colour_by[name])
+        overlays.append(overlay)
     return overlays
 
 
-def _draw_map(built, view, urls, lisa, lisa_note, tiles: bool) -> None:
+def _point_style(built, point_set: str, colour_by: str) -> dict:
+    """The set's style for the map, or its default colouring (with a warning) when that cannot be drawn."""
+    try:
+        return webmap.point_style_payload(built, point_set, colour_by)
+    except AtlasError as exc:
+        st.warning(f"{_set_label(built, point_set)} cannot be coloured by {colour_by}: {exc} They are shown "
+                   f"in their default colours.")
+        return webmap.point_style_payload(built, point_set)
+
+
+def _draw_map(built, view, urls, lisa, lisa_note, tiles: bool, colour_by: dict[str, str]) -> None:
     areas = common.geometry_file(built, view.geography, urls.web_dir)
     wards = None
     ward_geography = _ward_overlay(built, view.geography)
@@ -280,7 +342,8 @@ def _draw_map(built, view, urls, lisa, lisa_note, tiles: bool) -> None:
         ward_file = common.geometry_file(built, ward_geography, urls.web_dir)
         wards = (urls.web + ward_file.name, built.geography_labels.get(ward_geography, ward_geography))
     payload = webmap.map_payload(view, areas, urls.web + areas.name, wards=wards, lisa=lisa,
-                                 lisa_note=lisa_note, points=_point_overlays(built, urls), tiles=tiles)
+                                 lisa_note=lisa_note, points=_point_overlays(built, urls, colour_by),
+                                 tiles=tiles)
     fmap = webmap.base_map(urls.leaflet, urls.static, tiles=tiles)
     st_folium(fmap, key="atlas_map", height=MAP_HEIGHT, use_container_width=True, returned_objects=[],
               feature_group_to_add=webmap.map_layers(payload))
@@ -358,6 +421,18 @@ def _table(view: webmap.MapView, lisa: pd.Series | None) -> None:
                        file_name=f"{view.la_code}_{view.geography}_{view.layer}.csv", mime="text/csv",
                        help="The table with the indicator, units, period, geography, source and licence "
                             "on every row.")
+
+
+def _points_tables(built, colour_by: dict[str, str]) -> None:
+    """The table alternative of each coloured point set: its points with the attribute or layer shown."""
+    for name, chosen in colour_by.items():
+        label = _set_label(built, name)
+        with st.expander(f"Table: {_in_sentence(label)} on the map ({len(built.points[name])})"):
+            layer = chosen if chosen in set(built.layers_on(f"points:{name}")["layer"]) else None
+            st.caption(f"The {_in_sentence(label)} of {built.la_name} placed by postcode, as the map shows them"
+                       + (", with 95% intervals and comparisons with the district and England." if layer else ".")
+                       + " Select a column heading to sort.")
+            st.dataframe(webmap.points_table(built, name, layer).round(1), width="stretch")
 
 
 EXPORT_FORMATS = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
