@@ -32,7 +32,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 import atlas  # noqa: E402
 from atlas.ui import common  # noqa: E402
-from tests.app_support import choose, launch, map_frame, running_app, wait_rendered  # noqa: E402
+from tests.app_support import launch, map_frame, running_app, wait_rendered  # noqa: E402
 
 TARGET_FIRST_S, TARGET_SWITCH_S, TARGET_BYTES = 2.0, 0.5, 50_000
 GEOGRAPHY = "lsoa11"

@@ -27,7 +27,7 @@ import pytest
 import atlas
 from atlas import cli
 from atlas.errors import SpecError
-from atlas.fetch import MANIFEST, FetchError, Fetcher, fetch, file_refs, sha256
+from atlas.fetch import MANIFEST, FetchError, fetch, file_refs, sha256
 from atlas.specs import Catalogue
 
 PUBLISHER = "https://publisher.example/"

@@ -82,6 +82,34 @@ def _districts(source: str) -> pd.DataFrame:
     return atlas.list_districts(source_dir=source)
 
 
+def chosen_atlas(key: str = "la") -> atlas.Atlas:
+    """The sidebar's Authority choice and its atlas, built on first choice with a spinner.
+
+    When the atlas cannot be built or read, the page shows why and stops (no traceback).
+
+    Parameters
+    ----------
+    key : str
+        Widget key of the page's Authority select box (see :func:`authority_control`).
+
+    Returns
+    -------
+    atlas.Atlas
+    """
+    la = authority_control(key)
+    try:
+        if is_built(la):
+            return load_atlas(la)
+        names = dict(zip(districts()["code"], districts()["name"]))
+        with st.spinner(f"Building the atlas of {names.get(la, la)} ({la}) from the official files "
+                        f"(first time only; it takes a little while) ..."):
+            return load_atlas(la)
+    except AtlasError as exc:
+        st.error(f"No atlas for {la}: {exc}")
+        st.info("Choose another authority in the sidebar.")
+        st.stop()
+
+
 def authority_control(key: str = "la") -> str:
     """The sidebar's Authority select box: every district with data, the default district first chosen.
 

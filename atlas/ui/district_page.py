@@ -39,12 +39,7 @@ SEX_COLOURS = {"women": "#882255", "men": "#117733"}
 
 def page() -> None:
     """Draw the district page."""
-    la = common.authority_control("district_la")
-    try:
-        built = common.load_atlas(la)
-    except AtlasError as exc:
-        st.error(f"No atlas for {la}: {exc}")
-        st.stop()
+    built = common.chosen_atlas("district_la")
     st.title(f"District context: {built.la_name}")
     st.caption("Figures for the whole district and its deprivation gradient. Small-area maps are on the "
                "Map atlas page.")

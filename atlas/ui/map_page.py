@@ -49,8 +49,7 @@ def page() -> None:
     _restore_choices()
     _from_link()
     urls = serve_assets()
-    la = common.authority_control("la")
-    built = _load(la)
+    built = common.chosen_atlas("la")
     _about_build(built)
     built = upload_section(built, container=st.sidebar)
     st.title(f"Health Equity Atlas: {built.la_name}")
@@ -94,20 +93,6 @@ def _atlas(built, urls) -> None:
 
 
 # -- controls -----------------------------------------------------------------------------------------
-def _load(la: str):
-    try:
-        if common.is_built(la):
-            return common.load_atlas(la)
-        names = dict(zip(common.districts()["code"], common.districts()["name"]))
-        with st.spinner(f"Building the atlas of {names.get(la, la)} ({la}) from the official files "
-                        f"(first time only; it takes a little while) ..."):
-            return common.load_atlas(la)
-    except AtlasError as exc:
-        st.error(f"No atlas for {la}: {exc}")
-        st.info("Choose another authority in the sidebar.")
-        st.stop()
-
-
 def _about_build(built) -> None:
     """When and from what the atlas was built, its warnings, and a rebuild button."""
     report = built.report

@@ -29,12 +29,7 @@ LSOAS = "lsoas"
 
 def page() -> None:
     """Draw the area profiles page."""
-    la = common.authority_control("profile_la")
-    try:
-        built = common.load_atlas(la)
-    except AtlasError as exc:
-        st.error(f"No atlas for {la}: {exc}")
-        st.stop()
+    built = common.chosen_atlas("profile_la")
     built = with_uploads(built)  # the layers uploaded on the map page in this session
     st.title(plain(f"Area profiles: {built.la_name}"))
     st.caption("A neighbourhood profile: population, deprivation mix, every indicator beside the authority and "
