@@ -34,9 +34,11 @@ def test_luton_income_summary(luton):
     assert "1 m snapping tolerance" in summary["weights"]["description"]
 
 
-def test_decile_layer_gets_its_own_twenty_twenty_and_no_gini(luton):
-    summary = summarise(luton, "imd19_decile", "lsoa11")
-    assert summary["twenty_twenty"]["source"].startswith("Index of Multiple Deprivation")
+def test_twenty_twenty_is_the_income_domain_index_whatever_the_layer(luton):
+    summary = summarise(luton, "imd19_decile", "lsoa11")  # IMD deciles would give 5 : 33
+    assert (summary["twenty_twenty"]["least"], summary["twenty_twenty"]["most"]) == (10, 34)
+    assert summary["twenty_twenty"]["source"].startswith("Income 2019: national decile")
+    assert not summary["gini"]["available"] and "not meaningful" in summary["gini"]["message"]
     assert not summary["gini"]["available"] and "not meaningful" in summary["gini"]["message"]
 
 

@@ -62,6 +62,9 @@ def summarise(built_atlas: Atlas, layer: str, geography: str, permutations: int 
         ``moran``, ``lisa`` (with ``counts`` and ``areas``: cluster by code),
         ``twenty_twenty``, ``ten_ten``, ``gini``. Each has ``available`` and
         ``reading`` (a sentence), or ``message`` when it cannot be computed.
+        The 20:20 and 10:10 indices are the district's, as the English Atlas of
+        Inequality defines them (IoD2019 Income domain deciles of its LSOAs),
+        whichever layer is chosen, so the figure matches the published one.
 
     Raises
     ------
@@ -87,7 +90,7 @@ def summarise(built_atlas: Atlas, layer: str, geography: str, permutations: int 
         out["weights"] = {"description": str(exc), "snap_tolerance_m": snap_tolerance_m, "islands": []}
     out["moran"] = _moran_entry(values, weights, permutations, seed, name, meta)
     out["lisa"] = _lisa_entry(values, weights, permutations, seed, alpha, fdr, name)
-    out["twenty_twenty"], out["ten_ten"] = _decile_entries(built_atlas, layer, geography, meta)
+    out["twenty_twenty"], out["ten_ten"] = _decile_entries(built_atlas)
     out["gini"] = _gini_entry(built_atlas, layer, geography, values, meta, name)
     return out
 
@@ -172,11 +175,8 @@ def _lisa_entry(values, weights, permutations, seed, alpha, fdr, name) -> dict:
             "areas": table["cluster"].to_dict()}
 
 
-def _decile_entries(built_atlas: Atlas, layer: str, geography: str, meta: dict) -> tuple[dict, dict]:
-    if meta.get("kind") == "decile" and geography.startswith("lsoa"):
-        source_layer, source_geography = layer, geography
-    else:
-        source_layer, source_geography = INCOME_DECILE_LAYER, INCOME_DECILE_GEOGRAPHY
+def _decile_entries(built_atlas: Atlas) -> tuple[dict, dict]:
+    source_layer, source_geography = INCOME_DECILE_LAYER, INCOME_DECILE_GEOGRAPHY
     try:
         deciles = built_atlas.values(source_layer, source_geography)
         source_meta = built_atlas.layer(source_layer, source_geography)
