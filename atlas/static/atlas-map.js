@@ -392,9 +392,9 @@
     drawLegend();
     drawPointLegend();
     fitTitle(map);
-    if (state.viewKey !== p.la) {   // a new district: fit it below the title, clear of the zoom buttons
+    if (state.viewKey !== p.la) {   // a new district: fit it below the title and above the legend
       map.fitBounds(p.bounds, {paddingTopLeft: [44, state.title.getContainer().offsetHeight + 14],
-                               paddingBottomRight: [12, 24]});
+                               paddingBottomRight: [12, state.legend.getContainer().offsetHeight + 16]});
       state.viewKey = p.la;
     }
     report();
