@@ -337,6 +337,11 @@ def _with_comparisons(values: pd.DataFrame, found: list, indicator: IndicatorSpe
     return values
 
 
+def _lower_first(text: str) -> str:
+    """``text`` with its first letter in lower case, unless it starts an acronym ("GP practices")."""
+    return text if len(text) > 1 and text[1].isupper() else text[:1].lower() + text[1:]
+
+
 def set_meta(spec: PointSetSpec, lookup: PostcodeSpec, report: dict) -> dict:
     """The metadata row of a point set itself (layer id = set id, kind ``points``)."""
     joined = "; then ".join(f"{', '.join(join.columns)} from {join.title or join.file}" for join in spec.joins)
@@ -346,7 +351,7 @@ def set_meta(spec: PointSetSpec, lookup: PostcodeSpec, report: dict) -> dict:
               f"(listed in the build report)." + (f" Attributes: {joined}." if joined else ""))
     return {
         "layer": spec.id, "geography": spec.geography, "geography_label": spec.label, "label": spec.label,
-        "kind": "points", "units": f"{spec.label.lower()} (one point each)", "higher_is": "neutral",
+        "kind": "points", "units": f"{_lower_first(spec.label)} (one point each)", "higher_is": "neutral",
         "description": spec.description,
         "theme": spec.theme, "period": spec.period, "source_title": spec.title, "source_file": spec.file,
         "publisher": spec.publisher, "licence": spec.licence,

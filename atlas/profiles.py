@@ -1456,19 +1456,28 @@ def _xml(text) -> str:
     return escape(str(text))
 
 
-def _column_widths(shown: pd.DataFrame, width: float, char: float = 4.6) -> list[float]:
+def _column_widths(shown: pd.DataFrame, width: float, padding: float = 13.0) -> list[float]:
     """Column widths (points): each at least its longest word, the rest shared by the length of its text.
 
-    ``char`` is the width of an average character of the table's 7-point bold
-    font, in points.
+    Words are measured in the table's 7-point bold font (so a header such as
+    "Luton" is never broken inside a word); ``padding`` is a cell's left plus
+    right padding.
     """
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    _pdf_styles()  # registers the fonts measured here
+
+    def measure(text: str) -> float:
+        return stringWidth(text, "DejaVuSans-Bold", 7)
+
     floors, extras = [], []
     for column in shown.columns:
         cells = [str(c) for c in shown[column]]
         words = [w for c in cells + [str(column)] for w in c.split()] or [""]
-        floor = (max(len(w) for w in words) + 1) * char + 6
+        floor = max(measure(w) for w in words) + padding
         floors.append(floor)
-        extras.append(max(min(max((len(c) for c in cells), default=0), 60) * char * 0.6 - floor, 0))
+        longest = max((measure(c[:60]) for c in cells), default=0.0)
+        extras.append(max(longest * 0.6 + padding - floor, 0))
     spare = width - sum(floors)
     if spare <= 0:
         return [width * f / sum(floors) for f in floors]
