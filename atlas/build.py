@@ -21,7 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import aggregate, benchmarks, config, points, store
+from . import aggregate, comparators, config, points, store
 from .codes import ENGLAND, check_district_code
 from .errors import BuildError, UnknownAreaError
 from .geography import Assignment, Boundaries, assign, district_members, member_table, read_boundaries
@@ -272,13 +272,13 @@ class _Builder:
             self._add_meta(indicator, geography, geography, method)
 
     def _compare(self, indicator: IndicatorSpec, geography: str, whole: pd.DataFrame, values: pd.DataFrame) -> str:
-        """Add Better/Similar/Worse columns against the district and national benchmarks (atlas.benchmarks)."""
-        found = benchmarks.compute(whole, indicator, set(self.frames[geography].index), self.la_name)
+        """Add Better/Similar/Worse columns against the district and national benchmarks (atlas.comparators)."""
+        found = comparators.compute(whole, indicator, set(self.frames[geography].index), self.la_name)
         for bench in found:
-            values[f"vs_{bench.area}"] = benchmarks.classify_against(values, bench, indicator.higher_is)
+            values[f"vs_{bench.area}"] = comparators.classify_against(values, bench, indicator.higher_is)
         self.report.setdefault("benchmarks", []).append(
             {"layer": indicator.id, "geography": geography, "benchmarks": [b.as_dict() for b in found]})
-        return benchmarks.describe(found, indicator)
+        return comparators.describe(found, indicator)
 
     def _report_layer(self, indicator: IndicatorSpec, geography: str, frame: gpd.GeoDataFrame,
                       data_codes: set, in_data: np.ndarray) -> None:

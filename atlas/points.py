@@ -36,7 +36,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import benchmarks
+from . import comparators
 from .classify import categorical
 from .codes import ENGLAND
 from .errors import SourceFileError, SpecError
@@ -314,7 +314,7 @@ def join_indicators(placed: PlacedSet, catalogue: Catalogue, source_dir: Path, l
         local = table[member_of(table[source.key], codes)]
         for ind in (i for i in catalogue.indicators.values() if i.source.id == source.id):
             values = indicator_frame(local, ind)
-            found = benchmarks.compute(table, ind, codes, la_name) if ind.compare else []
+            found = comparators.compute(table, ind, codes, la_name) if ind.compare else []
             values = _with_comparisons(values, found, ind)
             for column in values.columns:
                 name = ind.id if column == "value" else f"{ind.id}_{column}"
@@ -333,7 +333,7 @@ def join_indicators(placed: PlacedSet, catalogue: Catalogue, source_dir: Path, l
 
 def _with_comparisons(values: pd.DataFrame, found: list, indicator: IndicatorSpec) -> pd.DataFrame:
     for bench in found:
-        values[f"vs_{bench.area}"] = benchmarks.classify_against(values, bench, indicator.higher_is)
+        values[f"vs_{bench.area}"] = comparators.classify_against(values, bench, indicator.higher_is)
     return values
 
 
@@ -372,7 +372,7 @@ def indicator_meta(indicator: IndicatorSpec, spec: PointSetSpec, found: list) ->
     if indicator.interval == "wilson":
         method += "; 95% Wilson score interval"
     if found:
-        method += ". " + benchmarks.describe(found, indicator)
+        method += ". " + comparators.describe(found, indicator)
     return {
         "layer": indicator.id, "geography": spec.geography, "geography_label": spec.label,
         "label": indicator.label, "kind": indicator.kind, "units": indicator.units,

@@ -243,7 +243,7 @@ def indicator_frame(table: pd.DataFrame, indicator: IndicatorSpec) -> pd.DataFra
         out["numerator"] = numerator
         out["denominator"] = denominator
         if indicator.interval == "wilson":
-            from .benchmarks import proportion_interval
+            from .comparators import proportion_interval
             lower, upper = proportion_interval(numerator, denominator)
             out["lower"], out["upper"] = lower * indicator.scale, upper * indicator.scale
     for bound in ("lower", "upper"):

@@ -36,7 +36,7 @@ Indicator options added for health data: ``interval = "wilson"`` computes a
 classifies each area Better/Similar/Worse than the district and (with the
 source's ``coverage``, e.g. ``"England"``) the whole file, against benchmarks
 computed from the file (ratio of summed numerators and denominators, or the
-mean weighted by ``benchmark_weight``); see :mod:`atlas.benchmarks`.
+mean weighted by ``benchmark_weight``); see :mod:`atlas.comparators`.
 
 Any table naming a ``file`` (or ``files``) may carry a ``download`` table: the
 file's official address and how to turn the published product into the file

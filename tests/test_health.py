@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from atlas import benchmarks
+from atlas import comparators
 from atlas.health import life_expectancy_gap, pcn_table, published_gap
 from atlas.trends import district_series
 
@@ -169,8 +169,8 @@ def test_activity_and_weight_trends_are_district_level_against_england_and_neigh
 
 def test_benchmark_comparison_without_polarity_says_higher_or_lower():
     values = pd.DataFrame({"lower": [1.0, 5.0, np.nan], "upper": [2.0, 7.0, np.nan]}, index=list("abc"))
-    bench = benchmarks.Benchmark("district", "Somewhere", 3.0, None, None, 3, "test")
-    assert benchmarks.classify_against(values, bench, "neutral").tolist() == ["Lower", "Higher", "Not compared"]
-    assert benchmarks.classify_against(values, bench, "worse").tolist() == ["Better", "Worse", "Not compared"]
-    lower, upper = benchmarks.proportion_interval([5, 0, 3], [10, 0, 2])
+    bench = comparators.Benchmark("district", "Somewhere", 3.0, None, None, 3, "test")
+    assert comparators.classify_against(values, bench, "neutral").tolist() == ["Lower", "Higher", "Not compared"]
+    assert comparators.classify_against(values, bench, "worse").tolist() == ["Better", "Worse", "Not compared"]
+    lower, upper = comparators.proportion_interval([5, 0, 3], [10, 0, 2])
     assert np.isnan(lower[1]) and np.isnan(upper[2]) and lower[0] == pytest.approx(_wilson(5, 10)[0])
