@@ -1064,7 +1064,12 @@ def _convert_lsoa(values: pd.Series, notes: pd.Series, native: str, target: str,
         return None
     pairs = links.rename(columns={"old": "src", "new": "dst"} if native == old_g else {"new": "src", "old": "dst"})
     population = (_population(areas.atlas, native), _population(areas.atlas, target))
-    rows = {code: _convert_one(pairs[pairs["dst"] == code], pairs, values, notes, kind, *population)
+    by_target = pairs.groupby("dst", sort=False)
+    sources = by_target["src"].agg(list).to_dict()
+    complex_change = by_target["change"].agg(lambda c: bool((c == "complex").any())).to_dict()
+    parts = pairs.groupby("src", sort=False)["dst"].agg(list).to_dict()
+    rows = {code: _convert_one(code, sources.get(code, []), complex_change.get(code, False), parts, values, notes,
+                               kind, *population)
             for code in sorted(areas.local[target])}
     table = pd.DataFrame.from_dict(rows, orient="index", columns=["value", "problem", "note", "change"])
     inferred = links[links["how"] == "boundary overlap"]
@@ -1085,13 +1090,17 @@ def _convert_lsoa(values: pd.Series, notes: pd.Series, native: str, target: str,
     return table[["value", "note"]].astype({"value": float, "note": object}), method
 
 
-def _convert_one(mine: pd.DataFrame, pairs: pd.DataFrame, values: pd.Series, notes: pd.Series, kind: str,
-                 pop_src: pd.Series | None, pop_dst: pd.Series | None) -> tuple[float, str, str, str]:
-    """One target area: its value, why it cannot be converted (or ""), a note on how it was made, the change."""
-    if mine.empty:
+def _convert_one(code: str, sources: list[str], complex_change: bool, parts: dict, values: pd.Series,
+                 notes: pd.Series, kind: str, pop_src: pd.Series | None,
+                 pop_dst: pd.Series | None) -> tuple[float, str, str, str]:
+    """One target area: its value, why it cannot be converted (or ""), a note on how it was made, the change.
+
+    ``sources`` are the source areas linked to ``code``; ``parts`` maps each source area to the
+    target areas it is linked to.
+    """
+    if not sources:
         return np.nan, "no link in the lookup, and no single source area holds most of it", "not converted", ""
-    sources = list(mine["src"])
-    if (mine["change"] == "complex").any():
+    if complex_change:
         return np.nan, f"complex boundary change (from {', '.join(sources)})", "not converted (complex change)", ""
     src_values = values.reindex(sources)
     if src_values.isna().any():
@@ -1100,7 +1109,7 @@ def _convert_one(mine: pd.DataFrame, pairs: pd.DataFrame, values: pd.Series, not
     if len(sources) > 1:
         return _combine(sources, src_values, kind, pop_src)
     parent = sources[0]
-    siblings = list(pairs.loc[pairs["src"] == parent, "dst"])
+    siblings = parts[parent]
     if len(siblings) == 1:
         return float(src_values.iloc[0]), "", "unchanged", "unchanged"
     if kind not in COUNT_KINDS:
@@ -1108,7 +1117,7 @@ def _convert_one(mine: pd.DataFrame, pairs: pd.DataFrame, values: pd.Series, not
     weights = pop_dst.reindex(siblings) if pop_dst is not None else None
     if weights is None or weights.isna().any() or weights.sum() <= 0:
         return np.nan, f"no population to share {parent}'s count among {', '.join(siblings)}", "not converted", ""
-    share = float(weights[mine["dst"].iloc[0]] / weights.sum())
+    share = float(weights[code] / weights.sum())
     return float(src_values.iloc[0]) * share, "", f"part of {parent}: {share:.1%} of its count, by population", \
         "divided"
 
