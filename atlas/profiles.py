@@ -49,7 +49,7 @@ from .export import (
     area_collection, boundary_attributions, box_inches, built_atlas, dissolve, fit_extent, layer_decimals, north_arrow,
     outline_collection, scale_bar, write_bytes_atomic,
 )
-from .model import Atlas
+from .model import POINTS_PREFIX, Atlas
 
 LSOA_GEOGRAPHIES = ("lsoa21", "lsoa11")  # newest first: the footprint drawn is the newest LSOAs'
 NAMED_GEOGRAPHIES = ("ward2023", "ward2013", "msoa21", "msoa11")  # preference when a name matches several
@@ -242,8 +242,9 @@ def lsoa_assignment(built: Atlas, child: str, parent: str, source_dir=None, cata
 
     The build's own :func:`atlas.geography.assign` with the boundary spec's rule
     (an ONS best-fit lookup, the LSOA centroid, or the LSOA's name), so a ward's
-    LSOAs are exactly those its figures were aggregated from. Without the source
-    directory (a lookup file is needed) the LSOA centroid stands in, and says so.
+    LSOAs are exactly those its figures were aggregated from. Where the specs give
+    no rule (an MSOA 2011 and the LSOAs 2021), or the rule's lookup file cannot be
+    read (no source directory), the build's centroid rule stands in, and says so.
 
     Returns
     -------
@@ -253,23 +254,23 @@ def lsoa_assignment(built: Atlas, child: str, parent: str, source_dir=None, cata
         The rule, in words.
     """
     from .geography import Boundaries, assign
+    from .specs import AggregationRule
 
     def compute():
         specs = _catalogue(catalogue).boundaries
-        rule = specs[parent].aggregate_from.get(child) if parent in specs else None
-        if rule is not None and child in specs:
+        children = Boundaries(specs.get(child), built.table(child))
+        parents = Boundaries(specs.get(parent), built.table(parent))
+        rule = specs[parent].aggregate_from.get(child) if parent in specs and child in specs else None
+        why = "the specs relate these areas by no other rule"
+        if rule is not None:
             try:
                 source = config.source_dir(source_dir) if rule.method == "lookup" else None
-                found = assign(rule, Boundaries(specs[child], built.table(child)),
-                               Boundaries(specs[parent], built.table(parent)), source)
+                found = assign(rule, children, parents, source)
                 return found.parent, found.method
             except AtlasError:
-                pass  # no source directory or lookup file: the centroid stands in, and says so
-        frame = built.table(parent)
-        centroids = built.table(child).geometry.centroid
-        parents = pd.Series({c: next(iter(frame.index[frame.geometry.contains(p)]), None)
-                             for c, p in centroids.items()}).dropna()
-        return parents, "LSOA centroid (the source directory's lookup was not available)"
+                why = "the source directory's lookup was not available"
+        found = assign(AggregationRule("centroid"), children, parents, None)
+        return found.parent, f"{found.method}, since {why}"
 
     return _memo(built, ("lsoa_assignment", child, parent), compute)
 
@@ -349,17 +350,22 @@ def nearest_practice_lsoas(built: Atlas, network: str) -> list[str]:
     return sorted(nearest.index[nearest["pcn_code"].astype(str) == network])
 
 
-def nearest_practice(built: Atlas, geography: str):
-    """The nearest practice (code, network, distance in metres) of each area's representative point."""
+def nearest_practice(built: Atlas, geography: str) -> pd.DataFrame:
+    """The nearest practice (``practice``, ``pcn_code``) of each area's representative point.
+
+    :func:`atlas.access.nearest_table`, the build's nearest-point search, from a
+    point inside each area (an area's centroid can fall outside it).
+    """
     import geopandas as gpd
+
+    from .access import nearest_table
 
     practices = built.points[PRACTICES]
     frame = built.table(geography)
-    points = gpd.GeoDataFrame(geometry=frame.geometry.representative_point(), crs=frame.crs)
-    right = practices[["pcn_code", "geometry"]].rename_axis("practice").reset_index()
-    joined = gpd.sjoin_nearest(points, right, how="left", distance_col="distance_m")
-    joined = joined[~joined.index.duplicated()]  # ties: the first practice
-    return joined[["practice", "pcn_code", "distance_m"]]
+    inside = gpd.GeoDataFrame(geometry=frame.geometry.representative_point(), crs=frame.crs)
+    nearest = nearest_table(inside, practices, pd.Series(np.nan, index=frame.index), None)
+    practice = pd.Series(nearest["nearest"].to_numpy(), index=frame.index, name="practice")
+    return pd.DataFrame({"practice": practice, "pcn_code": practices["pcn_code"].reindex(practice).to_numpy()})
 
 
 def _lookup_lsoas(built: Atlas, code: str, name: str, path: Path) -> tuple[list[str], str]:
@@ -419,21 +425,18 @@ def layer_rule(built: Atlas, layer: str, geography: str, catalogue=None) -> Rule
     atlas otherwise (an import) aggregates by its kind, weighted by the
     geography's population layer.
     """
+    from .health import _scale
     from .specs import KIND_AGGREGATION
 
     spec = _catalogue(catalogue).indicators.get(layer)
-    if spec is not None and spec.geography == geography and not spec.source.computed:
+    if spec is not None and spec.geography == geography:
         return Rule(spec.aggregation, spec.source.weight, float(spec.scale or 1.0))
-    meta = built.layer(layer, geography)
     frame = built.table(geography)
     if f"{layer}_numerator" in frame and f"{layer}_denominator" in frame:
-        return Rule("ratio_of_sums", None, _ratio_scale(frame, layer))
-    how = KIND_AGGREGATION.get(meta["kind"], "none")
-    if spec is not None and spec.source.weight and spec.geography == geography:
-        weight = spec.source.weight
-    else:
-        populations = built.layers_on(geography)
-        weight = next(iter(populations.loc[populations["kind"] == "population", "layer"]), None)
+        return Rule("ratio_of_sums", None, _scale(frame, layer))
+    how = KIND_AGGREGATION.get(built.layer(layer, geography)["kind"], "none")
+    populations = built.layers_on(geography)
+    weight = next(iter(populations.loc[populations["kind"] == "population", "layer"]), None)
     return Rule(how, weight if how in ("weighted_mean", "decile_share") else None)
 
 
@@ -446,13 +449,6 @@ def _default_catalogue():
 
 def _catalogue(catalogue):
     return catalogue if catalogue is not None else _default_catalogue()
-
-
-def _ratio_scale(frame, layer: str) -> float:
-    ok = frame[f"{layer}_denominator"] > 0
-    ratio = frame.loc[ok, layer] / (frame.loc[ok, f"{layer}_numerator"] / frame.loc[ok, f"{layer}_denominator"])
-    ratio = ratio.replace([np.inf, -np.inf], np.nan).dropna()
-    return float(ratio.round(6).median()) if len(ratio) else 1.0
 
 
 def aggregate_over(frame: pd.DataFrame, layer: str, rule: Rule, codes) -> tuple[float, pd.DataFrame | None]:
@@ -684,7 +680,7 @@ class _ProfileBuilder:
     """Assembles the tables of one profile."""
 
     def __init__(self, built: Atlas, area: Area, catalogue, source_dir):
-        self.built, self.area, self.catalogue = built, area, catalogue
+        self.built, self.area, self.catalogue, self.source_dir = built, area, catalogue, source_dir
         self.notes: list[str] = [area.rule, *area.notes]
         self.used: list[dict] = []  # metadata of every layer shown, for the sources
         try:
@@ -950,7 +946,7 @@ class _ProfileBuilder:
         if self.area.kind == LE_GEOGRAPHY:
             return {self.area.code: len(self.area.members.get("lsoa11", []))}
         if self.area.members.get("lsoa11"):
-            parent, _ = lsoa_assignment(self.built, "lsoa11", LE_GEOGRAPHY, catalogue=self.catalogue)
+            parent, _ = lsoa_assignment(self.built, "lsoa11", LE_GEOGRAPHY, self.source_dir, self.catalogue)
             counts = parent.reindex(self.area.members["lsoa11"]).dropna().value_counts()
             return {code: int(n) for code, n in sorted(counts.items())}
         return {code: 0 for code in _inside(self.built.table(LE_GEOGRAPHY), self.area.geometry)}
@@ -1181,17 +1177,14 @@ def _method_of(meta: dict) -> str:
 
 def _benchmark(built: Atlas, layer: str, geography: str, which: str) -> float | None:
     """The build's district or England benchmark of a layer with intervals, if it has one."""
-    entries = list(built.report.get("benchmarks", []))
-    if geography.startswith("points:"):
-        point_set = geography.split(":", 1)[1]
-        entries = [dict(e, geography=geography) for e in
-                   built.report.get("points", {}).get(point_set, {}).get("layers", [])]
-    for entry in entries:
-        if entry.get("layer") == layer and entry.get("geography") == geography:
-            for bench in entry.get("benchmarks", []):
-                if bench.get("area") == which and bench.get("value") is not None:
-                    return float(bench["value"])
-    return None
+    from .health import layer_benchmarks
+
+    if geography.startswith(POINTS_PREFIX):
+        found = layer_benchmarks(built, layer, geography[len(POINTS_PREFIX):])
+    else:
+        found = next((e.get("benchmarks", []) for e in built.report.get("benchmarks", [])
+                      if e.get("layer") == layer and e.get("geography") == geography), [])
+    return next((float(b["value"]) for b in found if b.get("area") == which and b.get("value") is not None), None)
 
 
 def _base_layer(built: Atlas, meta: dict) -> tuple[str, str]:
