@@ -56,6 +56,7 @@ import pandas as pd
 from .cli import command
 from .codes import check_district_code
 from .errors import AtlasError, SourceFileError, SpecError
+from .readers import normalise_codes, read_table, require_columns
 from .specs import BoundarySpec, Catalogue
 
 MANIFEST = "fetch-manifest.json"
@@ -721,7 +722,6 @@ class Fetcher:
     def _district_codes(self, spec: BoundarySpec, la: str) -> list[str]:
         """Codes of ``spec``'s areas in ``la``: its member table, or a lookup from a finer set."""
         from .geography import district_members, read_boundaries
-        from .readers import normalise_codes, read_table
         if spec.members is not None:
             return sorted(district_members(spec, self.out, la))
         for child, rule in spec.aggregate_from.items():
@@ -788,11 +788,8 @@ class Fetcher:
         compression = "gzip" if rel.endswith(".gz") else None
         if download.sheet or download.rename:
             table = self._read_published(ref, source)
-            missing = [c for c in download.rename if c not in table.columns]
-            if missing:
-                raise FetchError(f"The file from {download.address} has no column {', '.join(map(repr, missing))} "
-                                 f"(renamed for {ref.wanted_by}); its columns are: "
-                                 f"{', '.join(map(repr, list(table.columns)[:30]))}")
+            require_columns(table, list(download.rename), f"The file from {download.address}",
+                            f"{ref.wanted_by}, which renames it")
             table = table.rename(columns=download.rename)
             encoding = ref.reader.get("encoding", "utf-8-sig").replace("utf-8-sig", "utf-8")
             table.to_csv(dest, index=False, sep=ref.reader.get("sep", ","), encoding=encoding,
@@ -841,7 +838,6 @@ class Fetcher:
     def _check(self, ref: FileRef, staged: list[str]) -> None:
         """Check the staged files hold what the specs read; raise FetchError naming the address."""
         from .geography import _read_one
-        from .readers import read_table, require_columns
         try:
             for rel in staged:
                 if ref.boundary is not None:

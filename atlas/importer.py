@@ -46,7 +46,7 @@ from .codes import DISTRICT_PREFIXES, GSS_PATTERN, kind_of
 from .errors import AtlasError, SourceDirError, SourceFileError
 from .model import Atlas
 from .readers import SUPPRESSION_MARKERS, normalise_codes, read_table, require_columns, to_number
-from .specs import Catalogue
+from .specs import KIND_AGGREGATION, POLARITIES, Catalogue
 
 #: Largest file accepted, in bytes (every LSOA in England, one value each, is about 1.5 MB).
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -69,8 +69,10 @@ CONVERSION_RULE = (
 )
 #: Kinds of indicator an import may be; how each converts and aggregates follows the engine's kinds.
 IMPORT_KINDS = ("value", "rate", "percentage", "score", "count", "decile", "rank")
-COUNT_KINDS = ("count", "population")
-SINGLE_VALUE_KINDS = ("decile", "rank")  # never averaged or summed
+#: Kinds the engine sums (:data:`atlas.specs.KIND_AGGREGATION`); the others it averages, or neither.
+COUNT_KINDS = tuple(kind for kind, how in KIND_AGGREGATION.items() if how == "sum")
+SINGLE_VALUE_KINDS = tuple(kind for kind, how in KIND_AGGREGATION.items()
+                           if how not in ("sum", "weighted_mean"))  # never averaged or summed
 MANIFEST = "imports.json"
 LAYER_PREFIX = "import_"
 LAYER_SUFFIXES = ("note", "lower", "upper", "numerator", "denominator")
@@ -132,7 +134,7 @@ class ImportOptions:
         """Raise :class:`ImportFileError` for a kind or polarity the atlas does not know."""
         if self.kind is not None and self.kind not in IMPORT_KINDS:
             raise ImportFileError(f"Unknown kind {self.kind!r}; choose one of {', '.join(IMPORT_KINDS)}.")
-        if self.higher_is not in ("worse", "better", "neutral"):
+        if self.higher_is not in POLARITIES:
             raise ImportFileError(f"Unknown polarity {self.higher_is!r}; choose worse, better or neutral.")
 
 
@@ -1151,7 +1153,7 @@ def _aggregate(values: pd.Series, native: str, kind: str, areas: _Areas, report:
     from .geography import Boundaries, assign
     if kind in SINGLE_VALUE_KINDS or areas.source is None:
         return {}
-    built, out = areas.atlas, {}
+    built, out, how = areas.atlas, {}, KIND_AGGREGATION[kind]
     weights = _population(built, native)
     child = Boundaries(areas.catalogue.boundaries[native], built.table(native))
     for target in areas.local:
@@ -1162,10 +1164,7 @@ def _aggregate(values: pd.Series, native: str, kind: str, areas: _Areas, report:
         assignment = assign(rule, child, parent, areas.source)
         parents = assignment.parent.reindex(child.frame.index)
         full = values.reindex(child.frame.index)
-        if kind in COUNT_KINDS:
-            how, result = "sum", aggregate.total(full, parents)
-        else:
-            how, result = "weighted_mean", aggregate.weighted_mean(full, parents, weights)
+        result = aggregate.total(full, parents) if how == "sum" else aggregate.weighted_mean(full, parents, weights)
         weight_label = None if weights is None else built.layer(weights.name, native)["label"]
         method = _method_text(how, areas.label(native), weight_label, assignment.method)
         frame = result.columns[["value"]].copy()
@@ -1381,7 +1380,7 @@ def _add_import(parser) -> None:
     parser.add_argument("--kind", choices=IMPORT_KINDS,
                         help="count (summed, shared by population) or a rate-like kind (default: value)")
     parser.add_argument("--units", metavar="U", help="units shown in legends, e.g. '%%' or 'per 1,000'")
-    parser.add_argument("--higher-is", choices=("worse", "better", "neutral"), default="neutral",
+    parser.add_argument("--higher-is", choices=POLARITIES, default="neutral",
                         help="polarity: is a higher value worse, better or neither (default: neutral)")
     parser.add_argument("--period", default="", metavar="P", help="period the data cover, e.g. 2023-24")
     parser.add_argument("--attribution", default="", metavar="A",
