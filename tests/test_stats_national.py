@@ -125,6 +125,32 @@ def test_fast_path_with_an_island_a_missing_score_and_a_missing_boundary():
     _WORKER.clear()
 
 
+@pytest.mark.parametrize("gap, score", [(0.4, 0.2), (50.0, None)], ids=["same score", "no neighbours"])
+def test_fast_path_gives_the_reason_atlas_stats_moran_gives(gap, score):
+    """A district where Moran's I is undefined: the fast path's note is atlas.stats.moran's own message."""
+    from shapely.geometry import box
+
+    from atlas.errors import StatisticError
+    from atlas.stats import moran, spatial_weights
+    from atlas.stats.national import _WORKER, _district_task, _start_worker
+
+    codes = [f"E0100{i:04d}" for i in range(4)]
+    boxes = [box(400_000 + i * (100 + gap), 200_000, 400_100 + i * (100 + gap), 200_100) for i in range(4)]
+    scores = np.full(4, score) if score is not None else np.array([0.1, 0.2, 0.3, 0.4])
+    inputs = pd.DataFrame({"district": "E06000099", "district_name": "Testshire", "decile": [1, 2, 9, 10],
+                           "score": scores}, index=pd.Index(codes, name="code"))
+    _start_worker(inputs, {"permutations": 99, "seed": 7, "tolerance": 1.0, "keep_wkb": False})
+    try:
+        row = _district_task(("E06000099", np.array(codes, dtype=object), shapely.to_wkb(np.array(boxes))))
+    finally:
+        _WORKER.clear()
+    frame = gpd.GeoDataFrame(geometry=boxes, index=pd.Index(codes), crs="EPSG:27700")
+    with pytest.raises(StatisticError) as reference:
+        moran(pd.Series(scores, index=codes), spatial_weights(frame), name="E06000099")
+    assert np.isnan(row["moran_i"]) and row["note"] == str(reference.value)
+    assert ("same value" if score is not None else "no area has a neighbour") in row["note"]
+
+
 def test_csv_is_written_whole(run, tmp_path):
     path = write_csv(run.table, tmp_path / "districts.csv")
     back = pd.read_csv(path)
@@ -145,6 +171,12 @@ def test_cli_all_districts(run, out_dir, tmp_path, monkeypatch, capsys):
 def test_cli_all_districts_needs_an_out_file(capsys):
     assert cli.main(["stats", "--all-districts"]) == 2
     assert "--out FILE.csv" in capsys.readouterr().err
+
+
+def test_cli_all_districts_needs_a_snapping_tolerance(tmp_path, capsys):
+    assert cli.main(["stats", "--all-districts", "--out", str(tmp_path / "x.csv"), "--snap-tolerance", "0"]) == 2
+    assert "snapping tolerance above 0 m" in capsys.readouterr().err
+    assert not (tmp_path / "x.csv").exists()
 
 
 def test_a_damaged_cache_is_read_afresh(tmp_path):

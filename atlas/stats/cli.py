@@ -239,8 +239,6 @@ def _run_all_districts(args) -> int:
     if args.indicator != DEFAULT_INDICATOR:
         raise AtlasError(f"--all-districts computes the IoD2019 Income score ({DEFAULT_INDICATOR}) only, as the "
                          f"English Atlas of Inequality does; got --indicator {args.indicator}.")
-    if args.snap_tolerance <= 0:
-        raise AtlasError("--all-districts needs a snapping tolerance above 0 m (the LSOA polygons do not touch).")
     run = all_districts(args.source, permutations=args.permutations, seed=args.seed,
                         snap_tolerance_m=args.snap_tolerance, workers=args.workers, use_cache=not args.no_cache)
     path = write_csv(run.table, args.out)

@@ -138,7 +138,7 @@ def moran(values, weights: SpatialWeights, permutations: int = DEFAULT_PERMUTATI
 
     y, present, left_out = _aligned(values, weights, name)
     w = weights if not left_out else weights.subset(present)
-    _check_computable(y, w, name, "Moran's I")
+    check_computable(y, len(w.islands), w.snap_tolerance_m, name, "Moran's I")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = esda.Moran(y, w.w, transformation="r", permutations=0, two_tailed=True)
@@ -246,7 +246,7 @@ def lisa(values, weights: SpatialWeights, permutations: int = DEFAULT_PERMUTATIO
     y, present, left_out = _aligned(values, weights, name)
     w = weights.subset(sorted(present))  # in code order: the same labels whatever the row order
     y = pd.Series(y, index=present).reindex(w.ids).to_numpy()
-    _check_computable(y, w, name, "Local Moran's I (LISA)")
+    check_computable(y, len(w.islands), w.snap_tolerance_m, name, "Local Moran's I (LISA)")
     with _GLOBAL_RNG_LOCK, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         state = np.random.get_state()
@@ -310,7 +310,14 @@ def _aligned(values, weights: SpatialWeights, name: str | None):
     return series[~missing].to_numpy(dtype=float), present, series.index[missing].tolist()
 
 
-def _check_computable(y: np.ndarray, w: SpatialWeights, name: str | None, statistic: str) -> None:
+def check_computable(y: np.ndarray, islands: int, snap_tolerance_m: float, name: str | None,
+                     statistic: str) -> None:
+    """Raise a :class:`StatisticError` saying why ``statistic`` cannot be computed, if it cannot.
+
+    ``y`` holds the values of the areas it is over, ``islands`` how many of
+    those areas have no neighbour among them. Shared by :func:`moran`,
+    :func:`lisa` and the all-districts path, so each gives the same reason.
+    """
     what = name or "these areas"
     if len(y) < MIN_AREAS:
         raise StatisticError(f"{statistic} cannot be computed for {what}: it needs at least {MIN_AREAS} areas "
@@ -318,6 +325,6 @@ def _check_computable(y: np.ndarray, w: SpatialWeights, name: str | None, statis
     if np.ptp(y) == 0:
         raise StatisticError(f"{statistic} cannot be computed for {what}: every area has the same value "
                              f"({y[0]:g}), so there is no variation to relate to neighbours.")
-    if len(w.islands) == w.n:
+    if islands == len(y):
         raise StatisticError(f"{statistic} cannot be computed for {what}: no area has a neighbour within the "
-                             f"{w.snap_tolerance_m:g} m snapping tolerance.")
+                             f"{snap_tolerance_m:g} m snapping tolerance.")

@@ -43,7 +43,9 @@ from ..geography import _glob, _read_one, member_table, read_boundaries
 from ..readers import indicator_frame, read_source
 from ..specs import Catalogue
 from .inequality import twenty_twenty
-from .moran import DEFAULT_PERMUTATIONS, DEFAULT_SEED, MIN_AREAS, moran, moran_i, permutation_test
+from .moran import (
+    DEFAULT_PERMUTATIONS, DEFAULT_SEED, MIN_AREAS, check_computable, moran, moran_i, permutation_test,
+)
 from .weights import DEFAULT_SNAP_TOLERANCE_M, neighbour_pairs, row_standardised_matrix, spatial_weights
 
 BOUNDARIES = "lsoa11"
@@ -146,7 +148,8 @@ def all_districts(source_dir: str | Path | None = None, permutations: int = DEFA
     catalogue = catalogue or Catalogue.load()
     workers = max(1, int(workers or os.cpu_count() or 1))
     if snap_tolerance_m <= 0:
-        raise StatisticError("The all-districts computation needs a snapping tolerance above 0 m.")
+        raise StatisticError("The all-districts computation needs a snapping tolerance above 0 m "
+                             "(the LSOA polygons do not touch).")
     spec = catalogue.boundaries[BOUNDARIES]
     files = _glob(source, spec.national_files)
     if not files:
@@ -197,12 +200,14 @@ def district_statistics(la_code: str, source_dir: str | Path | None = None,
     frame = found.frame if found is not None else None
     row = _base_row(la_code, str(rows["district_name"].iloc[0]), rows["decile"].to_numpy(dtype=float),
                     permutations, seed, snap_tolerance_m)
-    if frame is None or len(frame) < MIN_AREAS:
-        row["note"] = _too_few(la_code, 0 if frame is None else len(frame))
+    scores = rows["score"].reindex(frame.index) if frame is not None else pd.Series(dtype=float)
+    with_value = int(np.isfinite(scores).sum())  # LSOAs with a boundary and a score, as the fast path counts
+    if with_value < MIN_AREAS:
+        row["note"] = _too_few(la_code, with_value)
         return row
     try:
         weights = spatial_weights(frame, snap_tolerance_m, name=la_code)
-        result = moran(rows["score"].reindex(frame.index), weights, permutations, seed, name=la_code)
+        result = moran(scores, weights, permutations, seed, name=la_code)
     except StatisticError as exc:
         row["note"] = str(exc)
         return row
@@ -373,17 +378,16 @@ def _district_row(la: str, codes: np.ndarray, geometries: np.ndarray) -> dict:
     if len(codes) < MIN_AREAS:
         row["note"] = _too_few(la, len(codes))
         return row
-    if np.ptp(scores) == 0:
-        row["note"] = f"{la}: every LSOA has the same Income score, so Moran's I is undefined."
-        return row
     clock = time.process_time()
     left, right = neighbour_pairs(geometries, _WORKER["tolerance"])
     matrix = row_standardised_matrix(len(codes), left, right)
     islands = list(codes[np.diff(matrix.indptr) == 0])
     row["_weights_s"] = time.process_time() - clock
     clock = time.process_time()
-    if len(islands) == len(codes):
-        row["note"] = f"{la}: no LSOA has a neighbour within the {_WORKER['tolerance']:g} m snapping tolerance."
+    try:
+        check_computable(scores, len(islands), _WORKER["tolerance"], la, "Moran's I")  # as atlas.stats.moran
+    except StatisticError as exc:
+        row["note"] = str(exc)
     else:
         observed = moran_i(scores, matrix)
         test = permutation_test(scores, matrix, observed, _WORKER["permutations"], _WORKER["seed"])
