@@ -88,7 +88,7 @@ def summarise(built_atlas: Atlas, layer: str, geography: str, permutations: int 
                           "islands": weights.islands, "mean_neighbours": weights.mean_neighbours}
     except StatisticError as exc:
         out["weights"] = {"description": str(exc), "snap_tolerance_m": snap_tolerance_m, "islands": []}
-    out["moran"] = _moran_entry(values, weights, permutations, seed, name, meta)
+    out["moran"] = _moran_entry(values, weights, permutations, seed, name)
     out["lisa"] = _lisa_entry(values, weights, permutations, seed, alpha, fdr, name)
     out["twenty_twenty"], out["ten_ten"] = _decile_entries(built_atlas)
     out["gini"] = _gini_entry(built_atlas, layer, geography, values, meta, name)
@@ -128,7 +128,7 @@ def moran_reading(result: MoranResult, alpha: float = DEFAULT_ALPHA) -> str:
             f"more than chance would give.")
 
 
-def _moran_entry(values, weights, permutations, seed, name, meta) -> dict:
+def _moran_entry(values, weights, permutations, seed, name) -> dict:
     if weights is None:
         return {"available": False, "message": "No spatial weights could be built for these areas."}
     try:
