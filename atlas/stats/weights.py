@@ -34,13 +34,13 @@ import shapely
 from scipy import sparse
 
 from ..errors import StatisticError
+from ..geography import BNG
 
 if TYPE_CHECKING:
     import libpysal
 
 #: Default snapping tolerance in metres (British National Grid): each polygon is buffered by this.
 DEFAULT_SNAP_TOLERANCE_M = 1.0
-BNG = "EPSG:27700"
 #: Above this many areas, neighbours come from :func:`neighbour_pairs` (the same pairs; libpysal's
 #: fuzzy contiguity loops over areas in Python and takes minutes for all of England).
 LIBPYSAL_LIMIT = 2000
