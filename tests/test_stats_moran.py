@@ -53,6 +53,15 @@ def test_luton_weights_with_1m_snapping_have_no_islands(luton_weights):
     assert "1 m snapping tolerance" in luton_weights.describe()
 
 
+def test_luton_neighbours_are_the_lsoas_within_twice_the_tolerance(luton_areas, luton_weights):
+    """Independent route: a geopandas distance join (no buffering) at 2 m finds the same neighbours."""
+    near = gpd.sjoin(luton_areas[["geometry"]], luton_areas[["geometry"]], predicate="dwithin", distance=2.0)
+    near = near[near.index != near["code_right"]]
+    expected = near.groupby(level=0)["code_right"].apply(sorted).to_dict()
+    assert {c: sorted(v) for c, v in luton_weights.neighbours.items() if v} == expected
+    assert luton_weights.mean_neighbours == pytest.approx(len(near) / 121)
+
+
 def test_strict_contiguity_finds_no_luton_neighbours(luton_areas):
     strict = spatial_weights(luton_areas, snap_tolerance_m=0)
     assert len(strict.islands) == 121
