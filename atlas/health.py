@@ -31,9 +31,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .comparators import proportion_interval
 from .errors import AtlasError, StatisticError
 from .model import Atlas
-from .stats import compare, local_quantiles, slope_index, wilson_interval
+from .stats import compare, local_quantiles, slope_index
 
 Z95 = 1.959963984540054
 SEXES = {"women": "le_female", "men": "le_male"}
@@ -64,6 +65,9 @@ class LifeExpectancyGap:
         The district's published figures (``atlas/data/published_figures.toml``).
     note : str
         How ours and the published figures differ.
+    membership : pandas.DataFrame
+        By area code: the area's ``group``, ``name``, deprivation score, population and
+        life expectancy of each sex.
     """
 
     groups: pd.DataFrame
@@ -245,6 +249,8 @@ def pcn_table(built: Atlas, layer: str = "qof_ob", point_set: str = "gp_practice
         Indexed by network code: ``name``, ``practices``, ``numerator``,
         ``denominator``, ``value``, ``lower``, ``upper`` (Wilson 95%, on the
         layer's scale) and ``vs_district`` / ``vs_england`` (Better/Similar/Worse).
+        Practices without a network form the group ``(no network)``; a group whose
+        practices have no register (none in the QOF file) has no value or interval.
 
     Raises
     ------
@@ -259,13 +265,15 @@ def pcn_table(built: Atlas, layer: str = "qof_ob", point_set: str = "gp_practice
         raise AtlasError(f"{layer} on {point_set} cannot be summed to networks: the practices lack "
                          f"{', '.join(absent)}.")
     scale = _scale(points, layer)
-    grouped = points.groupby(by, dropna=False).agg(
-        name=(name, "first"), practices=(name, "size"),
-        numerator=(f"{layer}_numerator", "sum"), denominator=(f"{layer}_denominator", "sum"))
+    networks = points.groupby(by, dropna=False)
+    grouped = networks.agg(name=(name, "first"), practices=(name, "size"))
+    for part in ("numerator", "denominator"):  # practices absent from the file add nothing; none at all: no data
+        grouped[part] = networks[f"{layer}_{part}"].sum(min_count=1)
     grouped.index = grouped.index.astype(object).where(grouped.index.notna(), "(no network)")
+    grouped["name"] = grouped["name"].fillna(grouped.index.to_series())
     grouped["value"] = grouped["numerator"] / grouped["denominator"] * scale
-    lower, upper = wilson_interval(grouped["numerator"].to_numpy(float), grouped["denominator"].to_numpy(float))
-    grouped["lower"], grouped["upper"] = np.asarray(lower) * scale, np.asarray(upper) * scale
+    lower, upper = proportion_interval(grouped["numerator"], grouped["denominator"])
+    grouped["lower"], grouped["upper"] = lower * scale, upper * scale
     for bench in layer_benchmarks(built, layer, point_set):
         grouped[f"vs_{bench['area']}"] = compare(grouped["lower"].to_numpy(), grouped["upper"].to_numpy(),
                                                  bench["value"], meta["higher_is"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -77,7 +78,25 @@ def test_obesity_aggregates_to_primary_care_networks_as_summed_registers_over_li
     assert phoenix["value"] == pytest.approx(members["qof_ob_numerator"].sum() / members["qof_ob_denominator"].sum() * 100)
     low, high = _wilson(phoenix["numerator"], phoenix["denominator"])
     assert (phoenix["lower"], phoenix["upper"]) == pytest.approx((low * 100, high * 100))
-    assert set(table["vs_district"]) <= {"Better", "Similar", "Worse"}
+    luton_rate = 20822 / 201624 * 100
+    for code, network in table.iterrows():
+        low, high = (100 * v for v in _wilson(network["numerator"], network["denominator"]))
+        expected = "Worse" if low > luton_rate else "Better" if high < luton_rate else "Similar"
+        assert network["vs_district"] == expected, code
+
+
+def test_a_practice_without_network_or_register_gets_a_group_without_data_not_an_error(luton):
+    # As Bedford's Y06153 (an extended-access hub, prescribing setting 4): in no network, no QOF row.
+    practices = luton.points["gp_practices"].copy()
+    new = practices.index[0]
+    practices.loc[new, ["pcn_code", "pcn_name", "qof_ob_numerator", "qof_ob_denominator"]] = None
+    table = pcn_table(dataclasses.replace(luton, points={**luton.points, "gp_practices": practices}), "qof_ob")
+    alone = table.loc["(no network)"]
+    assert alone["name"] == "(no network)" and alone["practices"] == 1
+    assert pd.isna(alone[["numerator", "denominator", "value", "lower", "upper"]]).all()  # no data, never 0
+    assert alone["vs_district"] == alone["vs_england"] == "Not compared"
+    others = practices.drop(new)
+    assert table["numerator"].sum() == others["qof_ob_numerator"].sum() and table["practices"].sum() == 25
 
 
 # -- life expectancy ---------------------------------------------------------------------------------------
