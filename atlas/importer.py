@@ -190,8 +190,6 @@ class MatchReport:
     file, sheet, code_column, value_column, geography, geography_label, detection : str
     rows_read : int
         Data rows (blank rows are not counted).
-    district_areas : int
-        Areas of the district in the geography.
     matched : list of str
         Codes of the district's areas found in the file.
     unmatched_areas : list of str
@@ -208,8 +206,6 @@ class MatchReport:
         Code -> kind of area, for GSS codes of another kind (e.g. a district total).
     not_codes : list of tuple
         ``(row, text)`` for rows whose code cell is not an area code at all.
-    duplicates : list of str
-        Always empty in a finished report (duplicates are an error).
     notes : list of str
         Cleaning and reading notes.
     conversions, aggregations : list of dict
@@ -224,7 +220,6 @@ class MatchReport:
     geography_label: str
     detection: str
     rows_read: int = 0
-    district_areas: int = 0
     matched: list = field(default_factory=list)
     unmatched_areas: list = field(default_factory=list)
     suppressed: dict = field(default_factory=dict)
@@ -233,10 +228,14 @@ class MatchReport:
     other_vintage: list = field(default_factory=list)
     other_kind: dict = field(default_factory=dict)
     not_codes: list = field(default_factory=list)
-    duplicates: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     conversions: list = field(default_factory=list)
     aggregations: list = field(default_factory=list)
+
+    @property
+    def district_areas(self) -> int:
+        """Areas of the district in the geography: those matched and those with no row."""
+        return len(self.matched) + len(self.unmatched_areas)
 
     @property
     def with_values(self) -> int:
@@ -254,7 +253,7 @@ class MatchReport:
             ("  of which not a number (shown as no data)", len(self.unreadable)),
             ("Rows left out (not areas of the district)", left_out),
             (f"Areas of the district with no row (no data; of {self.district_areas})", len(self.unmatched_areas)),
-            ("Duplicate codes", len(self.duplicates)),
+            ("Duplicate codes", 0),  # a file with duplicate codes is refused (_check_duplicates)
         ]
         return pd.DataFrame(items, columns=["item", "count"])
 
@@ -306,6 +305,7 @@ class MatchReport:
         data = dataclasses.asdict(self)
         data["not_codes"] = [list(item) for item in self.not_codes]
         data["with_values"] = self.with_values
+        data["district_areas"] = self.district_areas
         return data
 
 
@@ -887,7 +887,7 @@ def prepare(upload: Upload, built: Atlas, options: ImportOptions | None = None,
     _check_duplicates(codes, upload.rows, upload.filename, found.code_column)
     report = MatchReport(upload.filename, upload.sheet, found.code_column, value_column, found.geography,
                          found.geography_label, found.explanation, rows_read=len(upload.table),
-                         district_areas=len(areas.local[found.geography]), notes=list(upload.notes))
+                         notes=list(upload.notes))
     kept = _sort_rows(codes, upload.table[found.code_column], upload.rows, areas, found.geography, report)
     if kept.empty:
         raise ImportFileError(_nothing_matched(report, built.la_name))

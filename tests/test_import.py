@@ -54,7 +54,7 @@ def test_detects_lsoa_2011_by_the_codes_only_2011_has(luton, lsoa11):
     assert report.geography == "lsoa11"
     assert "3 exist only in LSOA (2011)" in report.detection and "0 exist only in LSOA (2021)" in report.detection
     assert report.rows_read == 121 and len(report.matched) == 121 and report.with_values == 121
-    assert report.unmatched_areas == [] and report.duplicates == []
+    assert report.unmatched_areas == [] and report.district_areas == 121
     np.testing.assert_allclose(result.columns["lsoa11"]["value"].reindex(lsoa11.index), lsoa11.round(3))
 
 
