@@ -27,6 +27,7 @@ from .. import config
 from ..errors import AtlasError
 from ..health import layer_benchmarks, life_expectancy_gap, pcn_table
 from ..points import point_style
+from ..specs import Catalogue
 from ..trends import district_series, series_meta
 from ..webmap import points_table
 from . import common
@@ -49,15 +50,20 @@ def page() -> None:
 
 
 # -- life expectancy ------------------------------------------------------------------------------
+def _built_token(built) -> tuple:
+    """What a cached figure of ``built`` follows: its district, file and build time (a rebuild changes it)."""
+    return built.la_code, str(built.path), str(built.report.get("built", ""))
+
+
 @st.cache_data(show_spinner="Computing the life-expectancy gap ...", max_entries=16)
-def _gap(la: str, path: str, _built):
+def _gap(token: tuple, _built):
     return life_expectancy_gap(_built)
 
 
 def _life_expectancy_section(built) -> None:
     st.header("Life expectancy by deprivation")
     try:
-        gap = _gap(built.la_code, str(built.path), built)
+        gap = _gap(_built_token(built), built)
     except AtlasError as exc:
         st.info(f"The life-expectancy gap cannot be shown for {built.la_name}: {exc}")
         return
@@ -192,14 +198,26 @@ def _practice_map(built, point_set: str, layer: str, meta: dict) -> None:
     st.subheader("The practices on a map")
     choice = st.radio("Colour the practices by", ["Primary Care Network", meta["label"]], horizontal=True,
                       key="district_practice_colour")
-    style = point_style(built, point_set, colour_by=None if choice == "Primary Care Network" else layer)
-    st.pyplot(practice_figure(built, point_set, style), use_container_width=True)
+    colour_by = None if choice == "Primary Care Network" else layer
+    style = point_style(built, point_set, colour_by=colour_by)
+    st.image(_practice_png(_built_token(built), point_set, colour_by, built), use_container_width=True)
     placed = built.layer(point_set, f"points:{point_set}")
     st.caption(f"{style.title} of each active GP practice in {built.la_name}, at its postcode "
                f"({placed['period']}). {style.size_note} Practices: {placed['attribution']} District and ward "
                f"boundaries: {_boundary_note(built)}")
     with st.expander("Table: the practices"):
         st.dataframe(points_table(built, point_set, layer, name="Practice").round(1), use_container_width=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _practice_png(token: tuple, point_set: str, colour_by: str | None, _built) -> bytes:
+    """The practice map as PNG, drawn once per atlas and colouring (not on every rerun of the page)."""
+    import io
+
+    buffer = io.BytesIO()
+    figure = practice_figure(_built, point_set, point_style(_built, point_set, colour_by=colour_by))
+    figure.savefig(buffer, format="png", dpi=200, bbox_inches="tight")  # as st.pyplot saves a figure
+    return buffer.getvalue()
 
 
 def practice_figure(built, point_set: str, style):
@@ -245,8 +263,11 @@ def _boundary_note(built) -> str:
 
 # -- district-level trends ----------------------------------------------------------------------
 @st.cache_data(show_spinner="Reading the district-level series ...", max_entries=16)
-def _series(la: str, source: str) -> pd.DataFrame:
-    return district_series(la, source_dir=source)
+def _series(la: str, source: str) -> tuple[pd.DataFrame, dict]:
+    """The district's series and their metadata by series id (the specs are read once, not on every rerun)."""
+    catalogue = Catalogue.load()
+    return (district_series(la, catalogue, source_dir=source),
+            {m["series"]: m for m in series_meta(catalogue)})
 
 
 def _trends_section(built) -> None:
@@ -254,11 +275,10 @@ def _trends_section(built) -> None:
     st.warning("District-level figures: these surveys give one estimate for the whole district. There are no "
                "small-area (ward, MSOA or LSOA) estimates in the data, so they are shown as trends, not maps.")
     try:
-        series = _series(built.la_code, str(config.source_dir()))
+        series, meta = _series(built.la_code, str(config.source_dir()))
     except AtlasError as exc:
         st.info(f"No district-level series for {built.la_name}: {exc}")
         return
-    meta = {m["series"]: m for m in series_meta()}
     for series_id, rows in series.groupby("series", sort=False):
         info = meta[series_id]
         st.subheader(info["label"])
