@@ -1,6 +1,6 @@
 """Access to GP practices (and other point sets) from where people live.
 
-The published access measures are ordinary layer specs (``layers/ahah_v3.toml``:
+The published access measures are ordinary layer specs (``layers/cdrc_ahah_v3.toml``:
 CDRC AHAH v3 mean drive time by road; ``layers/iod2019_indicators.toml``: the
 IoD2019 road distance to a GP surgery). This module computes the one measure
 the atlas derives itself, from the current practice locations: the

@@ -170,8 +170,10 @@ def place(spec: PointSetSpec, postcodes: pd.DataFrame, lookup: PostcodeSpec, sou
     coords = postcodes.reindex(table["_pc"].to_numpy())
     district_pcs = postcodes.index[postcodes["district"] == la] if la != ENGLAND else postcodes.index
     in_district = _in_district(coords, la, outline)
-    sectors = set(postcode_sector(pd.Series(district_pcs)).dropna())
-    in_sector = member_of(postcode_sector(table["_pc"]), sectors) if la != ENGLAND else np.ones(len(table), bool)
+    if la == ENGLAND:  # every unmatched postcode is England's: no sectors to work out from the national lookup
+        in_sector = np.ones(len(table), bool)
+    else:
+        in_sector = member_of(postcode_sector(table["_pc"]), set(postcode_sector(pd.Series(district_pcs)).dropna()))
 
     active = ~closed
     located = _frame(table[active & found], coords[active & found], spec)
@@ -495,16 +497,6 @@ def _population(source: SourceSpec, frame: gpd.GeoDataFrame) -> pd.Series:
         raise SpecError(f"{source.spec_file}: population {source.population!r} is not a layer on "
                         f"{source.geography}; layers there include: {', '.join(map(str, frame.columns[:20]))}")
     return frame[source.population].astype(float)
-
-
-def point_colours(points: gpd.GeoDataFrame, column: str):
-    """Categorical colours of points by an attribute (e.g. PCN), with a legend of the categories.
-
-    Returns
-    -------
-    atlas.classify.Classes
-    """
-    return categorical(points[column])
 
 
 @dataclass

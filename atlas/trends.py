@@ -22,7 +22,6 @@ from .specs import Catalogue, SeriesSpec
 
 #: Gap in metres within which two district outlines count as neighbours (generalised outlines).
 NEIGHBOUR_TOLERANCE_M = 100.0
-ROLES = ("district", "England", "neighbour")
 
 
 def district_series(la_code: str, catalogue: Catalogue | None = None, source_dir=None,

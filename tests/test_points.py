@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import gzip
+import math
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import pytest
+from shapely.geometry import box
 
 import atlas
 from atlas import points
-from atlas.classify import CATEGORY_COLOURS
+from atlas.classify import CATEGORY_COLOURS, categorical
 from atlas.errors import AtlasError, SourceFileError, SpecError
-from atlas.specs import Catalogue, PointSetSpec, PostcodeSpec
+from atlas.specs import Catalogue, PointSetSpec, PostcodeSpec, SourceSpec
 
 LUTON_PCNS = {"Medics PCN", "Oasis PCN", "Titan PCN", "Hatters Health PCN", "Equality PCN", "Lea Vale PCN",
               "Phoenix Sunrisers PCN"}
@@ -56,7 +59,7 @@ def test_practices_carry_their_primary_care_network_with_a_legend_of_names(luton
     assert joins["assets/qof_structures_2023_2024.csv.gz"]["unmatched_codes"] == ["E81064"]
     assert joins["health/qof_MAPPING_NHS_GEOGRAPHIES_2223.csv.gz"]["filled_codes"] == ["E81064"]
     assert practices.loc["E81064", "pcn_name"] == "Phoenix Sunrisers PCN"
-    classes = points.point_colours(practices, "pcn_name")
+    classes = categorical(practices["pcn_name"])
     assert classes.labels == sorted(LUTON_PCNS)
     assert classes.colours == CATEGORY_COLOURS[:7]
     assert (classes.index >= 0).all()
@@ -158,6 +161,23 @@ def test_a_district_outside_the_postcode_lookup_gets_a_warning_not_far_away_poin
     warnings = points.warnings_for({"tests": placed.report}, "Elsewhere")
     assert warnings == ["No test practices placed in Elsewhere: the postcode lookup (assets/cp/zz.csv) has no "
                         "postcode of the district."]
+
+
+def test_the_nearest_point_may_lie_outside_the_district(tiny_source):
+    spec, lookup = _specs()
+    placed = points.place(spec, points.read_postcodes(lookup, tiny_source), lookup, tiny_source, "E06999999", None)
+    # A1's centroid (600400, 300400) is 400 m east and north of P5 (in E06888888); A2's (500000, 201500)
+    # is 1400 m north of and 100 m west of P7 (the closed P2 and P3 at the same postcode are not placed).
+    areas = gpd.GeoDataFrame({"residents": [100.0, 50.0]},
+                             geometry=[box(600300, 300300, 600500, 300500), box(499900, 201400, 500100, 201600)],
+                             crs="EPSG:27700", index=pd.Index(["A1", "A2"], name="code"))
+    source = SourceSpec(id="near", title="t", file="", key="code", geography="test", period="t", publisher="t",
+                        licence="t", attribution="t", spec_file="test", computed="nearest_point", points="tests",
+                        population="residents", radius_km=1.0)
+    table = points.computed_table(source, areas, {"tests": placed}).set_index("code")
+    assert table["nearest"].tolist() == ["P5", "P7"]
+    assert table["distance_km"].tolist() == pytest.approx([math.hypot(400, 400) / 1000, math.hypot(100, 1400) / 1000])
+    assert table["population_within"].tolist() == [100.0, 0.0]   # 0.57 km is within 1 km; 1.40 km is not
 
 
 def test_bad_point_specs_and_files_give_clear_errors(tiny_source, spec_root):
