@@ -227,6 +227,15 @@ def layer_decimals(meta: dict) -> int:
         return 1
 
 
+def format_value(value, decimals: int = 1, units: str | None = None) -> str:
+    """A figure as the app shows it: thousands separated, ``decimals`` places, "%" when the units are "%";
+    "no data" when missing."""
+    if value is None or pd.isna(value):
+        return "no data"
+    text = f"{float(value):,.{int(decimals)}f}"
+    return f"{text}%" if str(units or "").strip() == "%" else text
+
+
 class MapCanvas:
     """An A4 map of one geography whose furniture is drawn once and reused for each layer.
 

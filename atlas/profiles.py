@@ -46,8 +46,8 @@ from .classify import decile_label
 from .cli import command
 from .errors import AtlasError, UnknownAreaError
 from .export import (
-    area_collection, boundary_attributions, box_inches, built_atlas, dissolve, fit_extent, layer_decimals, north_arrow,
-    outline_collection, scale_bar, write_bytes_atomic,
+    area_collection, boundary_attributions, box_inches, built_atlas, dissolve, fit_extent, format_value, layer_decimals,
+    north_arrow, outline_collection, scale_bar, write_bytes_atomic,
 )
 from .model import POINTS_PREFIX, Atlas
 
@@ -86,8 +86,8 @@ class Area:
     geometry : shapely geometry
         Its outline in British National Grid.
     members : dict of str to list of str
-        The LSOAs (by LSOA geography) in the area; for a ward or MSOA those
-        whose representative point lies inside it.
+        The LSOAs (by LSOA geography) in the area; for a ward or MSOA those the
+        build aggregated into it (:func:`lsoa_assignment`).
     rule : str
         How the area and its LSOAs were defined, in words (stated in the profile).
     practices : list of str
@@ -272,7 +272,7 @@ def lsoa_assignment(built: Atlas, child: str, parent: str, source_dir=None, cata
         found = assign(AggregationRule("centroid"), children, parents, None)
         return found.parent, f"{found.method}, since {why}"
 
-    return _memo(built, ("lsoa_assignment", child, parent), compute)
+    return _memo(built, ("lsoa_assignment", child, parent, str(source_dir)), compute)
 
 
 def _inside(frame, shape) -> list[str]:
@@ -824,10 +824,11 @@ class _ProfileBuilder:
             f"{self.built.la_name} (% of LSOAs)": [format_value(v, 1, "%") for v in data["authority_lsoa_share"]],
             "England (% of LSOAs)": [format_value(v, 1, "%") for v in data["england_lsoa_share"]],
         })
-        most = data.loc[data["decile"] <= 2, ["area_share", "authority_share", "england_share"]].sum()
-        intro = (f"{most['area_share']:.1f}% of the residents of {self.area.name} live in LSOAs among the most "
-                 f"deprived 20% in England ({self.built.la_name} {most['authority_share']:.1f}%, England "
-                 f"{most['england_share']:.1f}%).")
+        most = data.loc[data["decile"] <= 2, ["area_share", "authority_share", "england_share"]].sum(min_count=1)
+        most = {key: format_value(value, 1, "%") for key, value in most.items()}  # England: no data without its files
+        intro = (f"{most['area_share']} of the residents of {self.area.name} live in LSOAs among the most "
+                 f"deprived 20% in England ({self.built.la_name} {most['authority_share']}, England "
+                 f"{most['england_share']}).")
         notes = [f"Residents: {weight or 'population'} ({meta['period']}). England has 10% of its LSOAs in each "
                  f"decile by construction; its residents' shares are computed from the national files."]
         return Table(f"deprivation_{layer}", f"Deprivation mix: {meta['label']}", f"People and LSOAs of "
@@ -856,7 +857,7 @@ class _ProfileBuilder:
         shown = pd.DataFrame({
             "Indicator": data["indicator"],
             "Units": data["units"].fillna(""),
-            self.area.name: [_with_interval(r) for r in data.itertuples()],
+            self.area.name: [_with_interval(r.area, r.lower, r.upper, r.decimals, r.units) for r in data.itertuples()],
             self.built.la_name: [_reference(r.authority, r.decimals, r.units) for r in data.itertuples()],
             "England": [_reference(r.england, r.decimals, r.units) for r in data.itertuples()],
             f"Compared with {self.built.la_name}": data["vs_authority"],
@@ -921,9 +922,8 @@ class _ProfileBuilder:
         benchmarks = []
         for meta in layers:
             layer = meta["layer"]
-            shown[meta["label"]] = [format_value(v, 1) + (f" ({format_value(lo, 1)} to {format_value(hi, 1)})"
-                                                           if not pd.isna(lo) else "")
-                                    for v, lo, hi in zip(data[layer], data[f"{layer}_lower"], data[f"{layer}_upper"])]
+            shown[meta["label"]] = [_with_interval(v, lo, hi, 1) for v, lo, hi in
+                                    zip(data[layer], data[f"{layer}_lower"], data[f"{layer}_upper"])]
             shown[f"{meta['label']}: compared with {self.built.la_name} / England"] = [
                 f"{a or '-'} / {b or '-'}" for a, b in zip(data[f"{layer}_vs_district"], data[f"{layer}_vs_england"])]
             district = _benchmark(self.built, layer, LE_GEOGRAPHY, "district")
@@ -936,7 +936,7 @@ class _ProfileBuilder:
         tables = [Table("life_expectancy", "Life expectancy", f"Life expectancy at birth in the MSOAs of "
                         f"{self.area.name}, with 95% intervals and comparisons", data, shown,
                         f"Period: {layers[0]['period']}.{where}",
-                        ["Benchmarks: " + "; ".join(benchmarks) + ". " + _method_of(layers[0])])]
+                        ["Benchmarks: " + "; ".join(benchmarks) + ". " + str(layers[0].get("method") or "")])]
         if gap is not None:
             tables.append(self._gap_table(gap))
         return tables
@@ -961,8 +961,7 @@ class _ProfileBuilder:
             "Least deprived fifth (years)": [format_value(v, 1) for v in data["ours_least_deprived"]],
             "Gap (years)": [format_value(v, 1) for v in data["ours_gap"]],
             "Slope index of inequality (years, 95% interval)": [
-                f"{format_value(s, 1)} ({format_value(lo, 1)} to {format_value(hi, 1)})"
-                for s, lo, hi in zip(data["ours_sii"], data["sii_lower"], data["sii_upper"])],
+                _with_interval(s, lo, hi, 1) for s, lo, hi in zip(data["ours_sii"], data["sii_lower"], data["sii_upper"])],
         })
         if "published_gap" in data:
             shown["Published gap (years)"] = [format_value(v, 1) for v in data["published_gap"]]
@@ -1001,7 +1000,7 @@ class _ProfileBuilder:
         data = pd.DataFrame(records)
         shown = pd.DataFrame({
             "Indicator": data["indicator"],
-            self.area.name: [_with_interval(r) for r in data.itertuples()],
+            self.area.name: [_with_interval(r.area, r.lower, r.upper, r.decimals, r.units) for r in data.itertuples()],
             "Register / list": [f"{format_value(n, 0)} / {format_value(d, 0)}"
                                 for n, d in zip(data["numerator"], data["denominator"])],
             self.built.la_name: [_reference(v, d, u) for v, d, u in zip(data["authority"], data["decimals"], data["units"])],
@@ -1055,12 +1054,10 @@ class _ProfileBuilder:
                       "practice (straight line) of at least one of its LSOAs."])
 
     def _set_label(self, point_set: str) -> str:
-        rows = self.built.layers[(self.built.layers["geography"] == f"points:{point_set}")
-                                 & (self.built.layers["layer"] == point_set)]
-        if len(rows):
-            self.used.append(rows.iloc[0].to_dict())
-            return str(rows.iloc[0]["label"])
-        return point_set.replace("_", " ").capitalize()
+        label, meta = _point_set_label(self.built, point_set)
+        if meta is not None:
+            self.used.append(meta)
+        return label
 
     def _serving_practices(self) -> dict[str, int]:
         if PRACTICES not in self.built.points or self.area.kind == "pcn":
@@ -1135,14 +1132,6 @@ class _ProfileBuilder:
 LE_THEME = "Life expectancy"
 
 
-def format_value(value, decimals: int = 1, units: str | None = None) -> str:
-    """A figure as the app shows it: thousands separated, the layer's decimals, "%" when the units are %."""
-    if value is None or (isinstance(value, float) and np.isnan(value)) or pd.isna(value):
-        return "no data"
-    text = f"{float(value):,.{int(decimals)}f}"
-    return f"{text}%" if str(units or "").strip() == "%" else text
-
-
 def _shares(data: pd.DataFrame, column: str) -> list[str]:
     """Percentages of a population table; blank on the rows of the totals themselves."""
     return ["" if total else format_value(v, 1, "%") for v, total in zip(data[column], data["is_total"])]
@@ -1153,10 +1142,11 @@ def _reference(value, decimals: int, units: str | None) -> str:
     return "" if value is None or pd.isna(value) else format_value(value, decimals, units)
 
 
-def _with_interval(row) -> str:
-    text = format_value(row.area, row.decimals, row.units)
-    if not pd.isna(row.lower) and not pd.isna(row.upper):
-        text += f" ({format_value(row.lower, row.decimals)} to {format_value(row.upper, row.decimals)})"
+def _with_interval(value, lower, upper, decimals: int, units: str | None = None) -> str:
+    """A figure with its 95% interval when it has one: "12.3% (10.1 to 14.6)"."""
+    text = format_value(value, decimals, units)
+    if not pd.isna(lower) and not pd.isna(upper):
+        text += f" ({format_value(lower, decimals)} to {format_value(upper, decimals)})"
     return text
 
 
@@ -1169,10 +1159,6 @@ def _number(value) -> float:
 
 def _text(value) -> str:
     return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
-
-
-def _method_of(meta: dict) -> str:
-    return str(meta.get("method") or "")
 
 
 def _benchmark(built: Atlas, layer: str, geography: str, which: str) -> float | None:
@@ -1272,10 +1258,10 @@ def area_map(built: Atlas, area: Area, dpi: int = 150) -> tuple[bytes, str]:
         marker, colour = POINT_STYLES.get(point_set, ("D", "#000000"))
         ax.scatter(points.geometry.x, points.geometry.y, s=18, marker=marker, facecolor=colour,
                    edgecolor="white", linewidth=0.5, zorder=5)
-        label = point_set.replace("_", " ").replace("gp ", "GP ").capitalize().replace("Gp ", "GP ")
+        label = _point_set_label(built, point_set)[0]  # the assets table's names
         handles.append(Line2D([], [], linestyle="none", marker=marker, markerfacecolor=colour,
                               markeredgecolor="white", markersize=7, label=label))
-        counts.append(f"{len(points)} {label.lower().replace('gp ', 'GP ')}")
+        counts.append(_count_text(len(points), label))
     if area.kind == "pcn" and area.practices:
         members = built.points[PRACTICES].loc[area.practices]
         ax.scatter(members.geometry.x, members.geometry.y, s=70, marker="o", facecolor="none",
@@ -1294,6 +1280,14 @@ def area_map(built: Atlas, area: Area, dpi: int = 150) -> tuple[bytes, str]:
            + (f"; the network's {len(area.practices)} practices are ringed" if area.kind == "pcn" else "")
            + ". The tables give the same information.")
     return buffer.getvalue(), alt
+
+
+def _point_set_label(built: Atlas, point_set: str) -> tuple[str, dict | None]:
+    """A point set's name ("GP practices", "Dental practices") and metadata, as the build recorded them."""
+    rows = built.layers[(built.layers["geography"] == f"{POINTS_PREFIX}{point_set}") & (built.layers["layer"] == point_set)]
+    if len(rows):
+        return str(rows.iloc[0]["label"]), rows.iloc[0].to_dict()
+    return point_set.replace("_", " ").capitalize(), None
 
 
 def _count_text(n: int, label: str) -> str:
@@ -1474,9 +1468,8 @@ def _column_widths(shown: pd.DataFrame, width: float, padding: float = 13.0) -> 
     spare = width - sum(floors)
     if spare <= 0:
         return [width * f / sum(floors) for f in floors]
-    share = spare / sum(extras) if sum(extras) else 0
-    widths = [f + min(e * share, e) for f, e in zip(floors, extras)] if sum(extras) > spare else \
-        [f + e for f, e in zip(floors, extras)]
+    share = min(spare / sum(extras), 1.0) if sum(extras) else 0.0  # each column's extra, cut to fit the spare
+    widths = [f + e * share for f, e in zip(floors, extras)]
     leftover = width - sum(widths)
     return [w + leftover * w / sum(widths) for w in widths]
 

@@ -105,6 +105,14 @@ def test_authority_and_england_figures(luton, biscot, source_dir):
     assert figures.loc["gp_practices_count", "authority"] == len(luton.points["gp_practices"])
 
 
+def test_without_the_national_files_england_is_no_data(luton, tmp_path):
+    profile = profiles.build_profile(luton, "Biscot", source_dir=tmp_path / "absent")
+    assert any(note.startswith("England's figures are not available") for note in profile.notes)
+    mix = profile.table("deprivation_imd19_decile")
+    assert mix.data["england_share"].isna().all()
+    assert mix.intro.endswith(", England no data).")  # never "England 0.0%"
+
+
 def test_msoa_profile_has_life_expectancy_with_comparisons(luton):
     area = profiles.find_area(luton, "E02003260", geography="msoa11")  # Luton 003: no published value for women
     profile = profiles.build_profile(luton, area)
