@@ -84,6 +84,24 @@ def _check_keys(where: str, table: dict, allowed: set[str], required: set[str]) 
         raise SpecError(f"{where}: missing required key(s) {', '.join(missing)}")
 
 
+def _check_table(where: str, table: dict, cls, filled: tuple[str, ...] = (), extra: tuple[str, ...] = (),
+                 required: set[str] | None = None) -> None:
+    """Check a spec table's keys against the fields of the dataclass ``cls`` it becomes.
+
+    Every field is an allowed key, and those without a default are required,
+    except ``spec_file`` and the ``filled`` fields the loader sets itself;
+    ``extra`` keys are allowed too, and ``required`` replaces the required set.
+    """
+    allowed, needed = set(extra), set()
+    for f in dataclasses.fields(cls):
+        if f.name == "spec_file" or f.name in filled:
+            continue
+        allowed.add(f.name)
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            needed.add(f.name)
+    _check_keys(where, table, allowed, needed if required is None else required)
+
+
 @dataclass(frozen=True)
 class Members:
     """Where to find which areas of a boundary set belong to each district.
@@ -180,29 +198,20 @@ class BoundarySpec:
     reader: dict = field(default_factory=dict)
     order: int = 100
 
-    _KEYS = {
-        "id", "label", "level", "vintage", "files", "national_files", "code", "name", "crs",
-        "members", "aggregate_from", "publisher", "licence", "attribution", "url", "reader",
-        "order", "district_column",
-    }
-    _REQUIRED = {"id", "label", "level", "vintage", "files", "code", "name", "crs"}
-
     @classmethod
     def from_toml(cls, path: Path) -> "BoundarySpec":
         """Read and validate a boundary spec file."""
         data = _load_toml(path)
         where = _rel(path)
-        _check_keys(where, data, cls._KEYS, cls._REQUIRED)
+        _check_table(where, data, cls)
         members = None
         if "members" in data:
             m = data["members"]
-            _check_keys(f"{where} [members]", m, {"file", "code", "district", "district_name", "reader"},
-                        {"file", "code", "district"})
+            _check_table(f"{where} [members]", m, Members)
             members = Members(**m)
         rules = {}
         for child, rule in data.get("aggregate_from", {}).items():
-            _check_keys(f"{where} [aggregate_from.{child}]", rule,
-                        {"method", "file", "child", "parent", "reader"}, {"method"})
+            _check_table(f"{where} [aggregate_from.{child}]", rule, AggregationRule)
             if rule["method"] not in ("lookup", "centroid", "name_prefix"):
                 raise SpecError(
                     f"{where} [aggregate_from.{child}]: method {rule['method']!r} is not one of "
@@ -276,12 +285,6 @@ class SourceSpec:
     population: str | None = None
     radius_km: float | None = None
 
-    _KEYS = {
-        "id", "title", "file", "format", "reader", "key", "geography", "period", "publisher",
-        "licence", "attribution", "weight", "theme", "url", "notes", "where", "key_prefix",
-        "coverage", "computed", "points", "population", "radius_km",
-    }
-    _REQUIRED = {"id", "title", "file", "key", "geography", "period", "publisher", "licence", "attribution"}
     #: Required keys of a computed source (no file: its table comes from the atlas's point sets).
     _REQUIRED_COMPUTED = {"id", "title", "geography", "period", "publisher", "licence", "attribution",
                           "computed", "points"}
@@ -353,13 +356,7 @@ class IndicatorSpec:
     compare: bool = False
     benchmark_weight: str | None = None
 
-    _KEYS = {
-        "id", "label", "kind", "units", "higher_is", "description", "column", "numerator",
-        "denominator", "scale", "where", "lower", "upper", "palette", "classification",
-        "decimals", "notes", "interval", "compare", "benchmark_weight",
-    }
     INTERVALS = ("wilson",)
-    _REQUIRED = {"id", "label", "kind", "units", "higher_is", "description"}
 
     @property
     def geography(self) -> str:
@@ -398,23 +395,26 @@ def load_layer_file(path: Path) -> list[IndicatorSpec]:
     SpecError
         If a key is unknown or missing, or a value is not allowed.
     """
-    data = _load_toml(path)
-    where = _rel(path)
+    return _layer_indicators(_load_toml(path), _rel(path))
+
+
+def _layer_indicators(data: dict, where: str) -> list[IndicatorSpec]:
+    """The indicators of a parsed layer spec (``where`` names the file in errors)."""
     _check_keys(where, data, {"source", "indicator"}, {"source", "indicator"})
     src = data["source"]
     if "computed" in src:
-        _check_keys(f"{where} [source]", src, SourceSpec._KEYS, SourceSpec._REQUIRED_COMPUTED)
+        _check_table(f"{where} [source]", src, SourceSpec, required=SourceSpec._REQUIRED_COMPUTED)
         if src["computed"] not in SourceSpec.COMPUTED_METHODS:
             raise SpecError(f"{where} [source]: computed {src['computed']!r} is not one of "
                             f"{', '.join(SourceSpec.COMPUTED_METHODS)}")
         src = {"file": "", "key": "code", **src}
     else:
-        _check_keys(f"{where} [source]", src, SourceSpec._KEYS, SourceSpec._REQUIRED)
+        _check_table(f"{where} [source]", src, SourceSpec)
     source = SourceSpec(spec_file=where, **src)
     indicators = []
     for i, ind in enumerate(data["indicator"]):
         here = f"{where} [[indicator]] #{i + 1} ({ind.get('id', '?')})"
-        _check_keys(here, ind, IndicatorSpec._KEYS, IndicatorSpec._REQUIRED)
+        _check_table(here, ind, IndicatorSpec, filled=("source",))
         if ind["kind"] not in KIND_AGGREGATION:
             raise SpecError(f"{here}: kind {ind['kind']!r} is not one of {', '.join(KIND_AGGREGATION)}")
         if ind["higher_is"] not in POLARITIES:
@@ -523,12 +523,6 @@ class PointSetSpec:
     url: str = ""
     notes: str = ""
 
-    _KEYS = {"id", "label", "title", "file", "key", "name", "postcode", "locate", "period", "publisher",
-             "licence", "attribution", "description", "reader", "where", "status", "close_date", "dates",
-             "attributes", "join", "colour_by", "colour_label", "theme", "url", "notes"}
-    _REQUIRED = {"id", "label", "title", "file", "key", "name", "postcode", "locate", "period", "publisher",
-                 "licence", "attribution", "description"}
-
     @property
     def geography(self) -> str:
         """The geography id of the set's metadata rows (``points:<id>``)."""
@@ -537,13 +531,12 @@ class PointSetSpec:
     @classmethod
     def from_table(cls, table: dict, where: str) -> "PointSetSpec":
         """Validate a ``[points]`` table."""
-        _check_keys(f"{where} [points]", table, cls._KEYS, cls._REQUIRED)
+        _check_table(f"{where} [points]", table, cls, filled=("joins",), extra=("join",))
         if table.get("status") and not {"column", "active"} <= set(table["status"]):
             raise SpecError(f"{where} [points]: status needs column and active (the active status values)")
         joins = []
         for i, join in enumerate(table.get("join", [])):
-            _check_keys(f"{where} [[points.join]] #{i + 1}", join, {"file", "key", "columns", "title", "reader"},
-                        {"file", "key", "columns"})
+            _check_table(f"{where} [[points.join]] #{i + 1}", join, PointJoin)
             joins.append(PointJoin(**join))
         fields = {k: v for k, v in table.items() if k != "join"}
         return cls(spec_file=where, joins=tuple(joins), **fields)
@@ -583,10 +576,6 @@ class PostcodeSpec:
     url: str = ""
     notes: str = ""
 
-    _KEYS = {"id", "title", "files", "postcode", "x", "y", "crs", "publisher", "licence", "attribution",
-             "district", "country", "reader", "period", "url", "notes"}
-    _REQUIRED = {"id", "title", "files", "postcode", "x", "y", "crs", "publisher", "licence", "attribution"}
-
 
 @dataclass(frozen=True)
 class SeriesSpec:
@@ -624,12 +613,6 @@ class SeriesSpec:
     notes: str = ""
     decimals: int = 1
 
-    _KEYS = {"id", "label", "title", "file", "units", "higher_is", "description", "publisher", "licence",
-             "attribution", "area", "area_name", "period", "value", "where", "reader", "theme", "url",
-             "notes", "decimals"}
-    _REQUIRED = {"id", "label", "title", "file", "units", "higher_is", "description", "publisher", "licence",
-                 "attribution"}
-
 
 def _load_other_specs(data: dict, where: str) -> dict:
     """Point sets, postcode lookups and series from a layer file without ``[source]``."""
@@ -641,10 +624,10 @@ def _load_other_specs(data: dict, where: str) -> dict:
     if "points" in data:
         out["points"].append(PointSetSpec.from_table(data["points"], where))
     if "postcodes" in data:
-        _check_keys(f"{where} [postcodes]", data["postcodes"], PostcodeSpec._KEYS, PostcodeSpec._REQUIRED)
+        _check_table(f"{where} [postcodes]", data["postcodes"], PostcodeSpec)
         out["postcodes"].append(PostcodeSpec(spec_file=where, **data["postcodes"]))
     for i, series in enumerate(data.get("series", [])):
-        _check_keys(f"{where} [[series]] #{i + 1}", series, SeriesSpec._KEYS, SeriesSpec._REQUIRED)
+        _check_table(f"{where} [[series]] #{i + 1}", series, SeriesSpec)
         if series["higher_is"] not in POLARITIES:
             raise SpecError(f"{where} [[series]] #{i + 1}: higher_is {series['higher_is']!r} is not one of "
                             f"{', '.join(POLARITIES)}")
@@ -724,16 +707,16 @@ class Catalogue:
         indicators: dict[str, IndicatorSpec] = {}
         others: dict[str, dict] = {"points": {}, "postcodes": {}, "series": {}}
         for path in sorted((root / "layers").rglob("*.toml")):
-            data = _load_toml(path)
+            data, where = _load_toml(path), _rel(path)  # each file parsed once
             if "source" not in data and "indicator" not in data:
-                for kind, specs in _load_other_specs(data, _rel(path)).items():
+                for kind, specs in _load_other_specs(data, where).items():
                     for spec in specs:
                         if spec.id in others[kind]:
                             raise SpecError(f"{spec.spec_file}: {kind} id {spec.id!r} is also used by "
                                             f"{others[kind][spec.id].spec_file}")
                         others[kind][spec.id] = spec
                 continue
-            for ind in load_layer_file(path):
+            for ind in _layer_indicators(data, where):
                 if ind.id in indicators:
                     raise SpecError(f"{ind.source.spec_file}: indicator id {ind.id!r} is also used by "
                                     f"{indicators[ind.id].source.spec_file}")
