@@ -9,9 +9,7 @@ import geopandas as gpd
 import pandas as pd
 
 from .errors import AtlasError
-
-#: Geography ids of point sets in ``Atlas.layers`` start with this prefix.
-POINTS_PREFIX = "points:"
+from .specs import POINTS_PREFIX  # geography ids of point sets in ``Atlas.layers``: ``points:<id>``
 
 #: Columns of the layer metadata table, one row per (layer, geography).
 LAYER_COLUMNS = [
@@ -115,7 +113,7 @@ class Atlas:
         Parameters
         ----------
         geography : str
-            Geography the values are keyed by.
+            Geography the values are keyed by (or a point set, ``points:<id>``).
         layer : str
             New layer id (must not exist on that geography).
         columns : pandas.DataFrame
@@ -139,6 +137,10 @@ class Atlas:
         row.update(layer=layer, geography=geography,
                    geography_label=meta.get("geography_label") or self.geography_labels.get(geography, geography))
         layers = pd.concat([self.layers, pd.DataFrame([row], columns=LAYER_COLUMNS)], ignore_index=True)
-        geographies = {**self.geographies, geography: frame}
+        geographies, points = dict(self.geographies), dict(self.points)
+        if geography.startswith(POINTS_PREFIX):
+            points[geography[len(POINTS_PREFIX):]] = frame
+        else:
+            geographies[geography] = frame
         return Atlas(self.la_code, self.la_name, geographies, layers, self.decile_shares, self.report,
-                     self.outline, self.path, dict(self.geography_labels), dict(self.points))
+                     self.outline, self.path, dict(self.geography_labels), points)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import atlas
@@ -81,6 +82,16 @@ def test_ward_rates_are_population_weighted_means(luton):
     members = lsoas[lsoas["name"].str.startswith("Luton 007")]
     expected = np.average(members["income19_score"], weights=members["iod19_population"])
     assert msoa.loc[code, "income19_score"] == pytest.approx(expected)
+
+
+def test_a_layer_added_to_a_point_set_stays_with_the_points(luton):
+    practices = luton.table("points:gp_practices")
+    values = pd.DataFrame({"value": np.arange(len(practices), dtype=float)}, index=practices.index)
+    added = luton.with_layer("points:gp_practices", "test_order", values, {"label": "Order"})
+    assert list(added.geographies) == list(luton.geographies)
+    assert added.table("points:gp_practices")["test_order"].tolist() == list(range(len(practices)))
+    assert "test_order" not in luton.table("points:gp_practices").columns
+    assert added.layer("test_order", "points:gp_practices")["label"] == "Order"
 
 
 def test_deciles_become_population_shares_not_averages(luton):
