@@ -163,6 +163,8 @@ class _Builder:
     report: dict = field(default_factory=dict)
     placed: dict = field(default_factory=dict)
     members: dict = field(default_factory=dict)
+    #: (child, target) -> the assignment and its report entry, made once for both aggregation passes.
+    assignments: dict = field(default_factory=dict)
 
     def run(self) -> Atlas:
         self.report = {
@@ -327,19 +329,25 @@ class _Builder:
                               if i.aggregation != "none" and bool(i.source.computed) == computed]
                 if not indicators:
                     continue
-                assignment = assign(rule, self.boundaries[child_id], parent, self.source)
-                self._report_assignment(child_id, target, assignment, indicators)
+                if (child_id, target) in self.assignments:  # the computed layers' pass
+                    assignment, entry = self.assignments[child_id, target]
+                    entry["layers"] += [i.id for i in indicators]
+                else:
+                    assignment = assign(rule, self.boundaries[child_id], parent, self.source)
+                    entry = self._report_assignment(child_id, target, assignment, indicators)
+                    self.assignments[child_id, target] = assignment, entry
                 for indicator in indicators:
                     self._aggregate_one(indicator, child_id, target, assignment)
 
-    def _report_assignment(self, child: str, target: str, assignment: Assignment, indicators) -> None:
-        self.report["aggregations"].append({
+    def _report_assignment(self, child: str, target: str, assignment: Assignment, indicators) -> dict:
+        entry = {
             "from": child, "to": target, "method": assignment.method,
             "assigned": len(assignment.parent), "unassigned": _short(assignment.unassigned),
             "fallback_by_largest_overlap": _short(assignment.fallback),
             "layers": [i.id for i in indicators],
             "not_aggregated": [i.id for i in self.catalogue.indicators_on(child) if i.aggregation == "none"],
-        })
+        }
+        self.report["aggregations"].append(entry)
         label = self.boundaries[child].spec.label
         if assignment.unassigned:
             self._warn(f"{len(assignment.unassigned)} {label} area(s) could not be assigned to "
@@ -348,6 +356,7 @@ class _Builder:
             self._warn(f"{len(assignment.fallback)} {label} area(s) have a centroid outside every "
                        f"{self.boundaries[target].spec.label} area and were assigned by largest overlap: "
                        f"{', '.join(assignment.fallback[:10])}")
+        return entry
 
     def _aggregate_one(self, indicator: IndicatorSpec, child: str, target: str, assignment: Assignment) -> None:
         source = self.frames[child]

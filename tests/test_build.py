@@ -84,6 +84,16 @@ def test_ward_rates_are_population_weighted_means(luton):
     assert msoa.loc[code, "income19_score"] == pytest.approx(expected)
 
 
+def test_each_assignment_is_made_and_reported_once(luton):
+    # The layers computed from the point sets aggregate in a second pass, after the
+    # published ones; they reuse the assignment rather than add a second report entry.
+    pairs = [(a["from"], a["to"]) for a in luton.report["aggregations"]]
+    assert len(pairs) == len(set(pairs))
+    to_wards = next(a for a in luton.report["aggregations"] if a["from"] == "lsoa21" and a["to"] == "ward2023")
+    assert {"census21_population", "gp_nearest_km"} <= set(to_wards["layers"])
+    assert luton.table("ward2023")["gp_nearest_km"].notna().all()
+
+
 def test_a_layer_added_to_a_point_set_stays_with_the_points(luton):
     practices = luton.table("points:gp_practices")
     values = pd.DataFrame({"value": np.arange(len(practices), dtype=float)}, index=practices.index)
