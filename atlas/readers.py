@@ -170,7 +170,7 @@ def read_source(source: SourceSpec, source_dir: Path) -> pd.DataFrame:
     """
     table = read_table(source_dir, source.file, source.reader, source.spec_file, text_columns=(source.key,))
     require_columns(table, [source.key, *source.where], source.file, source.spec_file)
-    table = _apply_where(table, source.where)
+    table = apply_where(table, source.where)
     table[source.key] = normalise_codes(table[source.key])
     table = table[table[source.key].notna()]
     if source.key_prefix:
@@ -178,7 +178,8 @@ def read_source(source: SourceSpec, source_dir: Path) -> pd.DataFrame:
     return table
 
 
-def _apply_where(table: pd.DataFrame, where: dict) -> pd.DataFrame:
+def apply_where(table: pd.DataFrame, where: dict) -> pd.DataFrame:
+    """The rows of ``table`` passing a spec's ``where`` filter (column -> allowed value or list, compared as text)."""
     for column, wanted in where.items():
         allowed = wanted if isinstance(wanted, list) else [wanted]
         table = table[member_of(table[column].astype(str), [str(a) for a in allowed])]
@@ -222,7 +223,7 @@ def indicator_frame(table: pd.DataFrame, indicator: IndicatorSpec) -> pd.DataFra
     source = indicator.source
     wanted_by = f"{source.spec_file} indicator {indicator.id!r}"
     require_columns(table, indicator.source_columns(), source.file, wanted_by)
-    rows = _apply_where(table, indicator.where)
+    rows = apply_where(table, indicator.where)
     key = rows[source.key]
     duplicated = key[key.duplicated()].unique()
     if len(duplicated):
