@@ -54,7 +54,7 @@ from pathlib import Path
 import pandas as pd
 
 from .cli import command
-from .codes import check_district_code
+from .codes import ENGLAND, check_district_code
 from .errors import AtlasError, SourceFileError, SpecError
 from .readers import normalise_codes, read_table, require_columns
 from .specs import BoundarySpec, Catalogue
@@ -297,15 +297,15 @@ def _add_expectations(refs: dict[str, FileRef], catalogue: Catalogue) -> None:
         source = ind.source
         if source.file:
             expect(source.file, [source.key, *source.where, *ind.source_columns()], source.reader)
-    for spec in getattr(catalogue, "points", {}).values():
+    for spec in catalogue.points.values():
         status = [spec.status.get("column")] if spec.status else []
         expect(spec.file, [spec.key, spec.name, spec.postcode, *spec.where, *status, spec.close_date,
                            *spec.dates, *spec.attributes], spec.reader)
         for join in spec.joins:
             expect(join.file, [join.key, *join.columns.values()], join.reader)
-    for spec in getattr(catalogue, "postcodes", {}).values():
+    for spec in catalogue.postcodes.values():
         expect(spec.files, [spec.postcode, spec.x, spec.y, spec.district, spec.country], spec.reader)
-    for spec in getattr(catalogue, "series", {}).values():
+    for spec in catalogue.series.values():
         expect(spec.file, [spec.area, spec.area_name, spec.period, spec.value, *spec.where], spec.reader)
 
 
@@ -586,7 +586,6 @@ class Fetcher:
 
     def __init__(self, out, la: str | None = None, catalogue: Catalogue | None = None, root=None,
                  timeout: float = 60, mirrors: dict | None = None, keep_downloads: bool = False, stream=None):
-        from .codes import ENGLAND
         self.out = Path(out)
         self.la = None if la in (None, ENGLAND) else check_district_code(la)
         self.root = root

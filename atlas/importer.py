@@ -42,7 +42,7 @@ import pandas as pd
 
 from . import aggregate, config, store
 from .cli import command
-from .codes import DISTRICT_PREFIXES, GSS_PATTERN, kind_of
+from .codes import DISTRICT_PREFIXES, GSS_PATTERN, check_district_code, kind_of
 from .errors import AtlasError, SourceDirError, SourceFileError
 from .model import Atlas
 from .readers import SUPPRESSION_MARKERS, normalise_codes, read_table, require_columns, to_number
@@ -651,8 +651,7 @@ def detect(upload: Upload, built: Atlas, code_column: str | None = None, geograp
     if best is None:
         raise failure
     _, column, (g, explanation, ambiguous) = best
-    values = [c for c in _numeric_columns(table, column)]
-    return Detection(column, g, areas.label(g), explanation, values, ambiguous)
+    return Detection(column, g, areas.label(g), explanation, _numeric_columns(table, column), ambiguous)
 
 
 def _source_or_none(source_dir) -> Path | None:
@@ -1261,7 +1260,8 @@ def import_file(path: str | Path, la_code: str, options: ImportOptions | None = 
     folder = Path(atlas_folder) if atlas_folder else config.out_dir() / "atlas"
     built = _load_built(folder, la_code)
     today = dt.date.today()
-    result = prepare(read_upload(path.read_bytes(), path.name, options.sheet if options else None), built,
+    data = path.read_bytes()
+    result = prepare(read_upload(data, path.name, options.sheet if options else None), built,
                      options, source_dir, today)
     updated = add_to_atlas(built, result)
     if not save:
@@ -1269,7 +1269,7 @@ def import_file(path: str | Path, la_code: str, options: ImportOptions | None = 
     kept = imports_folder(folder, built.la_code)
     stored = f"{result.layer}{path.suffix.lower() or '.csv'}"
     with store.atomic_path(kept / stored, path.suffix) as tmp:
-        Path(tmp).write_bytes(path.read_bytes())
+        Path(tmp).write_bytes(data)
     updated = _with_import_report(updated, result)
     store.save(updated, folder)
     manifest = read_manifest(kept)
@@ -1339,7 +1339,6 @@ def _with_import_report(built: Atlas, result: ImportResult) -> Atlas:
 
 
 def _load_built(folder: Path, la_code: str) -> Atlas:
-    from .codes import check_district_code
     la = check_district_code(la_code)
     path = store.atlas_path(folder, la)
     if not path.is_file():

@@ -20,8 +20,8 @@ import streamlit as st
 
 from atlas.errors import AtlasError
 from atlas.importer import (
-    CONVERSION_RULE, IMPORT_KINDS, MAX_UPLOAD_BYTES, ImportOptions, ImportResult, add_to_atlas, check_size,
-    detect, prepare, read_upload,
+    CONVERSION_RULE, IMPORT_KINDS, MAX_UPLOAD_BYTES, ImportOptions, ImportResult, add_to_atlas, detect, prepare,
+    read_upload,
 )
 from atlas.model import Atlas
 
@@ -83,8 +83,7 @@ def _check_upload(built: Atlas, filename: str, data: bytes) -> None:
     """Read, detect, let the user adjust, check, and offer to add the layer."""
     token = f"{filename}:{len(data)}"  # widget keys follow the file, so a new file starts afresh
     try:
-        check_size(len(data), filename)
-        upload = read_upload(data, filename)
+        upload = read_upload(data, filename)  # refuses a file over MAX_UPLOAD_BYTES first
         if len(upload.sheets) > 1:
             sheet = st.selectbox("Sheet", upload.sheets, index=upload.sheets.index(upload.sheet),
                                  key=f"upload_sheet_{token}")
