@@ -16,8 +16,9 @@ Every text taken from the data (area and organisation names, labels, units) is
 put into the page by the map script as text, never as HTML, and the payload is
 encoded so that nothing in it can close the script it travels in.
 
-The classes and colours come from :func:`atlas.classify.classify`, as in the
-static exports, so a layer has the same legend wherever it is drawn.
+The classes and colours of an area layer come from
+:func:`atlas.export.layer_classes`, the call the static exports make, so a
+layer has the same legend wherever it is drawn.
 """
 
 from __future__ import annotations
@@ -35,11 +36,13 @@ import shapely
 from folium.elements import Template
 
 from . import config
-from .classify import LISA_COLOURS, MISSING_COLOUR, MISSING_LABEL, Classes, classify, decile_label
+from .classify import LISA_COLOURS, MISSING_COLOUR, MISSING_LABEL, Classes, decile_label
 from .errors import AtlasError
+from .export import layer_classes, layer_decimals
 from .health import layer_benchmarks
 from .model import Atlas
 from .points import point_style
+from .stats.moran import CLUSTERS, NO_DATA
 from .store import write_text_atomic
 
 #: Simplification tolerance for the web, in metres (British National Grid).
@@ -56,7 +59,6 @@ MAP_STYLES = "atlas-map.css"
 WGS84 = "EPSG:4326"
 #: Okabe-Ito colours for point sets (distinguishable with colour-blindness, readable on the palettes).
 POINT_COLOURS = ["#000000", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#56B4E9", "#E69F00"]
-LISA_ORDER = ["High-High", "Low-Low", "High-Low", "Low-High", "Not significant", "No neighbours"]
 ENGLAND_VIEW = ([52.8, -1.6], 7)
 
 
@@ -418,22 +420,9 @@ class MapView:
         """Geography and vintage, district and period."""
         return f"{self.meta['geography_label']}, {self.la_name} · {self.meta['period']}"
 
-    @property
-    def decimals(self) -> int:
-        """Decimals values are shown with."""
-        return layer_decimals(self.meta)
-
     def value_text(self, value) -> str | None:
         """A value as the tooltip and table show it (None when missing)."""
         return value_text(value, self.meta)
-
-
-def layer_decimals(meta: dict) -> int:
-    """Decimals a layer's values are shown with (its metadata's, 1 when unreadable)."""
-    try:
-        return int(meta.get("decimals") or 0)
-    except (TypeError, ValueError):
-        return 1
 
 
 def value_text(value, meta: dict) -> str | None:
@@ -502,10 +491,7 @@ def map_view(atlas: Atlas, layer: str, geography: str, scheme: str = "quantiles"
                         f"{meta['geography_label']}: there is nothing to map. The build report "
                         f"({atlas.la_code}.report.json) says which areas the source file matched.")
         return view
-    decimals = view.decimals
-    view.classes = classify(values, kind=meta["kind"], scheme=scheme, k=int(k),
-                            palette=palette or (meta.get("palette") or None),
-                            higher_is=meta.get("higher_is") or "neutral", decimals=decimals)
+    view.classes = layer_classes(atlas, layer, geography, scheme, k, palette)   # as the static export classes it
     return view
 
 
@@ -546,8 +532,8 @@ def view_table(view: MapView, lisa: pd.Series | None = None) -> pd.DataFrame:
     if view.extra is not None:
         table[view.extra_label] = view.extra.reindex(view.values.index).astype("Int64").values
     if lisa is not None:
-        clusters = lisa.reindex(view.values.index).fillna("No data")
-        table["LISA cluster"] = pd.Categorical(clusters.values, LISA_ORDER + ["No data"], ordered=True)
+        clusters = lisa.reindex(view.values.index).fillna(NO_DATA)
+        table["LISA cluster"] = pd.Categorical(clusters.values, CLUSTERS, ordered=True)
     return table
 
 
@@ -644,11 +630,10 @@ def map_payload(view: MapView, areas: GeometryFile, areas_url: str, *, wards: tu
                             "text": [decile_label(int(v)) if pd.notna(v) else None
                                      for v in view.extra.reindex(view.values.index)]}
     if lisa is not None:
-        order = [name for name in LISA_ORDER if name in LISA_COLOURS]
         present = lisa.reindex(view.values.index)
         payload["lisa"] = {
-            "labels": order + ["No data"], "colours": [LISA_COLOURS[name] for name in order] + [MISSING_COLOUR],
-            "cls": [order.index(c) if c in order else len(order) for c in present],
+            "labels": list(CLUSTERS), "colours": [LISA_COLOURS.get(name, MISSING_COLOUR) for name in CLUSTERS],
+            "cls": [CLUSTERS.index(c) if c in CLUSTERS else CLUSTERS.index(NO_DATA) for c in present],
             "caption": lisa_note or "",
         }
     return payload
