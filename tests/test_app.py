@@ -231,3 +231,28 @@ def test_rebuild_reads_the_official_files_again(luton_path, tmp_path, monkeypatc
     assert not at.exception and not at.error
     assert copy.stat().st_mtime_ns > before
     assert at.title[0].value == "Health Equity Atlas: Luton"
+
+
+def test_cached_views_follow_an_uploaded_layer_s_values_and_metadata(luton):
+    """A layer uploaded again under the same id, with other values or another label, is not served from the cache."""
+    from atlas.ui import common
+    index = luton.table("lsoa11").index
+    meta = {"label": "First upload", "kind": "value", "units": "units", "decimals": 1, "period": "test"}
+
+    def uploaded(values, label):
+        return luton.with_layer("lsoa11", "test_upload", pd.DataFrame({"value": values}, index=index),
+                                {**meta, "label": label})
+
+    first = uploaded(range(len(index)), "First upload")
+    same = uploaded(range(len(index)), "First upload")
+    relabelled = uploaded(range(len(index)), "Second upload")
+    revalued = uploaded([2 * v for v in range(len(index))], "First upload")
+    token = common.data_token(first, "test_upload", "lsoa11")
+    assert common.data_token(same, "test_upload", "lsoa11") == token
+    assert common.data_token(relabelled, "test_upload", "lsoa11") != token
+    assert common.data_token(revalued, "test_upload", "lsoa11") != token
+    # 0, 1 ... 120: the top quintile starts at the 80th percentile, 0.8 x 120 = 96; twice that when doubled
+    assert common.map_view(first, "test_upload", "lsoa11").classes.labels[-1] == "96.0 to 120.0"
+    assert common.map_view(first, "test_upload", "lsoa11").title == "First upload"
+    assert common.map_view(relabelled, "test_upload", "lsoa11").title == "Second upload"
+    assert common.map_view(revalued, "test_upload", "lsoa11").classes.labels[-1] == "192.0 to 240.0"

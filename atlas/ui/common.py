@@ -3,13 +3,17 @@
 Everything slow is computed once per process and reused by every session and
 rerun: the built atlas of a district (read from ``output/atlas/<LA>.gpkg``, or
 built from the official files on first choice), the list of districts, the web
-geometry files and the statistics of each layer (``atlas.stats.summarise``
-keeps each geography's weights). Switching a layer therefore never rebuilds the
-atlas or recomputes weights or statistics already computed.
+geometry files, the classified view of each layer (natural breaks take seconds
+on a few hundred areas), the styles of the point sets and the statistics of
+each layer (``atlas.stats.summarise`` keeps each geography's weights). Switching
+a layer therefore never rebuilds the atlas or recomputes classes, weights or
+statistics already computed, and a rerun that changes neither (the street map,
+the export format) recomputes nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -67,7 +71,7 @@ def _load_atlas(la: str, folder: str, source: str) -> atlas.Atlas:
 def rebuild(la: str) -> atlas.Atlas:
     """Build a district's atlas again from the official files and forget what was cached from the old one."""
     built = atlas.build(la, source_dir=config.source_dir(), out_dir=atlas_folder())
-    for cached in (_load_atlas, _geometry_file, _points_file, _summary):
+    for cached in (_load_atlas, _geometry_file, _points_file, _colour_options, _point_style, _map_view, _summary):
         cached.clear()
     return built
 
@@ -169,10 +173,65 @@ def _points_file(la: str, point_set: str, path: str, web_dir: str, fields: tuple
     return webmap.write_points(_frame, Path(web_dir), la, point_set, dict(fields))
 
 
-# -- statistics ---------------------------------------------------------------------------------------
-def values_token(values: pd.Series) -> str:
-    """A fingerprint of a layer's values, so caches follow uploaded or rebuilt data."""
-    return str(int(pd.util.hash_pandas_object(values, index=True).sum()))
+def colour_options(built: atlas.Atlas, point_set: str) -> dict[str, str]:
+    """What a point set can be coloured by (:func:`atlas.webmap.colour_options`), listed once per atlas."""
+    return _colour_options(built.la_code, point_set, str(built.path), built)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _colour_options(la: str, point_set: str, path: str, _built) -> dict[str, str]:
+    return webmap.colour_options(_built, point_set)
+
+
+def point_style(built: atlas.Atlas, point_set: str, colour_by: str | None = None) -> dict:
+    """How the map colours and sizes a point set (:func:`atlas.webmap.point_style_payload`), once per colouring.
+
+    Raises
+    ------
+    AtlasError
+        As ``point_style_payload`` (an error is not cached).
+    """
+    return _point_style(built.la_code, point_set, colour_by, str(built.path), built)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _point_style(la: str, point_set: str, colour_by: str | None, path: str, _built) -> dict:
+    return webmap.point_style_payload(_built, point_set, colour_by)
+
+
+# -- the classified view and its statistics -----------------------------------------------------------
+def data_token(built: atlas.Atlas, layer: str, geography: str) -> str:
+    """A fingerprint of a layer's values, intervals and metadata, so caches follow uploaded or rebuilt data.
+
+    An uploaded layer may replace another of the same id with other values or
+    other metadata (label, kind, polarity); either gives another token.
+    """
+    frame = built.table(geography)
+    columns = [c for c in frame.columns if c == layer or str(c).startswith(f"{layer}_")]
+    digest = hashlib.sha1(pd.util.hash_pandas_object(frame[columns], index=True).to_numpy().tobytes())
+    digest.update(repr(sorted(built.layer(layer, geography).items())).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def map_view(built: atlas.Atlas, layer: str, geography: str, scheme: str = "quantiles", k: int = 5,
+             palette: str | None = None) -> webmap.MapView:
+    """One layer classified for the map (:func:`atlas.webmap.map_view`), once per layer, data and classification.
+
+    The view is shared by every session and rerun: read it, never change it.
+
+    Raises
+    ------
+    AtlasError
+        As ``webmap.map_view`` (an error is not cached).
+    """
+    token = data_token(built, layer, geography)
+    return _map_view(built.la_code, layer, geography, scheme, int(k), palette, str(built.path), token, built)
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _map_view(la: str, layer: str, geography: str, scheme: str, k: int, palette: str | None, path: str,
+              token: str, _built) -> webmap.MapView:
+    return webmap.map_view(_built, layer, geography, scheme=scheme, k=k, palette=palette)
 
 
 def summary(built: atlas.Atlas, layer: str, geography: str) -> dict:
@@ -181,7 +240,7 @@ def summary(built: atlas.Atlas, layer: str, geography: str) -> dict:
     The LISA clusters of the map come from the same computation, so the map and
     the panel always agree.
     """
-    token = values_token(built.table(geography)[layer])
+    token = data_token(built, layer, geography)
     return _summary(built.la_code, layer, geography, str(built.path), token, built)
 
 

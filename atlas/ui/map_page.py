@@ -70,7 +70,7 @@ def _atlas(built, urls) -> None:
     _to_link(built.la_code, geography, layer)
     _keep_choices()
     try:
-        view = webmap.map_view(built, layer, geography, scheme=scheme, k=k, palette=palette)
+        view = common.map_view(built, layer, geography, scheme=scheme, k=k, palette=palette)
     except AtlasError as exc:
         st.error(str(exc))
         return
@@ -192,7 +192,7 @@ def _classification_controls(meta: dict) -> tuple[str, int, str | None, bool]:
 
 def _point_colour_controls(built) -> dict[str, str]:
     """A "Colour <set> by" select box per point set that has colourings; the choice of each set."""
-    sets = {name: webmap.colour_options(built, name) for name, frame in built.points.items() if len(frame)}
+    sets = {name: common.colour_options(built, name) for name, frame in built.points.items() if len(frame)}
     sets = {name: options for name, options in sets.items() if options}
     chosen = {}
     for column, (name, options) in zip(st.columns(max(len(sets), 2)), sets.items()):
@@ -312,11 +312,11 @@ def _point_overlays(built, urls, colour_by: dict[str, str]) -> list[dict]:
 def _point_style(built, point_set: str, colour_by: str) -> dict:
     """The set's style for the map, or its default colouring (with a warning) when that cannot be drawn."""
     try:
-        return webmap.point_style_payload(built, point_set, colour_by)
+        return common.point_style(built, point_set, colour_by)
     except AtlasError as exc:
         st.warning(f"{_set_label(built, point_set)} cannot be coloured by {colour_by}: {exc} They are shown "
                    f"in their default colours.")
-        return webmap.point_style_payload(built, point_set)
+        return common.point_style(built, point_set)
 
 
 def _draw_map(built, view, urls, lisa, lisa_note, tiles: bool, colour_by: dict[str, str]) -> None:
