@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .readers import member_of, to_number
+from .readers import apply_where, member_of, to_number
 from .stats import compare, wilson_interval
 from .specs import IndicatorSpec
 
@@ -82,10 +82,7 @@ def compute(table: pd.DataFrame, indicator: IndicatorSpec, district_codes, distr
     list of Benchmark
         The district's, then the coverage's (when the source names one).
     """
-    rows = table
-    for column, wanted in indicator.where.items():
-        allowed = wanted if isinstance(wanted, list) else [wanted]
-        rows = rows[member_of(rows[column].astype(str), [str(a) for a in allowed])]
+    rows = apply_where(table, indicator.where)
     in_district = member_of(rows[indicator.source.key], set(district_codes))
     out = [_benchmark(rows[in_district], indicator, "district", district_label)]
     if indicator.source.coverage:

@@ -40,7 +40,7 @@ from . import comparators
 from .classify import categorical
 from .codes import ENGLAND
 from .errors import SourceFileError, SpecError
-from .readers import indicator_frame, member_of, read_source, read_table, require_columns
+from .readers import apply_where, indicator_frame, member_of, read_source, read_table, require_columns
 from .specs import Catalogue, IndicatorSpec, PointSetSpec, PostcodeSpec, SourceSpec
 
 BNG = "EPSG:27700"
@@ -158,9 +158,7 @@ def place(spec: PointSetSpec, postcodes: pd.DataFrame, lookup: PostcodeSpec, sou
     table = read_table(source_dir, spec.file, spec.reader, spec.spec_file, text_columns=text)
     require_columns(table, list(text), spec.file, spec.spec_file)
     data_date = _data_date(table, spec)  # over the whole file, before any filter
-    for column, wanted in spec.where.items():
-        allowed = wanted if isinstance(wanted, list) else [wanted]
-        table = table[member_of(table[column].astype(str).str.strip(), [str(a) for a in allowed])]
+    table = apply_where(table, spec.where)
     table = table.assign(_code=table[spec.key].astype("string").str.strip().str.upper(),
                          _pc=normalise_postcodes(table[spec.postcode]))
     table = table[table["_code"].notna()].drop_duplicates("_code")

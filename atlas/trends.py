@@ -17,7 +17,7 @@ import pandas as pd
 from . import config
 from .codes import ENGLAND
 from .errors import AtlasError
-from .readers import read_table, require_columns, to_number
+from .readers import apply_where, read_table, require_columns, to_number
 from .specs import Catalogue, SeriesSpec
 
 #: Gap in metres within which two district outlines count as neighbours (generalised outlines).
@@ -75,9 +75,7 @@ def read_series(spec: SeriesSpec, source_dir: Path, la_code: str, neighbours: li
     table = read_table(source_dir, spec.file, spec.reader, spec.spec_file, text_columns=(spec.area, spec.period))
     require_columns(table, [spec.area, spec.area_name, spec.period, spec.value, *spec.where], spec.file,
                     spec.spec_file)
-    for column, wanted in spec.where.items():
-        allowed = wanted if isinstance(wanted, list) else [wanted]
-        table = table[table[column].astype(str).isin([str(a) for a in allowed])]
+    table = apply_where(table, spec.where)
     if "inequality" in table.columns:  # Fingertips deprivation-quintile rows are not areas
         table = table[table["inequality"].isna()]
     roles = {la_code: "district", ENGLAND: "England", **{code: "neighbour" for code in neighbours}}

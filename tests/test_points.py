@@ -46,7 +46,7 @@ def test_every_organisation_in_luton_is_inside_the_borough_or_reported(luton, po
 
 def test_closed_practices_are_excluded_by_the_data_date_and_counted(luton):
     report = luton.report["points"]["gp_practices"]
-    assert report["data_date"] == "2023-12-04"  # the latest open or close date in epraccur (January 2024)
+    assert report["data_date"] == "2023-12-04"  # the latest open date in epraccur (January 2024)
     assert report["closed_excluded"] == len(report["closed_excluded_codes"]) > 0
     assert not set(report["closed_excluded_codes"]) & set(luton.points["gp_practices"].index)
 
