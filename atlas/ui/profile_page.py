@@ -108,10 +108,10 @@ def _keep_lookup(upload) -> str | None:
 
 # -- the profile -----------------------------------------------------------------------------------------
 def _profile(built, kind: str, area, lookup: str | None) -> profiles.Profile:
-    """The profile of the selection, built once per session and selection."""
+    """The profile of the selection, built once per session, selection and build (a rebuild starts afresh)."""
     layers = built.layers[["layer", "geography"]].to_csv(index=False)
-    key = (built.la_code, str(built.path), hashlib.sha256(layers.encode()).hexdigest(), kind,
-           tuple(area) if isinstance(area, list) else area, lookup)
+    key = (built.la_code, str(built.path), str(built.report.get("built", "")),
+           hashlib.sha256(layers.encode()).hexdigest(), kind, tuple(area) if isinstance(area, list) else area, lookup)
     cache = st.session_state.setdefault(PROFILES_KEY, {})
     if key not in cache:
         path = st.session_state.get("profile_lookup_files", {}).get(lookup) if lookup else None
