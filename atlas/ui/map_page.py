@@ -66,7 +66,8 @@ def _atlas(built, urls) -> None:
         return
     layer, meta = _indicator_control(built, geography, theme_column, indicator_column)
     scheme, k, palette, tiles = _classification_controls(meta)
-    colour_by = _point_colour_controls(built)
+    sets = _point_sets(built)
+    colour_by = _point_colour_controls(built, sets)
     _to_link(built.la_code, geography, layer)
     _keep_choices()
     try:
@@ -83,13 +84,13 @@ def _atlas(built, urls) -> None:
         st.caption(view.subtitle)
         if view.message:
             st.warning(view.message)
-        _draw_map(built, view, urls, lisa, lisa_note, tiles, colour_by)
+        _draw_map(built, view, urls, lisa, lisa_note, tiles, sets, colour_by)
         _export(built, view, scheme, k, palette)
         _metadata(view, lisa_note)
     with stats_column:
         _statistics(built, view, summary, no_summary)
     _table(view, lisa)
-    _points_tables(built, colour_by)
+    _points_tables(built, sets, colour_by)
 
 
 # -- controls -----------------------------------------------------------------------------------------
@@ -190,16 +191,28 @@ def _classification_controls(meta: dict) -> tuple[str, int, str | None, bool]:
     return scheme, int(k), None if palette == DEFAULT_PALETTE_OPTION else palette, tiles
 
 
-def _point_colour_controls(built) -> dict[str, str]:
+def _point_sets(built) -> dict[str, dict]:
+    """The district's point sets that have points: id -> the set's own metadata row ({} when the atlas has none)."""
+    own = built.layers[built.layers["kind"] == "points"]
+    rows = {(row["geography"], row["layer"]): row for row in own.to_dict("records")}
+    return {name: rows.get((f"points:{name}", name), {}) for name, frame in built.points.items() if len(frame)}
+
+
+def _set_label(name: str, meta: dict) -> str:
+    """A point set's label (its metadata's, else its id in words)."""
+    return str(meta.get("label") or name.replace("_", " ").capitalize())
+
+
+def _point_colour_controls(built, sets: dict[str, dict]) -> dict[str, str]:
     """A "Colour <set> by" select box per point set that has colourings; the choice of each set."""
-    sets = {name: common.colour_options(built, name) for name, frame in built.points.items() if len(frame)}
-    sets = {name: options for name, options in sets.items() if options}
+    options_of = {name: common.colour_options(built, name) for name in sets}
+    options_of = {name: options for name, options in options_of.items() if options}
     chosen = {}
-    for column, (name, options) in zip(st.columns(max(len(sets), 2)), sets.items()):
+    for column, (name, options) in zip(st.columns(max(len(options_of), 2)), options_of.items()):
         key = COLOUR_KEY.format(name)
         if st.session_state.get(key) not in options:
             st.session_state[key] = next(iter(options))
-        label = _set_label(built, name)
+        label = _set_label(name, sets[name])
         chosen[name] = column.selectbox(
             f"Colour {_in_sentence(label)} by", list(options), key=key, format_func=options.get,
             help=f"{label} on the map (switch them on in the map's layer list; choosing a colouring shows "
@@ -209,17 +222,6 @@ def _point_colour_controls(built) -> dict[str, str]:
                  f"Their table is under the map. When the areas are drawn in the same colours, choose another "
                  f"colour palette for the areas to tell the two apart.")
     return chosen
-
-
-def _set_meta(built, point_set: str) -> dict:
-    """The metadata row of a point set itself, or {} when the atlas has none."""
-    rows = built.layers[(built.layers["geography"] == f"points:{point_set}") & (built.layers["layer"] == point_set)]
-    return rows.iloc[0].to_dict() if len(rows) else {}
-
-
-def _set_label(built, point_set: str) -> str:
-    """A point set's label (its metadata's, else its id in words)."""
-    return str(_set_meta(built, point_set).get("label") or point_set.replace("_", " ").capitalize())
 
 
 def _in_sentence(label: str) -> str:
@@ -289,37 +291,35 @@ def _ward_overlay(built, geography: str) -> str | None:
     return wards[-1] if wards else None
 
 
-def _point_overlays(built, urls, colour_by: dict[str, str]) -> list[dict]:
+def _point_overlays(built, urls, sets: dict[str, dict], colour_by: dict[str, str]) -> list[dict]:
     """The district's point sets (GP practices, pharmacies ...) as overlays, off until switched on.
 
     A set in ``colour_by`` carries its ``style`` (colours, sizes, legend and
     tooltip lines: :func:`atlas.webmap.point_style_payload`).
     """
     overlays = []
-    for name, frame in (getattr(built, "points", None) or {}).items():
-        if frame is None or not len(frame):
-            continue
-        meta = _set_meta(built, name)
-        file = common.points_file(built, name, frame, webmap.POINT_FIELDS, urls.web_dir)
-        overlay = {"id": name, "label": _set_label(built, name), "url": urls.web + file.name, "count": file.count,
+    for name, meta in sets.items():
+        file = common.points_file(built, name, built.points[name], webmap.POINT_FIELDS, urls.web_dir)
+        label = _set_label(name, meta)
+        overlay = {"id": name, "label": label, "url": urls.web + file.name, "count": file.count,
                    "attribution": meta.get("attribution") or "", "show": False}
         if name in colour_by:
-            overlay["style"] = _point_style(built, name, colour_by[name])
+            overlay["style"] = _point_style(built, name, label, colour_by[name])
         overlays.append(overlay)
     return overlays
 
 
-def _point_style(built, point_set: str, colour_by: str) -> dict:
+def _point_style(built, point_set: str, label: str, colour_by: str) -> dict:
     """The set's style for the map, or its default colouring (with a warning) when that cannot be drawn."""
     try:
         return common.point_style(built, point_set, colour_by)
     except AtlasError as exc:
-        st.warning(f"{_set_label(built, point_set)} cannot be coloured by {colour_by}: {exc} They are shown "
-                   f"in their default colours.")
+        st.warning(f"{label} cannot be coloured by {colour_by}: {exc} They are shown in their default colours.")
         return common.point_style(built, point_set)
 
 
-def _draw_map(built, view, urls, lisa, lisa_note, tiles: bool, colour_by: dict[str, str]) -> None:
+def _draw_map(built, view, urls, lisa, lisa_note, tiles: bool, sets: dict[str, dict],
+              colour_by: dict[str, str]) -> None:
     areas = common.geometry_file(built, view.geography, urls.web_dir)
     wards = None
     ward_geography = _ward_overlay(built, view.geography)
@@ -327,7 +327,7 @@ def _draw_map(built, view, urls, lisa, lisa_note, tiles: bool, colour_by: dict[s
         ward_file = common.geometry_file(built, ward_geography, urls.web_dir)
         wards = (urls.web + ward_file.name, built.geography_labels.get(ward_geography, ward_geography))
     payload = webmap.map_payload(view, areas, urls.web + areas.name, wards=wards, lisa=lisa,
-                                 lisa_note=lisa_note, points=_point_overlays(built, urls, colour_by),
+                                 lisa_note=lisa_note, points=_point_overlays(built, urls, sets, colour_by),
                                  tiles=tiles)
     fmap = webmap.base_map(urls.leaflet, urls.static, tiles=tiles)
     st_folium(fmap, key="atlas_map", height=MAP_HEIGHT, use_container_width=True, returned_objects=[],
@@ -408,10 +408,10 @@ def _table(view: webmap.MapView, lisa: pd.Series | None) -> None:
                             "on every row.")
 
 
-def _points_tables(built, colour_by: dict[str, str]) -> None:
+def _points_tables(built, sets: dict[str, dict], colour_by: dict[str, str]) -> None:
     """The table alternative of each coloured point set: its points with the attribute or layer shown."""
     for name, chosen in colour_by.items():
-        label = _set_label(built, name)
+        label = _set_label(name, sets[name])
         with st.expander(f"Table: {_in_sentence(label)} on the map ({len(built.points[name])})"):
             layer = chosen if chosen in set(built.layers_on(f"points:{name}")["layer"]) else None
             st.caption(f"The {_in_sentence(label)} of {built.la_name} placed by postcode, as the map shows them"
