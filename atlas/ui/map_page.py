@@ -26,7 +26,7 @@ from ..classify import DEFAULT_PALETTE, SCHEMES, SEQUENTIAL_PALETTES
 from ..errors import AtlasError
 from . import common
 from .assets import serve_assets
-from .upload import upload_section
+from .upload import plain, upload_section
 
 MAP_HEIGHT = 620
 PALETTE_NAMES = {
@@ -100,10 +100,10 @@ def _about_build(built) -> None:
     warnings = report.get("warnings", [])
     title = f"About this atlas ({len(warnings)} warning{'' if len(warnings) == 1 else 's'})"
     with st.sidebar.expander(title):
-        st.caption(_escape(f"Built {_when(report.get('built'))} from the official files in "
+        st.caption(plain(f"Built {_when(report.get('built'))} from the official files in "
                            f"{report.get('source_dir', 'the source directory')}; saved as {built.path}."))
         for warning in warnings:
-            st.caption(_escape(warning))
+            st.caption(plain(warning))
         if st.button("Rebuild from the official files", key="rebuild",
                      help="Reads the source directory again, e.g. after new files or layer specs were added."):
             try:
@@ -337,7 +337,7 @@ def _draw_map(built, view, urls, lisa, lisa_note, tiles: bool, sets: dict[str, d
 def _metadata(view: webmap.MapView, lisa_note: str | None) -> None:
     meta = view.meta
     st.markdown("#### About this indicator")
-    st.markdown(_escape(str(meta.get("description") or "")))
+    st.markdown(plain(str(meta.get("description") or "")))
     rows = {
         "Units": meta.get("units"),
         "Period": meta.get("period"),
@@ -352,15 +352,8 @@ def _metadata(view: webmap.MapView, lisa_note: str | None) -> None:
     }
     if meta.get("url"):
         rows["Official file"] = meta["url"]
-    lines = [f"- **{name}:** {_escape(str(value))}" for name, value in rows.items() if value]
+    lines = [f"- **{name}:** {plain(str(value))}" for name, value in rows.items() if value]
     st.markdown("\n".join(lines))
-
-
-def _escape(text: str) -> str:
-    """Text shown as Markdown without being read as Markdown or HTML."""
-    for char in "\\`*_{}[]()#+-.!|<>":
-        text = text.replace(char, "\\" + char)
-    return text
 
 
 # -- statistics, table, export ------------------------------------------------------------------------
@@ -388,12 +381,12 @@ def _figure(title: str, entry: dict, value, source_key: str | None = None) -> No
     source = f" From {entry[source_key]}." if source_key and entry.get(source_key) else ""
     if entry.get("available"):
         st.metric(title, value(entry))
-        st.caption(_escape(entry.get("reading", "") + source))
+        st.caption(plain(entry.get("reading", "") + source))
         for note in entry.get("notes") or []:
-            st.caption(_escape(note))
+            st.caption(plain(note))
     else:
-        st.markdown(f"**{_escape(title)}**")
-        st.caption(_escape(entry.get("message", "Not available.") + source))
+        st.markdown(f"**{plain(title)}**")
+        st.caption(plain(entry.get("message", "Not available.") + source))
 
 
 def _table(view: webmap.MapView, lisa: pd.Series | None) -> None:
