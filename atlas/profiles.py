@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from . import aggregate, config, store
+from .build import MOST_DEPRIVED_SUFFIX
 from .classify import decile_label
 from .cli import command
 from .errors import AtlasError, UnknownAreaError
@@ -56,7 +57,6 @@ NAMED_GEOGRAPHIES = ("ward2023", "ward2013", "msoa21", "msoa11")  # preference w
 LE_GEOGRAPHY = "msoa11"
 PRACTICES = "gp_practices"
 POPULATION_THEME = "Population"
-MOST_DEPRIVED_SUFFIX = "_most_deprived_20"
 FORMATS = ("html", "pdf", "csv")
 #: Areas of England per geography: a source holding fewer English areas is not national.
 ENGLAND_AREAS = {"lsoa11": 32_844, "lsoa21": 33_755, "msoa11": 6_791, "msoa21": 6_856}
@@ -1484,13 +1484,18 @@ def write_profile(profile: Profile, out: str | os.PathLike) -> Path:
         (nothing is left behind).
     """
     out = Path(out)
-    kind = out.suffix.lower().lstrip(".")
     renderers = {"html": lambda: render_html(profile).encode("utf-8"), "pdf": lambda: render_pdf(profile),
                  "csv": lambda: render_csv(profile).encode("utf-8-sig")}
-    if kind not in renderers:
-        raise AtlasError(f"Cannot write a profile to {out}: use a file ending .html, .pdf or .csv.")
-    write_bytes_atomic(out, renderers[kind]())
+    write_bytes_atomic(out, renderers[_format_of(out)]())
     return out
+
+
+def _format_of(out: Path) -> str:
+    """The format a profile file's suffix asks for (``FORMATS``)."""
+    kind = out.suffix.lower().lstrip(".")
+    if kind not in FORMATS:
+        raise AtlasError(f"Cannot write a profile to {out}: use a file ending .html, .pdf or .csv.")
+    return kind
 
 
 # -- command line ------------------------------------------------------------------------------------------
@@ -1510,8 +1515,7 @@ def _add_profile(parser) -> None:
 @command("profile", "write a neighbourhood profile (HTML, PDF or CSV) of a ward, MSOA, PCN or LSOAs")(_add_profile)
 def run_profile(args) -> int:
     started = time.perf_counter()
-    if Path(args.out).suffix.lower().lstrip(".") not in FORMATS:
-        raise AtlasError(f"Cannot write a profile to {args.out}: use a file ending .html, .pdf or .csv.")
+    _format_of(Path(args.out))  # before building anything
     built = built_atlas(args.la, args.atlas_dir, args.source)
     area = find_area(built, args.area, args.pcn_lookup, args.source, geography=args.geography)
     profile = build_profile(built, area, source_dir=args.source)
