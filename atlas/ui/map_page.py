@@ -101,7 +101,7 @@ def _about_build(built) -> None:
     title = f"About this atlas ({len(warnings)} warning{'' if len(warnings) == 1 else 's'})"
     with st.sidebar.expander(title):
         st.caption(plain(f"Built {_when(report.get('built'))} from the official files in "
-                           f"{report.get('source_dir', 'the source directory')}; saved as {built.path}."))
+                         f"{report.get('source_dir', 'the source directory')}; saved as {built.path}."))
         for warning in warnings:
             st.caption(plain(warning))
         if st.button("Rebuild from the official files", key="rebuild",
