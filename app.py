@@ -1,33 +1,20 @@
 """Health Equity Atlas: the Streamlit app (``streamlit run app.py``).
 
-Thin: each page is a module of ``atlas/ui`` with a ``page()`` function. The
-pages other parts of the atlas add are registered below when their module
-exists.
+Thin: each page is a module of ``atlas/ui`` with a ``page()`` function.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-
 import streamlit as st
 
-from atlas.ui import map_page
-
-#: Optional pages: module -> (title, URL path). Each is shown when its module exists.
-OPTIONAL_PAGES = {
-    "atlas.ui.profile_page": ("Area profiles", "profiles"),
-    "atlas.ui.district_page": ("District trends", "district"),
-}
+from atlas.ui import district_page, map_page, profile_page
 
 
 def pages() -> list:
-    """The map atlas first, then each optional page whose module is installed."""
-    found = [st.Page(map_page.page, title="Map atlas", url_path="map", default=True)]
-    for module, (title, path) in OPTIONAL_PAGES.items():
-        if importlib.util.find_spec(module) is not None:
-            found.append(st.Page(importlib.import_module(module).page, title=title, url_path=path))
-    return found
+    """The map atlas first, then the area profiles and the district page."""
+    return [st.Page(map_page.page, title="Map atlas", url_path="map", default=True),
+            st.Page(profile_page.page, title="Area profiles", url_path="profiles"),
+            st.Page(district_page.page, title="District trends", url_path="district")]
 
 
 # No page or navigation icons: Streamlit fetches Material icons for the favicon from fonts.gstatic.com.
