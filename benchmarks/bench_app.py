@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 import atlas  # noqa: E402
+from atlas.store import atlas_path  # noqa: E402
 from atlas.ui import common  # noqa: E402
 from tests.app_support import launch, map_frame, running_app, wait_rendered  # noqa: E402
 
@@ -102,7 +103,7 @@ def main(argv=None) -> int:
     if not common.is_built(args.la):
         print(f"building {args.la} into {common.atlas_folder()} first ...")
         atlas.build(args.la, out_dir=common.atlas_folder())
-    built = atlas.load(common.atlas_folder() / f"{args.la}.gpkg")
+    built = atlas.load(atlas_path(common.atlas_folder(), args.la))
     switches = [layer for layer in SWITCHES if layer in set(built.layers_on(GEOGRAPHY)["layer"])]
     print(f"App benchmark: {built.la_name} ({args.la}), {built.geography_labels[GEOGRAPHY]}, "
           f"{len(built.table(GEOGRAPHY))} areas; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
