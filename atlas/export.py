@@ -321,7 +321,7 @@ class MapCanvas:
         self._title(meta)
         self._legend(meta, classes)
         self._footer(meta)
-        self.meta, self.classes = meta, classes
+        self.meta = meta  # for the file metadata (to_bytes)
 
     def _text(self, x: float, y: float, text: str, **kwargs):
         artist = self.figure.text(x, y, text, **kwargs)
