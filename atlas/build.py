@@ -23,7 +23,7 @@ import pandas as pd
 
 from . import aggregate, comparators, config, points, store
 from .codes import ENGLAND, check_district_code
-from .errors import BuildError, UnknownAreaError
+from .errors import AtlasError, BuildError, SourceDirError, UnknownAreaError
 from .geography import Assignment, Boundaries, assign, district_members, member_table, read_boundaries
 from .model import LAYER_COLUMNS, Atlas
 from .readers import indicator_frame, member_of, read_source
@@ -76,13 +76,93 @@ def build(la_code: str, source_dir: str | Path | None = None, out_dir: str | Pat
     la_name = district_name(catalogue, source, la)
     builder = _Builder(la, la_name, source, catalogue)
     atlas = builder.run()
-    folder = Path(out_dir) if out_dir else config.out_dir() / "atlas"
+    folder = _atlas_folder(out_dir)
     from .importer import reapply_imports  # layers added with `atlas import` survive a rebuild
     atlas = reapply_imports(atlas, folder, source, catalogue)
     atlas.report["seconds"] = round(time.perf_counter() - started, 2)
     if write:
         store.save(atlas, folder)
     return atlas
+
+
+def current(la_code: str, source_dir: str | Path | None = None,
+            out_dir: str | Path | None = None) -> tuple[Atlas, str]:
+    """The district's built atlas: loaded when it is current, else built (and written) now.
+
+    Parameters
+    ----------
+    la_code : str
+        District code, as for :func:`build`.
+    source_dir : path-like, optional
+        Folder of official files; see :func:`atlas.config.source_dir`.
+    out_dir : path-like, optional
+        Folder of built atlases; ``output/atlas`` by default.
+
+    Returns
+    -------
+    (Atlas, str)
+        The atlas, and ``"loaded"`` or ``"built"``. Without any source directory
+        an existing atlas is loaded as it is (there is nothing to check it
+        against or build it from).
+
+    Raises
+    ------
+    AtlasError
+        As :func:`build` does, when the atlas has to be built.
+    """
+    la = check_district_code(la_code)
+    folder = _atlas_folder(out_dir)
+    path = store.atlas_path(folder, la)
+    built = _load_readable(path)
+    try:
+        source = config.source_dir(source_dir)
+    except SourceDirError:
+        if built is None:
+            raise
+        return built, "loaded"
+    if built is not None and is_current(built, path, source):
+        return built, "loaded"
+    return build(la, source_dir=source, out_dir=folder), "built"
+
+
+def is_current(built, path: Path, source: Path) -> bool:
+    """Whether the atlas at ``path`` was built from ``source`` and is newer than every input.
+
+    The inputs are the project's spec files and every boundary and source file
+    the atlas's build report names.
+
+    Parameters
+    ----------
+    built : Atlas
+        The atlas read from ``path`` (only its ``report`` is used).
+    path : pathlib.Path
+        Its GeoPackage.
+    source : pathlib.Path
+        The source directory it should have been built from.
+    """
+    report = built.report
+    if Path(report.get("source_dir", "")) != Path(source):
+        return False
+    inputs = list((config.PROJECT_ROOT / "boundaries").glob("*.toml"))
+    inputs += list((config.PROJECT_ROOT / "layers").rglob("*.toml"))
+    for info in report.get("geographies", {}).values():
+        inputs += [source / f for f in info.get("files", []) if not str(f).startswith("...")]
+    inputs += [source / entry["source_file"] for entry in report.get("layers", []) if entry.get("source_file")]
+    built_at = path.stat().st_mtime
+    return all(not p.exists() or p.stat().st_mtime <= built_at for p in inputs)
+
+
+def _atlas_folder(out_dir: str | Path | None) -> Path:
+    return Path(out_dir) if out_dir else config.out_dir() / "atlas"
+
+
+def _load_readable(path: Path) -> Atlas | None:
+    if not path.is_file():
+        return None
+    try:
+        return store.load(path)
+    except AtlasError:
+        return None
 
 
 def district_name(catalogue: Catalogue, source_dir: Path, la: str) -> str:

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from . import config, store
+from .build import current
 from .classify import MISSING_COLOUR, Classes, classify
 from .cli import command
 from .errors import AtlasError
@@ -791,19 +792,6 @@ a{{color:#0b4f8a}}a:focus{{outline:3px solid #f5a623}}</style></head>
 
 
 # -- command line ------------------------------------------------------------------------------------------
-def built_atlas(la: str, atlas_dir: str | os.PathLike | None = None, source: str | None = None) -> Atlas:
-    """The built atlas of ``la`` from ``atlas_dir`` (default ``output/atlas``), building it if absent."""
-    from .build import build
-    from .codes import check_district_code
-
-    la = check_district_code(la)
-    folder = Path(atlas_dir) if atlas_dir else config.out_dir() / "atlas"
-    path = store.atlas_path(folder, la)
-    if path.is_file():
-        return store.load(path)
-    return build(la, source_dir=source, out_dir=folder)
-
-
 def _add_export(parser) -> None:
     parser.add_argument("--la", required=True, metavar="CODE", help="district code, e.g. E06000032 for Luton")
     parser.add_argument("--layer", metavar="LAYER", help="layer id, e.g. income19_score")
@@ -821,7 +809,7 @@ def _add_export(parser) -> None:
     parser.add_argument("--palette", metavar="NAME", help="colour-blind-safe palette, e.g. YlOrRd")
     parser.add_argument("--ward-names", action="store_true", help="label the wards")
     parser.add_argument("--atlas-dir", metavar="DIR", help="folder of built atlases (default output/atlas)")
-    parser.add_argument("--source", metavar="DIR", help="source directory, to build the atlas if not built")
+    parser.add_argument("--source", metavar="DIR", help="source directory, to build the atlas if not built or not current")
     parser.add_argument("--workers", type=int, metavar="N", help="processes for --all (default 2)")
 
 
@@ -829,7 +817,7 @@ def _add_export(parser) -> None:
 def run_export(args) -> int:
     if not args.all and not (args.layer and args.geography):
         raise AtlasError("Give --layer and --geography for one map, or --all with --out DIR for every map.")
-    built = built_atlas(args.la, args.atlas_dir, args.source)
+    built, _ = current(args.la, args.source, args.atlas_dir)
     started = time.perf_counter()
     if args.all:
         index = export_all(built, args.out, args.format, args.paper, args.dpi, args.ward_names, args.workers)

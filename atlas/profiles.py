@@ -42,12 +42,12 @@ import numpy as np
 import pandas as pd
 
 from . import aggregate, config, store
-from .build import MOST_DEPRIVED_SUFFIX
+from .build import MOST_DEPRIVED_SUFFIX, current
 from .classify import decile_label
 from .cli import command
 from .errors import AtlasError, UnknownAreaError
 from .export import (
-    area_collection, boundary_attributions, box_inches, built_atlas, dissolve, fit_extent, format_value, layer_decimals,
+    area_collection, boundary_attributions, box_inches, dissolve, fit_extent, format_value, layer_decimals,
     north_arrow, outline_collection, scale_bar, write_bytes_atomic,
 )
 from .model import POINTS_PREFIX, Atlas
@@ -1516,7 +1516,7 @@ def _add_profile(parser) -> None:
 def run_profile(args) -> int:
     started = time.perf_counter()
     _format_of(Path(args.out))  # before building anything
-    built = built_atlas(args.la, args.atlas_dir, args.source)
+    built, _ = current(args.la, args.source, args.atlas_dir)
     area = find_area(built, args.area, args.pcn_lookup, args.source, geography=args.geography)
     profile = build_profile(built, area, source_dir=args.source)
     out = write_profile(profile, args.out)

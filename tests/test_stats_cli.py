@@ -85,7 +85,7 @@ def test_an_atlas_is_current_only_if_newer_than_its_inputs(tmp_path):
     import time
     from types import SimpleNamespace
 
-    from atlas.stats.cli import _is_current
+    from atlas.build import is_current
 
     source = tmp_path / "source"
     (source / "boundaries").mkdir(parents=True)
@@ -98,10 +98,10 @@ def test_an_atlas_is_current_only_if_newer_than_its_inputs(tmp_path):
     built = SimpleNamespace(report=report)
     future = time.time() + 3600
     os.utime(gpkg, (future, future))
-    assert _is_current(built, gpkg, source)
-    assert not _is_current(built, gpkg, tmp_path / "elsewhere")  # built from another source directory
+    assert is_current(built, gpkg, source)
+    assert not is_current(built, gpkg, tmp_path / "elsewhere")  # built from another source directory
     os.utime(boundary, (future + 10, future + 10))
-    assert not _is_current(built, gpkg, source)  # a source file changed since
+    assert not is_current(built, gpkg, source)  # a source file changed since
 
 
 def test_no_permutations_gives_null_not_nan(args, capsys):
@@ -109,3 +109,17 @@ def test_no_permutations_gives_null_not_nan(args, capsys):
     result = json.loads(capsys.readouterr().out, parse_constant=_no_nan)
     assert result["moran_i"]["p_sim"] is None and abs(result["moran_i"]["I"] - 0.410) < 0.005
     assert "permutation" in result["lisa"]["message"]
+
+
+def test_current_loads_a_current_atlas_and_rebuilds_a_stale_one(source_dir, tmp_path):
+    """``atlas.build.current``, shared by ``atlas stats``, ``atlas export`` and ``atlas profile``."""
+    import os
+
+    from atlas.build import current
+
+    first, how = current("E06000053", source_dir, tmp_path)  # the Isles of Scilly: quick to build
+    assert how == "built" and first.path == tmp_path / "E06000053.gpkg"
+    again, how = current("E06000053", source_dir, tmp_path)
+    assert how == "loaded" and again.la_name == first.la_name
+    os.utime(first.path, (0, 0))  # older than every spec and source file
+    assert current("E06000053", source_dir, tmp_path)[1] == "built"

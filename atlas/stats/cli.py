@@ -14,9 +14,9 @@ import json
 import math
 import re
 import sys
-from pathlib import Path
 
-from .. import config, store
+from .. import config
+from ..build import current
 from ..cli import command
 from ..codes import check_district_code
 from ..errors import AtlasError
@@ -70,7 +70,7 @@ def _run_district(args) -> int:
 
     la = check_district_code(args.la)
     source = config.source_dir(args.source)
-    built, how = current_atlas(la, source, Path(args.atlas_dir) if args.atlas_dir else None)
+    built, how = current(la, source, args.atlas_dir)
     built.table(args.geography)
     layer = resolve_layer(built, args.indicator, args.geography)
     summary = summarise(built, layer, args.geography, permutations=args.permutations, seed=args.seed,
@@ -82,44 +82,6 @@ def _run_district(args) -> int:
     else:
         print(_text(result, summary))
     return 0
-
-
-def current_atlas(la: str, source: Path, folder: Path | None = None):
-    """The district's built atlas, loaded if current, else built now.
-
-    Current means: its GeoPackage exists, was built from ``source``, and is
-    newer than every spec file and every source file its build report names.
-
-    Returns
-    -------
-    (Atlas, str)
-        The atlas and "loaded" or "built".
-    """
-    import atlas as engine
-
-    folder = folder or config.out_dir() / "atlas"
-    path = store.atlas_path(folder, la)
-    if path.is_file():
-        try:
-            built = engine.load(path)
-        except AtlasError:
-            built = None
-        if built is not None and _is_current(built, path, source):
-            return built, "loaded"
-    return engine.build(la, source_dir=source, out_dir=folder), "built"
-
-
-def _is_current(built, path: Path, source: Path) -> bool:
-    report = built.report
-    if Path(report.get("source_dir", "")) != Path(source):
-        return False
-    inputs = list((config.PROJECT_ROOT / "boundaries").glob("*.toml"))
-    inputs += list((config.PROJECT_ROOT / "layers").rglob("*.toml"))
-    for info in report.get("geographies", {}).values():
-        inputs += [source / f for f in info.get("files", []) if not str(f).startswith("...")]
-    inputs += [source / entry["source_file"] for entry in report.get("layers", []) if entry.get("source_file")]
-    built_at = path.stat().st_mtime
-    return all(not p.exists() or p.stat().st_mtime <= built_at for p in inputs)
 
 
 def resolve_layer(built, wanted: str, geography: str) -> str:
