@@ -16,6 +16,10 @@ import numpy as np
 import pandas as pd
 
 
+#: The aggregation rules :func:`by_rule` knows (``none``, for ranks, is not aggregated).
+RULES = ("weighted_mean", "sum", "ratio_of_sums", "decile_share")
+
+
 @dataclass
 class Aggregated:
     """Aggregated values of one layer.
@@ -34,6 +38,46 @@ class Aggregated:
     columns: pd.DataFrame
     incomplete: list[str]
     shares: pd.DataFrame | None = None
+
+
+def by_rule(how: str, frame: pd.DataFrame, layer: str, parent: pd.Series, weights: pd.Series | None = None,
+            scale: float = 1.0) -> Aggregated:
+    """One layer of ``frame`` aggregated within each parent by its rule.
+
+    Parameters
+    ----------
+    how : str
+        The rule: ``weighted_mean``, ``sum``, ``ratio_of_sums`` or ``decile_share``.
+    frame : pandas.DataFrame
+        The child areas, with column ``layer`` (and ``<layer>_numerator`` and
+        ``<layer>_denominator`` for a ratio).
+    layer : str
+        The layer's column.
+    parent : pandas.Series
+        The parent code of each child area (indexed as ``frame``).
+    weights : pandas.Series, optional
+        Population weights of a mean or decile shares (unweighted when absent).
+    scale : float
+        Multiplier of a ratio (100 for a percentage).
+
+    Returns
+    -------
+    Aggregated
+
+    Raises
+    ------
+    ValueError
+        If ``how`` is not one of ``RULES``.
+    """
+    if how == "weighted_mean":
+        return weighted_mean(frame[layer], parent, weights)
+    if how == "sum":
+        return total(frame[layer], parent)
+    if how == "ratio_of_sums":
+        return ratio_of_sums(frame[f"{layer}_numerator"], frame[f"{layer}_denominator"], parent, scale)
+    if how == "decile_share":
+        return decile_shares(frame[layer], parent, weights)
+    raise ValueError(f"No aggregation rule {how!r}; the rules are {', '.join(RULES)}.")
 
 
 def weighted_mean(values: pd.Series, parent: pd.Series, weights: pd.Series | None) -> Aggregated:

@@ -444,15 +444,7 @@ class _Builder:
         weight_id = indicator.source.weight
         weights = source[weight_id] if weight_id else None
         how = indicator.aggregation
-        if how == "weighted_mean":
-            result = aggregate.weighted_mean(source[indicator.id], parent, weights)
-        elif how == "sum":
-            result = aggregate.total(source[indicator.id], parent)
-        elif how == "ratio_of_sums":
-            result = aggregate.ratio_of_sums(source[f"{indicator.id}_numerator"],
-                                             source[f"{indicator.id}_denominator"], parent, indicator.scale)
-        else:
-            result = aggregate.decile_shares(source[indicator.id], parent, weights)
+        result = aggregate.by_rule(how, source, indicator.id, parent, weights, indicator.scale)
         layer_id = indicator.id + (MOST_DEPRIVED_SUFFIX if how == "decile_share" else "")
         frame = self.frames[target]
         for column in result.columns.columns:

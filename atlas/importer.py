@@ -1163,7 +1163,7 @@ def _aggregate(values: pd.Series, native: str, kind: str, areas: _Areas, report:
         assignment = assign(rule, child, parent, areas.source)
         parents = assignment.parent.reindex(child.frame.index)
         full = values.reindex(child.frame.index)
-        result = aggregate.total(full, parents) if how == "sum" else aggregate.weighted_mean(full, parents, weights)
+        result = aggregate.by_rule(how, full.to_frame("value"), "value", parents, weights)
         weight_label = None if weights is None else built.layer(weights.name, native)["label"]
         method = _method_text(how, areas.label(native), weight_label, assignment.method)
         frame = result.columns[["value"]].copy()

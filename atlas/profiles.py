@@ -463,21 +463,11 @@ def aggregate_over(frame: pd.DataFrame, layer: str, rule: Rule, codes) -> tuple[
         For deciles: ``decile, population, areas, share``.
     """
     parent = pd.Series(np.where(frame.index.isin(list(codes)), "area", None), index=frame.index).dropna()
-    if parent.empty or rule.how == "none":
+    if parent.empty or rule.how not in aggregate.RULES:
         return np.nan, None
     rows = frame.loc[parent.index]
     weights = rows[rule.weight] if rule.weight and rule.weight in rows else None
-    if rule.how == "weighted_mean":
-        result = aggregate.weighted_mean(rows[layer], parent, weights)
-    elif rule.how == "sum":
-        result = aggregate.total(rows[layer], parent)
-    elif rule.how == "ratio_of_sums":
-        result = aggregate.ratio_of_sums(rows[f"{layer}_numerator"], rows[f"{layer}_denominator"], parent,
-                                         rule.scale)
-    elif rule.how == "decile_share":
-        result = aggregate.decile_shares(rows[layer], parent, weights)
-    else:
-        return np.nan, None
+    result = aggregate.by_rule(rule.how, rows, layer, parent, weights, rule.scale)
     value = float(result.columns["value"].iloc[0]) if len(result.columns) else np.nan
     shares = result.shares.drop(columns="code") if result.shares is not None else None
     return value, shares

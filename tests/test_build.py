@@ -84,6 +84,24 @@ def test_ward_rates_are_population_weighted_means(luton):
     assert msoa.loc[code, "income19_score"] == pytest.approx(expected)
 
 
+def test_each_rule_aggregates_as_its_function_does():
+    from atlas import aggregate
+
+    frame = pd.DataFrame({"x": [1.0, 3.0, 2.0], "x_numerator": [1.0, 2.0, 3.0], "x_denominator": [4.0, 4.0, 6.0]},
+                         index=["a", "b", "c"])
+    parent = pd.Series(["P", "P", "Q"], index=frame.index)
+    weights = pd.Series([1.0, 3.0, 1.0], index=frame.index)
+    mean = aggregate.by_rule("weighted_mean", frame, "x", parent, weights).columns["value"]
+    assert mean.to_dict() == {"P": 2.5, "Q": 2.0}
+    assert aggregate.by_rule("sum", frame, "x", parent, weights).columns["value"].to_dict() == {"P": 4.0, "Q": 2.0}
+    ratio = aggregate.by_rule("ratio_of_sums", frame, "x", parent, scale=100.0).columns
+    assert ratio.loc["P", "value"] == pytest.approx(37.5) and ratio.loc["P", "denominator"] == 8.0
+    shares = aggregate.by_rule("decile_share", frame, "x", parent, weights)
+    assert shares.columns["value"].to_dict() == {"P": 25.0, "Q": 100.0} and len(shares.shares) == 3
+    with pytest.raises(ValueError, match="none"):
+        aggregate.by_rule("none", frame, "x", parent)
+
+
 def test_each_assignment_is_made_and_reported_once(luton):
     # The layers computed from the point sets aggregate in a second pass, after the
     # published ones; they reuse the assignment rather than add a second report entry.
