@@ -346,21 +346,24 @@ class _Builder:
             values = indicator_frame(table, indicator)
             method = points.computed_method(source, self.placed) if source.computed else "as published"
             if indicator.compare:
-                method += ". " + self._compare(indicator, geography, whole, values)
+                values, how = self._compare(indicator, geography, whole, values)
+                method += ". " + how
             for column in values.columns:
                 name = indicator.id if column == "value" else f"{indicator.id}_{column}"
                 frame[name] = values[column].reindex(frame.index)
             self._report_layer(indicator, geography, frame, data_codes, in_data)
             self._add_meta(indicator, geography, geography, method)
 
-    def _compare(self, indicator: IndicatorSpec, geography: str, whole: pd.DataFrame, values: pd.DataFrame) -> str:
-        """Add Better/Similar/Worse columns against the district and national benchmarks (atlas.comparators)."""
+    def _compare(self, indicator: IndicatorSpec, geography: str, whole: pd.DataFrame,
+                 values: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+        """Better/Similar/Worse columns against the district and national benchmarks (atlas.comparators).
+
+        Returns the values with those columns, and the sentence for the method.
+        """
         found = comparators.compute(whole, indicator, set(self.frames[geography].index), self.la_name)
-        for bench in found:
-            values[f"vs_{bench.area}"] = comparators.classify_against(values, bench, indicator.higher_is)
         self.report.setdefault("benchmarks", []).append(
             {"layer": indicator.id, "geography": geography, "benchmarks": [b.as_dict() for b in found]})
-        return comparators.describe(found, indicator)
+        return comparators.add_comparisons(values, found, indicator.higher_is), comparators.describe(found, indicator)
 
     def _report_layer(self, indicator: IndicatorSpec, geography: str, frame: gpd.GeoDataFrame,
                       data_codes: set, in_data: np.ndarray) -> None:

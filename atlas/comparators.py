@@ -128,6 +128,26 @@ def classify_against(values: pd.DataFrame, benchmark: Benchmark, higher_is: str)
     return pd.Series(np.atleast_1d(labels), index=values.index, dtype=object)
 
 
+def add_comparisons(values: pd.DataFrame, found: list[Benchmark], higher_is: str) -> pd.DataFrame:
+    """``values`` with one column ``vs_<area>`` of Better / Similar / Worse per benchmark.
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        Indexed by code, with ``lower`` and ``upper`` (95% limits).
+    found : list of Benchmark
+        The benchmarks (:func:`compute`); none adds no column.
+    higher_is : str
+        The indicator's polarity.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``values`` with the added columns (see :func:`classify_against`).
+    """
+    return values.assign(**{f"vs_{bench.area}": classify_against(values, bench, higher_is) for bench in found})
+
+
 def proportion_interval(numerator, denominator) -> tuple[np.ndarray, np.ndarray]:
     """95% Wilson interval (as fractions) where ``0 <= numerator <= denominator > 0``; NaN elsewhere."""
     x = np.asarray(numerator, dtype=float)

@@ -315,7 +315,7 @@ def join_indicators(placed: PlacedSet, catalogue: Catalogue, source_dir: Path, l
         for ind in (i for i in catalogue.indicators.values() if i.source.id == source.id):
             values = indicator_frame(local, ind)
             found = comparators.compute(table, ind, codes, la_name) if ind.compare else []
-            values = _with_comparisons(values, found, ind)
+            values = comparators.add_comparisons(values, found, ind.higher_is)
             for column in values.columns:
                 name = ind.id if column == "value" else f"{ind.id}_{column}"
                 columns[name] = values[column].reindex(frame.index).to_numpy()
@@ -329,12 +329,6 @@ def join_indicators(placed: PlacedSet, catalogue: Catalogue, source_dir: Path, l
     if columns:
         placed.district = frame.join(pd.DataFrame(columns, index=frame.index))
     return entries
-
-
-def _with_comparisons(values: pd.DataFrame, found: list, indicator: IndicatorSpec) -> pd.DataFrame:
-    for bench in found:
-        values[f"vs_{bench.area}"] = comparators.classify_against(values, bench, indicator.higher_is)
-    return values
 
 
 def _lower_first(text: str) -> str:

@@ -191,5 +191,9 @@ def test_benchmark_comparison_without_polarity_says_higher_or_lower():
     bench = comparators.Benchmark("district", "Somewhere", 3.0, None, None, 3, "test")
     assert comparators.classify_against(values, bench, "neutral").tolist() == ["Lower", "Higher", "Not compared"]
     assert comparators.classify_against(values, bench, "worse").tolist() == ["Better", "Worse", "Not compared"]
+    england = comparators.Benchmark("england", "England", 6.0, None, None, 9, "test")
+    added = comparators.add_comparisons(values, [bench, england], "worse")
+    assert added["vs_district"].tolist() == ["Better", "Worse", "Not compared"]
+    assert added["vs_england"].tolist() == ["Better", "Similar", "Not compared"] and "vs_england" not in values
     lower, upper = comparators.proportion_interval([5, 0, 3], [10, 0, 2])
     assert np.isnan(lower[1]) and np.isnan(upper[2]) and lower[0] == pytest.approx(_wilson(5, 10)[0])
