@@ -25,7 +25,7 @@ from . import aggregate, comparators, config, points, store
 from .codes import ENGLAND, check_district_code
 from .errors import AtlasError, BuildError, SourceDirError, UnknownAreaError
 from .geography import Assignment, Boundaries, assign, district_members, member_table, read_boundaries
-from .model import LAYER_COLUMNS, Atlas
+from .model import LAYER_COLUMNS, Atlas, indicator_row, layer_columns
 from .readers import indicator_frame, member_of, read_source
 from .specs import BoundarySpec, Catalogue, IndicatorSpec, SourceSpec
 
@@ -348,9 +348,8 @@ class _Builder:
             if indicator.compare:
                 values, how = self._compare(indicator, geography, whole, values)
                 method += ". " + how
-            for column in values.columns:
-                name = indicator.id if column == "value" else f"{indicator.id}_{column}"
-                frame[name] = values[column].reindex(frame.index)
+            for name, column in layer_columns(indicator.id, values, frame.index).items():
+                frame[name] = column
             self._report_layer(indicator, geography, frame, data_codes, in_data)
             self._add_meta(indicator, geography, geography, method)
 
@@ -450,9 +449,8 @@ class _Builder:
         result = aggregate.by_rule(how, source, indicator.id, parent, weights, indicator.scale)
         layer_id = indicator.id + (MOST_DEPRIVED_SUFFIX if how == "decile_share" else "")
         frame = self.frames[target]
-        for column in result.columns.columns:
-            name = layer_id if column == "value" else f"{layer_id}_{column}"
-            frame[name] = result.columns[column].reindex(frame.index)
+        for name, column in layer_columns(layer_id, result.columns, frame.index).items():
+            frame[name] = column
         if result.shares is not None:
             shares = result.shares.assign(geography=target, layer=indicator.id)
             self.shares.append(shares[["geography", "code", "layer", "decile", "population", "areas", "share"]])
@@ -470,27 +468,14 @@ class _Builder:
     # -- metadata ----------------------------------------------------------------------------
     def _add_meta(self, indicator: IndicatorSpec, geography: str, native: str, method: str,
                   layer_id: str | None = None) -> None:
-        source = indicator.source
         spec = self.boundaries[geography].spec
-        label, units, kind, higher = indicator.label, indicator.units, indicator.kind, indicator.higher_is
-        description = indicator.description
+        shown = {}
         if layer_id and layer_id != indicator.id:  # decile shares
-            label = f"{indicator.label}: % of residents in the most deprived 20% nationally"
-            units, kind, higher = "%", "percentage", "worse"
-            description = (f"Share of residents living in LSOAs in national deciles 1-2 of "
-                           f"{indicator.label}. {indicator.description}")
-        self.meta.append({
-            "layer": layer_id or indicator.id, "geography": geography, "geography_label": spec.label,
-            "label": label, "kind": kind, "units": units, "higher_is": higher, "description": description,
-            "theme": source.theme, "period": source.period, "source_title": source.title,
-            "source_file": source.file, "publisher": source.publisher, "licence": source.licence,
-            "attribution": source.attribution, "url": source.url, "native_geography": native,
-            "method": method, "palette": indicator.palette or "",
-            "classification": "categorical" if kind == "decile" else indicator.classification,
-            "decimals": 0 if kind in ("decile", "rank", "count", "population") else indicator.decimals,
-            "has_interval": bool((indicator.interval or indicator.lower and indicator.upper) and native == geography),
-            "boundary_attribution": spec.attribution,
-        })
+            shown = {"layer": layer_id, "units": "%", "kind": "percentage", "higher_is": "worse",
+                     "label": f"{indicator.label}: % of residents in the most deprived 20% nationally",
+                     "description": (f"Share of residents living in LSOAs in national deciles 1-2 of "
+                                     f"{indicator.label}. {indicator.description}")}
+        self.meta.append(indicator_row(indicator, geography, spec.label, method, native, spec.attribution, **shown))
 
     def _warn(self, text: str) -> None:
         self.report["warnings"].append(text)

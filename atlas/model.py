@@ -10,6 +10,7 @@ import pandas as pd
 
 from .errors import AtlasError
 from .specs import POINTS_PREFIX  # geography ids of point sets in ``Atlas.layers``: ``points:<id>``
+from .specs import IndicatorSpec
 
 #: Columns of the layer metadata table, one row per (layer, geography).
 LAYER_COLUMNS = [
@@ -18,6 +19,60 @@ LAYER_COLUMNS = [
     "native_geography", "method", "palette", "classification", "decimals", "has_interval",
     "boundary_attribution",
 ]
+
+#: Kinds shown with whole numbers whatever the spec's ``decimals``.
+WHOLE_NUMBER_KINDS = ("decile", "rank", "count", "population")
+
+
+def layer_columns(layer: str, values: pd.DataFrame, index: pd.Index) -> dict[str, pd.Series]:
+    """The columns one layer adds to a table, by name, each reindexed to ``index``.
+
+    ``value`` is named ``layer``; every other column (``lower``, ``numerator``,
+    ``vs_england`` ...) is named ``<layer>_<column>``.
+    """
+    return {layer if column == "value" else f"{layer}_{column}": values[column].reindex(index)
+            for column in values.columns}
+
+
+def indicator_row(indicator: IndicatorSpec, geography: str, geography_label: str, method: str,
+                  native: str | None = None, boundary_attribution: str = "", **shown) -> dict:
+    """The metadata row (``LAYER_COLUMNS``) of an indicator of the catalogue on one geography.
+
+    Parameters
+    ----------
+    indicator : IndicatorSpec
+    geography, geography_label : str
+        Where the layer is (a boundary set, or a point set ``points:<id>``) and its label.
+    method : str
+        How the values were made, in words.
+    native : str, optional
+        The geography the values were published on (``geography`` by default);
+        an aggregated layer has no interval.
+    boundary_attribution : str
+        The attribution of the geography's boundaries.
+    **shown
+        ``layer``, ``label``, ``units``, ``kind``, ``higher_is`` or ``description``
+        in place of the indicator's (a layer derived from it); the decimals and
+        classification follow the kind.
+
+    Returns
+    -------
+    dict
+    """
+    source, native = indicator.source, native or geography
+    row = {"layer": indicator.id, "label": indicator.label, "kind": indicator.kind, "units": indicator.units,
+           "higher_is": indicator.higher_is, "description": indicator.description, **shown}
+    row.update({
+        "geography": geography, "geography_label": geography_label, "theme": source.theme, "period": source.period,
+        "source_title": source.title, "source_file": source.file, "publisher": source.publisher,
+        "licence": source.licence, "attribution": source.attribution, "url": source.url,
+        "native_geography": native, "method": method, "palette": indicator.palette or "",
+        "classification": "categorical" if row["kind"] == "decile" else indicator.classification,
+        "decimals": 0 if row["kind"] in WHOLE_NUMBER_KINDS else indicator.decimals,
+        "has_interval": bool((indicator.interval or indicator.lower and indicator.upper) and native == geography),
+        "boundary_attribution": boundary_attribution,
+    })
+    return {key: row[key] for key in LAYER_COLUMNS}
 
 
 @dataclass
@@ -130,9 +185,8 @@ class Atlas:
         frame = self.table(geography).copy()
         if layer in frame.columns:
             raise AtlasError(f"The {self.la_name} atlas already has a layer {layer!r} on {geography!r}.")
-        for column in columns.columns:
-            name = layer if column == "value" else f"{layer}_{column}"
-            frame[name] = columns[column].reindex(frame.index)
+        for name, column in layer_columns(layer, columns, frame.index).items():
+            frame[name] = column
         row = {key: meta.get(key, "") for key in LAYER_COLUMNS}
         row.update(layer=layer, geography=geography,
                    geography_label=meta.get("geography_label") or self.geography_labels.get(geography, geography))

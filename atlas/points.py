@@ -40,6 +40,7 @@ from . import comparators
 from .classify import categorical
 from .codes import ENGLAND
 from .errors import SourceFileError, SpecError
+from .model import indicator_row, layer_columns
 from .readers import apply_where, indicator_frame, member_of, read_source, read_table, require_columns
 from .specs import Catalogue, IndicatorSpec, PointSetSpec, PostcodeSpec, SourceSpec
 
@@ -316,9 +317,8 @@ def join_indicators(placed: PlacedSet, catalogue: Catalogue, source_dir: Path, l
             values = indicator_frame(local, ind)
             found = comparators.compute(table, ind, codes, la_name) if ind.compare else []
             values = comparators.add_comparisons(values, found, ind.higher_is)
-            for column in values.columns:
-                name = ind.id if column == "value" else f"{ind.id}_{column}"
-                columns[name] = values[column].reindex(frame.index).to_numpy()
+            columns.update({name: column.to_numpy() for name, column in
+                            layer_columns(ind.id, values, frame.index).items()})
             unmatched = sorted(codes - set(values.index))
             entries.append({"layer": ind.id, "geography": placed.spec.geography, "source_file": source.file,
                             "spec": source.spec_file, "areas": len(frame), "matched": len(frame) - len(unmatched),
@@ -358,7 +358,6 @@ def set_meta(spec: PointSetSpec, lookup: PostcodeSpec, report: dict) -> dict:
 
 def indicator_meta(indicator: IndicatorSpec, spec: PointSetSpec, found: list) -> dict:
     """The metadata row of an indicator attached to a point set."""
-    source = indicator.source
     method = "as published, per organisation"
     if indicator.numerator:
         method = (f"{' + '.join(indicator.numerator)} / {indicator.denominator}"
@@ -367,18 +366,7 @@ def indicator_meta(indicator: IndicatorSpec, spec: PointSetSpec, found: list) ->
         method += "; 95% Wilson score interval"
     if found:
         method += ". " + comparators.describe(found, indicator)
-    return {
-        "layer": indicator.id, "geography": spec.geography, "geography_label": spec.label,
-        "label": indicator.label, "kind": indicator.kind, "units": indicator.units,
-        "higher_is": indicator.higher_is, "description": indicator.description, "theme": source.theme,
-        "period": source.period, "source_title": source.title, "source_file": source.file,
-        "publisher": source.publisher, "licence": source.licence, "attribution": source.attribution,
-        "url": source.url, "native_geography": spec.geography, "method": method,
-        "palette": indicator.palette or "", "classification": indicator.classification,
-        "decimals": 0 if indicator.kind in ("count", "population") else indicator.decimals,
-        "has_interval": bool(indicator.interval or (indicator.lower and indicator.upper)),
-        "boundary_attribution": "",
-    }
+    return indicator_row(indicator, spec.geography, spec.label, method)
 
 
 def build_points(catalogue: Catalogue, source_dir: Path, la: str, la_name: str,
