@@ -89,6 +89,36 @@ def decile_label(decile: int) -> str:
     return str(decile)
 
 
+def layer_decimals(meta: dict) -> int:
+    """Decimals a layer's values are shown with (its metadata's ``decimals``; 1 when unreadable)."""
+    try:
+        return int(meta.get("decimals") or 0)
+    except (TypeError, ValueError):
+        return 1
+
+
+def format_value(value, decimals: int = 1, units: str | None = None, missing: str | None = "no data") -> str | None:
+    """A figure as the atlas shows it: thousands separated, ``decimals`` places, "%" when the units are "%".
+
+    Parameters
+    ----------
+    value : float or None
+    decimals : int
+    units : str, optional
+        The layer's units; only "%" changes the text.
+    missing : str or None
+        What a missing value reads as (each caller's own wording).
+
+    Returns
+    -------
+    str or None
+    """
+    if value is None or pd.isna(value):
+        return missing
+    text = f"{float(value):,.{int(decimals)}f}"
+    return f"{text}%" if str(units or "").strip() == "%" else text
+
+
 def classify(values: pd.Series, kind: str = "score", scheme: str = "quantiles", k: int = 5,
              palette: str | None = None, higher_is: str = "worse", decimals: int = 1) -> Classes:
     """Classify a layer's values for a choropleth.
@@ -135,13 +165,13 @@ def classify(values: pd.Series, kind: str = "score", scheme: str = "quantiles", 
     if present.nunique() == 1:
         only = present.iloc[0]
         index = pd.Series(np.where(values.notna(), 0, -1), index=values.index)
-        return Classes([f"all areas: {_fmt(only, decimals)}"], [_colours(palette, 1, higher_is)[0]], index,
+        return Classes([f"all areas: {format_value(only, decimals)}"], [_colours(palette, 1, higher_is)[0]], index,
                        [float(only)], f"{SCHEMES[scheme]} (one class: every area has the same value)")
     bins, note = _bins(present.to_numpy(), scheme, int(k))
     index = pd.Series(-1, index=values.index)
     index[values.notna()] = np.searchsorted(bins, present.to_numpy(), side="left").clip(0, len(bins) - 1)
     lows = [float(present.min())] + bins[:-1]
-    labels = [f"{_fmt(lo, decimals)} to {_fmt(hi, decimals)}" for lo, hi in zip(lows, bins)]
+    labels = [f"{format_value(lo, decimals)} to {format_value(hi, decimals)}" for lo, hi in zip(lows, bins)]
     return Classes(labels, _colours(palette, len(bins), higher_is), index, bins, SCHEMES[scheme] + note)
 
 
@@ -195,7 +225,3 @@ def _colours(palette: str, n: int, higher_is: str) -> list[str]:
     if higher_is == "better":
         positions = positions[::-1]  # low values (worse) get the dark end
     return [to_hex(cmap(p)) for p in positions]
-
-
-def _fmt(value: float, decimals: int) -> str:
-    return f"{value:,.{decimals}f}"

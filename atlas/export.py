@@ -42,7 +42,7 @@ import pandas as pd
 
 from . import config, store
 from .build import current
-from .classify import MISSING_COLOUR, Classes, classify
+from .classify import MISSING_COLOUR, Classes, classify, layer_decimals
 from .cli import command
 from .errors import AtlasError
 from .model import Atlas
@@ -218,23 +218,6 @@ def _check_format(fmt: str, out: Path | None = None) -> str:
         what = f"the output file {out} has suffix {out.suffix!r}" if out else f"format {fmt!r}"
         raise AtlasError(f"Cannot export a map: {what}; use .png, .svg or .pdf.")
     return fmt
-
-
-def layer_decimals(meta: dict) -> int:
-    """Decimals a layer's values are shown with (as the app shows them)."""
-    try:
-        return int(meta.get("decimals") or 0)
-    except (TypeError, ValueError):
-        return 1
-
-
-def format_value(value, decimals: int = 1, units: str | None = None) -> str:
-    """A figure as the app shows it: thousands separated, ``decimals`` places, "%" when the units are "%";
-    "no data" when missing."""
-    if value is None or pd.isna(value):
-        return "no data"
-    text = f"{float(value):,.{int(decimals)}f}"
-    return f"{text}%" if str(units or "").strip() == "%" else text
 
 
 class MapCanvas:

@@ -43,12 +43,12 @@ import pandas as pd
 
 from . import aggregate, config, store
 from .build import MOST_DEPRIVED_SUFFIX, current
-from .classify import decile_label
+from .classify import decile_label, format_value, layer_decimals
 from .cli import command
 from .errors import AtlasError, UnknownAreaError
 from .export import (
-    area_collection, boundary_attributions, box_inches, dissolve, fit_extent, format_value, layer_decimals,
-    north_arrow, outline_collection, scale_bar, write_bytes_atomic,
+    area_collection, boundary_attributions, box_inches, dissolve, fit_extent, north_arrow, outline_collection,
+    scale_bar, write_bytes_atomic,
 )
 from .model import POINTS_PREFIX, Atlas
 
@@ -1033,7 +1033,7 @@ class _ProfileBuilder:
         data = data.drop(columns="_order").reset_index(drop=True)
         shown = pd.DataFrame({"Type": data["type"], "Code": data["code"], "Name": [string.capwords(str(n)) for n in data["name"]],
                               "Postcode": data["postcode"], "Primary Care Network": data["network"].fillna(""),
-                              "Registered patients": [format_value(v, 0) if not pd.isna(v) else "" for v in data["list_size"]],
+                              "Registered patients": [format_value(v, 0, missing="") for v in data["list_size"]],
                               "Relation to the area": data["relation"]})
         counts = data.groupby("type").size()
         counts = counts.reindex(list(dict.fromkeys(data["type"])))
@@ -1129,7 +1129,7 @@ def _shares(data: pd.DataFrame, column: str) -> list[str]:
 
 def _reference(value, decimals: int, units: str | None) -> str:
     """A benchmark figure; blank where there is none (a count, or a source that is not national)."""
-    return "" if value is None or pd.isna(value) else format_value(value, decimals, units)
+    return format_value(value, decimals, units, missing="")
 
 
 def _with_interval(value, lower, upper, decimals: int, units: str | None = None) -> str:

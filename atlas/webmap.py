@@ -36,9 +36,11 @@ import shapely
 from folium.elements import Template
 
 from . import config
-from .classify import LISA_COLOURS, MISSING_COLOUR, MISSING_LABEL, Classes, decile_label
+from .classify import (
+    LISA_COLOURS, MISSING_COLOUR, MISSING_LABEL, Classes, decile_label, format_value, layer_decimals,
+)
 from .errors import AtlasError
-from .export import layer_classes, layer_decimals
+from .export import layer_classes
 from .health import layer_benchmarks
 from .model import Atlas
 from .points import point_style
@@ -443,8 +445,7 @@ def value_text(value, meta: dict) -> str | None:
         return None
     if meta["kind"] == "decile":
         return decile_label(int(value))
-    text = f"{float(value):,.{layer_decimals(meta)}f}"
-    return f"{text}%" if str(meta.get("units", "")).strip() == "%" else text
+    return format_value(value, layer_decimals(meta), meta.get("units"))
 
 
 def map_view(atlas: Atlas, layer: str, geography: str, scheme: str = "quantiles", k: int = 5,

@@ -48,6 +48,15 @@ def with_gaps(luton):
     return luton.with_layer("lsoa11", "gappy", pd.DataFrame({"value": values}), meta)
 
 
+def test_values_read_the_same_in_legends_tables_and_tooltips():
+    from atlas.classify import format_value, layer_decimals
+
+    assert format_value(12345.678, 1) == "12,345.7" and format_value(4.25, 2, "%") == "4.25%"
+    assert format_value(float("nan")) == "no data" and format_value(None, missing=None) is None
+    assert layer_decimals({"decimals": 2}) == 2 and layer_decimals({"decimals": "x"}) == 1
+    assert classify(pd.Series([1000.0] * 3), decimals=0).labels == ["all areas: 1,000"]
+
+
 def test_png_is_a4_at_the_requested_dpi_and_not_blank(luton):
     content = export.render_map(luton, "income19_score", "lsoa11", dpi=300)
     image = Image.open(io.BytesIO(content))
