@@ -38,6 +38,8 @@ DEFAULT_SEED = 12345
 DEFAULT_ALPHA = 0.05
 #: Fewest areas with values any area statistic is computed for.
 MIN_AREAS = 3
+#: Replicates of Moran's I within this (relative) distance of the observed I count as ties in the pseudo p-value.
+TIE_TOLERANCE = 1e-10
 #: LISA categories, in legend order (colours: ``atlas.classify.LISA_COLOURS``).
 HIGH_HIGH, LOW_LOW, HIGH_LOW, LOW_HIGH = "High-High", "Low-Low", "High-Low", "Low-High"
 NOT_SIGNIFICANT, NO_NEIGHBOURS, NO_DATA = "Not significant", "No neighbours", "No data"
@@ -165,7 +167,11 @@ def permutation_test(y: np.ndarray, matrix: sparse.csr_matrix, observed: float, 
 
     Each replicate is a random permutation of the values (esda's statistic
     and pseudo p-value), drawn from a private ``numpy.random.default_rng(seed)``
-    and evaluated with the others in one matrix product.
+    and evaluated with the others in one matrix product. A replicate within
+    ``TIE_TOLERANCE`` (relative) of the observed I counts as equal to it: with
+    few areas many permutations give the same I, and whether rounding puts
+    such a tie above or below the observed I must not depend on how the
+    weights matrix was built (esda compares exactly).
 
     Parameters
     ----------
@@ -193,7 +199,10 @@ def permutation_test(y: np.ndarray, matrix: sparse.csr_matrix, observed: float, 
     shuffled = z[order]                                  # (permutations, n)
     lags = np.asarray(matrix @ shuffled.T).T             # (permutations, n)
     sims = len(z) / matrix.sum() * np.einsum("ij,ij->i", shuffled, lags) / (z @ z)
-    larger = int((sims >= observed).sum())
+    # Replicates that equal the observed I mathematically (with few areas many permutations give the same
+    # I) differ from it only by rounding, which depends on the order of the sums: count them as equal.
+    tie = TIE_TOLERANCE * max(1.0, abs(observed))
+    larger = int((sims >= observed - tie).sum())
     larger = min(larger, permutations - larger)
     mean, sd = float(sims.mean()), float(sims.std())
     with np.errstate(divide="ignore", invalid="ignore"):
