@@ -4,9 +4,13 @@ One setting each:
 
 * the **source directory** of official files: ``--source`` on the command line,
   else the environment variable ``ATLAS_SOURCE_DIR``, else ``../shared/data``
-  beside the project when that exists;
+  relative to the folder the atlas is run from (in a checkout: beside it);
 * the **output directory** for built atlases, caches and exports: ``--out``, else
-  ``ATLAS_OUT_DIR``, else ``output/`` in the project (git-ignored);
+  ``ATLAS_OUT_DIR``, else ``output/`` in the folder the atlas is run from
+  (git-ignored in a checkout);
+
+Nothing is looked for relative to the installed package, so an installed
+wheel behaves as a checkout does.
 * the council's **OS licence number** for map attributions: ``ATLAS_OS_LICENCE``
   (optional).
 """
@@ -18,12 +22,12 @@ from pathlib import Path
 
 from .errors import SourceDirError
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SOURCE_ENV = "ATLAS_SOURCE_DIR"
 OUT_ENV = "ATLAS_OUT_DIR"
 OS_LICENCE_ENV = "ATLAS_OS_LICENCE"
-DEFAULT_SOURCE = PROJECT_ROOT.parent / "shared" / "data"
-DEFAULT_OUT = PROJECT_ROOT / "output"
+#: Relative to the current folder (resolved when asked for).
+DEFAULT_SOURCE = Path("..") / "shared" / "data"
+DEFAULT_OUT = Path("output")
 
 
 def source_dir(explicit: str | os.PathLike | None = None) -> Path:
@@ -54,7 +58,7 @@ def source_dir(explicit: str | os.PathLike | None = None) -> Path:
     else:
         raise SourceDirError(
             f"No source directory of official files: {SOURCE_ENV} is not set and the default "
-            f"{DEFAULT_SOURCE} does not exist. Set {SOURCE_ENV} (or pass --source DIR) to a folder "
+            f"{DEFAULT_SOURCE} (from {Path.cwd()}) does not exist. Set {SOURCE_ENV} (or pass --source DIR) to a folder "
             f"laid out like ../shared/data, or download one with `atlas fetch --out DIR`."
         )
     if not chosen.is_dir():

@@ -57,7 +57,7 @@ from .cli import command
 from .codes import ENGLAND, check_district_code
 from .errors import AtlasError, SourceFileError, SpecError
 from .readers import normalise_codes, read_table, require_columns
-from .specs import BoundarySpec, Catalogue
+from .specs import SPEC_ROOT, BoundarySpec, Catalogue
 
 MANIFEST = "fetch-manifest.json"
 CACHE = ".fetch-downloads"
@@ -226,8 +226,7 @@ def file_refs(catalogue: Catalogue, root: str | Path | None = None) -> list[File
     SpecError
         If a download table is malformed, or two specs give one file different downloads.
     """
-    from .config import PROJECT_ROOT
-    root = Path(root) if root else PROJECT_ROOT
+    root = Path(root) if root else SPEC_ROOT
     refs: dict[str, FileRef] = {}
     for path in sorted((root / "boundaries").glob("*.toml")) + sorted((root / "layers").rglob("*.toml")):
         spec_file = _relative_to(path, root)

@@ -51,6 +51,7 @@ from .export import (
     scale_bar, write_bytes_atomic,
 )
 from .model import POINTS_PREFIX, Atlas
+from .specs import SPEC_ROOT
 
 LSOA_GEOGRAPHIES = ("lsoa21", "lsoa11")  # newest first: the footprint drawn is the newest LSOAs'
 NAMED_GEOGRAPHIES = ("ward2023", "ward2013", "msoa21", "msoa11")  # preference when a name matches several
@@ -547,7 +548,7 @@ def _england_one(indicator, catalogue, table) -> dict | None:
 def _cache_key(catalogue, source: Path, files: list[str]) -> str:
     digest = hashlib.sha256()
     for spec_file in sorted({i.source.spec_file for i in catalogue.indicators.values()}):
-        path = config.PROJECT_ROOT / spec_file
+        path = SPEC_ROOT / spec_file
         digest.update(spec_file.encode() + (path.read_bytes() if path.is_file() else b""))
     for relative in files:
         path = source / relative

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from atlas import config, importer
 from atlas.importer import ImportOptions, prepare, read_upload
+from atlas.ui.app import APP_SCRIPT
 
 SEED = 12345
 LUTON = "E06000032"
@@ -62,7 +63,7 @@ def test_the_map_page_shows_an_uploaded_layer(luton_path, quit_csv, tmp_path, mo
     folder.mkdir()
     shutil.copy(luton_path, folder / luton_path.name)
     monkeypatch.setenv(config.OUT_ENV, str(tmp_path))
-    at = AppTest.from_file(str(config.PROJECT_ROOT / "app.py"), default_timeout=300)
+    at = AppTest.from_file(str(APP_SCRIPT), default_timeout=300)
     at.run()
     at.file_uploader[0].set_value(("quit.csv", quit_csv, "text/csv"))
     at.run()

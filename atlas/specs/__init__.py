@@ -54,8 +54,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import PROJECT_ROOT
-from .errors import SpecError
+from ..errors import SpecError
+
+#: The folder of the packaged specs: ``boundaries/`` (one TOML per boundary set) and ``layers/``
+#: (one TOML per dataset). The checkout's top-level ``boundaries`` and ``layers`` point here.
+SPEC_ROOT = Path(__file__).resolve().parent
 
 #: Indicator kinds and how each aggregates from small areas to larger ones.
 KIND_AGGREGATION = {
@@ -654,7 +657,7 @@ def _without_downloads(value):
 
 def _rel(path: Path) -> str:
     try:
-        return str(Path(path).resolve().relative_to(PROJECT_ROOT))
+        return str(Path(path).resolve().relative_to(SPEC_ROOT))
     except ValueError:
         return str(path)
 
@@ -684,7 +687,7 @@ class Catalogue:
         Parameters
         ----------
         root : path-like, optional
-            Folder holding ``boundaries/`` and ``layers/``; the project by default.
+            Folder holding ``boundaries/`` and ``layers/``; the packaged specs (``SPEC_ROOT``) by default.
 
         Returns
         -------
@@ -696,7 +699,7 @@ class Catalogue:
             On a malformed spec, a duplicated id, or an indicator whose geography
             or weight is unknown.
         """
-        root = Path(root) if root else PROJECT_ROOT
+        root = Path(root) if root else SPEC_ROOT
         boundaries: dict[str, BoundarySpec] = {}
         for path in sorted((root / "boundaries").glob("*.toml")):
             spec = BoundarySpec.from_toml(path)

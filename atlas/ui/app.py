@@ -1,0 +1,34 @@
+"""The Streamlit app: three pages, each a module of :mod:`atlas.ui` with a ``page()`` function.
+
+Started by ``atlas app`` (which runs this file with ``streamlit run``); the
+checkout's top-level ``app.py`` runs the same :func:`run`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from atlas.ui import district_page, map_page, profile_page
+
+#: This file: the script ``atlas app`` hands to ``streamlit run``.
+APP_SCRIPT = Path(__file__).resolve()
+
+
+def pages() -> list:
+    """The map atlas first, then the area profiles and the district page."""
+    return [st.Page(map_page.page, title="Map atlas", url_path="map", default=True),
+            st.Page(profile_page.page, title="Area profiles", url_path="profiles"),
+            st.Page(district_page.page, title="District trends", url_path="district")]
+
+
+def run() -> None:
+    """Lay out the app and run the page the reader chose (called on every rerun)."""
+    # No page or navigation icons: Streamlit fetches Material icons for the favicon from fonts.gstatic.com.
+    st.set_page_config(page_title="Health Equity Atlas", layout="wide")
+    st.navigation(pages()).run()
+
+
+if __name__ == "__main__":
+    run()
