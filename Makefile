@@ -3,34 +3,51 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 LA     ?= E06000032
+PORT   ?= 8501
+LOCK   := requirements.lock
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run build test benchmark clean
+.PHONY: setup run build test test-fast lint benchmark lock clean
 
-## setup: create .venv and install the atlas with its dependencies (idempotent)
+## setup: create .venv and install the exact versions of requirements.lock, then the atlas (idempotent)
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): $(LOCK) pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 ## build: build the atlas for $(LA) from the source directory
 build: setup
 	$(BIN)/atlas build --la $(LA)
 
-## run: set up, build Luton (or LA=...) and start the Streamlit app
-run: build
-	ATLAS_DEFAULT_LA=$(LA) $(BIN)/streamlit run app.py --server.headless true --browser.gatherUsageStats false
+## run: set up, build Luton (or LA=...) and serve the app on PORT (default 8501)
+run: setup
+	$(BIN)/atlas app --la $(LA) --port $(PORT)
 
-## test: set up, then run the whole test suite
-test: setup
+## lint: ruff over the code and the tests
+lint: setup
+	$(BIN)/ruff check .
+
+## test: set up, lint, then run the whole test suite
+test: lint
 	$(BIN)/python -m pytest
+
+## test-fast: the tests that need neither the browser nor all of England
+test-fast: setup
+	$(BIN)/python -m pytest -m "not browser and not slow"
 
 ## benchmark: print the speed figures
 benchmark: setup
 	for script in benchmarks/*.py; do $(BIN)/python $$script || exit 1; done
+
+## lock: refresh requirements.lock to the newest versions pyproject.toml allows (then run make test)
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes --upgrade \
+	    --quiet -o $(LOCK)
 
 clean:
 	rm -rf output artefacts

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-
 #: The aggregation rules :func:`by_rule` knows (``none``, for ranks, is not aggregated).
 RULES = ("weighted_mean", "sum", "ratio_of_sums", "decile_share")
 
@@ -137,3 +136,29 @@ def decile_shares(deciles: pd.Series, parent: pd.Series, weights: pd.Series | No
     value = (most20.reindex(parents, fill_value=0.0) * 100.0)
     value[~value.index.isin(shares["code"])] = np.nan
     return Aggregated(pd.DataFrame({"value": value}), incomplete, shares)
+
+
+def method_text(how: str, child_label: str, weight_label: str | None, assignment: str) -> str:
+    """How a layer was aggregated from smaller areas, in words (for its metadata and the build report).
+
+    Parameters
+    ----------
+    how : str
+        The rule: ``weighted_mean``, ``sum``, ``ratio_of_sums`` or ``decile_share``.
+    child_label, weight_label : str
+        The smaller areas' label and the weight's label (None: unweighted).
+    assignment : str
+        How the smaller areas were assigned to the larger.
+
+    Returns
+    -------
+    str
+    """
+    weighting = f"weighted by {weight_label}" if weight_label else "unweighted"
+    text = {
+        "weighted_mean": f"population-weighted mean of {child_label} values ({weighting})",
+        "sum": f"sum of {child_label} values",
+        "ratio_of_sums": f"summed numerators over summed denominators of {child_label} areas",
+        "decile_share": f"share of residents ({weighting}) in {child_label} areas in national deciles 1-2",
+    }[how]
+    return f"{text}; {child_label} areas assigned by {assignment}"

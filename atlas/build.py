@@ -217,17 +217,17 @@ def _district_names(catalogue: Catalogue, source_dir: Path):
             yield str(name), code, spec.members.file
     outline = catalogue.district_outline()
     if outline is not None:
-        frames = [b for b in _outline_frames(outline, source_dir)]
+        frames = [b for b in outline_frames(outline, source_dir)]
         for frame, relative in frames:
             for code, name in zip(frame.index, frame["name"]):
                 yield str(name), code, relative
 
 
-def _outline_frames(spec: BoundarySpec, source_dir: Path):
-    from .geography import _glob, _read_one  # one reader for every boundary file
+def outline_frames(spec: BoundarySpec, source_dir: Path):
+    from .geography import glob_files, read_boundary_file  # one reader for every boundary file
     for pattern in spec.files:
-        for relative in _glob(source_dir, pattern):
-            yield _read_one(spec, Path(source_dir) / relative, relative), relative
+        for relative in glob_files(source_dir, pattern):
+            yield read_boundary_file(spec, Path(source_dir) / relative, relative), relative
 
 
 @dataclass
@@ -456,7 +456,7 @@ class _Builder:
             self.shares.append(shares[["geography", "code", "layer", "decile", "population", "areas", "share"]])
         child_label = self.boundaries[child].spec.label
         weight_label = self.catalogue.indicators[weight_id].label if weight_id else None
-        method = _method_text(how, child_label, weight_label, assignment.method)
+        method = aggregate.method_text(how, child_label, weight_label, assignment.method)
         self._add_meta(indicator, target, child, method, layer_id)
         if result.incomplete:
             self.report["layers"].append({
@@ -479,17 +479,6 @@ class _Builder:
 
     def _warn(self, text: str) -> None:
         self.report["warnings"].append(text)
-
-
-def _method_text(how: str, child_label: str, weight_label: str | None, assignment: str) -> str:
-    weighting = f"weighted by {weight_label}" if weight_label else "unweighted"
-    text = {
-        "weighted_mean": f"population-weighted mean of {child_label} values ({weighting})",
-        "sum": f"sum of {child_label} values",
-        "ratio_of_sums": f"summed numerators over summed denominators of {child_label} areas",
-        "decile_share": f"share of residents ({weighting}) in {child_label} areas in national deciles 1-2",
-    }[how]
-    return f"{text}; {child_label} areas assigned by {assignment}"
 
 
 def _short(codes: list) -> list:

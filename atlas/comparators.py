@@ -26,8 +26,9 @@ import numpy as np
 import pandas as pd
 
 from .readers import apply_where, member_of, to_number
-from .stats import compare, wilson_interval
 from .specs import IndicatorSpec
+from .stats import compare
+
 
 @dataclass
 class Benchmark:
@@ -146,17 +147,6 @@ def add_comparisons(values: pd.DataFrame, found: list[Benchmark], higher_is: str
         A copy of ``values`` with the added columns (see :func:`classify_against`).
     """
     return values.assign(**{f"vs_{bench.area}": classify_against(values, bench, higher_is) for bench in found})
-
-
-def proportion_interval(numerator, denominator) -> tuple[np.ndarray, np.ndarray]:
-    """95% Wilson interval (as fractions) where ``0 <= numerator <= denominator > 0``; NaN elsewhere."""
-    x = np.asarray(numerator, dtype=float)
-    n = np.asarray(denominator, dtype=float)
-    ok = (n > 0) & (x >= 0) & (x <= n)
-    lower, upper = np.full(x.shape, np.nan), np.full(x.shape, np.nan)
-    if ok.any():
-        lower[ok], upper[ok] = wilson_interval(x[ok], n[ok])
-    return lower, upper
 
 
 def describe(benchmarks: list[Benchmark], indicator: IndicatorSpec) -> str:

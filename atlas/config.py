@@ -25,6 +25,9 @@ from .errors import SourceDirError
 SOURCE_ENV = "ATLAS_SOURCE_DIR"
 OUT_ENV = "ATLAS_OUT_DIR"
 OS_LICENCE_ENV = "ATLAS_OS_LICENCE"
+#: The authority the app opens on unless ``ATLAS_DEFAULT_LA`` (or ``atlas app --la``) names another.
+DEFAULT_LA = "E06000032"
+DEFAULT_LA_ENV = "ATLAS_DEFAULT_LA"
 #: Relative to the current folder (resolved when asked for).
 DEFAULT_SOURCE = Path("..") / "shared" / "data"
 DEFAULT_OUT = Path("output")
@@ -92,3 +95,8 @@ def os_licence_number() -> str | None:
     """Return the council's Ordnance Survey licence number, if configured."""
     value = os.environ.get(OS_LICENCE_ENV, "").strip()
     return value or None
+
+
+def default_district() -> str:
+    """Return the authority the app opens on (``ATLAS_DEFAULT_LA``, else Luton, E06000032)."""
+    return os.environ.get(DEFAULT_LA_ENV, "").strip() or DEFAULT_LA

@@ -32,7 +32,6 @@ import math
 import os
 import struct
 import textwrap
-import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,9 +40,7 @@ import numpy as np
 import pandas as pd
 
 from . import config, store
-from .build import current
 from .classify import MISSING_COLOUR, Classes, classify, layer_decimals
-from .cli import command
 from .errors import AtlasError
 from .model import Atlas
 
@@ -772,43 +769,3 @@ a{{color:#0b4f8a}}a:focus{{outline:3px solid #f5a623}}</style></head>
 <thead><tr>{''.join(f'<th scope="col">{h}</th>' for h in head)}</tr></thead>
 <tbody>{''.join(rows)}</tbody></table></main></body></html>
 """
-
-
-# -- command line ------------------------------------------------------------------------------------------
-def _add_export(parser) -> None:
-    parser.add_argument("--la", required=True, metavar="CODE", help="district code, e.g. E06000032 for Luton")
-    parser.add_argument("--layer", metavar="LAYER", help="layer id, e.g. income19_score")
-    parser.add_argument("--geography", metavar="GEOGRAPHY", help="geography id: lsoa11, lsoa21, ward2013, "
-                        "ward2023, msoa11, msoa21")
-    parser.add_argument("--all", action="store_true", help="every area layer at each geography, into --out DIR")
-    parser.add_argument("--out", required=True, metavar="FILE|DIR",
-                        help="FILE.png, .svg or .pdf; with --all a folder")
-    parser.add_argument("--format", choices=FORMATS, default="png", help="file format with --all (default png)")
-    parser.add_argument("--paper", choices=list(PAPERS), default="a4-landscape")
-    parser.add_argument("--dpi", type=int, default=300, help="PNG resolution (default 300)")
-    parser.add_argument("--scheme", choices=["quantiles", "natural_breaks", "equal_interval"],
-                        help="classification (default: quantiles, as in the app)")
-    parser.add_argument("--classes", type=int, default=5, metavar="N", help="number of classes (default 5)")
-    parser.add_argument("--palette", metavar="NAME", help="colour-blind-safe palette, e.g. YlOrRd")
-    parser.add_argument("--ward-names", action="store_true", help="label the wards")
-    parser.add_argument("--atlas-dir", metavar="DIR", help="folder of built atlases (default output/atlas)")
-    parser.add_argument("--source", metavar="DIR", help="source directory, to build the atlas if not built or not current")
-    parser.add_argument("--workers", type=int, metavar="N", help="processes for --all (default 2)")
-
-
-@command("export", "export report-ready A4 maps (PNG, SVG or PDF), one layer or every layer")(_add_export)
-def run_export(args) -> int:
-    if not args.all and not (args.layer and args.geography):
-        raise AtlasError("Give --layer and --geography for one map, or --all with --out DIR for every map.")
-    built, _ = current(args.la, args.source, args.atlas_dir)
-    started = time.perf_counter()
-    if args.all:
-        index = export_all(built, args.out, args.format, args.paper, args.dpi, args.ward_names, args.workers)
-        written = int((index["status"] == "written").sum())
-        print(f"Wrote {written} maps of {built.la_name} to {args.out} in {time.perf_counter() - started:.1f} s "
-              f"({len(index) - written} layers skipped; see index.csv and index.html).")
-        return 0
-    out = export_map(built, args.layer, args.geography, args.out, args.scheme, args.classes, args.palette,
-                     args.paper, args.dpi, args.ward_names)
-    print(f"Wrote {out} ({out.stat().st_size / 1024:.0f} KB) in {time.perf_counter() - started:.1f} s.")
-    return 0

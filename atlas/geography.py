@@ -138,17 +138,17 @@ def read_boundaries(spec: BoundarySpec, source_dir: Path, la_code: str) -> Bound
 
 def _district_files(spec: BoundarySpec, source_dir: Path, la_code: str) -> list[str]:
     if la_code == ENGLAND:
-        return _glob(source_dir, spec.national_files) if spec.national_files else []
+        return glob_files(source_dir, spec.national_files) if spec.national_files else []
     found: list[str] = []
     for pattern in spec.files:
-        found += [f for f in _glob(source_dir, pattern.replace("{lad}", la_code)) if f not in found]
+        found += [f for f in glob_files(source_dir, pattern.replace("{lad}", la_code)) if f not in found]
     return found
 
 
 def _files_holding(spec: BoundarySpec, source_dir: Path, codes: set, exclude: list[str]) -> list[str]:
     """Files of the national set that hold any of ``codes`` (read without geometry)."""
     holding = []
-    for relative in _glob(source_dir, spec.national_files):
+    for relative in glob_files(source_dir, spec.national_files):
         if relative in exclude:
             continue
         path = Path(source_dir) / relative
@@ -159,7 +159,7 @@ def _files_holding(spec: BoundarySpec, source_dir: Path, codes: set, exclude: li
     return holding
 
 
-def _glob(source_dir: Path, pattern: str) -> list[str]:
+def glob_files(source_dir: Path, pattern: str) -> list[str]:
     base = str(Path(source_dir))
     hits = sorted(glob.glob(str(Path(base) / pattern)))
     return [str(Path(h).relative_to(base)) for h in hits]
@@ -168,7 +168,7 @@ def _glob(source_dir: Path, pattern: str) -> list[str]:
 def _read_files(spec: BoundarySpec, source_dir: Path, files: list[str], keep: set | None = None) -> gpd.GeoDataFrame:
     parts = []
     for relative in files:
-        part = _read_one(spec, Path(source_dir) / relative, relative)
+        part = read_boundary_file(spec, Path(source_dir) / relative, relative)
         if keep is not None:
             part = part[part.index.isin(keep)]
             part["_file"] = relative
@@ -180,7 +180,7 @@ def _read_files(spec: BoundarySpec, source_dir: Path, files: list[str], keep: se
     return gpd.GeoDataFrame(frame, geometry="geometry", crs=BNG)
 
 
-def _read_one(spec: BoundarySpec, path: Path, relative: str) -> gpd.GeoDataFrame:
+def read_boundary_file(spec: BoundarySpec, path: Path, relative: str) -> gpd.GeoDataFrame:
     gdal_path = f"/vsigzip/{path}" if path.suffix == ".gz" else str(path)
     columns = list(dict.fromkeys([spec.code, spec.name] + ([spec.district_column] if spec.district_column else [])))
     try:

@@ -31,10 +31,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .comparators import proportion_interval
 from .errors import AtlasError, StatisticError
 from .model import Atlas
 from .stats import compare, local_quantiles, slope_index
+from .stats.rates import proportion_interval
 
 Z95 = 1.959963984540054
 SEXES = {"women": "le_female", "men": "le_male"}
@@ -153,7 +153,7 @@ def life_expectancy_gap(built: Atlas, k: int = 5, geography: str = "msoa11", dep
             + (f"Published figures: {published['period']}, {published['method']} Different period, areas and "
                f"grouping: compare the size of the gap, not the exact years." if published else ""))
     membership = pd.DataFrame({"group": groups, "name": frame["name"], deprivation: frame[deprivation],
-                               population: frame[population], **{s: frame[l] for s, l in SEXES.items()}})
+                               population: frame[population], **{sex: frame[layer] for sex, layer in SEXES.items()}})
     return LifeExpectancyGap(pd.concat(rows, ignore_index=True), sii, gap, missing, grouping, method,
                              str(meta["period"]), published, note, membership)
 
@@ -264,7 +264,7 @@ def pcn_table(built: Atlas, layer: str = "qof_ob", point_set: str = "gp_practice
     if absent:
         raise AtlasError(f"{layer} on {point_set} cannot be summed to networks: the practices lack "
                          f"{', '.join(absent)}.")
-    scale = _scale(points, layer)
+    scale = point_layer_scale(points, layer)
     networks = points.groupby(by, dropna=False)
     grouped = networks.agg(name=(name, "first"), practices=(name, "size"))
     for part in ("numerator", "denominator"):  # practices absent from the file add nothing; none at all: no data
@@ -280,7 +280,11 @@ def pcn_table(built: Atlas, layer: str = "qof_ob", point_set: str = "gp_practice
     return grouped.sort_values("name")
 
 
-def _scale(points: pd.DataFrame, layer: str) -> float:
+def point_layer_scale(points: pd.DataFrame, layer: str) -> float:
+    """The factor a point layer's value is its numerator over its denominator times (100 for a percentage).
+
+    Read off the points themselves (the median ratio), so a spec's ``scale`` need not be repeated.
+    """
     ok = points[f"{layer}_denominator"] > 0
     ratio = (points.loc[ok, layer] / (points.loc[ok, f"{layer}_numerator"] / points.loc[ok, f"{layer}_denominator"]))
     ratio = ratio.replace([np.inf, -np.inf], np.nan).dropna()

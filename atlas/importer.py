@@ -41,7 +41,6 @@ import numpy as np
 import pandas as pd
 
 from . import aggregate, config, store
-from .cli import command
 from .codes import DISTRICT_PREFIXES, GSS_PATTERN, check_district_code, kind_of
 from .errors import AtlasError, SourceDirError, SourceFileError
 from .model import Atlas
@@ -1148,7 +1147,6 @@ def _population(built: Atlas, geography: str) -> pd.Series | None:
 
 def _aggregate(values: pd.Series, native: str, kind: str, areas: _Areas, report: MatchReport) -> dict:
     """The layer on larger geographies that aggregate from the native one, as the build aggregates its layers."""
-    from .build import _method_text
     from .geography import Boundaries, assign
     if kind in SINGLE_VALUE_KINDS or areas.source is None:
         return {}
@@ -1165,7 +1163,7 @@ def _aggregate(values: pd.Series, native: str, kind: str, areas: _Areas, report:
         full = values.reindex(child.frame.index)
         result = aggregate.by_rule(how, full.to_frame("value"), "value", parents, weights)
         weight_label = None if weights is None else built.layer(weights.name, native)["label"]
-        method = _method_text(how, areas.label(native), weight_label, assignment.method)
+        method = aggregate.method_text(how, areas.label(native), weight_label, assignment.method)
         frame = result.columns[["value"]].copy()
         frame["note"] = ""
         frame.loc[frame.index.isin(result.incomplete), "note"] = "some of its areas have no value"
@@ -1363,62 +1361,3 @@ def _short_text(items: list) -> str:
     items = [str(i) for i in items]
     more = f" ... and {len(items) - _LIST} more" if len(items) > _LIST else ""
     return ", ".join(items[:_LIST]) + more
-
-
-# --- command line ---------------------------------------------------------------------------------
-
-def _add_import(parser) -> None:
-    parser.add_argument("file", nargs="?", metavar="FILE", help="CSV or Excel .xlsx file of values by area code")
-    parser.add_argument("--la", required=True, metavar="CODE", help="district code, e.g. E06000032 for Luton")
-    parser.add_argument("--code-column", metavar="C", help="column holding area codes (default: detected)")
-    parser.add_argument("--value-column", metavar="V", help="column holding the values (default: the only numeric one)")
-    parser.add_argument("--name", metavar="N", help="the layer's label (default: the value column's header)")
-    parser.add_argument("--geography", metavar="G",
-                        help="geography of the codes: lsoa11, lsoa21, msoa11, msoa21, ward2013, ward2023 ... "
-                             "(default: detected from the codes)")
-    parser.add_argument("--kind", choices=IMPORT_KINDS,
-                        help="count (summed, shared by population) or a rate-like kind (default: value)")
-    parser.add_argument("--units", metavar="U", help="units shown in legends, e.g. '%%' or 'per 1,000'")
-    parser.add_argument("--higher-is", choices=POLARITIES, default="neutral",
-                        help="polarity: is a higher value worse, better or neither (default: neutral)")
-    parser.add_argument("--period", default="", metavar="P", help="period the data cover, e.g. 2023-24")
-    parser.add_argument("--attribution", default="", metavar="A",
-                        help="the data's source and licence statement for maps, e.g. 'Source: NHS England, OGL v3.0'")
-    parser.add_argument("--sheet", metavar="S", help="Excel sheet (default: the first with area codes)")
-    parser.add_argument("--check", action="store_true", help="print the match report only; change nothing")
-    parser.add_argument("--list", action="store_true", help="list the district's imported layers")
-    parser.add_argument("--remove", metavar="LAYER", help="remove an imported layer (by its id, import_...)")
-    parser.add_argument("--out", metavar="DIR", help="folder of built atlases (default: output/atlas)")
-    parser.add_argument("--source", metavar="DIR", help="source directory of official files")
-
-
-@command("import", "add your own indicator (CSV or Excel, by area code) to an authority's atlas")(_add_import)
-def run_import(args) -> int:
-    folder = Path(args.out) if args.out else config.out_dir() / "atlas"
-    if args.list:
-        manifest = read_manifest(imports_folder(folder, args.la.strip().upper()))
-        for layer, entry in manifest.items():
-            print(f"{layer}: {entry['options'].get('name')} from {entry['original_name']} "
-                  f"(imported {entry['imported_on']}, {entry['options'].get('geography')})")
-        if not manifest:
-            print(f"No imported layers for {args.la} in {folder}.")
-        return 0
-    if args.remove:
-        updated = remove_import(args.la, args.remove, folder)
-        print(f"Removed {args.remove} from the {updated.la_name} atlas: {updated.path}")
-        return 0
-    if not args.file:
-        raise ImportFileError("Give the FILE to import (or --list / --remove LAYER).")
-    options = ImportOptions(name=args.name, code_column=args.code_column, value_column=args.value_column,
-                            geography=args.geography, kind=args.kind, units=args.units, higher_is=args.higher_is,
-                            period=args.period, attribution=args.attribution, sheet=args.sheet)
-    updated, result = import_file(args.file, args.la, options, folder, args.source, save=not args.check)
-    print("\n".join(result.report.lines()))
-    where = ", ".join(updated.geography_labels.get(g, g) for g in result.geographies)
-    if args.check:
-        print(f"Checked only (--check): nothing was changed. It would add layer {result.layer} on: {where}.")
-        return 0
-    print(f"Added layer {result.layer} ({result.label!r}) to the {updated.la_name} atlas on: {where}.")
-    print(f"  atlas: {updated.path}")
-    print(f"  the file is kept in {imports_folder(folder, updated.la_code)} and re-applied when the atlas is rebuilt")
-    return 0

@@ -9,8 +9,10 @@ import geopandas as gpd
 import pandas as pd
 
 from .errors import AtlasError
-from .specs import POINTS_PREFIX  # geography ids of point sets in ``Atlas.layers``: ``points:<id>``
-from .specs import IndicatorSpec
+from .specs import (
+    POINTS_PREFIX,  # geography ids of point sets in ``Atlas.layers``: ``points:<id>``
+    IndicatorSpec,
+)
 
 #: Columns of the layer metadata table, one row per (layer, geography).
 LAYER_COLUMNS = [

@@ -34,7 +34,6 @@ import json
 import os
 import re
 import string
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,13 +41,19 @@ import numpy as np
 import pandas as pd
 
 from . import aggregate, config, store
-from .build import MOST_DEPRIVED_SUFFIX, current
+from .build import MOST_DEPRIVED_SUFFIX
 from .classify import decile_label, format_value, layer_decimals
-from .cli import command
 from .errors import AtlasError, UnknownAreaError
 from .export import (
-    area_collection, boundary_attributions, box_inches, dissolve, fit_extent, north_arrow, outline_collection,
-    scale_bar, write_bytes_atomic,
+    area_collection,
+    boundary_attributions,
+    box_inches,
+    dissolve,
+    fit_extent,
+    north_arrow,
+    outline_collection,
+    scale_bar,
+    write_bytes_atomic,
 )
 from .model import POINTS_PREFIX, Atlas
 from .specs import SPEC_ROOT
@@ -426,7 +431,7 @@ def layer_rule(built: Atlas, layer: str, geography: str, catalogue=None) -> Rule
     atlas otherwise (an import) aggregates by its kind, weighted by the
     geography's population layer.
     """
-    from .health import _scale
+    from .health import point_layer_scale
     from .specs import KIND_AGGREGATION
 
     spec = _catalogue(catalogue).indicators.get(layer)
@@ -434,7 +439,7 @@ def layer_rule(built: Atlas, layer: str, geography: str, catalogue=None) -> Rule
         return Rule(spec.aggregation, spec.source.weight, float(spec.scale or 1.0))
     frame = built.table(geography)
     if f"{layer}_numerator" in frame and f"{layer}_denominator" in frame:
-        return Rule("ratio_of_sums", None, _scale(frame, layer))
+        return Rule("ratio_of_sums", None, point_layer_scale(frame, layer))
     how = KIND_AGGREGATION.get(built.layer(layer, geography)["kind"], "none")
     populations = built.layers_on(geography)
     weight = next(iter(populations.loc[populations["kind"] == "population", "layer"]), None)
@@ -739,7 +744,9 @@ class _ProfileBuilder:
         records = []
         for meta in rows:
             mine, total = figures[meta["layer"]], figures.get(totals.get(meta["source_title"]))
-            share = (lambda key: mine[key] / total[key] * 100 if total and total[key] else np.nan)
+
+            def share(key, mine=mine, total=total):
+                return mine[key] / total[key] * 100 if total and total[key] else np.nan
             england_total = total["england_entry"].get("value") if total else None
             england_mine = mine["england_entry"].get("value")
             records.append({
@@ -1352,8 +1359,8 @@ def render_pdf(profile: Profile) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.units import mm
-    from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table as PdfTable
-    from reportlab.platypus import TableStyle
+    from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, TableStyle
+    from reportlab.platypus import Table as PdfTable
 
     styles = _pdf_styles()
     buffer = io.BytesIO()
@@ -1477,40 +1484,13 @@ def write_profile(profile: Profile, out: str | os.PathLike) -> Path:
     out = Path(out)
     renderers = {"html": lambda: render_html(profile).encode("utf-8"), "pdf": lambda: render_pdf(profile),
                  "csv": lambda: render_csv(profile).encode("utf-8-sig")}
-    write_bytes_atomic(out, renderers[_format_of(out)]())
+    write_bytes_atomic(out, renderers[profile_format(out)]())
     return out
 
 
-def _format_of(out: Path) -> str:
+def profile_format(out: Path) -> str:
     """The format a profile file's suffix asks for (``FORMATS``)."""
     kind = out.suffix.lower().lstrip(".")
     if kind not in FORMATS:
         raise AtlasError(f"Cannot write a profile to {out}: use a file ending .html, .pdf or .csv.")
     return kind
-
-
-# -- command line ------------------------------------------------------------------------------------------
-def _add_profile(parser) -> None:
-    parser.add_argument("--la", required=True, metavar="CODE", help="district code, e.g. E06000032 for Luton")
-    parser.add_argument("--area", required=True, metavar="AREA",
-                        help="a ward or MSOA code or name, a PCN code or name, or LSOA codes separated by commas")
-    parser.add_argument("--out", required=True, metavar="FILE", help="FILE.html, FILE.pdf or FILE.csv")
-    parser.add_argument("--geography", metavar="GEOGRAPHY",
-                        help="look for the ward or MSOA on this geography only (ward2023, ward2013, msoa21, msoa11)")
-    parser.add_argument("--pcn-lookup", metavar="FILE",
-                        help="CSV or Excel file assigning LSOAs to PCNs (default: each LSOA's nearest practice)")
-    parser.add_argument("--atlas-dir", metavar="DIR", help="folder of built atlases (default output/atlas)")
-    parser.add_argument("--source", metavar="DIR", help="source directory (England's figures; building the atlas)")
-
-
-@command("profile", "write a neighbourhood profile (HTML, PDF or CSV) of a ward, MSOA, PCN or LSOAs")(_add_profile)
-def run_profile(args) -> int:
-    started = time.perf_counter()
-    _format_of(Path(args.out))  # before building anything
-    built, _ = current(args.la, args.source, args.atlas_dir)
-    area = find_area(built, args.area, args.pcn_lookup, args.source, geography=args.geography)
-    profile = build_profile(built, area, source_dir=args.source)
-    out = write_profile(profile, args.out)
-    print(f"Wrote the profile of {profile.area.title} to {out} ({out.stat().st_size / 1024:.0f} KB) in "
-          f"{time.perf_counter() - started:.1f} s.")
-    return 0

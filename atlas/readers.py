@@ -244,7 +244,7 @@ def indicator_frame(table: pd.DataFrame, indicator: IndicatorSpec) -> pd.DataFra
         out["numerator"] = numerator
         out["denominator"] = denominator
         if indicator.interval == "wilson":
-            from .comparators import proportion_interval
+            from .stats.rates import proportion_interval  # (here: atlas.stats imports this module)
             lower, upper = proportion_interval(numerator, denominator)
             out["lower"], out["upper"] = lower * indicator.scale, upper * indicator.scale
     for bound in ("lower", "upper"):

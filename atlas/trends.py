@@ -108,9 +108,9 @@ _NEIGHBOURS: dict[tuple, dict[str, list[str]]] = {}
 def _neighbours(spec, source_dir: Path) -> dict[str, list[str]]:
     import geopandas as gpd
 
-    from .build import _outline_frames  # the one reader of outline files
+    from .build import outline_frames  # the one reader of outline files
 
-    frames = [frame for frame, _ in _outline_frames(spec, source_dir)]
+    frames = [frame for frame, _ in outline_frames(spec, source_dir)]
     if not frames:
         return {}
     outlines = gpd.GeoDataFrame(pd.concat(frames), crs=frames[0].crs)

@@ -37,7 +37,13 @@ from folium.elements import Template
 
 from . import config
 from .classify import (
-    LISA_COLOURS, MISSING_COLOUR, MISSING_LABEL, Classes, decile_label, format_value, layer_decimals,
+    LISA_COLOURS,
+    MISSING_COLOUR,
+    MISSING_LABEL,
+    Classes,
+    decile_label,
+    format_value,
+    layer_decimals,
 )
 from .errors import AtlasError
 from .export import layer_classes

@@ -24,9 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from atlas.stats.national import all_districts, district_statistics, national_inputs, write_csv
 from atlas import config
 from atlas.specs import Catalogue
+from atlas.stats.national import all_districts, district_statistics, national_inputs, write_csv
 
 
 def timed_run(label: str, out: Path, **kwargs) -> None:

@@ -3,7 +3,7 @@
 :func:`write_test_atlas` writes a copy of a built atlas with the awkward cases the
 app must survive (an area named like a script, a constant layer, a layer with
 every value missing) into an output folder the app can be pointed at.
-:func:`running_app` starts ``streamlit run app.py`` on a free localhost port
+:func:`running_app` starts the app as a user does (``atlas app``) on a free localhost port
 (with the given output folder) and stops it afterwards; :func:`launch` starts
 chromium through playwright without downloading a browser; the other helpers
 operate the page as a user would (choose an option in a labelled select box)
@@ -97,9 +97,8 @@ def running_app(out_dir: Path | None = None, timeout: float = 60.0, log: Path | 
     env = dict(os.environ)
     if out_dir is not None:
         env["ATLAS_OUT_DIR"] = str(out_dir)
-    command = [sys.executable, "-m", "streamlit", "run", str(PROJECT / "app.py"), "--server.port", str(port),
-               "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats",
-               "false", "--browser.serverAddress", "localhost", "--server.fileWatcherType", "none"]
+    env["STREAMLIT_SERVER_FILE_WATCHER_TYPE"] = "none"
+    command = [sys.executable, "-m", "atlas", "app", "--port", str(port), "--address", "127.0.0.1", "--no-build"]
     output = open(log, "w") if log else subprocess.DEVNULL
     process = subprocess.Popen(command, cwd=PROJECT, env=env, stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

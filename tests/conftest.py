@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import shutil
 from pathlib import Path
 
@@ -14,6 +15,28 @@ from atlas import config
 PROJECT = Path(__file__).resolve().parent.parent
 LUTON = "E06000032"
 BEDFORD = "E06000055"
+
+
+class _Collected(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+@pytest.fixture(autouse=True)
+def no_streamlit_deprecations():
+    """Fail a test in which Streamlit reports a deprecated call (it logs them; they are not Python warnings)."""
+    logger = logging.getLogger("streamlit.deprecation_util")
+    collected = _Collected()
+    logger.addHandler(collected)
+    try:
+        yield
+    finally:
+        logger.removeHandler(collected)
+    assert not collected.messages, "deprecated Streamlit API used: " + " | ".join(collected.messages)
 
 
 @pytest.fixture(scope="session")

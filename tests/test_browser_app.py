@@ -18,7 +18,15 @@ import shapely
 
 from atlas.classify import CATEGORY_COLOURS, classify
 from tests.app_support import (
-    CHROMIUM, PROJECT, SCRIPT_NAME, choose, launch, map_frame, running_app, wait_rendered, write_test_atlas,
+    CHROMIUM,
+    PROJECT,
+    SCRIPT_NAME,
+    choose,
+    launch,
+    map_frame,
+    running_app,
+    wait_rendered,
+    write_test_atlas,
 )
 from tests.test_points import LUTON_PCNS
 
@@ -103,7 +111,8 @@ def test_layer_control_toggles_overlays(session, luton):
     practices.uncheck()
     assert frame.locator("path.atlas-point").count() == 0
     wards = control.get_by_label("Wards (from May 2023)", exact=False)
-    assert wards.is_checked(), frame.evaluate("Array.from(document.querySelectorAll('.leaflet-control-layers label')).map(l => [l.innerText, l.querySelector('input').checked])")
+    labels = "Array.from(document.querySelectorAll('.leaflet-control-layers label'))"
+    assert wards.is_checked(), frame.evaluate(f"{labels}.map(l => [l.innerText, l.querySelector('input').checked])")
     assert frame.evaluate("window.atlasRendered.drawn.wards") == 20
     wards.uncheck()
     assert frame.evaluate("window.atlasRendered.drawn.wards") == 0

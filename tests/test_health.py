@@ -11,6 +11,7 @@ import pytest
 
 from atlas import comparators
 from atlas.health import life_expectancy_gap, pcn_table, published_gap
+from atlas.stats import rates
 from atlas.trends import district_series
 
 from .conftest import LUTON
@@ -195,5 +196,5 @@ def test_benchmark_comparison_without_polarity_says_higher_or_lower():
     added = comparators.add_comparisons(values, [bench, england], "worse")
     assert added["vs_district"].tolist() == ["Better", "Worse", "Not compared"]
     assert added["vs_england"].tolist() == ["Better", "Similar", "Not compared"] and "vs_england" not in values
-    lower, upper = comparators.proportion_interval([5, 0, 3], [10, 0, 2])
+    lower, upper = rates.proportion_interval([5, 0, 3], [10, 0, 2])
     assert np.isnan(lower[1]) and np.isnan(upper[2]) and lower[0] == pytest.approx(_wilson(5, 10)[0])

@@ -10,7 +10,6 @@ from inequality.gini import Gini
 from atlas.errors import StatisticError
 from atlas.stats import area_gini, local_quantiles, slope_index, ten_ten, twenty_twenty
 
-
 # -- 20:20 ---------------------------------------------------------------------------------------
 
 def test_luton_twenty_twenty_reproduces_the_published_10_to_34(luton):

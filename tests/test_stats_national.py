@@ -11,11 +11,16 @@ import pytest
 import shapely
 
 from atlas import cli
+from atlas.specs import Catalogue
 from atlas.stats import summarise
 from atlas.stats.national import (
-    COLUMNS, EXTRA_COLUMNS, all_districts, district_statistics, national_inputs, write_csv,
+    COLUMNS,
+    EXTRA_COLUMNS,
+    all_districts,
+    district_statistics,
+    national_inputs,
+    write_csv,
 )
-from atlas.specs import Catalogue
 
 from .conftest import LUTON
 

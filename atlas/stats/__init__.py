@@ -16,10 +16,21 @@ every figure is repeatable (fixed seeds) and says when it cannot be computed.
 
 from .inequality import AreaGini, SlopeIndex, area_gini, local_quantiles, slope_index, ten_ten, twenty_twenty
 from .moran import (
-    CLUSTERS, DEFAULT_PERMUTATIONS, DEFAULT_SEED, MoranResult, lisa, lisa_counts, moran,
+    CLUSTERS,
+    DEFAULT_PERMUTATIONS,
+    DEFAULT_SEED,
+    MoranResult,
+    lisa,
+    lisa_counts,
+    moran,
 )
 from .rates import (
-    byar_interval, compare, compare_count, rate_interval, standardised_ratio, wilson_interval,
+    byar_interval,
+    compare,
+    compare_count,
+    rate_interval,
+    standardised_ratio,
+    wilson_interval,
 )
 from .summary import summarise
 from .weights import DEFAULT_SNAP_TOLERANCE_M, SpatialWeights, spatial_weights

@@ -142,7 +142,7 @@ def moran(values, weights: SpatialWeights, permutations: int = DEFAULT_PERMUTATI
     w = weights if not left_out else weights.subset(present)
     check_computable(y, len(w.islands), w.snap_tolerance_m, name, "Moran's I")
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore", RuntimeWarning)  # islands: 0/0 in esda's standardisation
         result = esda.Moran(y, w.w, transformation="r", permutations=0, two_tailed=True)
     order = np.argsort(np.asarray(w.ids))  # permute in code order: the same p whatever the row order
     matrix = w.w.sparse.tocsr()[order][:, order]
@@ -257,7 +257,7 @@ def lisa(values, weights: SpatialWeights, permutations: int = DEFAULT_PERMUTATIO
     y = pd.Series(y, index=present).reindex(w.ids).to_numpy()
     check_computable(y, len(w.islands), w.snap_tolerance_m, name, "Local Moran's I (LISA)")
     with _GLOBAL_RNG_LOCK, warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore", RuntimeWarning)  # islands: 0/0 in esda's standardisation
         state = np.random.get_state()
         try:
             local = esda.Moran_Local(y, w.w, transformation="r", permutations=permutations, seed=seed)

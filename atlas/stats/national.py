@@ -39,12 +39,18 @@ import shapely
 
 from .. import config, store
 from ..errors import SourceFileError, StatisticError
-from ..geography import _glob, _read_one, member_table, read_boundaries
+from ..geography import glob_files, member_table, read_boundaries, read_boundary_file
 from ..readers import indicator_frame, read_source
 from ..specs import Catalogue
 from .inequality import twenty_twenty
 from .moran import (
-    DEFAULT_PERMUTATIONS, DEFAULT_SEED, MIN_AREAS, check_computable, moran, moran_i, permutation_test,
+    DEFAULT_PERMUTATIONS,
+    DEFAULT_SEED,
+    MIN_AREAS,
+    check_computable,
+    moran,
+    moran_i,
+    permutation_test,
 )
 from .weights import DEFAULT_SNAP_TOLERANCE_M, neighbour_pairs, row_standardised_matrix, spatial_weights
 
@@ -151,7 +157,7 @@ def all_districts(source_dir: str | Path | None = None, permutations: int = DEFA
         raise StatisticError("The all-districts computation needs a snapping tolerance above 0 m "
                              "(the LSOA polygons do not touch).")
     spec = catalogue.boundaries[BOUNDARIES]
-    files = _glob(source, spec.national_files)
+    files = glob_files(source, spec.national_files)
     if not files:
         raise SourceFileError(f"No LSOA 2011 boundary files match {spec.national_files} in {source} "
                               f"(wanted by {spec.spec_file}).")
@@ -337,7 +343,7 @@ def _file_task(task) -> dict:
     """Read one boundary file; compute the districts it holds whole; hand back the rest."""
     clock = time.process_time()
     spec, source, relative = task
-    frame = _read_one(spec, Path(source) / relative, relative)
+    frame = read_boundary_file(spec, Path(source) / relative, relative)
     codes = np.asarray(frame.index.to_numpy(), dtype=object)
     geometries = frame.geometry.to_numpy()
     out = {"rows": [], "partial": {}, "found": set(codes),

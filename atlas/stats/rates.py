@@ -197,3 +197,14 @@ def compare_count(count, denominator, benchmark, kind: str = "proportion", highe
             _, lo, hi = rate_interval(count, denominator, per=per, confidence=level)
         out[f"{level * 100:g}%"] = {"lower": lo, "upper": hi, "comparison": compare(lo, hi, benchmark, higher_is)}
     return out
+
+
+def proportion_interval(numerator, denominator) -> tuple[np.ndarray, np.ndarray]:
+    """95% Wilson interval (as fractions) where ``0 <= numerator <= denominator > 0``; NaN elsewhere."""
+    x = np.asarray(numerator, dtype=float)
+    n = np.asarray(denominator, dtype=float)
+    ok = (n > 0) & (x >= 0) & (x <= n)
+    lower, upper = np.full(x.shape, np.nan), np.full(x.shape, np.nan)
+    if ok.any():
+        lower[ok], upper[ok] = wilson_interval(x[ok], n[ok])
+    return lower, upper

@@ -20,8 +20,18 @@ from ..errors import AtlasError, StatisticError
 from ..model import Atlas
 from .inequality import GINI_NOTE, area_gini, ten_ten, twenty_twenty
 from .moran import (
-    CLUSTERS, DEFAULT_ALPHA, DEFAULT_PERMUTATIONS, DEFAULT_SEED, HIGH_HIGH, HIGH_LOW, LOW_HIGH, LOW_LOW,
-    MoranResult, lisa, lisa_counts, moran,
+    CLUSTERS,
+    DEFAULT_ALPHA,
+    DEFAULT_PERMUTATIONS,
+    DEFAULT_SEED,
+    HIGH_HIGH,
+    HIGH_LOW,
+    LOW_HIGH,
+    LOW_LOW,
+    MoranResult,
+    lisa,
+    lisa_counts,
+    moran,
 )
 from .weights import DEFAULT_SNAP_TOLERANCE_M, SpatialWeights, spatial_weights
 

@@ -14,7 +14,6 @@ the export format) recomputes nothing.
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 import geopandas as gpd
@@ -28,15 +27,6 @@ from atlas.stats import summarise
 from atlas.store import atlas_path
 
 from .. import webmap
-
-#: The district the app opens on unless ``ATLAS_DEFAULT_LA`` names another.
-DEFAULT_LA = "E06000032"
-DEFAULT_LA_ENV = "ATLAS_DEFAULT_LA"
-
-
-def default_district() -> str:
-    """The district the app opens on (``ATLAS_DEFAULT_LA``, else Luton)."""
-    return os.environ.get(DEFAULT_LA_ENV, "").strip() or DEFAULT_LA
 
 
 def atlas_folder() -> Path:
@@ -139,7 +129,7 @@ def authority_control(key: str = "la") -> str:
         st.stop()
     names = dict(zip(table["code"], table["name"]))
     codes = list(names)
-    current = st.session_state.get(key) or st.session_state.get("la") or default_district()
+    current = st.session_state.get(key) or st.session_state.get("la") or config.default_district()
     if current not in names:          # a code the lists lack (e.g. England, E92000001) is still offered
         codes.insert(0, current)
         names[current] = current

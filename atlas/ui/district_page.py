@@ -80,7 +80,7 @@ def _life_expectancy_section(built) -> None:
             else:
                 st.warning(f"No slope index for {sex}: {result.get('message', 'not computable')}")
     st.markdown(f"**{built.la_name}: life expectancy at birth by local deprivation quintile, {gap.period}**")
-    st.altair_chart(_gap_chart(gap), use_container_width=True)
+    st.altair_chart(_gap_chart(gap), width="stretch")
     st.caption("Dots: life expectancy of each local deprivation quintile (1 = most deprived); bars: 95% "
                "intervals. " + gap.method)
     _published_comparison(gap)
@@ -90,7 +90,7 @@ def _life_expectancy_section(built) -> None:
             "label": "Deprivation group", "msoas": "MSOAs with a value", "population": "Population (IoD2019)",
             "imd_min": "IMD score from", "imd_max": "IMD score to", "value": "Life expectancy (years)",
             "lower": "Lower 95%", "upper": "Upper 95%", "codes": "MSOAs"})
-        st.dataframe(table.round(2), hide_index=True, use_container_width=True)
+        st.dataframe(table.round(2), hide_index=True, width="stretch")
         for sex, codes in gap.missing.items():
             if codes:
                 st.caption(f"No published value for {sex} in {', '.join(codes)} (too few deaths): "
@@ -122,7 +122,7 @@ def _published_comparison(gap) -> None:
     if not gap.published:
         st.caption("No published figures are recorded for this district (atlas/data/published_figures.toml).")
         return
-    st.dataframe(comparison_rows(gap), hide_index=True, use_container_width=True)
+    st.dataframe(comparison_rows(gap), hide_index=True, width="stretch")
     st.info(f"**Different period and method.** {gap.note} Source of the published figures: "
             f"{gap.published['title']}.")
 
@@ -177,7 +177,7 @@ def _pcn_section(built, point_set: str = "gp_practices") -> None:
     shown["On the register"] = table["numerator"]
     shown["Registered patients"] = table["denominator"]
     number = st.column_config.NumberColumn
-    st.dataframe(shown, hide_index=True, use_container_width=True, column_config={
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={
         "Prevalence (%)": number(format="%.1f"), "Lower 95%": number(format="%.1f"),
         "Upper 95%": number(format="%.1f"), "On the register": number(format="localized"),
         "Registered patients": number(format="localized", help=f"Patients in the register's age band ({meta['units']})")})
@@ -200,13 +200,13 @@ def _practice_map(built, point_set: str, layer: str, meta: dict) -> None:
                       key="district_practice_colour")
     colour_by = None if choice == "Primary Care Network" else layer
     style = point_style(built, point_set, colour_by=colour_by)
-    st.image(_practice_png(_built_token(built), point_set, colour_by, built), use_container_width=True)
+    st.image(_practice_png(_built_token(built), point_set, colour_by, built), width="stretch")
     placed = built.layer(point_set, f"points:{point_set}")
     st.caption(f"{style.title} of each active GP practice in {built.la_name}, at its postcode "
                f"({placed['period']}). {style.size_note} Practices: {placed['attribution']} District and ward "
                f"boundaries: {_boundary_note(built)}")
     with st.expander("Table: the practices"):
-        st.dataframe(points_table(built, point_set, layer, name="Practice").round(1), use_container_width=True)
+        st.dataframe(points_table(built, point_set, layer, name="Practice").round(1), width="stretch")
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -284,14 +284,14 @@ def _trends_section(built) -> None:
         st.subheader(info["label"])
         st.caption(info["description"])
         st.markdown(f"**{info['label']}: {built.la_name} (district level) against England and neighbours**")
-        st.altair_chart(_trend_chart(rows, info), use_container_width=True)
+        st.altair_chart(_trend_chart(rows, info), width="stretch")
         gaps = rows.loc[(rows["role"] == "district") & rows["value"].isna(), "period"].tolist()
         if gaps:
             st.caption(f"No value published for {built.la_name} in {', '.join(gaps)}: shown as a gap in the "
                        f"line, not as zero.")
         with st.expander(f"Table: {info['label']}"):
             wide = rows.pivot_table(index="period", columns="area_name", values="value", sort=False)
-            st.dataframe(wide, use_container_width=True)
+            st.dataframe(wide, width="stretch")
         st.caption(f"Data: {info['title']}. {info['publisher']}. {info['attribution']} Licence: "
                    f"{info['licence']}. Neighbours: districts whose boundary touches {built.la_name}'s.")
 

@@ -20,7 +20,14 @@ import streamlit as st
 
 from atlas.errors import AtlasError
 from atlas.importer import (
-    CONVERSION_RULE, IMPORT_KINDS, MAX_UPLOAD_BYTES, ImportOptions, ImportResult, add_to_atlas, detect, prepare,
+    CONVERSION_RULE,
+    IMPORT_KINDS,
+    MAX_UPLOAD_BYTES,
+    ImportOptions,
+    ImportResult,
+    add_to_atlas,
+    detect,
+    prepare,
     read_upload,
 )
 from atlas.model import Atlas

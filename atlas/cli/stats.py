@@ -17,17 +17,23 @@ import sys
 
 from .. import config
 from ..build import current
-from ..cli import command
 from ..codes import check_district_code
 from ..errors import AtlasError
-from .moran import CLUSTERS, DEFAULT_ALPHA, DEFAULT_PERMUTATIONS, DEFAULT_SEED
-from .weights import DEFAULT_SNAP_TOLERANCE_M
+from ..stats.moran import CLUSTERS, DEFAULT_ALPHA, DEFAULT_PERMUTATIONS, DEFAULT_SEED
+from ..stats.national import all_districts, write_csv
+from ..stats.summary import summarise
+from ..stats.weights import DEFAULT_SNAP_TOLERANCE_M
+from .options import add_atlas_dir, add_source
 
 DEFAULT_INDICATOR = "income19_score"
 DEFAULT_GEOGRAPHY = "lsoa11"
 
 
-def _add_arguments(parser) -> None:
+HELP = "inequality statistics: 20:20, 10:10, Moran's I, LISA clusters, area Gini"
+
+
+def add_arguments(parser) -> None:
+    """The options of ``atlas stats``."""
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--la", metavar="CODE", help="district code, e.g. E06000032 for Luton")
     which.add_argument("--all-districts", action="store_true",
@@ -38,9 +44,8 @@ def _add_arguments(parser) -> None:
     parser.add_argument("--geography", metavar="ID", default=DEFAULT_GEOGRAPHY,
                         help=f"areas for Moran's I and LISA (default {DEFAULT_GEOGRAPHY})")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
-    parser.add_argument("--source", metavar="DIR",
-                        help=f"source directory of official files (default: ${config.SOURCE_ENV} or ../shared/data)")
-    parser.add_argument("--atlas-dir", metavar="DIR", help="folder of built atlases (default: output/atlas)")
+    add_source(parser)
+    add_atlas_dir(parser)
     parser.add_argument("--permutations", type=int, default=DEFAULT_PERMUTATIONS,
                         help=f"permutations for Moran's I and LISA (default {DEFAULT_PERMUTATIONS})")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
@@ -54,8 +59,8 @@ def _add_arguments(parser) -> None:
                         help="--all-districts: read every boundary file, neither using nor writing output/cache")
 
 
-@command("stats", "inequality statistics: 20:20, 10:10, Moran's I, LISA clusters, area Gini")(_add_arguments)
-def run_stats(args) -> int:
+def run(args) -> int:
+    """Run ``atlas stats``; return the exit status."""
     if args.permutations < 0:
         raise AtlasError(f"--permutations must be 0 or more (got {args.permutations}).")
     if args.all_districts:
@@ -66,7 +71,6 @@ def run_stats(args) -> int:
 # -- one district -----------------------------------------------------------------------------------
 
 def _run_district(args) -> int:
-    from .summary import summarise
 
     la = check_district_code(args.la)
     source = config.source_dir(args.source)
@@ -194,8 +198,6 @@ def _plain(value):
 # -- every district ---------------------------------------------------------------------------------
 
 def _run_all_districts(args) -> int:
-    from .national import all_districts, write_csv
-
     if not args.out:
         raise AtlasError("--all-districts needs --out FILE.csv (where to write one row per district).")
     if args.indicator != DEFAULT_INDICATOR:

@@ -1,0 +1,39 @@
+"""``atlas profile``: a neighbourhood profile (HTML, PDF or CSV) of a ward, MSOA, PCN or LSOAs."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from ..build import current
+from ..profiles import build_profile, find_area, profile_format, write_profile
+from .options import add_atlas_dir, add_la, add_source
+
+HELP = "write a neighbourhood profile (HTML, PDF or CSV) of a ward, MSOA, PCN or LSOAs"
+
+
+def add_arguments(parser) -> None:
+    """The options of ``atlas profile``."""
+    add_la(parser)
+    parser.add_argument("--area", required=True, metavar="AREA",
+                        help="a ward or MSOA code or name, a PCN code or name, or LSOA codes separated by commas")
+    parser.add_argument("--out", required=True, metavar="FILE", help="FILE.html, FILE.pdf or FILE.csv")
+    parser.add_argument("--geography", metavar="GEOGRAPHY",
+                        help="look for the ward or MSOA on this geography only (ward2023, ward2013, msoa21, msoa11)")
+    parser.add_argument("--pcn-lookup", metavar="FILE",
+                        help="CSV or Excel file assigning LSOAs to PCNs (default: each LSOA's nearest practice)")
+    add_atlas_dir(parser)
+    add_source(parser)
+
+
+def run(args) -> int:
+    """Write the profile of one area."""
+    started = time.perf_counter()
+    profile_format(Path(args.out))  # before building anything
+    built, _ = current(args.la, args.source, args.atlas_dir)
+    area = find_area(built, args.area, args.pcn_lookup, args.source, geography=args.geography)
+    profile = build_profile(built, area, source_dir=args.source)
+    out = write_profile(profile, args.out)
+    print(f"Wrote the profile of {profile.area.title} to {out} ({out.stat().st_size / 1024:.0f} KB) in "
+          f"{time.perf_counter() - started:.1f} s.")
+    return 0
