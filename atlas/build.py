@@ -27,7 +27,7 @@ from .errors import AtlasError, BuildError, SourceDirError, UnknownAreaError
 from .geography import Assignment, Boundaries, assign, district_members, member_table, read_boundaries
 from .model import LAYER_COLUMNS, Atlas, indicator_row, layer_columns
 from .readers import indicator_frame, member_of, read_source
-from .specs import SPEC_ROOT, BoundarySpec, Catalogue, IndicatorSpec, SourceSpec
+from .specs import BoundarySpec, Catalogue, IndicatorSpec, SourceSpec, spec_files
 
 #: How many codes a report lists in full before it gives only the count.
 LIST_LIMIT = 250
@@ -143,8 +143,7 @@ def is_current(built, path: Path, source: Path) -> bool:
     report = built.report
     if Path(report.get("source_dir", "")) != Path(source):
         return False
-    inputs = list((SPEC_ROOT / "boundaries").glob("*.toml"))
-    inputs += list((SPEC_ROOT / "layers").rglob("*.toml"))
+    inputs = spec_files()
     for info in report.get("geographies", {}).values():
         inputs += [source / f for f in info.get("files", []) if not str(f).startswith("...")]
     inputs += [source / entry["source_file"] for entry in report.get("layers", []) if entry.get("source_file")]

@@ -43,7 +43,6 @@ import os
 import shutil
 import socket
 import sys
-import tomllib
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -56,7 +55,8 @@ import pandas as pd
 from .codes import ENGLAND, check_district_code
 from .errors import AtlasError, SourceFileError, SpecError
 from .readers import normalise_codes, read_table, require_columns
-from .specs import SPEC_ROOT, BoundarySpec, Catalogue
+from .specs import BoundarySpec, Catalogue
+from .specs.downloads import Download
 
 MANIFEST = "fetch-manifest.json"
 CACHE = ".fetch-downloads"
@@ -73,78 +73,6 @@ class FetchError(AtlasError):
 
 
 # --- what to fetch -------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Download:
-    """Where one file of the source directory comes from, and how it is converted.
-
-    Attributes
-    ----------
-    url : str
-        Address of the published file (exactly one of ``url`` and ``arcgis``).
-    arcgis : str
-        An ArcGIS feature layer (``.../FeatureServer/0``) queried for features.
-    where : str
-        The layer query; ``{lad}``, ``{codes}`` and ``{names}`` are filled in per district.
-    member : str
-        Zip member (or glob of members) to extract.
-    sheet : str
-        Worksheet of an Excel workbook, written as CSV.
-    rename : dict
-        Published column name -> the column name the spec reads.
-    file : str
-        File to write (may hold ``{lad}``) when the spec's pattern has wildcards.
-    third_party : str
-        Why the address is a third-party copy rather than the publisher's.
-    notes : str
-        Anything else the user should know.
-    """
-
-    url: str = ""
-    arcgis: str = ""
-    where: str = "1=1"
-    member: str = ""
-    sheet: str = ""
-    rename: dict = field(default_factory=dict)
-    file: str = ""
-    third_party: str = ""
-    notes: str = ""
-
-    @classmethod
-    def from_table(cls, table: dict, where: str) -> "Download":
-        """Validate a spec's ``download`` table."""
-        unknown = sorted(set(table) - set(cls.__dataclass_fields__))
-        if unknown:
-            raise SpecError(f"{where}: unknown download key(s) {', '.join(unknown)}; expected some of: "
-                            f"{', '.join(cls.__dataclass_fields__)}")
-        download = cls(**table)
-        if bool(download.url) == bool(download.arcgis):
-            raise SpecError(f"{where}: a download needs exactly one of url and arcgis")
-        address = download.url or download.arcgis
-        if not address.startswith(("https://", "http://")):
-            raise SpecError(f"{where}: download address {address!r} is not an http(s) URL")
-        return download
-
-    @property
-    def address(self) -> str:
-        """The official address, as written in the spec."""
-        return self.url or self.arcgis
-
-    def steps(self, target: str) -> list[str]:
-        """The conversions from the published product to ``target``, in words."""
-        steps = []
-        if self.arcgis:
-            steps.append(f"ArcGIS query where {self.where}")
-        if self.member:
-            steps.append(f"zip member {self.member}")
-        if self.sheet:
-            steps.append(f"sheet {self.sheet!r} to CSV")
-        if self.rename:
-            steps.append("columns renamed " + ", ".join(f"{a!r} -> {b!r}" for a, b in self.rename.items()))
-        if target.endswith(".gz") and not self.url.endswith(".gz"):
-            steps.append("gzip")
-        return steps
-
 
 @dataclass
 class FileRef:
@@ -205,15 +133,13 @@ def _is_glob(text: str) -> bool:
     return any(c in text for c in "*?[")
 
 
-def file_refs(catalogue: Catalogue, root: str | Path | None = None) -> list[FileRef]:
+def file_refs(catalogue: Catalogue) -> list[FileRef]:
     """Every file the catalogue's specs read, with its download and expected columns.
 
     Parameters
     ----------
     catalogue : Catalogue
-        The loaded specs (their columns and reader options).
-    root : path-like, optional
-        Folder holding ``boundaries/`` and ``layers/`` (the project by default).
+        The loaded specs (their files, downloads, columns and reader options).
 
     Returns
     -------
@@ -223,24 +149,10 @@ def file_refs(catalogue: Catalogue, root: str | Path | None = None) -> list[File
     Raises
     ------
     SpecError
-        If a download table is malformed, or two specs give one file different downloads.
+        If a download would write a file the spec's pattern does not match.
     """
-    root = Path(root) if root else SPEC_ROOT
-    refs: dict[str, FileRef] = {}
-    for path in sorted((root / "boundaries").glob("*.toml")) + sorted((root / "layers").rglob("*.toml")):
-        spec_file = _relative_to(path, root)
-        with open(path, "rb") as fh:
-            raw = tomllib.load(fh)
-        for pattern, table, where in _file_tables(raw, spec_file):
-            ref = refs.setdefault(pattern, FileRef(pattern, []))
-            if spec_file not in ref.spec_files:
-                ref.spec_files.append(spec_file)
-            if isinstance(table.get("download"), dict):
-                download = Download.from_table(table["download"], f"{where} download")
-                if ref.download and ref.download != download:
-                    raise SpecError(f"{where}: its download differs from the one {ref.spec_files[0]} gives "
-                                    f"for {pattern}; give it in one spec only")
-                ref.download = download
+    refs = {pattern: FileRef(pattern, list(entry.spec_files), entry.download)
+            for pattern, entry in catalogue.downloads.items()}
     _add_expectations(refs, catalogue)
     for ref in refs.values():
         if ref.download:
@@ -254,24 +166,6 @@ def file_refs(catalogue: Catalogue, root: str | Path | None = None) -> list[File
 
 def _where(ref: FileRef) -> str:
     return ref.download.where if ref.download else ""
-
-
-def _file_tables(table: dict, where: str):
-    """(pattern, table, where) for every table of a spec that names a ``file`` or ``files``."""
-    for key in ("file", "files"):
-        value = table.get(key)
-        for pattern in ([value] if isinstance(value, str) else value or []):
-            if pattern:
-                yield pattern, table, where
-    for key, value in table.items():
-        if key == "download":
-            continue
-        if isinstance(value, dict):
-            yield from _file_tables(value, f"{where} [{key}]")
-        elif isinstance(value, list):
-            for i, item in enumerate(value):
-                if isinstance(item, dict):
-                    yield from _file_tables(item, f"{where} [[{key}]] #{i + 1}")
 
 
 def _add_expectations(refs: dict[str, FileRef], catalogue: Catalogue) -> None:
@@ -305,13 +199,6 @@ def _add_expectations(refs: dict[str, FileRef], catalogue: Catalogue) -> None:
         expect(spec.files, [spec.postcode, spec.x, spec.y, spec.district, spec.country], spec.reader)
     for spec in catalogue.series.values():
         expect(spec.file, [spec.area, spec.area_name, spec.period, spec.value, *spec.where], spec.reader)
-
-
-def _relative_to(path: Path, root: Path) -> str:
-    try:
-        return str(Path(path).resolve().relative_to(Path(root).resolve()))
-    except ValueError:
-        return str(path)
 
 
 # --- HTTP ----------------------------------------------------------------------------------------
@@ -598,7 +485,7 @@ class Fetcher:
 
     def refs(self) -> list[FileRef]:
         """Every file the catalogue reads, in the order they are fetched."""
-        return file_refs(self.catalogue, self.root)
+        return file_refs(self.catalogue)
 
     def run(self) -> FetchResult:
         """Fetch what is not complete yet; go on past failures and report them all.

@@ -490,7 +490,7 @@ def test_malformed_download_tables_are_spec_errors(specs, table, message):
     start = text.index("[source.download]")
     path.write_text(text[:start] + "[source.download]\n" + table + "\n\n" + text[text.index("[[indicator]]"):])
     with pytest.raises(SpecError, match=message):
-        file_refs(Catalogue.load(specs), specs)
+        file_refs(Catalogue.load(specs))
 
 
 def test_download_file_name_must_match_the_spec_pattern(specs):
@@ -498,14 +498,13 @@ def test_download_file_name_must_match_the_spec_pattern(specs):
     path.write_text(path.read_text().replace('file = "boundaries/msoa2011_{lad}_ons.geojson"',
                                              'file = "boundaries/msoa_{lad}.geojson"'))
     with pytest.raises(SpecError, match="does not match the spec's file pattern"):
-        file_refs(Catalogue.load(specs), specs)
+        file_refs(Catalogue.load(specs))
 
 
 def test_cli_reports_failures_with_exit_status_2(specs, publisher, tmp_path, monkeypatch, capsys):
     state, base = publisher
     state.status["iod/File_7.csv"] = 500
     monkeypatch.setattr("atlas.specs.SPEC_ROOT", specs)  # the command reads the small catalogue
-    monkeypatch.setattr("atlas.fetch.SPEC_ROOT", specs)
     status = cli.main(["fetch", "--out", str(tmp_path / "source"), "--la", LUTON, "--mirror", f"{PUBLISHER}={base}",
                        "--timeout", "5"])
     err = capsys.readouterr().err

@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SpecError
+from .downloads import FileDownload, collect_downloads
 
 #: The folder of the packaged specs: ``boundaries/`` (one TOML per boundary set) and ``layers/``
 #: (one TOML per dataset). The checkout's top-level ``boundaries`` and ``layers`` point here.
@@ -204,8 +205,11 @@ class BoundarySpec:
     @classmethod
     def from_toml(cls, path: Path) -> "BoundarySpec":
         """Read and validate a boundary spec file."""
-        data = _load_toml(path)
-        where = _rel(path)
+        return cls.from_table(_load_toml(path), _rel(path))
+
+    @classmethod
+    def from_table(cls, data: dict, where: str) -> "BoundarySpec":
+        """Validate a parsed boundary spec (without its ``download`` tables); ``where`` names its file."""
         _check_table(where, data, cls)
         members = None
         if "members" in data:
@@ -639,9 +643,13 @@ def _load_other_specs(data: dict, where: str) -> dict:
 
 
 def _load_toml(path: Path) -> dict:
+    return _without_downloads(_read_toml(path))
+
+
+def _read_toml(path: Path) -> dict:
     try:
         with open(path, "rb") as fh:
-            return _without_downloads(tomllib.load(fh))
+            return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{_rel(path)} is not valid TOML: {exc}") from exc
 
@@ -655,11 +663,31 @@ def _without_downloads(value):
     return value
 
 
-def _rel(path: Path) -> str:
+def _rel(path: Path, root: Path | None = None) -> str:
+    """A spec file's name as messages give it: relative to its spec folder."""
     try:
-        return str(Path(path).resolve().relative_to(SPEC_ROOT))
+        return str(Path(path).resolve().relative_to(Path(root or SPEC_ROOT).resolve()))
     except ValueError:
         return str(path)
+
+
+def spec_files(root: str | Path | None = None) -> list[Path]:
+    """Every spec file under ``root`` (default ``SPEC_ROOT``): ``boundaries/*.toml``, then ``layers/**/*.toml``.
+
+    Parameters
+    ----------
+    root : path-like, optional
+
+    Returns
+    -------
+    list of pathlib.Path
+    """
+    root = Path(root) if root else SPEC_ROOT
+    return sorted((root / "boundaries").glob("*.toml")) + sorted((root / "layers").rglob("*.toml"))
+
+
+#: The catalogue last loaded, by its folder and the state (time, size) of its files.
+_LOADED: dict[tuple, "Catalogue"] = {}
 
 
 @dataclass
@@ -679,10 +707,15 @@ class Catalogue:
     points: dict[str, PointSetSpec] = field(default_factory=dict)
     postcodes: dict[str, PostcodeSpec] = field(default_factory=dict)
     series: dict[str, SeriesSpec] = field(default_factory=dict)
+    #: Every file the specs name, by pattern, with the specs naming it and its download (``atlas fetch``).
+    downloads: dict[str, FileDownload] = field(default_factory=dict)
 
     @classmethod
     def load(cls, root: str | Path | None = None) -> "Catalogue":
         """Load the specs under ``root/boundaries`` and ``root/layers``.
+
+        The catalogue is parsed once and shared while no spec file changes
+        (treat it as read-only).
 
         Parameters
         ----------
@@ -700,17 +733,33 @@ class Catalogue:
             or weight is unknown.
         """
         root = Path(root) if root else SPEC_ROOT
+        files = spec_files(root)
+        key = (str(root.resolve()), tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files))
+        if key not in _LOADED:
+            _LOADED.clear()  # one catalogue kept: the specs' latest state
+            _LOADED[key] = cls._parse(root, files)
+        return _LOADED[key]
+
+    @classmethod
+    def _parse(cls, root: Path, files: list[Path]) -> "Catalogue":
+        downloads: dict[str, FileDownload] = {}
+
+        def parse(path: Path) -> tuple[dict, str]:  # each file parsed once: its downloads, then the spec
+            raw, where = _read_toml(path), _rel(path, root)
+            collect_downloads(raw, where, downloads)
+            return _without_downloads(raw), where
+
         boundaries: dict[str, BoundarySpec] = {}
-        for path in sorted((root / "boundaries").glob("*.toml")):
-            spec = BoundarySpec.from_toml(path)
+        for path in (p for p in files if p.parent == root / "boundaries"):
+            spec = BoundarySpec.from_table(*parse(path))
             if spec.id in boundaries:
                 raise SpecError(f"{spec.spec_file}: boundary id {spec.id!r} is also used by "
                                 f"{boundaries[spec.id].spec_file}")
             boundaries[spec.id] = spec
         indicators: dict[str, IndicatorSpec] = {}
         others: dict[str, dict] = {"points": {}, "postcodes": {}, "series": {}}
-        for path in sorted((root / "layers").rglob("*.toml")):
-            data, where = _load_toml(path), _rel(path)  # each file parsed once
+        for path in (p for p in files if p.is_relative_to(root / "layers")):
+            data, where = parse(path)
             if "source" not in data and "indicator" not in data:
                 for kind, specs in _load_other_specs(data, where).items():
                     for spec in specs:
@@ -724,7 +773,7 @@ class Catalogue:
                     raise SpecError(f"{ind.source.spec_file}: indicator id {ind.id!r} is also used by "
                                     f"{indicators[ind.id].source.spec_file}")
                 indicators[ind.id] = ind
-        catalogue = cls(boundaries, indicators, others["points"], others["postcodes"], others["series"])
+        catalogue = cls(boundaries, indicators, others["points"], others["postcodes"], others["series"], downloads)
         catalogue._validate()
         return catalogue
 
