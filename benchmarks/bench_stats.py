@@ -25,8 +25,8 @@ import time
 from pathlib import Path
 
 from atlas import config
+from atlas.analysis.national import all_districts, district_statistics, national_inputs, write_csv
 from atlas.specs import Catalogue
-from atlas.stats.national import all_districts, district_statistics, national_inputs, write_csv
 
 
 def timed_run(label: str, out: Path, **kwargs) -> None:

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from atlas import config, importer
+from atlas import config, importer, stats
+from atlas.analysis import summarise
 from atlas.importer import ImportOptions, prepare, read_upload
 from atlas.ui.app import APP_SCRIPT
 
@@ -33,9 +34,8 @@ def imported(luton, quit_csv):
 
 
 def test_the_statistics_panel_works_on_an_imported_layer(imported):
-    stats = pytest.importorskip("atlas.stats")
     added, result = imported
-    summary = stats.summarise(added, result.layer, "lsoa21", seed=SEED)
+    summary = summarise(added, result.layer, "lsoa21", seed=SEED)
     assert summary["label"] == "Smoking quit rate" and summary["n_areas"] == 125 and len(summary["missing"]) == 1
     assert summary["moran"]["available"] and summary["lisa"]["available"]
     weights = stats.spatial_weights(added.table("lsoa21"))

@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 import atlas
+from atlas.analysis import summarise
 from atlas.errors import SpecError
 from atlas.specs import Catalogue
-from atlas.stats import summarise
 
 #: Each new area layer and the geographies it must be on (native first).
 AREA_LAYERS = {

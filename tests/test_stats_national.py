@@ -11,9 +11,8 @@ import pytest
 import shapely
 
 from atlas import cli
-from atlas.specs import Catalogue
-from atlas.stats import summarise
-from atlas.stats.national import (
+from atlas.analysis import summarise
+from atlas.analysis.national import (
     COLUMNS,
     EXTRA_COLUMNS,
     all_districts,
@@ -21,6 +20,7 @@ from atlas.stats.national import (
     national_inputs,
     write_csv,
 )
+from atlas.specs import Catalogue
 
 from .conftest import LUTON
 
@@ -114,8 +114,8 @@ def test_fast_path_with_an_island_a_missing_score_and_a_missing_boundary():
     """Synthetic district: the fast path's row equals atlas.stats.moran on the same areas."""
     from shapely.geometry import box
 
+    from atlas.analysis.national import _WORKER, _district_task, _start_worker
     from atlas.stats import moran, spatial_weights
-    from atlas.stats.national import _WORKER, _district_task, _start_worker
 
     codes = [f"E0100{i:04d}" for i in range(12)]
     boxes = [box(400_000 + (i % 4) * 100.4, 200_000 + (i // 4) * 100.4, 400_100 + (i % 4) * 100.4,
@@ -142,9 +142,9 @@ def test_fast_path_gives_the_reason_atlas_stats_moran_gives(gap, score):
     """A district where Moran's I is undefined: the fast path's note is atlas.stats.moran's own message."""
     from shapely.geometry import box
 
+    from atlas.analysis.national import _WORKER, _district_task, _start_worker
     from atlas.errors import StatisticError
     from atlas.stats import moran, spatial_weights
-    from atlas.stats.national import _WORKER, _district_task, _start_worker
 
     codes = [f"E0100{i:04d}" for i in range(4)]
     boxes = [box(400_000 + i * (100 + gap), 200_000, 400_100 + i * (100 + gap), 200_100) for i in range(4)]
@@ -192,7 +192,7 @@ def test_cli_all_districts_needs_a_snapping_tolerance(tmp_path, capsys):
 
 
 def test_a_damaged_cache_is_read_afresh(tmp_path):
-    from atlas.stats.national import _read_cache
+    from atlas.analysis.national import _read_cache
 
     damaged = tmp_path / "lsoa11_bng_0000.parquet"
     damaged.write_bytes(b"not parquet")

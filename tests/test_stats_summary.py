@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
+from atlas.analysis import summarise
 from atlas.errors import AtlasError
 from atlas.model import LAYER_COLUMNS, Atlas
-from atlas.stats import summarise
 
 
 def test_luton_income_summary(luton):

@@ -16,12 +16,12 @@ import re
 import sys
 
 from .. import config
+from ..analysis.national import all_districts, write_csv
+from ..analysis.summary import summarise
 from ..build import current
 from ..codes import check_district_code
 from ..errors import AtlasError
 from ..stats.moran import CLUSTERS, DEFAULT_ALPHA, DEFAULT_PERMUTATIONS, DEFAULT_SEED
-from ..stats.national import all_districts, write_csv
-from ..stats.summary import summarise
 from ..stats.weights import DEFAULT_SNAP_TOLERANCE_M
 from .options import add_atlas_dir, add_source
 

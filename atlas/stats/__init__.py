@@ -32,12 +32,11 @@ from .rates import (
     standardised_ratio,
     wilson_interval,
 )
-from .summary import summarise
 from .weights import DEFAULT_SNAP_TOLERANCE_M, SpatialWeights, spatial_weights
 
 __all__ = [
     "AreaGini", "CLUSTERS", "DEFAULT_PERMUTATIONS", "DEFAULT_SEED", "DEFAULT_SNAP_TOLERANCE_M", "MoranResult",
     "SlopeIndex", "SpatialWeights", "area_gini", "byar_interval", "compare", "compare_count", "lisa",
     "lisa_counts", "local_quantiles", "moran", "rate_interval", "slope_index", "spatial_weights",
-    "standardised_ratio", "summarise", "ten_ten", "twenty_twenty", "wilson_interval",
+    "standardised_ratio", "ten_ten", "twenty_twenty", "wilson_interval",
 ]

@@ -22,8 +22,8 @@ import streamlit as st
 
 import atlas
 from atlas import config
+from atlas.analysis import summarise
 from atlas.errors import AtlasError
-from atlas.stats import summarise
 from atlas.store import atlas_path
 
 from .. import webmap

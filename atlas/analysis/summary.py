@@ -18,8 +18,8 @@ import shapely
 
 from ..errors import AtlasError, StatisticError
 from ..model import Atlas
-from .inequality import GINI_NOTE, area_gini, ten_ten, twenty_twenty
-from .moran import (
+from ..stats.inequality import GINI_NOTE, area_gini, ten_ten, twenty_twenty
+from ..stats.moran import (
     CLUSTERS,
     DEFAULT_ALPHA,
     DEFAULT_PERMUTATIONS,
@@ -33,7 +33,7 @@ from .moran import (
     lisa_counts,
     moran,
 )
-from .weights import DEFAULT_SNAP_TOLERANCE_M, SpatialWeights, spatial_weights
+from ..stats.weights import DEFAULT_SNAP_TOLERANCE_M, SpatialWeights, spatial_weights
 
 #: The layer and geography of the published 20:20 index (IoD2019 Income domain deciles, LSOA 2011).
 INCOME_DECILE_LAYER = "income19_decile"

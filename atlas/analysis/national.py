@@ -42,8 +42,8 @@ from ..errors import SourceFileError, StatisticError
 from ..geography import glob_files, member_table, read_boundaries, read_boundary_file
 from ..readers import indicator_frame, read_source
 from ..specs import Catalogue
-from .inequality import twenty_twenty
-from .moran import (
+from ..stats.inequality import twenty_twenty
+from ..stats.moran import (
     DEFAULT_PERMUTATIONS,
     DEFAULT_SEED,
     MIN_AREAS,
@@ -52,7 +52,7 @@ from .moran import (
     moran_i,
     permutation_test,
 )
-from .weights import DEFAULT_SNAP_TOLERANCE_M, neighbour_pairs, row_standardised_matrix, spatial_weights
+from ..stats.weights import DEFAULT_SNAP_TOLERANCE_M, neighbour_pairs, row_standardised_matrix, spatial_weights
 
 BOUNDARIES = "lsoa11"
 SCORE_LAYER = "income19_score"
