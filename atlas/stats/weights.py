@@ -4,8 +4,10 @@ The published LSOA polygons are generalised one by one, so neighbours do not
 share vertices and strict queen contiguity finds almost no neighbours (121
 islands in Luton). The atlas therefore snaps: **each polygon is buffered by the
 snapping tolerance ``t`` (metres, British National Grid) and two areas are
-neighbours when their buffered polygons intersect** (libpysal
-``fuzzy_contiguity(buffering=True, buffer=t)``). A gap of up to ``2 t`` between
+neighbours when their buffered polygons intersect** (libpysal.graph
+``Graph.build_fuzzy_contiguity(buffer=t)``; above ``LIBPYSAL_LIMIT`` areas the
+same pairs from one STRtree query, :func:`neighbour_pairs`, several times
+faster: see ``benchmarks/bench_weights.py``). A gap of up to ``2 t`` between
 two areas is closed along straight edges; at sharp corners a little less,
 since a buffer draws its rounded corners with 16 segments per quarter circle
 (the reach there is at least ``t cos(pi/64)``, 99.88% of ``t``). With
@@ -41,8 +43,8 @@ if TYPE_CHECKING:
 
 #: Default snapping tolerance in metres (British National Grid): each polygon is buffered by this.
 DEFAULT_SNAP_TOLERANCE_M = 1.0
-#: Above this many areas, neighbours come from :func:`neighbour_pairs` (the same pairs; libpysal's
-#: fuzzy contiguity loops over areas in Python and takes minutes for all of England).
+#: Above this many areas, neighbours come from :func:`neighbour_pairs` (the same pairs as libpysal.graph's
+#: fuzzy contiguity, measured on Luton, Birmingham and all of England: 6.5 s against 22.6 s for England).
 LIBPYSAL_LIMIT = 2000
 #: Fewest buffer reach at a corner, relative to the tolerance (quarter circles drawn with 16 segments).
 _CORNER_REACH = float(np.cos(np.pi / 64))
@@ -146,21 +148,23 @@ def spatial_weights(frame: gpd.GeoDataFrame, snap_tolerance_m: float = DEFAULT_S
     empty = codes[frame.geometry.isna().to_numpy() | frame.geometry.is_empty.to_numpy()]
     if len(empty):
         raise StatisticError(f"{len(empty)} area(s) of {what} have no geometry: {', '.join(empty[:10])}.")
-    import libpysal  # imported when needed: it is slow to import, and most callers never need it
-
     geoms = frame.geometry if not frame.crs.is_geographic else frame.geometry.to_crs(BNG)
     gdf = gpd.GeoDataFrame(geometry=geoms.to_numpy(), index=codes, crs=geoms.crs)
     if snap_tolerance_m > 0 and len(gdf) > LIBPYSAL_LIMIT:
         return from_neighbours(_pairs_to_neighbours(list(codes), gdf.geometry.to_numpy(), snap_tolerance_m),
                                float(snap_tolerance_m))
+    from libpysal.graph import Graph  # imported when needed: it is slow to import, and most callers never need it
+
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore", UserWarning)  # libpysal's note on islands: the atlas lists them itself
         if snap_tolerance_m == 0:
-            w = libpysal.weights.Queen.from_dataframe(gdf, use_index=True, silence_warnings=True)
+            graph = Graph.build_contiguity(gdf, rook=False)
         else:
-            w = libpysal.weights.fuzzy_contiguity(gdf, buffering=True, buffer=float(snap_tolerance_m),
-                                                  silence_warnings=True)
-    neighbours = {str(c): [str(j) for j in w.neighbors.get(c, [])] for c in codes}
+            graph = Graph.build_fuzzy_contiguity(gdf, buffer=float(snap_tolerance_m))
+    neighbours: dict[str, list[str]] = {c: [] for c in codes}
+    for focal, neighbour in zip(graph.adjacency.index.get_level_values(0), graph.adjacency.index.get_level_values(1)):
+        if focal != neighbour:  # (an island appears as a zero-weight self-loop)
+            neighbours[str(focal)].append(str(neighbour))
     return from_neighbours(neighbours, float(snap_tolerance_m))
 
 
