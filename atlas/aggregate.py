@@ -1,6 +1,6 @@
 """Aggregating small-area values to larger areas (wards, MSOAs).
 
-Rules (``../shared/docs/METHODS.md``): rates and scores are population-weighted
+Rules (``docs/METHODS.md``): rates and scores are population-weighted
 means; counts are summed; a percentage with its numerator and denominator is
 recomputed from the summed counts; national deciles do not average, so the
 population share in each decile is reported instead; ranks are not aggregated.

@@ -1,6 +1,6 @@
 """Inequality statistics: spatial weights, Moran's I, LISA, 20:20, area Gini, SII, rates.
 
-Every method is described in ``METHODS.md`` and in each function's docstring;
+Every method is described in ``docs/METHODS.md`` and in each function's docstring;
 every figure is repeatable (fixed seeds) and says when it cannot be computed.
 
 >>> import atlas
