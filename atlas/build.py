@@ -152,7 +152,7 @@ def is_current(built, path: Path, source: Path) -> bool:
 
 
 def _atlas_folder(out_dir: str | Path | None) -> Path:
-    return Path(out_dir) if out_dir else config.out_dir() / "atlas"
+    return config.atlas_dir(out_dir)
 
 
 def _load_readable(path: Path) -> Atlas | None:

@@ -91,6 +91,20 @@ def out_dir(explicit: str | os.PathLike | None = None) -> Path:
     return DEFAULT_OUT
 
 
+def atlas_dir(explicit: str | os.PathLike | None = None) -> Path:
+    """Return the folder of built atlases: ``explicit`` (``--atlas-dir``), else ``<output>/atlas``.
+
+    Parameters
+    ----------
+    explicit : path-like, optional
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    return Path(explicit) if explicit else out_dir() / "atlas"
+
+
 def os_licence_number() -> str | None:
     """Return the council's Ordnance Survey licence number, if configured."""
     value = os.environ.get(OS_LICENCE_ENV, "").strip()

@@ -1255,7 +1255,7 @@ def import_file(path: str | Path, la_code: str, options: ImportOptions | None = 
     if not path.is_file():
         raise ImportFileError(f"No file {path} to import.")
     check_size(path.stat().st_size, path.name)
-    folder = Path(atlas_folder) if atlas_folder else config.out_dir() / "atlas"
+    folder = config.atlas_dir(atlas_folder)
     built = _load_built(folder, la_code)
     today = dt.date.today()
     data = path.read_bytes()
@@ -1285,7 +1285,7 @@ def remove_import(la_code: str, layer: str, atlas_folder: str | Path | None = No
     ImportFileError
         If no import of that id is kept for the district.
     """
-    folder = Path(atlas_folder) if atlas_folder else config.out_dir() / "atlas"
+    folder = config.atlas_dir(atlas_folder)
     built = _load_built(folder, la_code)
     kept = imports_folder(folder, built.la_code)
     manifest = read_manifest(kept)

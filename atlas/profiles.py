@@ -28,7 +28,6 @@ import base64
 import datetime as dt
 import difflib
 import functools
-import hashlib
 import io
 import json
 import os
@@ -42,6 +41,7 @@ import pandas as pd
 
 from . import aggregate, config, store
 from .build import MOST_DEPRIVED_SUFFIX
+from .caching import fingerprint
 from .classify import decile_label, format_value, layer_decimals
 from .errors import AtlasError, UnknownAreaError
 from .export import (
@@ -551,15 +551,8 @@ def _england_one(indicator, catalogue, table) -> dict | None:
 
 
 def _cache_key(catalogue, source: Path, files: list[str]) -> str:
-    digest = hashlib.sha256()
-    for spec_file in sorted({i.source.spec_file for i in catalogue.indicators.values()}):
-        path = SPEC_ROOT / spec_file
-        digest.update(spec_file.encode() + (path.read_bytes() if path.is_file() else b""))
-    for relative in files:
-        path = source / relative
-        stat = path.stat() if path.is_file() else None
-        digest.update(f"{relative}:{stat.st_size if stat else 0}:{stat.st_mtime_ns if stat else 0}".encode())
-    return digest.hexdigest()[:16]
+    spec_files = sorted({i.source.spec_file for i in catalogue.indicators.values()})
+    return fingerprint(files=[SPEC_ROOT / f for f in spec_files] + [source / f for f in files])
 
 
 # -- the profile -------------------------------------------------------------------------------------------

@@ -23,7 +23,6 @@ libpysal weights, :func:`atlas.stats.moran`), organised for speed:
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import time
@@ -38,6 +37,7 @@ import pyarrow.parquet as pq
 import shapely
 
 from .. import config, store
+from ..caching import fingerprint
 from ..errors import SourceFileError, StatisticError
 from ..geography import glob_files, member_table, read_boundaries, read_boundary_file
 from ..readers import indicator_frame, read_source
@@ -329,12 +329,9 @@ def _cpu(rows: list[dict], read_cpu: float) -> dict:
 
 
 def _cache_file(cache_dir, source: Path, files: list[str], spec) -> Path:
-    digest = hashlib.sha1(f"{CACHE_VERSION}|{spec.crs}|{spec.code}|{source}".encode())
-    for relative in files:
-        stat = (source / relative).stat()
-        digest.update(f"{relative}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    key = fingerprint(CACHE_VERSION, spec.crs, spec.code, str(source), files=files, root=source)
     folder = Path(cache_dir) if cache_dir else config.out_dir() / "cache"
-    return folder / f"lsoa11_bng_{digest.hexdigest()[:16]}.parquet"
+    return folder / f"lsoa11_bng_{key}.parquet"
 
 
 # -- work done in the worker processes ----------------------------------------------------------------

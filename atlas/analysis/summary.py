@@ -9,13 +9,13 @@ carries a ``message`` saying why instead of a number, never a wrong figure.
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections import OrderedDict
 
 import geopandas as gpd
 import pandas as pd
 import shapely
 
+from ..caching import fingerprint
 from ..errors import AtlasError, StatisticError
 from ..model import Atlas
 from ..stats.inequality import GINI_NOTE, area_gini, ten_ten, twenty_twenty
@@ -107,10 +107,8 @@ def summarise(built_atlas: Atlas, layer: str, geography: str, permutations: int 
 
 def cached_weights(frame: gpd.GeoDataFrame, snap_tolerance_m: float, name: str | None = None) -> SpatialWeights:
     """:func:`spatial_weights` of a frame, remembered for the same codes, geometry and tolerance."""
-    digest = hashlib.sha1()
-    digest.update("\n".join(map(str, frame.index)).encode())
-    digest.update(b"".join(shapely.to_wkb(frame.geometry.to_numpy())))
-    key = (digest.hexdigest(), float(snap_tolerance_m))
+    key = (fingerprint("\n".join(map(str, frame.index)), *shapely.to_wkb(frame.geometry.to_numpy()), length=40),
+           float(snap_tolerance_m))
     if key in _WEIGHTS_CACHE:
         _WEIGHTS_CACHE.move_to_end(key)
         return _WEIGHTS_CACHE[key]

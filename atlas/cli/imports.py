@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from .. import config
 from ..importer import (
     IMPORT_KINDS,
@@ -48,7 +46,7 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     """Import, check, list or remove an indicator of the user's."""
-    folder = Path(args.atlas_dir) if args.atlas_dir else config.out_dir() / "atlas"
+    folder = config.atlas_dir(args.atlas_dir)
     if args.list:
         manifest = read_manifest(imports_folder(folder, args.la.strip().upper()))
         for layer, entry in manifest.items():

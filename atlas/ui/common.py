@@ -13,7 +13,6 @@ the export format) recomputes nothing.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import geopandas as gpd
@@ -23,6 +22,7 @@ import streamlit as st
 import atlas
 from atlas import config
 from atlas.analysis import summarise
+from atlas.caching import fingerprint
 from atlas.errors import AtlasError
 from atlas.store import atlas_path
 
@@ -31,7 +31,7 @@ from .. import webmap
 
 def atlas_folder() -> Path:
     """Where built atlases are read from and written to (``<output>/atlas``)."""
-    return config.out_dir() / "atlas"
+    return config.atlas_dir()
 
 
 def is_built(la: str) -> bool:
@@ -198,9 +198,8 @@ def data_token(built: atlas.Atlas, layer: str, geography: str) -> str:
     """
     frame = built.table(geography)
     columns = [c for c in frame.columns if c == layer or str(c).startswith(f"{layer}_")]
-    digest = hashlib.sha1(pd.util.hash_pandas_object(frame[columns], index=True).to_numpy().tobytes())
-    digest.update(repr(sorted(built.layer(layer, geography).items())).encode("utf-8"))
-    return digest.hexdigest()
+    return fingerprint(pd.util.hash_pandas_object(frame[columns], index=True).to_numpy().tobytes(),
+                       repr(sorted(built.layer(layer, geography).items())), length=40)
 
 
 def map_view(built: atlas.Atlas, layer: str, geography: str, scheme: str = "quantiles", k: int = 5,
