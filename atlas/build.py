@@ -21,13 +21,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import aggregate, comparators, config, points, store
+from . import aggregate, comparators, config, estimates, points, small_area, store
 from .codes import ENGLAND, check_district_code
 from .errors import AtlasError, BuildError, SourceDirError, UnknownAreaError
 from .geography import Assignment, Boundaries, assign, district_members, member_table, read_boundaries
 from .model import LAYER_COLUMNS, Atlas, indicator_row, layer_columns
 from .readers import indicator_frame, member_of, read_source
-from .specs import SPEC_ROOT, BoundarySpec, Catalogue, IndicatorSpec, SourceSpec
+from .specs import SPEC_ROOT, BoundarySpec, Catalogue, EstimateSpec, IndicatorSpec, SourceSpec
 
 #: How many codes a report lists in full before it gives only the count.
 LIST_LIMIT = 250
@@ -245,6 +245,9 @@ class _Builder:
     members: dict = field(default_factory=dict)
     #: (child, target) -> the assignment and its report entry, made once for both aggregation passes.
     assignments: dict = field(default_factory=dict)
+    #: Small-area estimates by ``[estimate]`` spec id (atlas.small_area), and their LSOA conversion links.
+    estimate_runs: dict = field(default_factory=dict)
+    estimate_links: dict = field(default_factory=dict)
 
     def run(self) -> Atlas:
         self.report = {
@@ -322,16 +325,142 @@ class _Builder:
                 self._join_source(geography, source, read_source(source, self.source))
 
     def _join_computed(self) -> None:
-        """Layers computed from the point sets (after aggregation, so wards have their population)."""
+        """Layers computed from the point sets and small-area estimates (after aggregation, so wards have
+        their population)."""
         computed = False
         for geography in list(self.frames):
             for source in self.catalogue.sources_on(geography):
-                if source.computed:
+                if source.computed == EstimateSpec.METHOD:
+                    self.frames[geography] = self.frames[geography].copy()  # one block before many columns
+                    self._join_source(geography, source, self._estimate_table(geography, source))
+                    computed = True
+                elif source.computed:
                     table = points.computed_table(source, self.frames[geography], self.placed)
                     self._join_source(geography, source, table)
                     computed = True
         if computed:
+            self.frames = {g: frame.copy() for g, frame in self.frames.items()}  # one block before more columns
             self._aggregate(computed=True)
+        self._convert_estimates()
+        self._estimate_benchmarks()
+
+    # -- small-area estimates (atlas.estimates, atlas.small_area) ------------------------------
+    def _estimate_table(self, geography: str, source: SourceSpec) -> pd.DataFrame:
+        spec = self.catalogue.estimates[source.id]
+        codes = set(self.frames[geography].index)
+        extra: set = set()
+        target = spec.convert.get("geography")
+        if target in self.frames:
+            links = small_area.lsoa_links(spec, self.source)
+            links = links[member_of(links["new"], set(self.frames[target].index))]
+            self.estimate_links[spec.id] = self._links_with_overlaps(links, geography, target)
+            extra = set(links["old"])
+        run = small_area.run(spec, self.catalogue, self.source, None if self.la == ENGLAND else codes | extra)
+        self.estimate_runs[spec.id] = run
+        self.report.setdefault("estimates", {})[spec.id] = run.report
+        for warning in small_area.warnings(run):
+            self._warn(warning)
+        return small_area.table_for(run, codes)
+
+    def _links_with_overlaps(self, links: pd.DataFrame, old_g: str, new_g: str) -> pd.DataFrame:
+        """The lookup's links plus, for each new area it lacks (a part of a split area: the ONS lookup lists
+        one part only), a link to the old area holding most (at least half) of it; marked ``how``."""
+        links = links.assign(how="ONS lookup")
+        old, new = self.frames[old_g], self.frames[new_g]
+        rows = []
+        for code in sorted(set(new.index) - set(links["new"])):
+            shape = new.geometry[code]
+            overlap = old.geometry.intersection(shape).area / shape.area if shape.area > 0 else pd.Series(dtype=float)
+            if len(overlap) and overlap.max() >= 0.5:
+                rows.append({"old": overlap.idxmax(), "new": code, "how": "boundary overlap"})
+        return pd.concat([links, pd.DataFrame(rows, columns=["old", "new", "how"])], ignore_index=True)
+
+    def _convert_estimates(self) -> None:
+        """Estimates on the other LSOA vintage by moving R and L through the lookup, then summed to the
+        larger areas built from that vintage that lack them (MSOA 2021)."""
+        for spec_id, run in self.estimate_runs.items():
+            target = run.spec.convert.get("geography")
+            if target not in self.frames or spec_id not in self.estimate_links:
+                continue
+            frame = self.frames[target]
+            weight_id = run.spec.convert.get("weight")
+            weights = frame[weight_id] if weight_id in frame.columns else None
+            values = pd.concat([run.result.register.add_suffix("_register"), run.result.list.add_suffix("_list")],
+                               axis=1)
+            links = self.estimate_links[spec_id]
+            converted, unshared = estimates.convert_counts(values, links, weights)
+            no_link = sorted(set(frame.index) - set(converted.index))
+            label = self.boundaries[run.spec.geography].spec.label
+            method = (f"converted from the {label} estimates through the ONS LSOA 2011 to 2021 lookup "
+                      f"({Path(run.spec.convert['file']).name}): estimated registers and lists of merged areas "
+                      f"summed, of a split area shared by {weight_id or 'equal shares'}; then "
+                      + small_area.method_text(run))
+            inferred = links[links["how"] == "boundary overlap"]
+            run.report[f"converted_to_{target}"] = {
+                "areas": int(frame.index.isin(converted.index).sum()), "no_link": _short(no_link),
+                "shared_equally": _short(unshared),
+                "linked_by_overlap": _short([f"{n} in {o}" for o, n in zip(inferred["old"], inferred["new"])])}
+            if no_link:
+                self._warn(f"Small-area estimates on {self.boundaries[target].spec.label}: {len(no_link)} area(s) "
+                           f"have no link in the LSOA lookup and no estimate: {', '.join(no_link[:10])}")
+            columns = {}
+            for indicator in run.indicators:
+                rid = run.register_of(indicator)
+                columns.update(_ratio_columns(indicator, converted[f"{rid}_register"], converted[f"{rid}_list"],
+                                              frame.index))
+                self._add_meta(indicator, target, run.spec.geography, method)
+            self._add_columns(target, columns)
+            self._sum_estimates_from(target, run)
+
+    def _sum_estimates_from(self, child: str, run) -> None:
+        """Summed R over summed L of ``child`` areas for every larger area built from ``child`` that lacks them."""
+        for parent, boundaries in self.boundaries.items():
+            rule = boundaries.spec.aggregate_from.get(child)
+            if rule is None or any(i.id in self.frames[parent].columns for i in run.indicators):
+                continue
+            if (child, parent) not in self.assignments:
+                assignment = assign(rule, self.boundaries[child], boundaries, self.source)
+                self.assignments[child, parent] = assignment, self._report_assignment(child, parent, assignment, [])
+            assignment, entry = self.assignments[child, parent]
+            entry["layers"] += [i.id for i in run.indicators]
+            source = self.frames[child]
+            groups = assignment.parent.reindex(source.index)
+            label, columns = self.boundaries[child].spec.label, {}
+            for indicator in run.indicators:
+                result = aggregate.ratio_of_sums(source[f"{indicator.id}_numerator"],
+                                                 source[f"{indicator.id}_denominator"], groups, indicator.scale)
+                columns.update(layer_columns(indicator.id, result.columns, self.frames[parent].index))
+                self._add_meta(indicator, parent, child, _method_text("ratio_of_sums", label, None, assignment.method))
+            self._add_columns(parent, columns)
+
+    def _add_columns(self, geography: str, columns: dict) -> None:
+        frame = self.frames[geography]
+        kept = frame.drop(columns=[c for c in columns if c in frame.columns])
+        self.frames[geography] = pd.concat([kept, pd.DataFrame(columns, index=frame.index)], axis=1)
+
+    def _estimate_benchmarks(self) -> None:
+        """The district's and England's value of every estimate layer, on every geography it reached; and the
+        district's estimate beside its practices' own register over list (which differ by cross-border
+        registration)."""
+        for run in self.estimate_runs.values():
+            lsoas = self.frames[run.spec.geography].index
+            comparison = {}
+            for indicator in run.indicators:
+                found = [b.as_dict() for b in small_area.benchmarks(run, indicator, lsoas, self.la_name)]
+                for geography, frame in self.frames.items():
+                    if indicator.id in frame.columns:
+                        self.report.setdefault("benchmarks", []).append(
+                            {"layer": indicator.id, "geography": geography, "benchmarks": found})
+                comparison[indicator.id] = {"district_estimate": found[0]["value"], "england": found[1]["value"],
+                                            "district_practices": self._practice_benchmark(run.register_of(indicator))}
+            run.report["district_vs_practices"] = comparison
+
+    def _practice_benchmark(self, layer: str) -> float | None:
+        for info in self.report.get("points", {}).values():
+            for entry in info.get("layers", []):
+                if entry["layer"] == layer:
+                    return next((b["value"] for b in entry.get("benchmarks", []) if b["area"] == "district"), None)
+        return None
 
     def _join_source(self, geography: str, source: SourceSpec, table: pd.DataFrame) -> None:
         frame = self.frames[geography]
@@ -344,7 +473,10 @@ class _Builder:
             if indicator.source.id != source.id:
                 continue
             values = indicator_frame(table, indicator)
-            method = points.computed_method(source, self.placed) if source.computed else "as published"
+            if source.computed == EstimateSpec.METHOD:
+                method = small_area.method_text(self.estimate_runs[source.id])
+            else:
+                method = points.computed_method(source, self.placed) if source.computed else "as published"
             if indicator.compare:
                 values, how = self._compare(indicator, geography, whole, values)
                 method += ". " + how
@@ -479,6 +611,16 @@ class _Builder:
 
     def _warn(self, text: str) -> None:
         self.report["warnings"].append(text)
+
+
+def _ratio_columns(indicator: IndicatorSpec, numerator: pd.Series, denominator: pd.Series,
+                   index: pd.Index) -> dict[str, pd.Series]:
+    """The value, numerator and denominator columns of a ratio layer (no value where the denominator is 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.where(denominator > 0, numerator / denominator * indicator.scale, np.nan)
+    values = pd.DataFrame({"value": value, "numerator": numerator, "denominator": denominator},
+                          index=numerator.index)
+    return layer_columns(indicator.id, values, index)
 
 
 def _method_text(how: str, child_label: str, weight_label: str | None, assignment: str) -> str:
