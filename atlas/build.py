@@ -430,7 +430,8 @@ class _Builder:
                 result = aggregate.ratio_of_sums(source[f"{indicator.id}_numerator"],
                                                  source[f"{indicator.id}_denominator"], groups, indicator.scale)
                 columns.update(layer_columns(indicator.id, result.columns, self.frames[parent].index))
-                self._add_meta(indicator, parent, child, _method_text("ratio_of_sums", label, None, assignment.method))
+                method = _method_text("ratio_of_sums", label, None, assignment.method)
+                self._add_meta(indicator, parent, child, f"{method}. {small_area.method_text(run)}")
             self._add_columns(parent, columns)
 
     def _add_columns(self, geography: str, columns: dict) -> None:
@@ -589,6 +590,8 @@ class _Builder:
         child_label = self.boundaries[child].spec.label
         weight_label = self.catalogue.indicators[weight_id].label if weight_id else None
         method = _method_text(how, child_label, weight_label, assignment.method)
+        if indicator.source.id in self.estimate_runs:
+            method += ". " + small_area.method_text(self.estimate_runs[indicator.source.id])
         self._add_meta(indicator, target, child, method, layer_id)
         if result.incomplete:
             self.report["layers"].append({

@@ -124,6 +124,7 @@ def practice_registers(values: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
         code, register, list and why (missing value, an empty list, or a register
         larger than its list).
     """
+    values = values.set_axis(normalise_codes(values.index.to_series()).to_numpy(dtype=object))
     register = pd.to_numeric(values["numerator"], errors="coerce")
     size = pd.to_numeric(values["denominator"], errors="coerce")
     why = pd.Series("", index=values.index, dtype=object)
@@ -210,14 +211,14 @@ def estimate(shares: PatientShares, registers: dict[str, pd.DataFrame], areas=No
 
 def _unmatched(registers: dict[str, pd.DataFrame], shares: PatientShares) -> dict:
     """Practices with registers but no patients in known areas, and practices with patients but no register."""
-    with_registers = sorted(set().union(*(set(v.index) for v in registers.values()))) if registers else []
+    counts = {rid: pd.Series(pd.to_numeric(v["numerator"], errors="coerce").to_numpy(),
+                             index=normalise_codes(v.index.to_series()).to_numpy(dtype=object))
+              for rid, v in registers.items()}
+    with_registers = sorted(set().union(*(set(c.index) for c in counts.values()))) if counts else []
     in_shares = set(shares.totals.index)
-    no_patients = [c for c in with_registers if c not in in_shares]
-    listed = []
-    for code in no_patients:
-        regs = {rid: _plain(pd.to_numeric(v["numerator"], errors="coerce").get(code)) for rid, v in registers.items()
-                if code in v.index}
-        listed.append({"code": code, "registers": regs})
+    listed = [{"code": code, "registers": {rid: _plain(c[code].iloc[0] if isinstance(c[code], pd.Series) else c[code])
+                                           for rid, c in counts.items() if code in c.index}}
+              for code in with_registers if code not in in_shares]
     no_registers = shares.totals[~shares.totals.index.isin(with_registers)]
     return {
         "registers_without_patients": _short(listed), "n_registers_without_patients": len(listed),
