@@ -46,11 +46,13 @@ class PatientShares:
     Attributes
     ----------
     rows : pandas.DataFrame
-        One row per practice and area with a count: ``practice``, ``area``,
-        ``patients`` and ``share`` (of the practice's patients in known areas;
-        each practice's shares sum to 1).
+        One row per practice and area with a count (as in the file; a repeated pair
+        adds up): ``practice``, ``area``, ``patients``, ``share`` (of the practice's
+        patients in known areas; each practice's shares sum to 1) and ``practice_id``
+        (the practice's position in ``totals``).
     totals : pandas.Series
-        Patients of each practice in known areas (the share denominators), by practice.
+        Patients of each practice in known areas (the share denominators), by
+        practice; only practices with some.
     report : dict
         ``unknown_area_rows`` / ``unknown_area_patients`` (rows such as ``NO2011``,
         left out), ``suppressed_rows`` and ``suppressed_practices`` (counts that are
@@ -85,27 +87,33 @@ def patient_shares(table: pd.DataFrame, practice: str, area: str, patients: str,
     """
     codes = normalise_codes(table[practice])
     areas = normalise_codes(table[area])
-    counts = to_number(table[patients])
+    counts = to_number(table[patients]).to_numpy(dtype=float)
     unknown = member_of(areas, [str(a).upper() for a in unknown_areas]) | areas.isna().to_numpy()
-    suppressed = (counts.isna() | (counts < 0)).to_numpy() & ~unknown
+    with np.errstate(invalid="ignore"):
+        suppressed = (np.isnan(counts) | (counts < 0)) & ~unknown
     known = ~unknown & ~suppressed & codes.notna().to_numpy()
-    rows = pd.DataFrame({"practice": codes[known].to_numpy(dtype=object), "area": areas[known].to_numpy(dtype=object),
-                         "patients": counts[known].to_numpy(dtype=float)})
-    rows = rows.groupby(["practice", "area"], as_index=False, sort=False)["patients"].sum()
-    totals = rows.groupby("practice")["patients"].sum()
-    every = pd.Index(codes.dropna().unique())
-    zero = sorted(set(every) - set(totals.index[totals > 0]))
-    rows = rows[rows["practice"].map(totals).gt(0).to_numpy()]
-    rows["share"] = rows["patients"] / rows["practice"].map(totals).to_numpy()
+    practice_id, practices = pd.factorize(codes[known])
+    totals = np.bincount(practice_id, weights=counts[known], minlength=len(practices))
+    positive = totals > 0
+    # practices renumbered so that only those with patients keep an id (the order of ``totals``)
+    new_id = np.cumsum(positive) - 1
+    keep = positive[practice_id]
+    rows = pd.DataFrame({"practice": codes[known][keep].to_numpy(), "area": areas[known][keep].to_numpy(),
+                         "patients": counts[known][keep]})
+    rows["practice_id"] = new_id[practice_id[keep]]
+    rows["share"] = rows["patients"].to_numpy() / totals[practice_id[keep]]
+    all_codes = set(codes.dropna().unique())
+    zero = sorted(all_codes - set(practices[positive]))
+    totals = pd.Series(totals[positive], index=pd.Index(practices[positive], dtype=object), name="patients")
     report = {
-        "rows": int(len(table)), "practices": int(len(every)),
+        "rows": int(len(table)), "practices": len(all_codes),
         "unknown_area_rows": int(unknown.sum()),
-        "unknown_area_patients": float(counts[unknown].sum()),
+        "unknown_area_patients": float(np.nansum(counts[unknown])),
         "suppressed_rows": int(suppressed.sum()),
         "suppressed_practices": _short(sorted(set(codes[suppressed].dropna()))),
         "zero_practices": _short(zero), "n_zero_practices": len(zero),
     }
-    return PatientShares(rows.reset_index(drop=True), totals[totals > 0], report)
+    return PatientShares(rows, totals, report)
 
 
 def practice_registers(values: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
@@ -124,18 +132,17 @@ def practice_registers(values: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
         code, register, list and why (missing value, an empty list, or a register
         larger than its list).
     """
-    values = values.set_axis(normalise_codes(values.index.to_series()).to_numpy(dtype=object))
-    register = pd.to_numeric(values["numerator"], errors="coerce")
-    size = pd.to_numeric(values["denominator"], errors="coerce")
-    why = pd.Series("", index=values.index, dtype=object)
-    why[register.isna() | size.isna()] = "register or list missing"
-    why[(why == "") & (size <= 0)] = "list is zero"
-    why[(why == "") & (register < 0)] = "negative register"
-    why[(why == "") & (register > size)] = "register larger than its list"
+    codes = normalise_codes(values.index.to_series()).to_numpy(dtype=object)
+    register = pd.to_numeric(values["numerator"], errors="coerce").to_numpy(dtype=float)
+    size = pd.to_numeric(values["denominator"], errors="coerce").to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        why = np.select([np.isnan(register) | np.isnan(size), size <= 0, register < 0, register > size],
+                        ["register or list missing", "list is zero", "negative register",
+                         "register larger than its list"], "")
     bad = why != ""
-    left_out = [{"code": str(c), "register": _plain(register[c]), "list": _plain(size[c]), "why": why[c]}
-                for c in values.index[bad]]
-    good = pd.DataFrame({"register": register[~bad], "list": size[~bad]})
+    left_out = [{"code": str(c), "register": _plain(r), "list": _plain(n), "why": str(w)}
+                for c, r, n, w in zip(codes[bad], register[bad], size[bad], why[bad])]
+    good = pd.DataFrame({"register": register[~bad], "list": size[~bad]}, index=pd.Index(codes[~bad], dtype=object))
     return good[~good.index.duplicated()], left_out
 
 
@@ -162,16 +169,72 @@ class Estimates:
             return (self.register / self.list.where(self.list > 0)) * scale
 
 
-def estimate(shares: PatientShares, registers: dict[str, pd.DataFrame], areas=None) -> Estimates:
+@dataclass
+class Apportioning:
+    """Every practice's checked registers and lists, ready to apportion (independent of the areas asked for).
+
+    Attributes
+    ----------
+    practices : pandas.Index
+        Practice codes with patients in known areas (the columns of the share matrix).
+    register, list : numpy.ndarray
+        Practices x registers: the register and list apportioned (0 where a practice is left out).
+    registers : list of str
+        Register ids, in column order.
+    report : dict
+        As :attr:`Estimates.report`.
+    """
+
+    practices: pd.Index
+    register: np.ndarray
+    list: np.ndarray
+    registers: list
+    report: dict
+
+
+def prepare(shares: PatientShares, registers: dict[str, pd.DataFrame]) -> Apportioning:
+    """Check every practice's registers (:func:`practice_registers`) and line them up with the patient file.
+
+    Parameters
+    ----------
+    shares : PatientShares
+    registers : dict
+        Register id -> practice table indexed by practice code with ``numerator``
+        (register) and ``denominator`` (the register's list).
+
+    Returns
+    -------
+    Apportioning
+    """
+    practices = pd.Index(shares.totals.index.to_numpy(dtype=object), dtype=object)  # the order of practice_id
+    register_m = np.zeros((len(practices), len(registers)))
+    list_m = np.zeros_like(register_m)
+    report: dict = {"registers": {}}
+    for j, (rid, values) in enumerate(registers.items()):
+        good, left_out = practice_registers(values)
+        used = good.reindex(practices)
+        register_m[:, j] = used["register"].fillna(0.0).to_numpy()
+        list_m[:, j] = used["list"].fillna(0.0).to_numpy()
+        report["registers"][rid] = {
+            "practices_used": int(used["register"].notna().sum()), "register_apportioned": float(register_m[:, j].sum()),
+            "list_apportioned": float(list_m[:, j].sum()), "left_out": _short(left_out),
+            "n_left_out": len(left_out),
+        }
+    report.update(_unmatched(registers, shares))
+    return Apportioning(practices, register_m, list_m, list(registers), report)
+
+
+def estimate(shares: PatientShares, registers: "dict[str, pd.DataFrame] | Apportioning", areas=None) -> Estimates:
     """Apportion every practice's registers and lists to the areas its patients live in.
 
     Parameters
     ----------
     shares : PatientShares
         From :func:`patient_shares`.
-    registers : dict
+    registers : dict or Apportioning
         Register id -> practice table indexed by practice code with ``numerator``
-        (register) and ``denominator`` (the register's list).
+        (register) and ``denominator`` (the register's list); or those tables
+        already checked by :func:`prepare` (to estimate many districts from one file).
     areas : iterable of str, optional
         Only these areas (a district's LSOAs); every area of the file by default.
         Shares are always those of the practice's whole list, so a district also
@@ -182,44 +245,31 @@ def estimate(shares: PatientShares, registers: dict[str, pd.DataFrame], areas=No
     Estimates
         Areas without any registered patient are absent (no data, not zero).
     """
+    ready = registers if isinstance(registers, Apportioning) else prepare(shares, registers)
     rows = shares.rows
     if areas is not None:
         rows = rows[member_of(rows["area"], pd.Index(list(areas)))]
     area_codes, area_index = _factorize(rows["area"])
-    practice_codes, practice_index = _factorize(rows["practice"])
+    practice_index = rows["practice_id"].to_numpy()
     matrix = sparse.csr_matrix((rows["share"].to_numpy(float), (area_index, practice_index)),
-                               shape=(len(area_codes), len(practice_codes)))
-    checked = {rid: practice_registers(values) for rid, values in registers.items()}
-    register_m = np.zeros((len(practice_codes), len(registers)))
-    list_m = np.zeros_like(register_m)
-    report: dict = {"registers": {}}
-    in_shares = pd.Index(shares.totals.index)
-    for j, (rid, (good, left_out)) in enumerate(checked.items()):
-        used = good[good.index.isin(in_shares)]
-        register_m[:, j] = used["register"].reindex(practice_codes, fill_value=0.0).to_numpy()
-        list_m[:, j] = used["list"].reindex(practice_codes, fill_value=0.0).to_numpy()
-        report["registers"][rid] = {
-            "practices_used": int(len(used)), "register_apportioned": float(used["register"].sum()),
-            "list_apportioned": float(used["list"].sum()), "left_out": _short(left_out),
-            "n_left_out": len(left_out),
-        }
-    out_register = pd.DataFrame(matrix @ register_m, index=area_codes, columns=list(registers))
-    out_list = pd.DataFrame(matrix @ list_m, index=area_codes, columns=list(registers))
-    report.update(_unmatched(registers, shares))
-    return Estimates(out_register, out_list, report)
+                               shape=(len(area_codes), len(ready.practices)))
+    out_register = pd.DataFrame(matrix @ ready.register, index=area_codes, columns=ready.registers)
+    out_list = pd.DataFrame(matrix @ ready.list, index=area_codes, columns=ready.registers)
+    return Estimates(out_register, out_list, ready.report)
 
 
 def _unmatched(registers: dict[str, pd.DataFrame], shares: PatientShares) -> dict:
     """Practices with registers but no patients in known areas, and practices with patients but no register."""
-    counts = {rid: pd.Series(pd.to_numeric(v["numerator"], errors="coerce").to_numpy(),
-                             index=normalise_codes(v.index.to_series()).to_numpy(dtype=object))
-              for rid, v in registers.items()}
-    with_registers = sorted(set().union(*(set(c.index) for c in counts.values()))) if counts else []
-    in_shares = set(shares.totals.index)
-    listed = [{"code": code, "registers": {rid: _plain(c[code].iloc[0] if isinstance(c[code], pd.Series) else c[code])
-                                           for rid, c in counts.items() if code in c.index}}
+    counts = {}
+    for rid, values in registers.items():  # plain dicts: iterating Arrow-backed indexes is slow
+        codes = normalise_codes(values.index.to_series()).to_numpy(dtype=object)
+        numbers = pd.to_numeric(values["numerator"], errors="coerce").to_numpy(dtype=float)
+        counts[rid] = dict(zip(codes[::-1].tolist(), numbers[::-1].tolist()))  # the first row of a code wins
+    with_registers = sorted(set().union(*counts.values())) if counts else []
+    in_shares = set(shares.totals.index.to_numpy(dtype=object).tolist())
+    listed = [{"code": code, "registers": {rid: _plain(c[code]) for rid, c in counts.items() if code in c}}
               for code in with_registers if code not in in_shares]
-    no_registers = shares.totals[~shares.totals.index.isin(with_registers)]
+    no_registers = shares.totals[~member_of(shares.totals.index.to_series(), with_registers)]
     return {
         "registers_without_patients": _short(listed), "n_registers_without_patients": len(listed),
         "patients_without_registers": _short([{"code": c, "patients": float(p)} for c, p in no_registers.items()]),
@@ -252,7 +302,7 @@ def area_totals(estimates: Estimates, areas) -> pd.DataFrame:
     pandas.DataFrame
         Indexed by register id: ``register``, ``list``, ``areas`` (how many had patients).
     """
-    keep = estimates.register.index.isin(list(areas))
+    keep = member_of(estimates.register.index.to_series(), list(areas))
     return pd.DataFrame({"register": estimates.register[keep].sum(), "list": estimates.list[keep].sum(),
                          "areas": int(keep.sum())})
 
@@ -313,7 +363,7 @@ def catchment(shares: PatientShares, practices) -> pd.DataFrame:
         Empty when none of the practices has patients in the file.
     """
     wanted = set(str(p).upper() for p in practices)
-    rows = shares.rows[shares.rows["practice"].isin(wanted)]
+    rows = shares.rows[member_of(shares.rows["practice"], wanted)]
     patients = rows.groupby("area")["patients"].sum().sort_values(ascending=False)
     total = patients.sum()
     return pd.DataFrame({"patients": patients, "share": patients / total if total > 0 else patients * np.nan})
@@ -338,7 +388,7 @@ def main_group(shares: PatientShares, groups: pd.Series, areas=None) -> pd.DataF
         ties go to the first code), ``patients`` (its patients there), ``registered``
         (every practice's patients there) and ``share`` (patients / registered).
     """
-    rows = shares.rows if areas is None else shares.rows[shares.rows["area"].isin(list(areas))]
+    rows = shares.rows if areas is None else shares.rows[member_of(shares.rows["area"], list(areas))]
     registered = rows.groupby("area")["patients"].sum()
     rows = rows.assign(group=rows["practice"].map(groups)).dropna(subset=["group"])
     by_group = rows.groupby(["area", "group"])["patients"].sum().reset_index()
@@ -351,7 +401,7 @@ def main_group(shares: PatientShares, groups: pd.Series, areas=None) -> pd.DataF
 
 def registered_patients(shares: PatientShares, areas=None) -> pd.Series:
     """Registered patients living in each area (every practice's), for comparison with residents."""
-    rows = shares.rows if areas is None else shares.rows[shares.rows["area"].isin(list(areas))]
+    rows = shares.rows if areas is None else shares.rows[member_of(shares.rows["area"], list(areas))]
     return rows.groupby("area")["patients"].sum()
 
 

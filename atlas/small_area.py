@@ -21,7 +21,7 @@ import pandas as pd
 from . import estimates
 from .comparators import Benchmark
 from .errors import SourceFileError
-from .readers import indicator_frame, normalise_codes, read_source, read_table, require_columns, resolve
+from .readers import indicator_frame, member_of, normalise_codes, read_source, read_table, require_columns, resolve
 from .specs import Catalogue, EstimateSpec, IndicatorSpec
 
 
@@ -69,9 +69,8 @@ def run(spec: EstimateSpec, catalogue: Catalogue, source_dir: Path, areas) -> Es
     """
     shares = read_shares(spec, Path(source_dir))
     indicators = [i for i in catalogue.indicators.values() if i.source.id == spec.id]
-    registers, unlisted = read_registers(spec, catalogue, Path(source_dir))
-    result = estimates.estimate(shares, registers, areas)
-    national = estimates.national_totals(registers)
+    registers, unlisted, ready, national = _prepared(spec, catalogue, Path(source_dir), shares)
+    result = estimates.estimate(shares, ready, areas)
     report = {"title": spec.title, "spec": spec.spec_file, "patients_file": spec.file,
               "registers_file": catalogue.indicators[next(iter(registers))].source.file,
               "registers": len(registers), "registers_in_file_not_estimated": unlisted,
@@ -79,6 +78,24 @@ def run(spec: EstimateSpec, catalogue: Catalogue, source_dir: Path, areas) -> Es
               **{k: v for k, v in result.report.items() if k != "registers"},
               "by_register": result.report["registers"]}
     return EstimateRun(spec, indicators, shares, registers, result, national, report)
+
+
+#: Checked registers by (spec, files and their dates): one check per file, however many districts are built.
+_PREPARED: dict = {}
+
+
+def _prepared(spec: EstimateSpec, catalogue: Catalogue, source_dir: Path, shares):
+    source = next(i.source for i in catalogue.indicators.values() if i.source.id == spec.registers)
+    files = [resolve(source_dir, f, spec.spec_file) for f in (spec.file, source.file)]
+    key = (spec.id, spec.spec_file, str(source_dir), tuple(i.id for i in catalogue.indicators.values()
+                                                            if i.source.id == spec.registers),
+           *((f.stat().st_mtime_ns, f.stat().st_size) for f in files))
+    if key not in _PREPARED:
+        registers, unlisted = read_registers(spec, catalogue, source_dir)
+        _PREPARED.clear()
+        _PREPARED[key] = (registers, unlisted, estimates.prepare(shares, registers),
+                          estimates.national_totals(registers))
+    return _PREPARED[key]
 
 
 def read_shares(spec: EstimateSpec, source_dir: Path) -> estimates.PatientShares:
@@ -123,7 +140,7 @@ def read_registers(spec: EstimateSpec, catalogue: Catalogue, source_dir: Path) -
 def table_for(run_: EstimateRun, codes) -> pd.DataFrame:
     """The computed source table of the estimate indicators: ``code`` and ``<register>_register`` /
     ``<register>_list`` columns for the areas of ``codes`` that have registered patients."""
-    keep = run_.result.register.index.isin(list(codes))
+    keep = member_of(run_.result.register.index.to_series(), list(codes))
     out = pd.DataFrame({"code": run_.result.register.index[keep]})
     for rid in run_.registers:
         out[f"{rid}_register"] = run_.result.register.loc[keep, rid].to_numpy()
