@@ -25,7 +25,7 @@ from . import aggregate, comparators, config, estimates, points, small_area, sto
 from .codes import ENGLAND, check_district_code
 from .errors import AtlasError, BuildError, SourceDirError, UnknownAreaError
 from .geography import Assignment, Boundaries, assign, district_members, member_table, read_boundaries
-from .model import LAYER_COLUMNS, Atlas, indicator_row, layer_columns
+from .model import LAYER_COLUMNS, Atlas, empty_catchments, indicator_row, layer_columns
 from .readers import indicator_frame, member_of, read_source
 from .specs import SPEC_ROOT, BoundarySpec, Catalogue, EstimateSpec, IndicatorSpec, SourceSpec
 
@@ -267,7 +267,7 @@ class _Builder:
         shares = pd.concat(self.shares, ignore_index=True) if self.shares else store._empty_shares()
         labels = {g: b.spec.label for g, b in self.boundaries.items()}
         return Atlas(self.la, self.la_name, self.frames, layers, shares, self.report,
-                     outline, None, labels, {k: p.district for k, p in self.placed.items()})
+                     outline, None, labels, {k: p.district for k, p in self.placed.items()}, self._catchments())
 
     # -- boundaries ---------------------------------------------------------------------------
     def _read_boundaries(self) -> None:
@@ -455,6 +455,19 @@ class _Builder:
                 comparison[indicator.id] = {"district_estimate": found[0]["value"], "england": found[1]["value"],
                                             "district_practices": self._practice_benchmark(run.register_of(indicator))}
             run.report["district_vs_practices"] = comparison
+
+    def _catchments(self) -> pd.DataFrame:
+        """Where the patients of the district's practices live (not kept for England: every practice's rows)."""
+        for run in self.estimate_runs.values():
+            point_set = run.spec.catchments
+            if not point_set or point_set not in self.placed or self.la == ENGLAND:
+                continue
+            rows = run.shares.rows
+            rows = rows[member_of(rows["practice"], set(self.placed[point_set].district.index))]
+            run.report["catchments"] = {"point_set": point_set, "practices": int(rows["practice"].nunique()),
+                                        "rows": int(len(rows))}
+            return rows[["practice", "area", "patients", "share"]].reset_index(drop=True)
+        return empty_catchments()
 
     def _practice_benchmark(self, layer: str) -> float | None:
         for info in self.report.get("points", {}).values():

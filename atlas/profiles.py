@@ -45,6 +45,7 @@ from . import aggregate, config, store
 from .build import MOST_DEPRIVED_SUFFIX, current
 from .classify import decile_label, format_value, layer_decimals
 from .cli import command
+from .catchments import footprint_rule, has_catchments, network_footprint
 from .errors import AtlasError, UnknownAreaError
 from .export import (
     area_collection, boundary_attributions, box_inches, dissolve, fit_extent, north_arrow, outline_collection,
@@ -120,7 +121,8 @@ class Area:
 
 
 def find_area(built: Atlas, area: str | list[str], pcn_lookup: str | os.PathLike | None = None,
-              source_dir: str | os.PathLike | None = None, catalogue=None, geography: str | None = None) -> Area:
+              source_dir: str | os.PathLike | None = None, catalogue=None, geography: str | None = None,
+              footprint: str = "patients") -> Area:
     """The area a user names: a ward or MSOA code or name, a PCN code or name, or LSOA codes.
 
     Parameters
@@ -137,6 +139,11 @@ def find_area(built: Atlas, area: str | list[str], pcn_lookup: str | os.PathLike
     geography : str, optional
         Look for the code or name on this geography only (``msoa11`` ...): an MSOA
         whose code is the same in 2011 and 2021 is otherwise taken as the newer.
+    footprint : str
+        A network's footprint without a lookup: ``"patients"`` (default; the LSOAs
+        where its practices register more residents than any other network,
+        :func:`atlas.catchments.network_footprint`, when the atlas holds catchments)
+        or ``"nearest"`` (the LSOAs whose nearest practice is one of its own).
 
     Returns
     -------
@@ -166,7 +173,7 @@ def find_area(built: Atlas, area: str | list[str], pcn_lookup: str | os.PathLike
     matches = [(g, text.upper()) for g in searched if text.upper() in built.geographies[g].index]
     network = _find_network(built, text) if not matches and not geography else None
     if network is not None:
-        return _pcn_area(built, *network, pcn_lookup)
+        return _pcn_area(built, *network, pcn_lookup, footprint)
     matches = matches or [(g, code) for g in searched for code, name in built.geographies[g]["name"].items()
                           if str(name).casefold() == text.casefold()]
     if matches:
@@ -327,18 +334,24 @@ def _find_network(built: Atlas, text: str) -> tuple[str, str] | None:
     return None
 
 
-def _pcn_area(built: Atlas, code: str, name: str, lookup: str | os.PathLike | None) -> Area:
+def _pcn_area(built: Atlas, code: str, name: str, lookup: str | os.PathLike | None,
+              footprint: str = "patients") -> Area:
+    if footprint not in ("patients", "nearest"):
+        raise AtlasError(f"Unknown footprint rule {footprint!r}: use 'patients' or 'nearest'.")
     practices = built.points[PRACTICES]
     members = sorted(practices.index[practices["pcn_code"].astype(str) == code])
     if lookup:
         lsoas, rule = _lookup_lsoas(built, code, name, Path(lookup))
+    elif footprint == "patients" and has_catchments(built):
+        lsoas = network_footprint(built, code)
+        rule = "Footprint of a Primary Care Network: " + footprint_rule(built) + "."
     else:
         lsoas = nearest_practice_lsoas(built, code)
         rule = PCN_RULE.format(la=built.la_name, n=len(practices))
     if not lsoas:
-        raise UnknownAreaError(f"{name} ({code}) has no LSOA in {built.la_name} whose nearest practice is one of "
-                               f"its {len(members)} practices, so its footprint is empty. Supply an LSOA-to-PCN "
-                               f"lookup file (--pcn-lookup) to define it.")
+        raise UnknownAreaError(f"{name} ({code}) has no LSOA in {built.la_name} by its footprint rule ({rule}), "
+                               f"so its footprint is empty. Supply an LSOA-to-PCN lookup file (--pcn-lookup) to "
+                               f"define it.")
     area = _lsoa_set(built, lsoas, rule=rule, name=name, code=code, kind="pcn", kind_label="Primary Care Network")
     area.practices = members
     return area
@@ -636,7 +649,7 @@ class Profile:
 
 
 def build_profile(built: Atlas, area: str | list[str] | Area, pcn_lookup: str | os.PathLike | None = None,
-                  source_dir: str | os.PathLike | None = None, catalogue=None) -> Profile:
+                  source_dir: str | os.PathLike | None = None, catalogue=None, footprint: str = "patients") -> Profile:
     """The profile of one area of a built atlas.
 
     Parameters
@@ -652,6 +665,8 @@ def build_profile(built: Atlas, area: str | list[str] | Area, pcn_lookup: str | 
         a note says why.
     catalogue : Catalogue, optional
         The specs (the project's by default).
+    footprint : str
+        A network's footprint rule without a lookup (see :func:`find_area`).
 
     Returns
     -------
@@ -662,7 +677,8 @@ def build_profile(built: Atlas, area: str | list[str] | Area, pcn_lookup: str | 
     UnknownAreaError
         If the area is unknown or the selection empty.
     """
-    chosen = area if isinstance(area, Area) else find_area(built, area, pcn_lookup, source_dir, catalogue)
+    chosen = area if isinstance(area, Area) else find_area(built, area, pcn_lookup, source_dir, catalogue,
+                                                           footprint=footprint)
     builder = _ProfileBuilder(built, chosen, _catalogue(catalogue), source_dir)
     return builder.run()
 

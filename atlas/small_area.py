@@ -71,7 +71,8 @@ def run(spec: EstimateSpec, catalogue: Catalogue, source_dir: Path, areas) -> Es
     indicators = [i for i in catalogue.indicators.values() if i.source.id == spec.id]
     registers, unlisted, ready, national = _prepared(spec, catalogue, Path(source_dir), shares)
     result = estimates.estimate(shares, ready, areas)
-    report = {"title": spec.title, "spec": spec.spec_file, "patients_file": spec.file,
+    report = {"title": spec.title, "spec": spec.spec_file, "patients_file": spec.file, "period": spec.period,
+              "geography": spec.geography,
               "registers_file": catalogue.indicators[next(iter(registers))].source.file,
               "registers": len(registers), "registers_in_file_not_estimated": unlisted,
               "areas_with_patients": int(len(result.register)), "patients": shares.report,

@@ -648,6 +648,9 @@ class EstimateSpec:
         Optional conversion of the counts to another LSOA vintage: ``geography``,
         ``file`` (lookup), ``old`` and ``new`` columns, ``weight`` (population
         indicator on the target sharing a split area).
+    catchments : str or None
+        A point set (``gp_practices``) whose district members' catchments (where
+        their patients live) the atlas keeps.
     """
 
     id: str
@@ -668,6 +671,7 @@ class EstimateSpec:
     reader: dict = field(default_factory=dict)
     suffix: str = "_est"
     convert: dict = field(default_factory=dict)
+    catchments: str | None = None
     theme: str = "Small-area health estimates"
     url: str = ""
     notes: str = ""
@@ -854,6 +858,10 @@ class Catalogue:
             if weight and (weight not in self.indicators or self.indicators[weight].geography != ind.geography):
                 raise SpecError(f"{ind.source.spec_file}: weight {weight!r} must be an indicator on "
                                 f"the same geography ({ind.geography})")
+        for spec in self.estimates.values():
+            if spec.catchments and spec.catchments not in self.points:
+                raise SpecError(f"{spec.spec_file}: catchments {spec.catchments!r} names no point set; "
+                                f"known: {', '.join(sorted(self.points)) or 'none'}")
 
     def indicators_on(self, geography: str) -> list[IndicatorSpec]:
         """Indicators whose values are keyed by ``geography``."""
