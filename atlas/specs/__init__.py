@@ -691,8 +691,9 @@ class EstimateSpec:
         label = register.label.replace("recorded prevalence", "estimated prevalence by area")
         if label == register.label:
             label = f"{register.label} (estimated by area)"
-        description = (f"Estimate (not a count): the practices' registers shared among the areas where their "
-                       f"registered patients live. {register.description}")
+        description = (f"Estimate (not a count): the practices' registers (the GP practice layer "
+                       f"\"{register.label}\") shared among the areas where their registered patients live. "
+                       f"{register.description}")
         return IndicatorSpec(id=register.id + self.suffix, label=label, kind="percentage", units=register.units,
                              higher_is=register.higher_is, description=description, source=source,
                              numerator=(f"{register.id}_register",), denominator=f"{register.id}_list",
