@@ -46,6 +46,7 @@ from .build import MOST_DEPRIVED_SUFFIX, current
 from .classify import decile_label, format_value, layer_decimals
 from .cli import command
 from .catchments import footprint_rule, has_catchments, network_footprint
+from .estimates import METHOD_LINE
 from .errors import AtlasError, UnknownAreaError
 from .export import (
     area_collection, boundary_attributions, box_inches, dissolve, fit_extent, north_arrow, outline_collection,
@@ -683,6 +684,17 @@ def build_profile(built: Atlas, area: str | list[str] | Area, pcn_lookup: str | 
     return builder.run()
 
 
+def estimate_notes(built: Atlas) -> list[str]:
+    """One note per kind of small-area estimate in the atlas: the method, its dates, and why it is not judged."""
+    notes = []
+    for info in built.report.get("estimates", {}).values():
+        notes.append(f"Small-area estimates ({info.get('title', '')}): {METHOD_LINE} Dates: {info.get('period', '')}. "
+                     f"Shown beside {built.la_name}'s estimate (the same method over its LSOAs) and England's "
+                     f"QOF total, without Better / Similar / Worse: an apportioned estimate has no sampling "
+                     f"interval to judge it by.")
+    return notes
+
+
 class _ProfileBuilder:
     """Assembles the tables of one profile."""
 
@@ -701,6 +713,7 @@ class _ProfileBuilder:
                   self._network_indicators(), self._assets(), self._lsoas()]
         tables = [t for t in tables if t is not None]
         self.notes.append(COMPARE_NOTE)
+        self.notes.extend(estimate_notes(self.built))
         png, alt = area_map(self.built, self.area)
         return Profile(self.built.la_code, self.built.la_name, self.area, dt.date.today(), self._summary(tables),
                        tables, png, alt, self._sources(), [n for n in dict.fromkeys(self.notes) if n])
@@ -890,6 +903,9 @@ class _ProfileBuilder:
                 if meta["kind"] == "decile" and self.area.is_table_area:
                     continue
                 rows.append(meta)
+        # a layer converted to the other LSOA vintage (small-area estimates) is shown once, from its own vintage
+        native = {m["layer"] for m in rows if m.get("native_geography") in ("", None, m["geography"])}
+        rows = [m for m in rows if m["layer"] not in native or m.get("native_geography") in ("", None, m["geography"])]
         order = {theme: i for i, theme in enumerate(dict.fromkeys(self.built.layers["theme"]))}
         return sorted(rows, key=lambda m: order.get(m["theme"], len(order)))
 

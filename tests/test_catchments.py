@@ -76,3 +76,14 @@ def test_catchments_survive_the_geopackage(luton, luton_path):
     loaded = store.load(luton_path)
     assert len(loaded.catchments) == len(luton.catchments) > 0
     assert loaded.catchments["patients"].sum() == luton.catchments["patients"].sum()
+
+
+def test_profiles_say_the_estimates_are_estimates_without_judgement(luton):
+    profile = profiles.build_profile(luton, "Hatters Health PCN")
+    rows = profile.table("indicators").data.set_index("layer")
+    ob = rows.loc["qof_ob_est"]
+    assert ob["vs_authority"] in ("", None) or pd.isna(ob["vs_authority"])
+    lsoas = luton.table("lsoa11").loc[profile.area.members["lsoa11"]]
+    assert ob["area"] == pytest.approx(lsoas["qof_ob_est_numerator"].sum() / lsoas["qof_ob_est_denominator"].sum() * 100)
+    note = next(n for n in profile.notes if n.startswith("Small-area estimates"))
+    assert "July 2023" in note and "31 March 2023" in note and "no sampling interval" in note
