@@ -260,6 +260,7 @@ class _Builder:
         self._place_points(outline)
         for geography in list(self.frames):
             self._join_layers(geography)
+        self._convert_estimates()
         self._aggregate()
         self._join_computed()
         self.report["geography_order"] = list(self.frames)
@@ -321,27 +322,24 @@ class _Builder:
     # -- native layers ------------------------------------------------------------------------
     def _join_layers(self, geography: str) -> None:
         for source in self.catalogue.sources_on(geography):
-            if not source.computed:
+            if source.computed == EstimateSpec.METHOD:  # from files, like a published layer
+                self.frames[geography] = self.frames[geography].copy()  # one block before many columns
+                self._join_source(geography, source, self._estimate_table(geography, source))
+            elif not source.computed:
                 self._join_source(geography, source, read_source(source, self.source))
 
     def _join_computed(self) -> None:
-        """Layers computed from the point sets and small-area estimates (after aggregation, so wards have
-        their population)."""
+        """Layers computed from the point sets (after aggregation, so wards have their population); then the
+        benchmarks of the small-area estimates, on every geography they reached."""
         computed = False
         for geography in list(self.frames):
             for source in self.catalogue.sources_on(geography):
-                if source.computed == EstimateSpec.METHOD:
-                    self.frames[geography] = self.frames[geography].copy()  # one block before many columns
-                    self._join_source(geography, source, self._estimate_table(geography, source))
-                    computed = True
-                elif source.computed:
+                if _from_points(source):
                     table = points.computed_table(source, self.frames[geography], self.placed)
                     self._join_source(geography, source, table)
                     computed = True
         if computed:
-            self.frames = {g: frame.copy() for g, frame in self.frames.items()}  # one block before more columns
             self._aggregate(computed=True)
-        self._convert_estimates()
         self._estimate_benchmarks()
 
     # -- small-area estimates (atlas.estimates, atlas.small_area) ------------------------------
@@ -413,10 +411,11 @@ class _Builder:
             self._sum_estimates_from(target, run)
 
     def _sum_estimates_from(self, child: str, run) -> None:
-        """Summed R over summed L of ``child`` areas for every larger area built from ``child`` that lacks them."""
+        """Summed R over summed L of ``child`` areas for every larger area built from ``child`` but not from the
+        estimates' own geography (MSOA 2021; wards are summed from LSOA 2011 like its other layers)."""
         for parent, boundaries in self.boundaries.items():
             rule = boundaries.spec.aggregate_from.get(child)
-            if rule is None or any(i.id in self.frames[parent].columns for i in run.indicators):
+            if rule is None or run.spec.geography in boundaries.spec.aggregate_from:
                 continue
             if (child, parent) not in self.assignments:
                 assignment = assign(rule, self.boundaries[child], boundaries, self.source)
@@ -554,7 +553,7 @@ class _Builder:
                 if child_id not in self.boundaries:
                     continue
                 indicators = [i for i in self.catalogue.indicators_on(child_id)
-                              if i.aggregation != "none" and bool(i.source.computed) == computed]
+                              if i.aggregation != "none" and _from_points(i.source) == computed]
                 if not indicators:
                     continue
                 if (child_id, target) in self.assignments:  # the computed layers' pass
@@ -564,8 +563,10 @@ class _Builder:
                     assignment = assign(rule, self.boundaries[child_id], parent, self.source)
                     entry = self._report_assignment(child_id, target, assignment, indicators)
                     self.assignments[child_id, target] = assignment, entry
+                columns: dict = {}  # written at once: one insert per column fragments wide frames
                 for indicator in indicators:
-                    self._aggregate_one(indicator, child_id, target, assignment)
+                    columns.update(self._aggregate_one(indicator, child_id, target, assignment))
+                self._add_columns(target, columns)
 
     def _report_assignment(self, child: str, target: str, assignment: Assignment, indicators) -> dict:
         entry = {
@@ -586,7 +587,8 @@ class _Builder:
                        f"{', '.join(assignment.fallback[:10])}")
         return entry
 
-    def _aggregate_one(self, indicator: IndicatorSpec, child: str, target: str, assignment: Assignment) -> None:
+    def _aggregate_one(self, indicator: IndicatorSpec, child: str, target: str, assignment: Assignment) -> dict:
+        """One indicator aggregated to ``target``: its metadata and report entries, and its columns (returned)."""
         source = self.frames[child]
         parent = assignment.parent.reindex(source.index)
         weight_id = indicator.source.weight
@@ -594,9 +596,7 @@ class _Builder:
         how = indicator.aggregation
         result = aggregate.by_rule(how, source, indicator.id, parent, weights, indicator.scale)
         layer_id = indicator.id + (MOST_DEPRIVED_SUFFIX if how == "decile_share" else "")
-        frame = self.frames[target]
-        for name, column in layer_columns(layer_id, result.columns, frame.index).items():
-            frame[name] = column
+        columns = layer_columns(layer_id, result.columns, self.frames[target].index)
         if result.shares is not None:
             shares = result.shares.assign(geography=target, layer=indicator.id)
             self.shares.append(shares[["geography", "code", "layer", "decile", "population", "areas", "share"]])
@@ -612,6 +612,7 @@ class _Builder:
                 "incomplete_areas": _short(result.incomplete),
                 "note": "some of these areas' small areas had no value; see method",
             })
+        return columns
 
     # -- metadata ----------------------------------------------------------------------------
     def _add_meta(self, indicator: IndicatorSpec, geography: str, native: str, method: str,
@@ -627,6 +628,11 @@ class _Builder:
 
     def _warn(self, text: str) -> None:
         self.report["warnings"].append(text)
+
+
+def _from_points(source: SourceSpec) -> bool:
+    """Whether a source is computed from the point sets (joined after the first aggregation pass)."""
+    return bool(source.computed) and source.computed != EstimateSpec.METHOD
 
 
 def _ratio_columns(indicator: IndicatorSpec, numerator: pd.Series, denominator: pd.Series,
