@@ -21,13 +21,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import aggregate, comparators, config, points, store
+from . import aggregate, comparators, config, estimates, points, small_area, store
 from .codes import ENGLAND, check_district_code
 from .errors import AtlasError, BuildError, SourceDirError, UnknownAreaError
 from .geography import Assignment, Boundaries, assign, district_members, member_table, read_boundaries
-from .model import LAYER_COLUMNS, Atlas, indicator_row, layer_columns
+from .model import LAYER_COLUMNS, Atlas, empty_catchments, indicator_row, layer_columns
 from .readers import indicator_frame, member_of, read_source
-from .specs import BoundarySpec, Catalogue, IndicatorSpec, SourceSpec, spec_files
+from .specs import BoundarySpec, Catalogue, EstimateSpec, IndicatorSpec, SourceSpec, spec_files
 
 #: How many codes a report lists in full before it gives only the count.
 LIST_LIMIT = 250
@@ -244,6 +244,9 @@ class _Builder:
     members: dict = field(default_factory=dict)
     #: (child, target) -> the assignment and its report entry, made once for both aggregation passes.
     assignments: dict = field(default_factory=dict)
+    #: Small-area estimates by ``[estimate]`` spec id (atlas.small_area), and their LSOA conversion links.
+    estimate_runs: dict = field(default_factory=dict)
+    estimate_links: dict = field(default_factory=dict)
 
     def run(self) -> Atlas:
         self.report = {
@@ -256,6 +259,7 @@ class _Builder:
         self._place_points(outline)
         for geography in list(self.frames):
             self._join_layers(geography)
+        self._convert_estimates()
         self._aggregate()
         self._join_computed()
         self.report["geography_order"] = list(self.frames)
@@ -263,7 +267,7 @@ class _Builder:
         shares = pd.concat(self.shares, ignore_index=True) if self.shares else store._empty_shares()
         labels = {g: b.spec.label for g, b in self.boundaries.items()}
         return Atlas(self.la, self.la_name, self.frames, layers, shares, self.report,
-                     outline, None, labels, {k: p.district for k, p in self.placed.items()})
+                     outline, None, labels, {k: p.district for k, p in self.placed.items()}, self._catchments())
 
     # -- boundaries ---------------------------------------------------------------------------
     def _read_boundaries(self) -> None:
@@ -317,20 +321,158 @@ class _Builder:
     # -- native layers ------------------------------------------------------------------------
     def _join_layers(self, geography: str) -> None:
         for source in self.catalogue.sources_on(geography):
-            if not source.computed:
+            if source.computed == EstimateSpec.METHOD:  # from files, like a published layer
+                self.frames[geography] = self.frames[geography].copy()  # one block before many columns
+                self._join_source(geography, source, self._estimate_table(geography, source))
+            elif not source.computed:
                 self._join_source(geography, source, read_source(source, self.source))
 
     def _join_computed(self) -> None:
-        """Layers computed from the point sets (after aggregation, so wards have their population)."""
+        """Layers computed from the point sets (after aggregation, so wards have their population); then the
+        benchmarks of the small-area estimates, on every geography they reached."""
         computed = False
         for geography in list(self.frames):
             for source in self.catalogue.sources_on(geography):
-                if source.computed:
+                if _from_points(source):
                     table = points.computed_table(source, self.frames[geography], self.placed)
                     self._join_source(geography, source, table)
                     computed = True
         if computed:
             self._aggregate(computed=True)
+        self._estimate_benchmarks()
+
+    # -- small-area estimates (atlas.estimates, atlas.small_area) ------------------------------
+    def _estimate_table(self, geography: str, source: SourceSpec) -> pd.DataFrame:
+        spec = self.catalogue.estimates[source.id]
+        codes = set(self.frames[geography].index)
+        extra: set = set()
+        target = spec.convert.get("geography")
+        if target in self.frames:
+            links = small_area.lsoa_links(spec, self.source)
+            links = links[member_of(links["new"], set(self.frames[target].index))]
+            self.estimate_links[spec.id] = self._links_with_overlaps(links, geography, target)
+            extra = set(links["old"])
+        run = small_area.run(spec, self.catalogue, self.source, None if self.la == ENGLAND else codes | extra)
+        self.estimate_runs[spec.id] = run
+        self.report.setdefault("estimates", {})[spec.id] = run.report
+        for warning in small_area.warnings(run):
+            self._warn(warning)
+        return small_area.table_for(run, codes)
+
+    def _links_with_overlaps(self, links: pd.DataFrame, old_g: str, new_g: str) -> pd.DataFrame:
+        """The lookup's links plus, for each new area it lacks (a part of a split area: the ONS lookup lists
+        one part only), a link to the old area holding most (at least half) of it; marked ``how``."""
+        links = links.assign(how="ONS lookup")
+        old, new = self.frames[old_g], self.frames[new_g]
+        rows = []
+        for code in sorted(set(new.index) - set(links["new"])):
+            shape = new.geometry[code]
+            overlap = old.geometry.intersection(shape).area / shape.area if shape.area > 0 else pd.Series(dtype=float)
+            if len(overlap) and overlap.max() >= 0.5:
+                rows.append({"old": overlap.idxmax(), "new": code, "how": "boundary overlap"})
+        return pd.concat([links, pd.DataFrame(rows, columns=["old", "new", "how"])], ignore_index=True)
+
+    def _convert_estimates(self) -> None:
+        """Estimates on the other LSOA vintage by moving R and L through the lookup, then summed to the
+        larger areas built from that vintage that lack them (MSOA 2021)."""
+        for spec_id, run in self.estimate_runs.items():
+            target = run.spec.convert.get("geography")
+            if target not in self.frames or spec_id not in self.estimate_links:
+                continue
+            frame = self.frames[target]
+            weight_id = run.spec.convert.get("weight")
+            weights = frame[weight_id] if weight_id in frame.columns else None
+            values = pd.concat([run.result.register.add_suffix("_register"), run.result.list.add_suffix("_list")],
+                               axis=1)
+            links = self.estimate_links[spec_id]
+            converted, unshared = estimates.convert_counts(values, links, weights)
+            no_link = sorted(set(frame.index) - set(converted.index))
+            label = self.boundaries[run.spec.geography].spec.label
+            method = (f"converted from the {label} estimates through the ONS LSOA 2011 to 2021 lookup "
+                      f"({Path(run.spec.convert['file']).name}): estimated registers and lists of merged areas "
+                      f"summed, of a split area shared by {weight_id or 'equal shares'}; then "
+                      + small_area.method_text(run))
+            inferred = links[links["how"] == "boundary overlap"]
+            run.report[f"converted_to_{target}"] = {
+                "areas": int(frame.index.isin(converted.index).sum()), "no_link": _short(no_link),
+                "shared_equally": _short(unshared),
+                "linked_by_overlap": _short([f"{n} in {o}" for o, n in zip(inferred["old"], inferred["new"])])}
+            if no_link:
+                self._warn(f"Small-area estimates on {self.boundaries[target].spec.label}: {len(no_link)} area(s) "
+                           f"have no link in the LSOA lookup and no estimate: {', '.join(no_link[:10])}")
+            columns = {}
+            for indicator in run.indicators:
+                rid = run.register_of(indicator)
+                columns.update(_ratio_columns(indicator, converted[f"{rid}_register"], converted[f"{rid}_list"],
+                                              frame.index))
+                self._add_meta(indicator, target, run.spec.geography, method)
+            self._add_columns(target, columns)
+            self._sum_estimates_from(target, run)
+
+    def _sum_estimates_from(self, child: str, run) -> None:
+        """Summed R over summed L of ``child`` areas for every larger area built from ``child`` but not from the
+        estimates' own geography (MSOA 2021; wards are summed from LSOA 2011 like its other layers)."""
+        for parent, boundaries in self.boundaries.items():
+            rule = boundaries.spec.aggregate_from.get(child)
+            if rule is None or run.spec.geography in boundaries.spec.aggregate_from:
+                continue
+            if (child, parent) not in self.assignments:
+                assignment = assign(rule, self.boundaries[child], boundaries, self.source)
+                self.assignments[child, parent] = assignment, self._report_assignment(child, parent, assignment, [])
+            assignment, entry = self.assignments[child, parent]
+            entry["layers"] += [i.id for i in run.indicators]
+            source = self.frames[child]
+            groups = assignment.parent.reindex(source.index)
+            label, columns = self.boundaries[child].spec.label, {}
+            for indicator in run.indicators:
+                result = aggregate.ratio_of_sums(source[f"{indicator.id}_numerator"],
+                                                 source[f"{indicator.id}_denominator"], groups, indicator.scale)
+                columns.update(layer_columns(indicator.id, result.columns, self.frames[parent].index))
+                method = aggregate.method_text("ratio_of_sums", label, None, assignment.method)
+                self._add_meta(indicator, parent, child, f"{method}. {small_area.method_text(run)}")
+            self._add_columns(parent, columns)
+
+    def _add_columns(self, geography: str, columns: dict) -> None:
+        frame = self.frames[geography]
+        kept = frame.drop(columns=[c for c in columns if c in frame.columns])
+        self.frames[geography] = pd.concat([kept, pd.DataFrame(columns, index=frame.index)], axis=1)
+
+    def _estimate_benchmarks(self) -> None:
+        """The district's and England's value of every estimate layer, on every geography it reached; and the
+        district's estimate beside its practices' own register over list (which differ by cross-border
+        registration)."""
+        for run in self.estimate_runs.values():
+            lsoas = self.frames[run.spec.geography].index
+            comparison = {}
+            for indicator in run.indicators:
+                found = [b.as_dict() for b in small_area.benchmarks(run, indicator, lsoas, self.la_name)]
+                for geography, frame in self.frames.items():
+                    if indicator.id in frame.columns:
+                        self.report.setdefault("benchmarks", []).append(
+                            {"layer": indicator.id, "geography": geography, "benchmarks": found})
+                comparison[indicator.id] = {"district_estimate": found[0]["value"], "england": found[1]["value"],
+                                            "district_practices": self._practice_benchmark(run.register_of(indicator))}
+            run.report["district_vs_practices"] = comparison
+
+    def _catchments(self) -> pd.DataFrame:
+        """Where the patients of the district's practices live (not kept for England: every practice's rows)."""
+        for run in self.estimate_runs.values():
+            point_set = run.spec.catchments
+            if not point_set or point_set not in self.placed or self.la == ENGLAND:
+                continue
+            rows = run.shares.rows
+            rows = rows[member_of(rows["practice"], set(self.placed[point_set].district.index))]
+            run.report["catchments"] = {"point_set": point_set, "practices": int(rows["practice"].nunique()),
+                                        "rows": int(len(rows))}
+            return rows[["practice", "area", "patients", "share"]].reset_index(drop=True)
+        return empty_catchments()
+
+    def _practice_benchmark(self, layer: str) -> float | None:
+        for info in self.report.get("points", {}).values():
+            for entry in info.get("layers", []):
+                if entry["layer"] == layer:
+                    return next((b["value"] for b in entry.get("benchmarks", []) if b["area"] == "district"), None)
+        return None
 
     def _join_source(self, geography: str, source: SourceSpec, table: pd.DataFrame) -> None:
         frame = self.frames[geography]
@@ -343,7 +485,10 @@ class _Builder:
             if indicator.source.id != source.id:
                 continue
             values = indicator_frame(table, indicator)
-            method = points.computed_method(source, self.placed) if source.computed else "as published"
+            if source.computed == EstimateSpec.METHOD:
+                method = small_area.method_text(self.estimate_runs[source.id])
+            else:
+                method = points.computed_method(source, self.placed) if source.computed else "as published"
             if indicator.compare:
                 values, how = self._compare(indicator, geography, whole, values)
                 method += ". " + how
@@ -407,7 +552,7 @@ class _Builder:
                 if child_id not in self.boundaries:
                     continue
                 indicators = [i for i in self.catalogue.indicators_on(child_id)
-                              if i.aggregation != "none" and bool(i.source.computed) == computed]
+                              if i.aggregation != "none" and _from_points(i.source) == computed]
                 if not indicators:
                     continue
                 if (child_id, target) in self.assignments:  # the computed layers' pass
@@ -417,8 +562,10 @@ class _Builder:
                     assignment = assign(rule, self.boundaries[child_id], parent, self.source)
                     entry = self._report_assignment(child_id, target, assignment, indicators)
                     self.assignments[child_id, target] = assignment, entry
+                columns: dict = {}  # written at once: one insert per column fragments wide frames
                 for indicator in indicators:
-                    self._aggregate_one(indicator, child_id, target, assignment)
+                    columns.update(self._aggregate_one(indicator, child_id, target, assignment))
+                self._add_columns(target, columns)
 
     def _report_assignment(self, child: str, target: str, assignment: Assignment, indicators) -> dict:
         entry = {
@@ -439,7 +586,8 @@ class _Builder:
                        f"{', '.join(assignment.fallback[:10])}")
         return entry
 
-    def _aggregate_one(self, indicator: IndicatorSpec, child: str, target: str, assignment: Assignment) -> None:
+    def _aggregate_one(self, indicator: IndicatorSpec, child: str, target: str, assignment: Assignment) -> dict:
+        """One indicator aggregated to ``target``: its metadata and report entries, and its columns (returned)."""
         source = self.frames[child]
         parent = assignment.parent.reindex(source.index)
         weight_id = indicator.source.weight
@@ -447,15 +595,15 @@ class _Builder:
         how = indicator.aggregation
         result = aggregate.by_rule(how, source, indicator.id, parent, weights, indicator.scale)
         layer_id = indicator.id + (MOST_DEPRIVED_SUFFIX if how == "decile_share" else "")
-        frame = self.frames[target]
-        for name, column in layer_columns(layer_id, result.columns, frame.index).items():
-            frame[name] = column
+        columns = layer_columns(layer_id, result.columns, self.frames[target].index)
         if result.shares is not None:
             shares = result.shares.assign(geography=target, layer=indicator.id)
             self.shares.append(shares[["geography", "code", "layer", "decile", "population", "areas", "share"]])
         child_label = self.boundaries[child].spec.label
         weight_label = self.catalogue.indicators[weight_id].label if weight_id else None
         method = aggregate.method_text(how, child_label, weight_label, assignment.method)
+        if indicator.source.id in self.estimate_runs:
+            method += ". " + small_area.method_text(self.estimate_runs[indicator.source.id])
         self._add_meta(indicator, target, child, method, layer_id)
         if result.incomplete:
             self.report["layers"].append({
@@ -463,6 +611,7 @@ class _Builder:
                 "incomplete_areas": _short(result.incomplete),
                 "note": "some of these areas' small areas had no value; see method",
             })
+        return columns
 
     # -- metadata ----------------------------------------------------------------------------
     def _add_meta(self, indicator: IndicatorSpec, geography: str, native: str, method: str,
@@ -478,6 +627,21 @@ class _Builder:
 
     def _warn(self, text: str) -> None:
         self.report["warnings"].append(text)
+
+
+def _from_points(source: SourceSpec) -> bool:
+    """Whether a source is computed from the point sets (joined after the first aggregation pass)."""
+    return bool(source.computed) and source.computed != EstimateSpec.METHOD
+
+
+def _ratio_columns(indicator: IndicatorSpec, numerator: pd.Series, denominator: pd.Series,
+                   index: pd.Index) -> dict[str, pd.Series]:
+    """The value, numerator and denominator columns of a ratio layer (no value where the denominator is 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.where(denominator > 0, numerator / denominator * indicator.scale, np.nan)
+    values = pd.DataFrame({"value": value, "numerator": numerator, "denominator": denominator},
+                          index=numerator.index)
+    return layer_columns(indicator.id, values, index)
 
 
 def _short(codes: list) -> list:

@@ -187,8 +187,12 @@ def _add_expectations(refs: dict[str, FileRef], catalogue: Catalogue) -> None:
                 expect(rule.file, [rule.child, rule.parent], rule.reader)
     for ind in catalogue.indicators.values():
         source = ind.source
-        if source.file:
+        if source.file and not source.computed:
             expect(source.file, [source.key, *source.where, *ind.source_columns()], source.reader)
+    for spec in catalogue.estimates.values():
+        expect(spec.file, [spec.practice, spec.area, spec.patients], spec.reader)
+        if spec.convert.get("file"):
+            expect(spec.convert["file"], [spec.convert.get("old"), spec.convert.get("new")])
     for spec in catalogue.points.values():
         status = [spec.status.get("column")] if spec.status else []
         expect(spec.file, [spec.key, spec.name, spec.postcode, *spec.where, *status, spec.close_date,

@@ -77,6 +77,12 @@ def indicator_row(indicator: IndicatorSpec, geography: str, geography_label: str
     return {key: row[key] for key in LAYER_COLUMNS}
 
 
+def empty_catchments() -> pd.DataFrame:
+    """An empty catchment table (see :attr:`Atlas.catchments`)."""
+    return pd.DataFrame({"practice": pd.Series(dtype=str), "area": pd.Series(dtype=str),
+                         "patients": pd.Series(dtype=float), "share": pd.Series(dtype=float)})
+
+
 @dataclass
 class Atlas:
     """One authority's atlas: areas of every geography with every layer joined.
@@ -108,6 +114,11 @@ class Atlas:
         ``name``, ``postcode``, attributes and indicator columns. Their metadata
         rows in ``layers`` have geography ``points:<id>`` (the set's own row has
         layer id ``<id>`` and kind ``points``); ``table("points:<id>")`` returns one.
+    catchments : pandas.DataFrame
+        Where the patients of the district's practices live (small-area estimates'
+        patient file): ``practice``, ``area`` (LSOA 2011, in the district or not),
+        ``patients`` and ``share`` of the practice's patients with a known LSOA.
+        Empty when the build had no patient file (or for England).
     """
 
     la_code: str
@@ -120,6 +131,7 @@ class Atlas:
     path: Path | None = None
     geography_labels: dict[str, str] = field(default_factory=dict)
     points: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    catchments: pd.DataFrame = field(default_factory=lambda: empty_catchments())
 
     def table(self, geography: str) -> gpd.GeoDataFrame:
         """The areas of one geography with their layers (or a point set: ``points:<id>``).
@@ -199,4 +211,4 @@ class Atlas:
         else:
             geographies[geography] = frame
         return Atlas(self.la_code, self.la_name, geographies, layers, self.decile_shares, self.report,
-                     self.outline, self.path, dict(self.geography_labels), points)
+                     self.outline, self.path, dict(self.geography_labels), points, self.catchments)

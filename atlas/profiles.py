@@ -42,8 +42,10 @@ import pandas as pd
 from . import aggregate, config, store
 from .build import MOST_DEPRIVED_SUFFIX
 from .caching import fingerprint
+from .catchments import footprint_rule, has_catchments, network_footprint
 from .classify import decile_label, format_value, layer_decimals
 from .errors import AtlasError, UnknownAreaError
+from .estimates import METHOD_LINE
 from .export import (
     area_collection,
     boundary_attributions,
@@ -125,7 +127,8 @@ class Area:
 
 
 def find_area(built: Atlas, area: str | list[str], pcn_lookup: str | os.PathLike | None = None,
-              source_dir: str | os.PathLike | None = None, catalogue=None, geography: str | None = None) -> Area:
+              source_dir: str | os.PathLike | None = None, catalogue=None, geography: str | None = None,
+              footprint: str = "patients") -> Area:
     """The area a user names: a ward or MSOA code or name, a PCN code or name, or LSOA codes.
 
     Parameters
@@ -142,6 +145,11 @@ def find_area(built: Atlas, area: str | list[str], pcn_lookup: str | os.PathLike
     geography : str, optional
         Look for the code or name on this geography only (``msoa11`` ...): an MSOA
         whose code is the same in 2011 and 2021 is otherwise taken as the newer.
+    footprint : str
+        A network's footprint without a lookup: ``"patients"`` (default; the LSOAs
+        where its practices register more residents than any other network,
+        :func:`atlas.catchments.network_footprint`, when the atlas holds catchments)
+        or ``"nearest"`` (the LSOAs whose nearest practice is one of its own).
 
     Returns
     -------
@@ -171,7 +179,7 @@ def find_area(built: Atlas, area: str | list[str], pcn_lookup: str | os.PathLike
     matches = [(g, text.upper()) for g in searched if text.upper() in built.geographies[g].index]
     network = _find_network(built, text) if not matches and not geography else None
     if network is not None:
-        return _pcn_area(built, *network, pcn_lookup)
+        return _pcn_area(built, *network, pcn_lookup, footprint)
     matches = matches or [(g, code) for g in searched for code, name in built.geographies[g]["name"].items()
                           if str(name).casefold() == text.casefold()]
     if matches:
@@ -332,18 +340,24 @@ def _find_network(built: Atlas, text: str) -> tuple[str, str] | None:
     return None
 
 
-def _pcn_area(built: Atlas, code: str, name: str, lookup: str | os.PathLike | None) -> Area:
+def _pcn_area(built: Atlas, code: str, name: str, lookup: str | os.PathLike | None,
+              footprint: str = "patients") -> Area:
+    if footprint not in ("patients", "nearest"):
+        raise AtlasError(f"Unknown footprint rule {footprint!r}: use 'patients' or 'nearest'.")
     practices = built.points[PRACTICES]
     members = sorted(practices.index[practices["pcn_code"].astype(str) == code])
     if lookup:
         lsoas, rule = _lookup_lsoas(built, code, name, Path(lookup))
+    elif footprint == "patients" and has_catchments(built):
+        lsoas = network_footprint(built, code)
+        rule = "Footprint of a Primary Care Network: " + footprint_rule(built) + "."
     else:
         lsoas = nearest_practice_lsoas(built, code)
         rule = PCN_RULE.format(la=built.la_name, n=len(practices))
     if not lsoas:
-        raise UnknownAreaError(f"{name} ({code}) has no LSOA in {built.la_name} whose nearest practice is one of "
-                               f"its {len(members)} practices, so its footprint is empty. Supply an LSOA-to-PCN "
-                               f"lookup file (--pcn-lookup) to define it.")
+        raise UnknownAreaError(f"{name} ({code}) has no LSOA in {built.la_name} by its footprint rule ({rule}), "
+                               f"so its footprint is empty. Supply an LSOA-to-PCN lookup file (--pcn-lookup) to "
+                               f"define it.")
     area = _lsoa_set(built, lsoas, rule=rule, name=name, code=code, kind="pcn", kind_label="Primary Care Network")
     area.practices = members
     return area
@@ -634,7 +648,7 @@ class Profile:
 
 
 def build_profile(built: Atlas, area: str | list[str] | Area, pcn_lookup: str | os.PathLike | None = None,
-                  source_dir: str | os.PathLike | None = None, catalogue=None) -> Profile:
+                  source_dir: str | os.PathLike | None = None, catalogue=None, footprint: str = "patients") -> Profile:
     """The profile of one area of a built atlas.
 
     Parameters
@@ -650,6 +664,8 @@ def build_profile(built: Atlas, area: str | list[str] | Area, pcn_lookup: str | 
         a note says why.
     catalogue : Catalogue, optional
         The specs (the project's by default).
+    footprint : str
+        A network's footprint rule without a lookup (see :func:`find_area`).
 
     Returns
     -------
@@ -660,9 +676,21 @@ def build_profile(built: Atlas, area: str | list[str] | Area, pcn_lookup: str | 
     UnknownAreaError
         If the area is unknown or the selection empty.
     """
-    chosen = area if isinstance(area, Area) else find_area(built, area, pcn_lookup, source_dir, catalogue)
+    chosen = area if isinstance(area, Area) else find_area(built, area, pcn_lookup, source_dir, catalogue,
+                                                           footprint=footprint)
     builder = _ProfileBuilder(built, chosen, _catalogue(catalogue), source_dir)
     return builder.run()
+
+
+def estimate_notes(built: Atlas) -> list[str]:
+    """One note per kind of small-area estimate in the atlas: the method, its dates, and why it is not judged."""
+    notes = []
+    for info in built.report.get("estimates", {}).values():
+        notes.append(f"Small-area estimates ({info.get('title', '')}): {METHOD_LINE} Dates: {info.get('period', '')}. "
+                     f"Shown beside {built.la_name}'s estimate (the same method over its LSOAs) and England's "
+                     f"QOF total, without Better / Similar / Worse: an apportioned estimate has no sampling "
+                     f"interval to judge it by.")
+    return notes
 
 
 class _ProfileBuilder:
@@ -683,6 +711,7 @@ class _ProfileBuilder:
                   self._network_indicators(), self._assets(), self._lsoas()]
         tables = [t for t in tables if t is not None]
         self.notes.append(COMPARE_NOTE)
+        self.notes.extend(estimate_notes(self.built))
         png, alt = area_map(self.built, self.area)
         return Profile(self.built.la_code, self.built.la_name, self.area, dt.date.today(), self._summary(tables),
                        tables, png, alt, self._sources(), [n for n in dict.fromkeys(self.notes) if n])
@@ -874,6 +903,9 @@ class _ProfileBuilder:
                 if meta["kind"] == "decile" and self.area.is_table_area:
                     continue
                 rows.append(meta)
+        # a layer converted to the other LSOA vintage (small-area estimates) is shown once, from its own vintage
+        native = {m["layer"] for m in rows if m.get("native_geography") in ("", None, m["geography"])}
+        rows = [m for m in rows if m["layer"] not in native or m.get("native_geography") in ("", None, m["geography"])]
         order = {theme: i for i, theme in enumerate(dict.fromkeys(self.built.layers["theme"]))}
         return sorted(rows, key=lambda m: order.get(m["theme"], len(order)))
 

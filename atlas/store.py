@@ -18,13 +18,14 @@ import pandas as pd
 import pyogrio
 
 from .errors import AtlasError
-from .model import Atlas
+from .model import Atlas, empty_catchments
 
 REPORT_TABLE = "atlas_report"
 LAYERS_TABLE = "atlas_layers"
 SHARES_TABLE = "atlas_decile_shares"
 OUTLINE_TABLE = "district_outline"
-_RESERVED = {REPORT_TABLE, LAYERS_TABLE, SHARES_TABLE, OUTLINE_TABLE}
+CATCHMENTS_TABLE = "atlas_catchments"
+_RESERVED = {REPORT_TABLE, LAYERS_TABLE, SHARES_TABLE, OUTLINE_TABLE, CATCHMENTS_TABLE}
 #: Point sets are written to tables ``points_<set>``.
 POINTS_TABLE_PREFIX = "points_"
 
@@ -79,6 +80,8 @@ def save(atlas: Atlas, folder: Path) -> Path:
         pyogrio.write_dataframe(atlas.layers, tmp, layer=LAYERS_TABLE, driver="GPKG")
         shares = atlas.decile_shares if len(atlas.decile_shares) else _empty_shares()
         pyogrio.write_dataframe(shares, tmp, layer=SHARES_TABLE, driver="GPKG")
+        if len(atlas.catchments):
+            pyogrio.write_dataframe(atlas.catchments, tmp, layer=CATCHMENTS_TABLE, driver="GPKG")
         report = pd.DataFrame({"json": [json.dumps(atlas.report)]})
         pyogrio.write_dataframe(report, tmp, layer=REPORT_TABLE, driver="GPKG")
     write_text_atomic(final.with_suffix(".report.json"), json.dumps(atlas.report, indent=2))
@@ -134,8 +137,10 @@ def load(path: str | os.PathLike) -> Atlas:
     geographies = {g: geographies[g] for g in order if g in geographies}
     outline = _read_areas(path, OUTLINE_TABLE) if OUTLINE_TABLE in names else None
     labels = {g: info.get("label", g) for g, info in report.get("geographies", {}).items()}
+    catchments = (pyogrio.read_dataframe(path, layer=CATCHMENTS_TABLE) if CATCHMENTS_TABLE in names
+                  else empty_catchments())
     return Atlas(report["la"], report["la_name"], geographies, layers, shares, report, outline, path, labels,
-                 points)
+                 points, catchments)
 
 
 def _read_areas(path: Path, layer: str) -> gpd.GeoDataFrame:

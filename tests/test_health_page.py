@@ -86,3 +86,31 @@ def test_practice_figure_has_a_legend_of_network_names(luton):
     legend = figure.axes[0].get_legend()
     assert legend.get_title().get_text() == "Primary Care Network"
     assert [t.get_text() for t in legend.get_texts()] == sorted(set(luton.points["gp_practices"]["pcn_name"]))
+
+
+def test_catchment_of_a_network_or_a_practice_is_mapped_with_a_table(page_app, luton):
+    at = page_app
+    assert "Where the practices' patients live" in [s.value for s in at.subheader]
+    at.radio(key="district_catchment_kind").set_value("a Primary Care Network").run()
+    at.selectbox(key="district_catchment_network").set_value("U79932").run()
+    assert not at.exception, at.exception
+    table = next(df.value for df in at.dataframe if "Share of its patients (%)" in df.value.columns)
+    assert table["Share of its patients (%)"].sum() == pytest.approx(100, abs=0.5)  # shown to 2 decimals
+    captions = " ".join(c.value for c in at.caption)
+    assert "Share of the registered patients of Hatters Health PCN living in each LSOA" in captions
+    assert "live outside Luton" in captions and "July 2023" in captions
+    assert "feed the small-area estimate" in captions  # the practice layer says which estimate it feeds
+    at.radio(key="district_catchment_kind").set_value("a practice").run()
+    at.selectbox(key="district_catchment_practice").set_value("E81032").run()
+    table = next(df.value for df in at.dataframe if "Share of its patients (%)" in df.value.columns)
+    expected = luton.catchments[luton.catchments["practice"] == "E81032"]
+    assert len(table) == len(expected) and table["Patients"].sum() == expected["patients"].sum()
+
+
+def test_catchment_figure_shades_the_lsoas_by_share(luton):
+    from atlas.catchments import catchment_table
+    from atlas.ui.district_page import catchment_figure
+    table = catchment_table(luton, ["E81032"])
+    figure = catchment_figure(luton, table, "Lea Vale", ["E81032"])
+    assert "Lea Vale" in figure.axes[0].get_title()
+    assert len(figure.axes) == 2  # the map and its colour bar

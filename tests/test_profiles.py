@@ -27,7 +27,8 @@ def biscot(luton):
 
 @pytest.fixture(scope="module")
 def hatters(luton):
-    return profiles.build_profile(luton, "Hatters Health PCN")
+    """Hatters Health PCN with the nearest-practice footprint (the patient-weighted one: test_catchments.py)."""
+    return profiles.build_profile(luton, "Hatters Health PCN", footprint="nearest")
 
 
 def iod2019(source_dir) -> pd.DataFrame:

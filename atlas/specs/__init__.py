@@ -23,6 +23,12 @@ kinds of spec, each recognised by its top-level table:
   postcode, easting/northing columns and CRS, and the district column.
 * ``[[series]]``: **district-level series** (OHID Fingertips): one value per
   district and period, shown as trend charts, never as a small-area map.
+* ``[estimate]``: **small-area estimates** of practice registers: the registers
+  of a points-keyed ``[source]`` (QOF) apportioned to the areas where each
+  practice's patients live (a patients-by-LSOA file), see :mod:`atlas.estimates`.
+  Every ratio indicator of that source becomes an indicator ``<id><suffix>`` on
+  the spec's geography (computed ``small_area_estimate``), aggregated like any
+  other ratio (summed registers over summed lists).
 
 A ``[source]`` with ``computed = "<method>"`` has no file: its table is computed
 from the atlas's point sets (``nearest_point``: straight-line distance from each
@@ -621,13 +627,93 @@ class SeriesSpec:
     decimals: int = 1
 
 
+@dataclass(frozen=True)
+class EstimateSpec:
+    """Small-area estimates of the registers of a practice-keyed source (``[estimate]``).
+
+    Attributes
+    ----------
+    registers : str
+        The ``[source]`` id of the practice registers (its ratio indicators are estimated).
+    register_column : str
+        The registers file's column naming the register (every value in the file
+        should have an indicator; those without are reported).
+    file : str
+        The patients-by-area file: one row per practice and area of residence.
+    practice, area, patients : str
+        Its columns: practice code, area code, number of patients.
+    unknown_areas : list of str
+        Area codes meaning "no area" (``NO2011``), left out and counted.
+    geography : str
+        The boundary set of the file's area codes (``lsoa11``).
+    suffix : str
+        Added to a register indicator's id to make the estimate's (``qof_ob`` -> ``qof_ob_est``).
+    convert : dict
+        Optional conversion of the counts to another LSOA vintage: ``geography``,
+        ``file`` (lookup), ``old`` and ``new`` columns, ``weight`` (population
+        indicator on the target sharing a split area).
+    catchments : str or None
+        A point set (``gp_practices``) whose district members' catchments (where
+        their patients live) the atlas keeps.
+    """
+
+    id: str
+    title: str
+    registers: str
+    register_column: str
+    file: str
+    practice: str
+    area: str
+    patients: str
+    geography: str
+    period: str
+    publisher: str
+    licence: str
+    attribution: str
+    spec_file: str
+    unknown_areas: list = field(default_factory=list)
+    reader: dict = field(default_factory=dict)
+    suffix: str = "_est"
+    convert: dict = field(default_factory=dict)
+    catchments: str | None = None
+    theme: str = "Small-area health estimates"
+    url: str = ""
+    notes: str = ""
+
+    #: The ``computed`` method of the sources it makes.
+    METHOD = "small_area_estimate"
+
+    def source(self) -> SourceSpec:
+        """The computed source its indicators share (keyed by area code)."""
+        return SourceSpec(id=self.id, title=self.title, file=self.file, key="code", geography=self.geography,
+                          period=self.period, publisher=self.publisher, licence=self.licence,
+                          attribution=self.attribution, spec_file=self.spec_file, theme=self.theme, url=self.url,
+                          notes=self.notes, computed=self.METHOD)
+
+    def indicator_for(self, register: IndicatorSpec, source: SourceSpec) -> IndicatorSpec:
+        """The estimate indicator of one register indicator (same units, polarity and palette)."""
+        label = register.label.replace("recorded prevalence", "estimated prevalence by area")
+        if label == register.label:
+            label = f"{register.label} (estimated by area)"
+        description = (f"Estimate (not a count): the practices' registers (the GP practice layer "
+                       f"\"{register.label}\") shared among the areas where their registered patients live. "
+                       f"{register.description}")
+        return IndicatorSpec(id=register.id + self.suffix, label=label, kind="percentage", units=register.units,
+                             higher_is=register.higher_is, description=description, source=source,
+                             numerator=(f"{register.id}_register",), denominator=f"{register.id}_list",
+                             scale=register.scale, palette=register.palette, decimals=register.decimals)
+
+
 def _load_other_specs(data: dict, where: str) -> dict:
     """Point sets, postcode lookups and series from a layer file without ``[source]``."""
-    out: dict[str, list] = {"points": [], "postcodes": [], "series": []}
-    _check_keys(where, data, {"points", "postcodes", "series"}, set())
+    out: dict[str, list] = {"points": [], "postcodes": [], "series": [], "estimates": []}
+    _check_keys(where, data, {"points", "postcodes", "series", "estimate"}, set())
     if not data:
-        raise SpecError(f"{where}: empty spec; expected [source] with [[indicator]], [points], [postcodes] "
-                        f"or [[series]]")
+        raise SpecError(f"{where}: empty spec; expected [source] with [[indicator]], [points], [postcodes], "
+                        f"[[series]] or [estimate]")
+    if "estimate" in data:
+        _check_table(f"{where} [estimate]", data["estimate"], EstimateSpec)
+        out["estimates"].append(EstimateSpec(spec_file=where, **data["estimate"]))
     if "points" in data:
         out["points"].append(PointSetSpec.from_table(data["points"], where))
     if "postcodes" in data:
@@ -640,6 +726,16 @@ def _load_other_specs(data: dict, where: str) -> dict:
                             f"{', '.join(POLARITIES)}")
         out["series"].append(SeriesSpec(spec_file=where, **series))
     return out
+
+
+def _estimate_indicators(spec: EstimateSpec, indicators: dict) -> list[IndicatorSpec]:
+    """The estimate indicators of an ``[estimate]`` spec: one per ratio indicator of its registers source."""
+    registers = [i for i in indicators.values() if i.source.id == spec.registers and i.numerator and i.denominator]
+    if not registers:
+        raise SpecError(f"{spec.spec_file}: registers {spec.registers!r} names no [source] with ratio indicators "
+                        f"(numerator and denominator)")
+    source = spec.source()
+    return [spec.indicator_for(register, source) for register in registers]
 
 
 def _load_toml(path: Path) -> dict:
@@ -707,6 +803,7 @@ class Catalogue:
     points: dict[str, PointSetSpec] = field(default_factory=dict)
     postcodes: dict[str, PostcodeSpec] = field(default_factory=dict)
     series: dict[str, SeriesSpec] = field(default_factory=dict)
+    estimates: dict[str, EstimateSpec] = field(default_factory=dict)
     #: Every file the specs name, by pattern, with the specs naming it and its download (``atlas fetch``).
     downloads: dict[str, FileDownload] = field(default_factory=dict)
 
@@ -757,7 +854,7 @@ class Catalogue:
                                 f"{boundaries[spec.id].spec_file}")
             boundaries[spec.id] = spec
         indicators: dict[str, IndicatorSpec] = {}
-        others: dict[str, dict] = {"points": {}, "postcodes": {}, "series": {}}
+        others: dict[str, dict] = {"points": {}, "postcodes": {}, "series": {}, "estimates": {}}
         for path in (p for p in files if p.is_relative_to(root / "layers")):
             data, where = parse(path)
             if "source" not in data and "indicator" not in data:
@@ -773,7 +870,14 @@ class Catalogue:
                     raise SpecError(f"{ind.source.spec_file}: indicator id {ind.id!r} is also used by "
                                     f"{indicators[ind.id].source.spec_file}")
                 indicators[ind.id] = ind
-        catalogue = cls(boundaries, indicators, others["points"], others["postcodes"], others["series"], downloads)
+        for spec in others["estimates"].values():
+            for ind in _estimate_indicators(spec, indicators):
+                if ind.id in indicators:
+                    raise SpecError(f"{spec.spec_file}: estimate {ind.id!r} is also an indicator of "
+                                    f"{indicators[ind.id].source.spec_file}")
+                indicators[ind.id] = ind
+        catalogue = cls(boundaries, indicators, others["points"], others["postcodes"], others["series"],
+                        estimates=others["estimates"], downloads=downloads)
         catalogue._validate()
         return catalogue
 
@@ -792,6 +896,8 @@ class Catalogue:
             if ind.geography not in self.boundaries:
                 raise SpecError(f"{ind.source.spec_file}: geography {ind.geography!r} is not a boundary set; "
                                 f"known: {', '.join(sorted(self.boundaries))}")
+            if ind.source.computed == EstimateSpec.METHOD:
+                continue
             unknown = [p for p in ind.source.point_sets if p not in self.points]
             if ind.source.computed and (unknown or not ind.source.point_sets):
                 raise SpecError(f"{ind.source.spec_file}: points {ind.source.points!r} names no point set; "
@@ -802,6 +908,10 @@ class Catalogue:
             if weight and (weight not in self.indicators or self.indicators[weight].geography != ind.geography):
                 raise SpecError(f"{ind.source.spec_file}: weight {weight!r} must be an indicator on "
                                 f"the same geography ({ind.geography})")
+        for spec in self.estimates.values():
+            if spec.catchments and spec.catchments not in self.points:
+                raise SpecError(f"{spec.spec_file}: catchments {spec.catchments!r} names no point set; "
+                                f"known: {', '.join(sorted(self.points)) or 'none'}")
 
     def indicators_on(self, geography: str) -> list[IndicatorSpec]:
         """Indicators whose values are keyed by ``geography``."""

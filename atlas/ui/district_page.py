@@ -10,6 +10,9 @@ Two sections, each with a chart, a table alternative and its sources:
 * **GP registers by Primary Care Network**: a QOF register (obesity first)
   summed over each network's practices (:func:`atlas.health.pcn_table`), with
   Wilson intervals and Better/Similar/Worse against the district and England.
+* **Where the practices' patients live**: the catchment of a practice or a
+  network (:mod:`atlas.catchments`): the share of its registered patients living
+  in each LSOA, as a map and a table.
 * **Physical activity and adult weight (district level)**: trend charts of the
   district against England and its neighbouring districts
   (:func:`atlas.trends.district_series`), labelled as district-level figures:
@@ -24,7 +27,9 @@ import pandas as pd
 import streamlit as st
 
 from .. import config
+from ..catchments import catchment_table, footprint_rule, geography_of, has_catchments, practices_of
 from ..errors import AtlasError
+from ..estimates import METHOD_LINE
 from ..health import layer_benchmarks, life_expectancy_gap, pcn_table
 from ..points import point_style
 from ..specs import Catalogue
@@ -46,6 +51,7 @@ def page() -> None:
                "Map atlas page.")
     _life_expectancy_section(built)
     _pcn_section(built)
+    _catchment_section(built)
     _trends_section(built)
 
 
@@ -191,7 +197,20 @@ def _pcn_section(built, point_set: str = "gp_practices") -> None:
                f"benchmark lies outside a network's interval, else Similar. Benchmarks: {benchmarks}. "
                f"Networks: current membership (QOF 2023-24 structures). Data: {meta['source_title']}. "
                f"{meta['attribution']}")
+    _estimate_link(built, layer)
     _practice_map(built, point_set, layer, meta)
+
+
+def _estimate_link(built, layer: str) -> None:
+    """Say which small-area estimate layer these practice registers feed, if the atlas has one."""
+    fed = built.layers[built.layers["layer"].str.startswith(layer + "_") & built.layers["method"].str.contains(
+        "Estimated", na=False)]
+    if fed.empty:
+        return
+    row = fed.iloc[0]
+    where = ", ".join(dict.fromkeys(fed["geography_label"]))
+    st.caption(f"These practice registers feed the small-area estimate \"{row['label']}\" on the Map atlas page "
+               f"({where}). {METHOD_LINE}")
 
 
 def _practice_map(built, point_set: str, layer: str, meta: dict) -> None:
@@ -259,6 +278,80 @@ def _boundary_note(built) -> str:
     rows = built.layers_on(wards)
     attribution = rows["boundary_attribution"].iloc[0] if len(rows) else "Contains OS data © Crown copyright."
     return f"{built.geography_labels.get(wards, wards)}. {attribution}"
+
+
+# -- catchments -----------------------------------------------------------------------------------
+def _catchment_section(built, point_set: str = "gp_practices") -> None:
+    st.subheader("Where the practices' patients live")
+    if not has_catchments(built) or point_set not in built.points:
+        st.info(f"No catchments in the {built.la_name} atlas (its build had no patients-by-LSOA file).")
+        return
+    practices = built.points[point_set]
+    kind = st.radio("Catchment of", ["a Primary Care Network", "a practice"], horizontal=True,
+                    key="district_catchment_kind")
+    if kind == "a practice":
+        names = {c: f"{n} ({c})" for c, n in practices["name"].astype(str).sort_values().items()}
+        code = st.selectbox("Practice", list(names), format_func=names.get, key="district_catchment_practice")
+        members, title = [code], names[code]
+    else:
+        networks = practices[["pcn_code", "pcn_name"]].dropna().drop_duplicates("pcn_code").sort_values("pcn_name")
+        names = dict(zip(networks["pcn_code"].astype(str), networks["pcn_name"].astype(str)))
+        code = st.selectbox("Primary Care Network", list(names), format_func=names.get,
+                            key="district_catchment_network")
+        members, title = practices_of(built, code), names[code]
+    try:
+        table = catchment_table(built, members)
+    except AtlasError as exc:
+        st.info(str(exc))
+        return
+    st.image(_catchment_png(_built_token(built), tuple(members), title, point_set, built), width="stretch")
+    outside = float(table.loc[~table["in_district"], "share"].sum())
+    period = next((i.get("period") for i in built.report.get("estimates", {}).values()), "")
+    st.caption(f"Share of the registered patients of {title} living in each LSOA "
+               f"({built.geography_labels.get(geography_of(built), geography_of(built))}) of {built.la_name}; "
+               f"{outside:.1%} of them live outside {built.la_name} (not drawn). Registered patients by LSOA: "
+               f"{period}; patients without a known LSOA are left out. Networks' footprints in profiles: "
+               f"{footprint_rule(built)}. Source: NHS Digital, Patients Registered at a GP Practice (Open Government "
+               f"Licence v3.0). LSOA boundaries: {_boundary_note(built)}")
+    with st.expander("Table: the catchment"):
+        shown = pd.DataFrame({"LSOA": table.index, "Name": table["name"].fillna("(outside the district)"),
+                              "Patients": table["patients"], "Share of its patients (%)": table["share"] * 100})
+        st.dataframe(shown.round(2), hide_index=True, width="stretch")
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _catchment_png(token: tuple, members: tuple, title: str, point_set: str, _built) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    figure = catchment_figure(_built, catchment_table(_built, list(members)), title, list(members), point_set)
+    figure.savefig(buffer, format="png", dpi=200, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def catchment_figure(built, table: pd.DataFrame, title: str, members: list, point_set: str = "gp_practices"):
+    """A static map of a catchment: each LSOA of the district shaded by its share of the patients (viridis,
+    colour-blind safe), the chosen practices marked, with a colour bar."""
+    import matplotlib.pyplot as plt
+
+    lsoas = built.table(geography_of(built))
+    share = (table["share"] * 100).reindex(lsoas.index).fillna(0)
+    fig, ax = plt.subplots(figsize=(9, 7), dpi=110)
+    lsoas.assign(share=share).plot(column="share", ax=ax, cmap="viridis_r", edgecolor="#ffffff", linewidth=0.3,
+                                   legend=True, legend_kwds={"label": f"% of the patients of {title}",
+                                                             "shrink": 0.6})
+    if built.outline is not None:
+        built.outline.boundary.plot(ax=ax, color="#222222", linewidth=1.2)
+    chosen = built.points[point_set].loc[[m for m in members if m in built.points[point_set].index]]
+    ax.scatter(chosen.geometry.x, chosen.geometry.y, s=60, marker="D", c="#cc6677", edgecolors="#000000",
+               linewidths=0.8, zorder=3, label="its practice(s)")
+    ax.legend(loc="lower left", frameon=False, fontsize=8)
+    ax.set_title(f"Where the registered patients of {title} live", fontsize=10)
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
 
 
 # -- district-level trends ----------------------------------------------------------------------
