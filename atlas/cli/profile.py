@@ -21,7 +21,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--geography", metavar="GEOGRAPHY",
                         help="look for the ward or MSOA on this geography only (ward2023, ward2013, msoa21, msoa11)")
     parser.add_argument("--pcn-lookup", metavar="FILE",
-                        help="CSV or Excel file assigning LSOAs to PCNs (default: each LSOA's nearest practice)")
+                        help="CSV or Excel file assigning LSOAs to PCNs (default: see --pcn-footprint)")
+    parser.add_argument("--pcn-footprint", choices=["patients", "nearest"], default="patients",
+                        help="a network's LSOAs without a lookup: where it registers more of the residents than any "
+                             "other network (patients, the default) or whose nearest practice is its (nearest)")
     add_atlas_dir(parser)
     add_source(parser)
 
@@ -31,7 +34,8 @@ def run(args) -> int:
     started = time.perf_counter()
     profile_format(Path(args.out))  # before building anything
     built, _ = current(args.la, args.source, args.atlas_dir)
-    area = find_area(built, args.area, args.pcn_lookup, args.source, geography=args.geography)
+    area = find_area(built, args.area, args.pcn_lookup, args.source, geography=args.geography,
+                     footprint=args.pcn_footprint)
     profile = build_profile(built, area, source_dir=args.source)
     out = write_profile(profile, args.out)
     print(f"Wrote the profile of {profile.area.title} to {out} ({out.stat().st_size / 1024:.0f} KB) in "
