@@ -23,6 +23,7 @@ import streamlit as st
 import atlas
 from atlas import config
 from atlas.errors import AtlasError
+from atlas.plaintext import plain
 from atlas.stats import summarise
 from atlas.store import atlas_path
 
@@ -99,7 +100,7 @@ def chosen_atlas(key: str = "la") -> atlas.Atlas:
                         f"(first time only; it takes a little while) ..."):
             return load_atlas(la)
     except AtlasError as exc:
-        st.error(f"No atlas for {la}: {exc}")
+        st.error(plain(f"No atlas for {la}: {exc}"))
         st.info("Choose another authority in the sidebar.")
         st.stop()
 
@@ -125,7 +126,7 @@ def authority_control(key: str = "la") -> str:
     try:
         table = districts()
     except AtlasError as exc:
-        st.sidebar.error(str(exc))
+        st.sidebar.error(plain(exc))
         st.stop()
     names = dict(zip(table["code"], table["name"]))
     codes = list(names)

@@ -13,9 +13,6 @@ appears as written and runs nothing.
 
 from __future__ import annotations
 
-import html
-import re
-
 import streamlit as st
 
 from atlas.errors import AtlasError
@@ -31,20 +28,15 @@ from atlas.importer import (
     read_upload,
 )
 from atlas.model import Atlas
+from atlas.plaintext import csv_text, plain
+
+__all__ = ["plain", "upload_section", "with_uploads", "show_report"]
 
 #: Session-state key: district code -> {layer id: ImportResult}.
 SESSION_KEY = "uploaded_indicators"
 _KIND_HELP = ("How the values combine when areas are merged, split or grouped into wards: counts are summed "
               "(and shared by population); every other kind is averaged, weighted by population.")
 _POLARITY = {"neutral": "Neither (neutral)", "worse": "Higher is worse", "better": "Higher is better"}
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:])")
-
-
-def plain(text) -> str:
-    """``text`` made safe to show through ``st.markdown``: HTML and Markdown are escaped, shown as written."""
-    return html.escape(_MARKDOWN_SPECIAL.sub(r"\\\1", str(text)), quote=True)
-
-
 def upload_section(built: Atlas, container=None) -> Atlas:
     """Show the upload section and return the atlas with this session's uploaded layers added.
 
@@ -163,7 +155,7 @@ def show_report(result: ImportResult, key: str = "") -> None:
     if len(left_out):
         with st.expander(f"Rows left out and areas with no data ({len(left_out)})"):
             st.dataframe(left_out, hide_index=True, width="stretch")
-            st.download_button("Download this list (CSV)", left_out.to_csv(index=False).encode("utf-8"),
+            st.download_button("Download this list (CSV)", csv_text(left_out).encode("utf-8"),
                                file_name=f"{result.layer}_match_report.csv", mime="text/csv",
                                key=f"upload_report_csv_{key}_{result.layer}")
     for conversion in report.conversions:
