@@ -344,6 +344,9 @@ class _Builder:
             if indicator.source.id != source.id:
                 continue
             values = indicator_frame(table, indicator)
+            if values.attrs.get("non_finite"):
+                self._warn(f"{indicator.id} on {geography}: {values.attrs['non_finite']} infinite value(s) in "
+                           f"{indicator.source.file} are shown as no data (a value must be a finite number)")
             method = points.computed_method(source, self.placed) if source.computed else "as published"
             if indicator.compare:
                 values, how = self._compare(indicator, geography, whole, values)

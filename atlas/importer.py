@@ -32,6 +32,7 @@ import dataclasses
 import datetime as dt
 import io
 import json
+import math
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -395,8 +396,63 @@ def _read_csv(data: bytes, name: str) -> Upload:
     sep = max(counts, key=counts.get) if any(counts.values()) else ","
     if sep != ",":
         notes.append(f"values are separated by {_SEPARATOR_NAMES[sep]}, not commas")
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+    rows = _csv_rows(text, sep, name)
+    if sep == ";":
+        _decimal_commas(rows, name, notes)
     return _tabulate(rows, name, notes)
+
+
+def _csv_rows(text: str, sep: str, name: str) -> list[list[str]]:
+    """The rows of CSV text; a quote left open, or text after a closing quote, is an error naming the line."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
+    rows, started = [], 1
+    try:
+        for row in reader:
+            rows.append(row)
+            started = reader.line_num + 1
+    except csv.Error as exc:
+        if "end of data" in str(exc):
+            raise ImportFileError(f"{name}: a value opened with a double quote (\") on line {started} is never "
+                                  f"closed, so the rest of the file would be read as one value. Close the quote "
+                                  f"(or remove it) and try again.") from exc
+        raise ImportFileError(f"{name}, line {reader.line_num}: not valid CSV ({exc}); a value in double quotes "
+                              f"must be followed by the separator {sep!r} or the end of the line.") from exc
+    return rows
+
+
+_COMMA_DECIMAL = re.compile(r"^[+-]?\d+,\d+%?$")
+_EUROPEAN_NUMBER = re.compile(r"^([+-]?)(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?(%?)$")
+_DOT_DECIMAL = re.compile(r"^[+-]?\d*[.,]?\d*\.\d+%?$")
+
+
+def _decimal_commas(rows: list[list[str]], name: str, notes: list[str]) -> None:
+    """Numbers written with decimal commas (``12,5``) in a semicolon-separated file, rewritten as ``12.5``.
+
+    A semicolon-separated file with a comma between digits is read by the
+    European convention (``,`` decimal, ``.`` thousands) and the notes say so; a
+    number written the other way in the same file (``12.5``, ``1,234.5``) is an
+    error saying which convention was assumed.
+    """
+    cells = [(r, c) for r, row in enumerate(rows) for c, cell in enumerate(row)
+             if _COMMA_DECIMAL.match(cell.strip().replace(" ", ""))]
+    if not cells:
+        return
+    example, converted = rows[cells[0][0]][cells[0][1]], 0
+    for r, row in enumerate(rows):
+        for c, cell in enumerate(row):
+            bare = cell.strip().replace(" ", "")
+            match = _EUROPEAN_NUMBER.match(bare)
+            if match and ("," in bare or "." in bare):
+                sign, whole, fraction, percent = match.groups()
+                row[c] = f"{sign}{whole.replace('.', '')}{'.' + fraction if fraction else ''}{percent}"
+                converted += 1
+            elif _DOT_DECIMAL.match(bare):
+                raise ImportFileError(
+                    f"{name}: the file is separated by semicolons and writes numbers with decimal commas (e.g. "
+                    f"{example!r}), so that convention was assumed ('.' groups thousands); "
+                    f"but row {r + 1} has {cell!r}, written with a decimal point. Write every number the same way.")
+    notes.append(f"numbers are written with decimal commas (e.g. {example!r}): read by the "
+                 f"European convention, ',' as the decimal mark and '.' between thousands ({converted} cells)")
 
 
 _SEPARATOR_NAMES = {"\t": "tabs", ";": "semicolons", "|": "vertical bars", ",": "commas"}
@@ -756,6 +812,8 @@ def _classify_cell(text: str) -> tuple[str, str]:
     if bare.lower() in _MARKERS or set(bare) == {"*"} or _LESS_THAN.match(bare):
         return "suppressed", cell
     if _NUMBER.match(cell.replace(" ", "")) and any(ch.isdigit() for ch in cell):
+        if not math.isfinite(float(cell.replace(" ", "").replace(",", "").rstrip("%"))):
+            return "text", cell  # 1e999: not a finite number, so no data (reported)
         return "number", cell
     return "text", cell
 
@@ -793,8 +851,8 @@ def _clean_values(raw: pd.Series, report: MatchReport, blanks_by_formula: set) -
         report.notes.append(f"{len(blanks_by_formula)} value cell(s) hold Excel formulas with no saved result and "
                             f"read as blank; open and save the file in Excel (or paste values) to keep them")
     if report.unreadable:
-        report.notes.append(f"{len(report.unreadable)} value(s) are neither numbers nor suppression markers and are "
-                            f"shown as no data (e.g. {next(iter(report.unreadable.values()))!r})")
+        report.notes.append(f"{len(report.unreadable)} value(s) are neither finite numbers nor suppression markers "
+                            f"and are shown as no data (e.g. {next(iter(report.unreadable.values()))!r})")
     return values, bool(numbers) and percent == len(numbers)
 
 
