@@ -78,9 +78,14 @@ def build(la_code: str, source_dir: str | Path | None = None, out_dir: str | Pat
     atlas = builder.run()
     folder = _atlas_folder(out_dir)
     from .importer import reapply_imports  # layers added with `atlas import` survive a rebuild
-    atlas = reapply_imports(atlas, folder, source, catalogue)
-    atlas.report["seconds"] = round(time.perf_counter() - started, 2)
-    if write:
+    if not write:
+        atlas = reapply_imports(atlas, folder, source, catalogue)
+        atlas.report["seconds"] = round(time.perf_counter() - started, 2)
+        return atlas
+    folder.mkdir(parents=True, exist_ok=True)
+    with store.locked(folder):  # an import running now is either in this atlas or waits and adds to it
+        atlas = reapply_imports(atlas, folder, source, catalogue)
+        atlas.report["seconds"] = round(time.perf_counter() - started, 2)
         store.save(atlas, folder)
     return atlas
 

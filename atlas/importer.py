@@ -1273,9 +1273,31 @@ def read_manifest(folder: Path) -> dict:
     if not path.is_file():
         return {}
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ImportFileError(f"The imports manifest {path} is damaged ({exc}); fix or delete it.") from exc
+    problem = _manifest_problem(manifest)
+    if problem:
+        raise ImportFileError(f"The imports manifest {path} is damaged: {problem}. Nothing was changed; fix or "
+                              f"delete it.")
+    return manifest
+
+
+def _manifest_problem(manifest) -> str | None:
+    """What is wrong with a manifest read from disk (None when nothing is)."""
+    if not isinstance(manifest, dict):
+        return f"it holds a {type(manifest).__name__}, not a table of imported layers"
+    for layer, entry in manifest.items():
+        if not str(layer).startswith(LAYER_PREFIX):
+            return f"{layer!r} is not an imported layer id (they start with {LAYER_PREFIX!r})"
+        if not isinstance(entry, dict) or not isinstance(entry.get("options"), dict):
+            return f"the entry of {layer} is not a table with its options"
+        stored = entry.get("file")
+        if not isinstance(stored, str) or stored in ("", ".", "..", MANIFEST) or Path(stored).name != stored \
+                or "\\" in stored or stored.startswith("."):
+            return (f"the entry of {layer} names the file {stored!r}; a kept file is a plain file name inside "
+                    f"the imports folder")
+    return None
 
 
 def import_file(path: str | Path, la_code: str, options: ImportOptions | None = None,
@@ -1314,25 +1336,43 @@ def import_file(path: str | Path, la_code: str, options: ImportOptions | None = 
         raise ImportFileError(f"No file {path} to import.")
     check_size(path.stat().st_size, path.name)
     folder = Path(atlas_folder) if atlas_folder else config.out_dir() / "atlas"
-    built = _load_built(folder, la_code)
-    today = dt.date.today()
     data = path.read_bytes()
-    result = prepare(read_upload(data, path.name, options.sheet if options else None), built,
-                     options, source_dir, today)
-    updated = add_to_atlas(built, result)
-    if not save:
-        return updated, result
-    kept = imports_folder(folder, built.la_code)
-    stored = f"{result.layer}{path.suffix.lower() or '.csv'}"
-    with store.atomic_path(kept / stored, path.suffix) as tmp:
-        Path(tmp).write_bytes(data)
-    updated = _with_import_report(updated, result)
-    store.save(updated, folder)
-    manifest = read_manifest(kept)
-    manifest[result.layer] = {"file": stored, "original_name": path.name, "imported_on": today.isoformat(),
-                              "options": dataclasses.asdict(result.options)}
-    store.write_text_atomic(kept / MANIFEST, json.dumps(manifest, indent=2))
+    upload = read_upload(data, path.name, options.sheet if options else None)
+    _load_built(folder, la_code)  # a clear error before the lock when there is no atlas
+    today = dt.date.today()
+    with store.locked(folder):  # concurrent imports take turns: each adds to the atlas the last one wrote
+        built = _load_built(folder, la_code)
+        kept = imports_folder(folder, built.la_code)
+        manifest = read_manifest(kept)  # a damaged manifest stops the import before anything is written
+        result = prepare(upload, built, options, source_dir, today)
+        _check_layer_id(manifest, result)
+        updated = add_to_atlas(built, result)
+        if not save:
+            return updated, result
+        stored = f"{result.layer}{path.suffix.lower() or '.csv'}"
+        updated = _with_import_report(updated, result)
+        manifest[result.layer] = {"file": stored, "original_name": path.name, "imported_on": today.isoformat(),
+                                  "options": dataclasses.asdict(result.options)}
+        with store.transaction() as tx:  # the atlas, the kept file and the manifest change together
+            tx.write_bytes(kept / stored, data)
+            store.save(updated, folder, tx)
+            tx.write_text(kept / MANIFEST, json.dumps(manifest, indent=2))
     return updated, result
+
+
+def _check_layer_id(manifest: dict, result: ImportResult) -> None:
+    """Refuse a name whose layer id is another import's; note when an import of the same name is replaced."""
+    earlier = manifest.get(result.layer)
+    if earlier is None:
+        return
+    name = earlier.get("options", {}).get("name")
+    if name != result.label:
+        raise ImportFileError(
+            f"The name {result.label!r} gives the layer id {result.layer}, which the earlier import {name!r} "
+            f"(from {earlier.get('original_name', earlier.get('file'))}) already has. Choose another name "
+            f"(--name), or remove that layer first (--remove {result.layer}).")
+    result.report.notes.append(f"replaces the layer {result.layer} imported from "
+                               f"{earlier.get('original_name', earlier.get('file'))} on {earlier.get('imported_on')}")
 
 
 def remove_import(la_code: str, layer: str, atlas_folder: str | Path | None = None) -> Atlas:
@@ -1344,19 +1384,23 @@ def remove_import(la_code: str, layer: str, atlas_folder: str | Path | None = No
         If no import of that id is kept for the district.
     """
     folder = Path(atlas_folder) if atlas_folder else config.out_dir() / "atlas"
-    built = _load_built(folder, la_code)
-    kept = imports_folder(folder, built.la_code)
-    manifest = read_manifest(kept)
-    if layer not in manifest:
-        have = ", ".join(manifest) or "none"
-        raise ImportFileError(f"No imported layer {layer!r} in the {built.la_name} atlas; imported layers: {have}.")
-    entry = manifest.pop(layer)
-    updated = without_layer(built, layer)
-    updated.report = {**updated.report, "imports": [e for e in updated.report.get("imports", [])
-                                                     if e.get("layer") != layer]}
-    store.save(updated, folder)
-    store.write_text_atomic(kept / MANIFEST, json.dumps(manifest, indent=2))
-    (kept / entry["file"]).unlink(missing_ok=True)
+    _load_built(folder, la_code)
+    with store.locked(folder):
+        built = _load_built(folder, la_code)
+        kept = imports_folder(folder, built.la_code)
+        manifest = read_manifest(kept)  # checked: every kept file is a plain name inside ``kept``
+        if layer not in manifest:
+            have = ", ".join(manifest) or "none"
+            raise ImportFileError(f"No imported layer {layer!r} in the {built.la_name} atlas; imported layers: "
+                                  f"{have}.")
+        entry = manifest.pop(layer)
+        updated = without_layer(built, layer)
+        updated.report = {**updated.report, "imports": [e for e in updated.report.get("imports", [])
+                                                         if e.get("layer") != layer]}
+        with store.transaction() as tx:
+            store.save(updated, folder, tx)
+            tx.write_text(kept / MANIFEST, json.dumps(manifest, indent=2))
+            tx.remove(kept / entry["file"])
     return updated
 
 
