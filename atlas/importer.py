@@ -54,6 +54,8 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 #: Most data rows read.
 MAX_ROWS = 200_000
+#: Most cells read from a sheet (a cap on memory: rows times columns).
+MAX_CELLS = 4_000_000
 #: The ONS LSOA 2011 to LSOA 2021 lookup, relative to the source directory.
 LSOA_LOOKUP = ("deprivation/lookups/LSOA_(2011)_to_LSOA_(2021)_to_Local_Authority_District_(2022)_"
                "Lookup_for_England_and_Wales_(Version_2).csv.gz")
@@ -477,17 +479,7 @@ def _decode(data: bytes, name: str) -> tuple[str, list[str]]:
 def _read_xlsx(data: bytes, name: str, sheet: str | None) -> Upload:
     import openpyxl  # reads saved values; never evaluates formulas or runs macros
 
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-            if "xl/workbook.xml" not in archive.namelist():
-                raise ImportFileError(f"{name} is a zip file but not an Excel workbook (.xlsx).")
-    except zipfile.BadZipFile as exc:
-        raise ImportFileError(f"{name} is not a readable Excel workbook: {exc}") from exc
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise ImportFileError(f"{name} unpacks to {unpacked / 1024 / 1024:.0f} MB, more than the "
-                              f"{MAX_UNPACKED_BYTES // 1024 // 1024} MB the atlas reads; keep only the codes "
-                              f"and values.")
+    _check_unpacked(data, name)
     try:
         values = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         formulas = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
@@ -497,6 +489,12 @@ def _read_xlsx(data: bytes, name: str, sheet: str | None) -> Upload:
         names = values.sheetnames
         chosen = _choose_sheet(values, names, sheet, name)
         rows, blanks = _sheet_rows(values[chosen], formulas[chosen], name)
+    except ImportFileError:
+        raise
+    except Exception as exc:  # a damaged sheet inside a sound zip: openpyxl and its XML parser raise many types
+        first = (str(exc).splitlines() or [""])[0]
+        raise ImportFileError(f"{name}: a sheet of the workbook cannot be read ({type(exc).__name__}: {first}); "
+                              f"open it in Excel and save it again, or save the sheet as CSV.") from exc
     finally:
         values.close()
         formulas.close()
@@ -506,6 +504,36 @@ def _read_xlsx(data: bytes, name: str, sheet: str | None) -> Upload:
     upload.sheets, upload.sheet = names, chosen
     upload.formula_blanks = {(r, upload.table.columns[c]) for r, c in blanks if c < len(upload.table.columns)}
     return upload
+
+
+def _check_unpacked(data: bytes, name: str) -> None:
+    """Refuse a workbook whose contents expand beyond :data:`MAX_UNPACKED_BYTES`, before it is expanded.
+
+    The sizes the zip declares are checked first; then each part is inflated in
+    chunks, counting, and reading stops as soon as the count passes the limit
+    (or a part's declared size), so a file that lies about its sizes is caught
+    without ever holding more than one chunk in memory.
+    """
+    too_big = (f"{name} unpacks to more than the {MAX_UNPACKED_BYTES // 1024 // 1024} MB the atlas reads (a file of "
+               f"{len(data) / 1024 / 1024:.1f} MB); keep only the codes and values, or save the sheet as CSV.")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+            if "xl/workbook.xml" not in {info.filename for info in infos}:
+                raise ImportFileError(f"{name} is a zip file but not an Excel workbook (.xlsx).")
+            if sum(info.file_size for info in infos) > MAX_UNPACKED_BYTES:
+                raise ImportFileError(too_big)
+            total = 0
+            for info in infos:
+                with archive.open(info) as part:
+                    size = 0
+                    while chunk := part.read(1 << 20):
+                        size += len(chunk)
+                        total += len(chunk)
+                        if total > MAX_UNPACKED_BYTES or size > info.file_size:
+                            raise ImportFileError(too_big)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as exc:
+        raise ImportFileError(f"{name} is not a readable Excel workbook: {exc}") from exc
 
 
 def _choose_sheet(book, names: list[str], sheet: str | None, name: str) -> str:
@@ -521,12 +549,16 @@ def _choose_sheet(book, names: list[str], sheet: str | None, name: str) -> str:
 
 
 def _sheet_rows(values_sheet, formula_sheet, name: str) -> tuple[list[list[str]], list[tuple[int, int]]]:
-    rows, blanks = [], []
+    rows, blanks, n_cells = [], [], 0
     for number, (cells, raw) in enumerate(zip(values_sheet.iter_rows(), formula_sheet.iter_rows(values_only=True)),
                                           start=1):
         if number > MAX_ROWS + 50:
             raise ImportFileError(f"{name} has more than {MAX_ROWS:,} rows; the atlas imports up to {MAX_ROWS:,}.")
         row = [_cell_text(cell) for cell in cells]
+        n_cells += len(row)
+        if n_cells > MAX_CELLS:
+            raise ImportFileError(f"{name}: the sheet has more than {MAX_CELLS:,} cells (at row {number}, "
+                                  f"{len(row):,} columns); keep only the codes and values.")
         for col, formula in enumerate(raw):
             if isinstance(formula, str) and formula.startswith("=") and col < len(row) and row[col] == "":
                 blanks.append((number, col))

@@ -13,6 +13,7 @@ the export format) recomputes nothing.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 
@@ -22,12 +23,30 @@ import streamlit as st
 
 import atlas
 from atlas import config
-from atlas.errors import AtlasError
+from atlas.errors import AtlasError, as_atlas_error
 from atlas.plaintext import plain
 from atlas.stats import summarise
 from atlas.store import atlas_path
 
 from .. import webmap
+
+
+def guarded(draw):
+    """``draw`` (a page or a fragment) with every error of the atlas's shown as one message, never a traceback.
+
+    Operating-system and parser errors are mapped by :func:`atlas.errors.as_atlas_error`
+    (the same mapping as the command line's); anything else is a bug and is raised.
+    """
+    @functools.wraps(draw)
+    def guarded_draw(*args, **kwargs):
+        try:
+            return draw(*args, **kwargs)
+        except Exception as exc:
+            error = as_atlas_error(exc)
+            if error is None:
+                raise
+            st.error(plain(error))
+    return guarded_draw
 
 
 def atlas_folder() -> Path:

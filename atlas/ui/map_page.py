@@ -58,6 +58,7 @@ def page() -> None:
 
 
 @st.fragment
+@common.guarded
 def _atlas(built, urls) -> None:
     """Controls, map, statistics and table: a change here reruns only this part of the page."""
     geography_column, theme_column, indicator_column = st.columns([1, 1, 2])
