@@ -26,13 +26,8 @@ import re
 
 import pandas as pd
 
-#: Markdown and math characters escaped wherever they are.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]#!|~$])")
-#: Characters that start a list, heading rule or numbered item only at the start of a line.
-_LINE_START = re.compile(r"(?m)^(\s*)([-+=])")
-_NUMBERED = re.compile(r"(?m)^(\s*\d+)([.)])")
-#: A colon that starts Streamlit's emoji, icon or colour directives (``:smile:``, ``:red[...]``).
-_DIRECTIVE = re.compile(r":(?=[A-Za-z\[])")
+#: Markdown, math and Streamlit-directive characters, each escaped with a backslash wherever it is.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:])")
 #: Characters that make a spreadsheet read a cell as a formula (or a command) when they start it.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d[\d,]*)?(\.\d+)?([eE][+-]?\d+)?%?$")
@@ -55,9 +50,7 @@ def plain(text) -> str:
     -------
     str
     """
-    text = _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
-    text = _NUMBERED.sub(r"\1\\\2", _LINE_START.sub(r"\1\\\2", text))
-    return html.escape(_DIRECTIVE.sub(r"\\:", text), quote=True)
+    return html.escape(_MARKDOWN_SPECIAL.sub(r"\\\1", str(text)), quote=True)
 
 
 @contextlib.contextmanager
