@@ -31,6 +31,12 @@ from .specs import BoundarySpec, Catalogue, EstimateSpec, IndicatorSpec, SourceS
 
 #: How many codes a report lists in full before it gives only the count.
 LIST_LIMIT = 250
+#: An area lies in the district when a point inside it is within this distance (metres) of the outline
+#: (outline files are generalised).
+OUTLINE_TOLERANCE_M = 500
+#: Largest share of a boundary set's areas that may lie outside the district's outline, or have no
+#: parent area (a ward), before the build fails as implausible.
+IMPLAUSIBLE_SHARE = 0.2
 MOST_DEPRIVED_SUFFIX = "_most_deprived_20"
 
 
@@ -78,9 +84,14 @@ def build(la_code: str, source_dir: str | Path | None = None, out_dir: str | Pat
     atlas = builder.run()
     folder = _atlas_folder(out_dir)
     from .importer import reapply_imports  # layers added with `atlas import` survive a rebuild
-    atlas = reapply_imports(atlas, folder, source, catalogue)
-    atlas.report["seconds"] = round(time.perf_counter() - started, 2)
-    if write:
+    if not write:
+        atlas = reapply_imports(atlas, folder, source, catalogue)
+        atlas.report["seconds"] = round(time.perf_counter() - started, 2)
+        return atlas
+    folder.mkdir(parents=True, exist_ok=True)
+    with store.locked(folder):  # an import running now is either in this atlas or waits and adds to it
+        atlas = reapply_imports(atlas, folder, source, catalogue)
+        atlas.report["seconds"] = round(time.perf_counter() - started, 2)
         store.save(atlas, folder)
     return atlas
 
@@ -256,6 +267,7 @@ class _Builder:
         }
         self._read_boundaries()
         outline = self._outline()
+        self._check_inside(outline)
         self._place_points(outline)
         for geography in list(self.frames):
             self._join_layers(geography)
@@ -306,6 +318,30 @@ class _Builder:
         self._warn(f"No district outline for {self.la} in the outline file; dissolved its small areas instead.")
         return gpd.GeoDataFrame({"name": [self.la_name]}, geometry=[finest.geometry.union_all()],
                                 crs=finest.crs, index=pd.Index([self.la], name="code"))
+
+    def _check_inside(self, outline: gpd.GeoDataFrame | None) -> None:
+        """Fail when a boundary set's areas lie outside the district's outline (a shifted or foreign file).
+
+        A few areas outside are reported as a warning; more than
+        :data:`IMPLAUSIBLE_SHARE` of them is a :class:`BuildError`, so an earlier
+        good atlas is never replaced by one whose layers would be empty.
+        """
+        if outline is None or str(self.report.get("outline", "")).startswith("dissolved"):
+            return
+        shape = outline.geometry.union_all().buffer(OUTLINE_TOLERANCE_M)
+        for geography, frame in self.frames.items():
+            outside = frame.index[~frame.geometry.representative_point().within(shape)].tolist()
+            if not outside:
+                continue
+            label, files = self.boundaries[geography].spec.label, ", ".join(self.boundaries[geography].files)
+            if len(outside) > IMPLAUSIBLE_SHARE * len(frame):
+                raise BuildError(
+                    f"{label}: {len(outside)} of {len(frame)} areas in {files} lie outside the outline of "
+                    f"{self.la_name} ({self.report['outline']}), e.g. {', '.join(outside[:5])}; expected the "
+                    f"district's areas inside its outline (is the file shifted, in another CRS, or for another "
+                    f"district?). Nothing was written; an earlier atlas is kept.")
+            self._warn(f"{label}: {len(outside)} area(s) lie outside the outline of {self.la_name}: "
+                       f"{', '.join(outside[:10])}")
 
     # -- point sets (atlas.points) -----------------------------------------------------------
     def _place_points(self, outline) -> None:
@@ -485,6 +521,9 @@ class _Builder:
             if indicator.source.id != source.id:
                 continue
             values = indicator_frame(table, indicator)
+            if values.attrs.get("non_finite"):
+                self._warn(f"{indicator.id} on {geography}: {values.attrs['non_finite']} infinite value(s) in "
+                           f"{indicator.source.file} are shown as no data (a value must be a finite number)")
             if source.computed == EstimateSpec.METHOD:
                 method = small_area.method_text(self.estimate_runs[source.id])
             else:
@@ -577,6 +616,13 @@ class _Builder:
         }
         self.report["aggregations"].append(entry)
         label = self.boundaries[child].spec.label
+        areas = len(self.boundaries[child].frame)
+        if len(assignment.unassigned) > IMPLAUSIBLE_SHARE * areas:
+            raise BuildError(
+                f"{len(assignment.unassigned)} of {areas} {label} areas of {self.la_name} could not be assigned to "
+                f"any {self.boundaries[target].spec.label} area ({assignment.method}), e.g. "
+                f"{', '.join(assignment.unassigned[:5])}; expected nearly every area to lie in one (are the "
+                f"boundary files of the same district and place?). Nothing was written; an earlier atlas is kept.")
         if assignment.unassigned:
             self._warn(f"{len(assignment.unassigned)} {label} area(s) could not be assigned to "
                        f"{self.boundaries[target].spec.label}: {', '.join(assignment.unassigned[:10])}")

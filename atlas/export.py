@@ -43,6 +43,7 @@ from . import config, store
 from .classify import MISSING_COLOUR, Classes, classify, layer_decimals
 from .errors import AtlasError
 from .model import Atlas
+from .plaintext import csv_text, figure_text
 
 #: Paper sizes in millimetres (width, height).
 PAPERS = {"a4-landscape": (297.0, 210.0), "a4-portrait": (210.0, 297.0)}
@@ -236,6 +237,7 @@ class MapCanvas:
         Label the wards.
     """
 
+    @figure_text()  # names, labels and units from data are drawn as written ($ is a dollar sign)
     def __init__(self, built: Atlas, geography: str, paper: str = "a4-landscape", dpi: int = 300,
                  ward_names: bool = False):
         from matplotlib.figure import Figure
@@ -291,6 +293,7 @@ class MapCanvas:
             self.map_ax.add_collection(outline_collection([dissolve(self.frame.geometry)], *DISTRICT_EDGE))
 
     # -- one layer ----------------------------------------------------------------------------------
+    @figure_text()
     def draw(self, layer: str, classes: Classes) -> None:
         """Colour the areas by ``classes`` and write the title, legend and footer of ``layer``."""
         meta = layer_meta(self.built, layer, self.geography)
@@ -688,7 +691,7 @@ def export_all(built: Atlas, out_dir: str | os.PathLike, fmt: str = "png", paper
     done = {(r["geography"], r["layer"]): r for r in rows}
     index = pd.DataFrame([done.get((g, layer)) or _index_row(built, g, layer, None, None, f"skipped: {reason}")
                           for g, layer, reason in plan], columns=INDEX_COLUMNS)
-    store.write_text_atomic(out_dir / "index.csv", index.to_csv(index=False))
+    store.write_text_atomic(out_dir / "index.csv", csv_text(index))
     store.write_text_atomic(out_dir / "index.html", index_html(built, index))
     return index
 

@@ -194,9 +194,11 @@ def read_boundary_file(spec: BoundarySpec, path: Path, relative: str) -> gpd.Geo
             )
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
         raise SourceFileError(f"Cannot read boundary file {relative} (wanted by {spec.spec_file}): {exc}") from exc
+    _check_geometries(frame, spec, relative)
     _check_crs(frame, spec, relative)
     frame = frame.to_crs(BNG)
     frame.geometry = shapely.make_valid(frame.geometry.values)
+    _check_geometries(frame, spec, relative, repaired=True)
     out = gpd.GeoDataFrame(
         {"name": frame[spec.name].astype("string").to_numpy()},
         geometry=frame.geometry.to_numpy(), crs=BNG,
@@ -205,6 +207,28 @@ def read_boundary_file(spec: BoundarySpec, path: Path, relative: str) -> gpd.Geo
     if spec.district_column:
         out["district"] = normalise_codes(frame[spec.district_column]).to_numpy()
     return out
+
+
+def _check_geometries(frame: gpd.GeoDataFrame, spec: BoundarySpec, relative: str, repaired: bool = False) -> None:
+    """Every area must have a polygon: a missing, empty or non-polygon geometry is an error naming the areas.
+
+    Invalid polygons (self-intersections) are repaired with ``make_valid``; one
+    whose repair leaves no area (``repaired``) is an error too.
+    """
+    geometry = frame.geometry.values
+    types = pd.Series(frame.geometry.geom_type.to_numpy(), dtype=object)
+    bad = shapely.is_missing(geometry) | shapely.is_empty(geometry)
+    bad |= ~types.isin(["Polygon", "MultiPolygon", "GeometryCollection"]).to_numpy()
+    if repaired:
+        bad |= ~(shapely.area(geometry) > 0)
+    if not bad.any():
+        return
+    codes = normalise_codes(frame.loc[bad, spec.code]).fillna("(no code)").tolist()
+    what = ("have no area after invalid geometry was repaired" if repaired
+            else "have a missing, empty or non-polygon geometry")
+    raise SourceFileError(
+        f"Boundary file {relative} (wanted by {spec.spec_file}): {int(bad.sum())} of {len(frame)} areas {what} "
+        f"(e.g. {', '.join(codes[:5])}); expected a polygon for every area. Repair or replace the file.")
 
 
 def _check_crs(frame: gpd.GeoDataFrame, spec: BoundarySpec, relative: str) -> None:

@@ -32,6 +32,7 @@ import dataclasses
 import datetime as dt
 import io
 import json
+import math
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -53,6 +54,8 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 #: Most data rows read.
 MAX_ROWS = 200_000
+#: Most cells read from a sheet (a cap on memory: rows times columns).
+MAX_CELLS = 4_000_000
 #: The ONS LSOA 2011 to LSOA 2021 lookup, relative to the source directory.
 LSOA_LOOKUP = ("deprivation/lookups/LSOA_(2011)_to_LSOA_(2021)_to_Local_Authority_District_(2022)_"
                "Lookup_for_England_and_Wales_(Version_2).csv.gz")
@@ -395,8 +398,63 @@ def _read_csv(data: bytes, name: str) -> Upload:
     sep = max(counts, key=counts.get) if any(counts.values()) else ","
     if sep != ",":
         notes.append(f"values are separated by {_SEPARATOR_NAMES[sep]}, not commas")
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+    rows = _csv_rows(text, sep, name)
+    if sep == ";":
+        _decimal_commas(rows, name, notes)
     return _tabulate(rows, name, notes)
+
+
+def _csv_rows(text: str, sep: str, name: str) -> list[list[str]]:
+    """The rows of CSV text; a quote left open, or text after a closing quote, is an error naming the line."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
+    rows, started = [], 1
+    try:
+        for row in reader:
+            rows.append(row)
+            started = reader.line_num + 1
+    except csv.Error as exc:
+        if "end of data" in str(exc):
+            raise ImportFileError(f"{name}: a value opened with a double quote (\") on line {started} is never "
+                                  f"closed, so the rest of the file would be read as one value. Close the quote "
+                                  f"(or remove it) and try again.") from exc
+        raise ImportFileError(f"{name}, line {reader.line_num}: not valid CSV ({exc}); a value in double quotes "
+                              f"must be followed by the separator {sep!r} or the end of the line.") from exc
+    return rows
+
+
+_COMMA_DECIMAL = re.compile(r"^[+-]?\d+,\d+%?$")
+_EUROPEAN_NUMBER = re.compile(r"^([+-]?)(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?(%?)$")
+_DOT_DECIMAL = re.compile(r"^[+-]?\d*[.,]?\d*\.\d+%?$")
+
+
+def _decimal_commas(rows: list[list[str]], name: str, notes: list[str]) -> None:
+    """Numbers written with decimal commas (``12,5``) in a semicolon-separated file, rewritten as ``12.5``.
+
+    A semicolon-separated file with a comma between digits is read by the
+    European convention (``,`` decimal, ``.`` thousands) and the notes say so; a
+    number written the other way in the same file (``12.5``, ``1,234.5``) is an
+    error saying which convention was assumed.
+    """
+    cells = [(r, c) for r, row in enumerate(rows) for c, cell in enumerate(row)
+             if _COMMA_DECIMAL.match(cell.strip().replace(" ", ""))]
+    if not cells:
+        return
+    example, converted = rows[cells[0][0]][cells[0][1]], 0
+    for r, row in enumerate(rows):
+        for c, cell in enumerate(row):
+            bare = cell.strip().replace(" ", "")
+            match = _EUROPEAN_NUMBER.match(bare)
+            if match and ("," in bare or "." in bare):
+                sign, whole, fraction, percent = match.groups()
+                row[c] = f"{sign}{whole.replace('.', '')}{'.' + fraction if fraction else ''}{percent}"
+                converted += 1
+            elif _DOT_DECIMAL.match(bare):
+                raise ImportFileError(
+                    f"{name}: the file is separated by semicolons and writes numbers with decimal commas (e.g. "
+                    f"{example!r}), so that convention was assumed ('.' groups thousands); "
+                    f"but row {r + 1} has {cell!r}, written with a decimal point. Write every number the same way.")
+    notes.append(f"numbers are written with decimal commas (e.g. {example!r}): read by the "
+                 f"European convention, ',' as the decimal mark and '.' between thousands ({converted} cells)")
 
 
 _SEPARATOR_NAMES = {"\t": "tabs", ";": "semicolons", "|": "vertical bars", ",": "commas"}
@@ -421,17 +479,7 @@ def _decode(data: bytes, name: str) -> tuple[str, list[str]]:
 def _read_xlsx(data: bytes, name: str, sheet: str | None) -> Upload:
     import openpyxl  # reads saved values; never evaluates formulas or runs macros
 
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-            if "xl/workbook.xml" not in archive.namelist():
-                raise ImportFileError(f"{name} is a zip file but not an Excel workbook (.xlsx).")
-    except zipfile.BadZipFile as exc:
-        raise ImportFileError(f"{name} is not a readable Excel workbook: {exc}") from exc
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise ImportFileError(f"{name} unpacks to {unpacked / 1024 / 1024:.0f} MB, more than the "
-                              f"{MAX_UNPACKED_BYTES // 1024 // 1024} MB the atlas reads; keep only the codes "
-                              f"and values.")
+    _check_unpacked(data, name)
     try:
         values = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         formulas = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
@@ -441,6 +489,12 @@ def _read_xlsx(data: bytes, name: str, sheet: str | None) -> Upload:
         names = values.sheetnames
         chosen = _choose_sheet(values, names, sheet, name)
         rows, blanks = _sheet_rows(values[chosen], formulas[chosen], name)
+    except ImportFileError:
+        raise
+    except Exception as exc:  # a damaged sheet inside a sound zip: openpyxl and its XML parser raise many types
+        first = (str(exc).splitlines() or [""])[0]
+        raise ImportFileError(f"{name}: a sheet of the workbook cannot be read ({type(exc).__name__}: {first}); "
+                              f"open it in Excel and save it again, or save the sheet as CSV.") from exc
     finally:
         values.close()
         formulas.close()
@@ -450,6 +504,36 @@ def _read_xlsx(data: bytes, name: str, sheet: str | None) -> Upload:
     upload.sheets, upload.sheet = names, chosen
     upload.formula_blanks = {(r, upload.table.columns[c]) for r, c in blanks if c < len(upload.table.columns)}
     return upload
+
+
+def _check_unpacked(data: bytes, name: str) -> None:
+    """Refuse a workbook whose contents expand beyond :data:`MAX_UNPACKED_BYTES`, before it is expanded.
+
+    The sizes the zip declares are checked first; then each part is inflated in
+    chunks, counting, and reading stops as soon as the count passes the limit
+    (or a part's declared size), so a file that lies about its sizes is caught
+    without ever holding more than one chunk in memory.
+    """
+    too_big = (f"{name} unpacks to more than the {MAX_UNPACKED_BYTES // 1024 // 1024} MB the atlas reads (a file of "
+               f"{len(data) / 1024 / 1024:.1f} MB); keep only the codes and values, or save the sheet as CSV.")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+            if "xl/workbook.xml" not in {info.filename for info in infos}:
+                raise ImportFileError(f"{name} is a zip file but not an Excel workbook (.xlsx).")
+            if sum(info.file_size for info in infos) > MAX_UNPACKED_BYTES:
+                raise ImportFileError(too_big)
+            total = 0
+            for info in infos:
+                with archive.open(info) as part:
+                    size = 0
+                    while chunk := part.read(1 << 20):
+                        size += len(chunk)
+                        total += len(chunk)
+                        if total > MAX_UNPACKED_BYTES or size > info.file_size:
+                            raise ImportFileError(too_big)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as exc:
+        raise ImportFileError(f"{name} is not a readable Excel workbook: {exc}") from exc
 
 
 def _choose_sheet(book, names: list[str], sheet: str | None, name: str) -> str:
@@ -465,12 +549,16 @@ def _choose_sheet(book, names: list[str], sheet: str | None, name: str) -> str:
 
 
 def _sheet_rows(values_sheet, formula_sheet, name: str) -> tuple[list[list[str]], list[tuple[int, int]]]:
-    rows, blanks = [], []
+    rows, blanks, n_cells = [], [], 0
     for number, (cells, raw) in enumerate(zip(values_sheet.iter_rows(), formula_sheet.iter_rows(values_only=True)),
                                           start=1):
         if number > MAX_ROWS + 50:
             raise ImportFileError(f"{name} has more than {MAX_ROWS:,} rows; the atlas imports up to {MAX_ROWS:,}.")
         row = [_cell_text(cell) for cell in cells]
+        n_cells += len(row)
+        if n_cells > MAX_CELLS:
+            raise ImportFileError(f"{name}: the sheet has more than {MAX_CELLS:,} cells (at row {number}, "
+                                  f"{len(row):,} columns); keep only the codes and values.")
         for col, formula in enumerate(raw):
             if isinstance(formula, str) and formula.startswith("=") and col < len(row) and row[col] == "":
                 blanks.append((number, col))
@@ -756,6 +844,8 @@ def _classify_cell(text: str) -> tuple[str, str]:
     if bare.lower() in _MARKERS or set(bare) == {"*"} or _LESS_THAN.match(bare):
         return "suppressed", cell
     if _NUMBER.match(cell.replace(" ", "")) and any(ch.isdigit() for ch in cell):
+        if not math.isfinite(float(cell.replace(" ", "").replace(",", "").rstrip("%"))):
+            return "text", cell  # 1e999: not a finite number, so no data (reported)
         return "number", cell
     return "text", cell
 
@@ -793,8 +883,8 @@ def _clean_values(raw: pd.Series, report: MatchReport, blanks_by_formula: set) -
         report.notes.append(f"{len(blanks_by_formula)} value cell(s) hold Excel formulas with no saved result and "
                             f"read as blank; open and save the file in Excel (or paste values) to keep them")
     if report.unreadable:
-        report.notes.append(f"{len(report.unreadable)} value(s) are neither numbers nor suppression markers and are "
-                            f"shown as no data (e.g. {next(iter(report.unreadable.values()))!r})")
+        report.notes.append(f"{len(report.unreadable)} value(s) are neither finite numbers nor suppression markers "
+                            f"and are shown as no data (e.g. {next(iter(report.unreadable.values()))!r})")
     return values, bool(numbers) and percent == len(numbers)
 
 
@@ -1215,9 +1305,31 @@ def read_manifest(folder: Path) -> dict:
     if not path.is_file():
         return {}
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ImportFileError(f"The imports manifest {path} is damaged ({exc}); fix or delete it.") from exc
+    problem = _manifest_problem(manifest)
+    if problem:
+        raise ImportFileError(f"The imports manifest {path} is damaged: {problem}. Nothing was changed; fix or "
+                              f"delete it.")
+    return manifest
+
+
+def _manifest_problem(manifest) -> str | None:
+    """What is wrong with a manifest read from disk (None when nothing is)."""
+    if not isinstance(manifest, dict):
+        return f"it holds a {type(manifest).__name__}, not a table of imported layers"
+    for layer, entry in manifest.items():
+        if not str(layer).startswith(LAYER_PREFIX):
+            return f"{layer!r} is not an imported layer id (they start with {LAYER_PREFIX!r})"
+        if not isinstance(entry, dict) or not isinstance(entry.get("options"), dict):
+            return f"the entry of {layer} is not a table with its options"
+        stored = entry.get("file")
+        if not isinstance(stored, str) or stored in ("", ".", "..", MANIFEST) or Path(stored).name != stored \
+                or "\\" in stored or stored.startswith("."):
+            return (f"the entry of {layer} names the file {stored!r}; a kept file is a plain file name inside "
+                    f"the imports folder")
+    return None
 
 
 def import_file(path: str | Path, la_code: str, options: ImportOptions | None = None,
@@ -1256,25 +1368,43 @@ def import_file(path: str | Path, la_code: str, options: ImportOptions | None = 
         raise ImportFileError(f"No file {path} to import.")
     check_size(path.stat().st_size, path.name)
     folder = config.atlas_dir(atlas_folder)
-    built = _load_built(folder, la_code)
-    today = dt.date.today()
     data = path.read_bytes()
-    result = prepare(read_upload(data, path.name, options.sheet if options else None), built,
-                     options, source_dir, today)
-    updated = add_to_atlas(built, result)
-    if not save:
-        return updated, result
-    kept = imports_folder(folder, built.la_code)
-    stored = f"{result.layer}{path.suffix.lower() or '.csv'}"
-    with store.atomic_path(kept / stored, path.suffix) as tmp:
-        Path(tmp).write_bytes(data)
-    updated = _with_import_report(updated, result)
-    store.save(updated, folder)
-    manifest = read_manifest(kept)
-    manifest[result.layer] = {"file": stored, "original_name": path.name, "imported_on": today.isoformat(),
-                              "options": dataclasses.asdict(result.options)}
-    store.write_text_atomic(kept / MANIFEST, json.dumps(manifest, indent=2))
+    upload = read_upload(data, path.name, options.sheet if options else None)
+    _load_built(folder, la_code)  # a clear error before the lock when there is no atlas
+    today = dt.date.today()
+    with store.locked(folder):  # concurrent imports take turns: each adds to the atlas the last one wrote
+        built = _load_built(folder, la_code)
+        kept = imports_folder(folder, built.la_code)
+        manifest = read_manifest(kept)  # a damaged manifest stops the import before anything is written
+        result = prepare(upload, built, options, source_dir, today)
+        _check_layer_id(manifest, result)
+        updated = add_to_atlas(built, result)
+        if not save:
+            return updated, result
+        stored = f"{result.layer}{path.suffix.lower() or '.csv'}"
+        updated = _with_import_report(updated, result)
+        manifest[result.layer] = {"file": stored, "original_name": path.name, "imported_on": today.isoformat(),
+                                  "options": dataclasses.asdict(result.options)}
+        with store.transaction() as tx:  # the atlas, the kept file and the manifest change together
+            tx.write_bytes(kept / stored, data)
+            store.save(updated, folder, tx)
+            tx.write_text(kept / MANIFEST, json.dumps(manifest, indent=2))
     return updated, result
+
+
+def _check_layer_id(manifest: dict, result: ImportResult) -> None:
+    """Refuse a name whose layer id is another import's; note when an import of the same name is replaced."""
+    earlier = manifest.get(result.layer)
+    if earlier is None:
+        return
+    name = earlier.get("options", {}).get("name")
+    if name != result.label:
+        raise ImportFileError(
+            f"The name {result.label!r} gives the layer id {result.layer}, which the earlier import {name!r} "
+            f"(from {earlier.get('original_name', earlier.get('file'))}) already has. Choose another name "
+            f"(--name), or remove that layer first (--remove {result.layer}).")
+    result.report.notes.append(f"replaces the layer {result.layer} imported from "
+                               f"{earlier.get('original_name', earlier.get('file'))} on {earlier.get('imported_on')}")
 
 
 def remove_import(la_code: str, layer: str, atlas_folder: str | Path | None = None) -> Atlas:
@@ -1286,19 +1416,23 @@ def remove_import(la_code: str, layer: str, atlas_folder: str | Path | None = No
         If no import of that id is kept for the district.
     """
     folder = config.atlas_dir(atlas_folder)
-    built = _load_built(folder, la_code)
-    kept = imports_folder(folder, built.la_code)
-    manifest = read_manifest(kept)
-    if layer not in manifest:
-        have = ", ".join(manifest) or "none"
-        raise ImportFileError(f"No imported layer {layer!r} in the {built.la_name} atlas; imported layers: {have}.")
-    entry = manifest.pop(layer)
-    updated = without_layer(built, layer)
-    updated.report = {**updated.report, "imports": [e for e in updated.report.get("imports", [])
-                                                     if e.get("layer") != layer]}
-    store.save(updated, folder)
-    store.write_text_atomic(kept / MANIFEST, json.dumps(manifest, indent=2))
-    (kept / entry["file"]).unlink(missing_ok=True)
+    _load_built(folder, la_code)
+    with store.locked(folder):
+        built = _load_built(folder, la_code)
+        kept = imports_folder(folder, built.la_code)
+        manifest = read_manifest(kept)  # checked: every kept file is a plain name inside ``kept``
+        if layer not in manifest:
+            have = ", ".join(manifest) or "none"
+            raise ImportFileError(f"No imported layer {layer!r} in the {built.la_name} atlas; imported layers: "
+                                  f"{have}.")
+        entry = manifest.pop(layer)
+        updated = without_layer(built, layer)
+        updated.report = {**updated.report, "imports": [e for e in updated.report.get("imports", [])
+                                                         if e.get("layer") != layer]}
+        with store.transaction() as tx:
+            store.save(updated, folder, tx)
+            tx.write_text(kept / MANIFEST, json.dumps(manifest, indent=2))
+            tx.remove(kept / entry["file"])
     return updated
 
 

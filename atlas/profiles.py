@@ -58,6 +58,7 @@ from .export import (
     write_bytes_atomic,
 )
 from .model import POINTS_PREFIX, Atlas
+from .plaintext import csv_text, figure_text
 from .specs import SPEC_ROOT
 
 LSOA_GEOGRAPHIES = ("lsoa21", "lsoa11")  # newest first: the footprint drawn is the newest LSOAs'
@@ -1250,6 +1251,7 @@ POINT_STYLES = {"gp_practices": ("o", "#0072B2"), "pharmacies": ("^", "#D55E00")
 AREA_FILL, AREA_EDGE = "#fdb863", "#7f3b08"
 
 
+@figure_text()  # area and service names are drawn as written
 def area_map(built: Atlas, area: Area, dpi: int = 150) -> tuple[bytes, str]:
     """A small PNG map of the area within the district, with its services; and its text alternative."""
     from matplotlib.figure import Figure
@@ -1371,7 +1373,7 @@ def render_csv(profile: Profile) -> str:
     data.insert(3, "area_kind", profile.area.kind_label)
     data.insert(4, "district", f"{profile.la_name} ({profile.la_code})")
     data["produced"] = profile.produced.isoformat()
-    return data.to_csv(index=False)
+    return csv_text(data)
 
 
 def render_pdf(profile: Profile) -> bytes:

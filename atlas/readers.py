@@ -147,14 +147,27 @@ def normalise_codes(codes: pd.Series) -> pd.Series:
 
 
 def to_number(values: pd.Series) -> pd.Series:
-    """Numbers from a column that may hold text such as ``"1,577"``, ``"12%"`` or ``"c"``.
+    """Finite numbers from a column that may hold text such as ``"1,577"``, ``"12%"`` or ``"c"``.
 
-    Suppression markers and other non-numbers become NaN.
+    Suppression markers and other non-numbers become NaN, and so do infinite
+    values (``inf``, ``1e999``): no statistic or legend is computed from them.
+    How many were infinite is in the result's ``attrs["non_finite"]``, for the
+    caller's report. This is the one gate every number read from a file passes.
     """
     if pd.api.types.is_numeric_dtype(values):
-        return values.astype(float)
-    text = values.astype("string").str.strip().str.replace(",", "", regex=False).str.rstrip("%")
-    return pd.to_numeric(text, errors="coerce").astype(float)
+        numbers = values.astype(float)
+    else:
+        text = values.astype("string").str.strip().str.replace(",", "", regex=False).str.rstrip("%")
+        numbers = pd.to_numeric(text, errors="coerce").astype(float)
+    return finite(numbers)
+
+
+def finite(numbers: pd.Series) -> pd.Series:
+    """``numbers`` with infinite values as NaN; their count in ``attrs["non_finite"]``."""
+    infinite = np.isinf(numbers.to_numpy(dtype=float, na_value=np.nan))
+    out = numbers.mask(infinite) if infinite.any() else numbers.copy()
+    out.attrs["non_finite"] = int(infinite.sum())
+    return out
 
 
 def read_source(source: SourceSpec, source_dir: Path) -> pd.DataFrame:
@@ -233,6 +246,8 @@ def indicator_frame(table: pd.DataFrame, indicator: IndicatorSpec) -> pd.DataFra
             f"in column {source.key!r}, e.g. {sample}. Add a 'where' filter to the spec so each code has one row."
         )
     out = pd.DataFrame(index=pd.Index(key.to_numpy(), name="code"))
+    numeric = [indicator.column, *indicator.numerator, indicator.denominator, indicator.lower, indicator.upper]
+    out.attrs["non_finite"] = sum(to_number(rows[c]).attrs["non_finite"] for c in dict.fromkeys(numeric) if c)
     if indicator.column:
         out["value"] = to_number(rows[indicator.column]).to_numpy()
     else:

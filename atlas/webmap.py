@@ -49,6 +49,7 @@ from .errors import AtlasError
 from .export import layer_classes
 from .health import layer_benchmarks
 from .model import Atlas
+from .plaintext import csv_text
 from .points import point_style
 from .stats.moran import CLUSTERS, NO_DATA
 from .store import write_text_atomic
@@ -563,7 +564,7 @@ def view_csv(view: MapView, lisa: pd.Series | None = None) -> bytes:
     table["Source"] = f"{meta.get('source_title', '')}, {meta.get('publisher', '')}"
     table["Licence"] = meta.get("licence", "")
     table["Attribution"] = attribution(meta)
-    return table.to_csv(index=False).encode("utf-8-sig")
+    return csv_text(table).encode("utf-8-sig")
 
 
 def attribution(meta: dict) -> str:

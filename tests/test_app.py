@@ -16,6 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from atlas.classify import DECILE_COLOURS
+from atlas.plaintext import plain  # the page shows names and labels escaped as Markdown source
 from tests.app_support import PROJECT, SCRIPT_NAME, TEST_THEME, write_test_atlas
 
 LUTON = "E06000032"
@@ -63,12 +64,12 @@ def choose(at: AppTest, key: str, value) -> AppTest:
 
 
 def test_app_opens_on_luton_with_its_map_table_and_statistics(app, luton, app_out):
-    assert app.title[0].value == "Health Equity Atlas: Luton"
+    assert app.title[0].value == plain("Health Equity Atlas: Luton")
     drawn = payload(app)
     assert drawn["la"] == LUTON and drawn["geography"] == "lsoa11"
     assert sorted(drawn["codes"]) == sorted(luton.table("lsoa11").index)
     assert drawn["areas"]["count"] == 121 and len(drawn["fill"]["cls"]) == 121
-    assert drawn["title"] == app.subheader[0].value == luton.layer(drawn["layer"], "lsoa11")["label"]
+    assert plain(drawn["title"]) == app.subheader[0].value == plain(luton.layer(drawn["layer"], "lsoa11")["label"])
     assert "LSOA (2011), Luton" in drawn["subtitle"] and "IoD2019" in drawn["subtitle"]
     assert "Contains OS data © Crown copyright" in drawn["attribution"]
     # the geometry the map fetches was written for the app, with one feature per area
@@ -87,7 +88,7 @@ def test_changing_indicator_changes_title_legend_table_and_statistics(app, luton
     before = payload(app)
     choose(app, "layer", "income19_score")
     after = payload(app)
-    assert after["title"] == app.subheader[0].value == "Income deprivation 2019 (rate)"
+    assert plain(after["title"]) == app.subheader[0].value == plain("Income deprivation 2019 (rate)")
     assert after["fill"]["legend"] != before["fill"]["legend"]
     # quintiles worked out here, not by the atlas: pandas' percentiles (linear between ranks), 3 decimals
     values = luton.values("income19_score", "lsoa11")
@@ -137,7 +138,7 @@ def test_changing_geography_changes_title_and_table(app, luton):
     assert drawn["geography"] == "ward2023" and len(drawn["codes"]) == 20
     assert drawn["layer"] == "income19_score"          # the indicator is kept where it exists
     assert "Wards (from May 2023), Luton" in drawn["subtitle"]
-    assert app.caption[0].value == drawn["subtitle"]
+    assert app.caption[0].value == plain(drawn["subtitle"])
     assert len(table(app)) == 20
     assert drawn["wards"]["label"] == "Wards (to May 2023)"   # the other ward set as outlines
 
@@ -169,20 +170,20 @@ def test_practices_can_be_coloured_by_network_or_a_register_with_a_table(app, lu
 def test_changing_authority_builds_and_maps_it(app, app_out):
     choose(app, "geography", "ward2013")
     choose(app, "la", BEDFORD)
-    assert app.title[0].value == "Health Equity Atlas: Bedford"
+    assert app.title[0].value == plain("Health Equity Atlas: Bedford")
     assert (app_out[0] / "atlas" / f"{BEDFORD}.gpkg").exists()
     # Bedford has no wards of the pre-2023 vintage: the page says so and shows a geography it has
-    assert any("Bedford has no Wards (to May 2023)" in info.value for info in app.info), [i.value for i in app.info]
+    assert any(plain("Bedford has no Wards (to May 2023)") in info.value for info in app.info), [i.value for i in app.info]
     drawn = payload(app)
     assert drawn["la"] == BEDFORD and drawn["geography"] != "ward2013"
     assert len(table(app)) == len(drawn["codes"]) > 0
-    assert drawn["title"] == app.subheader[0].value
+    assert plain(drawn["title"]) == app.subheader[0].value
 
 
 def test_an_authority_without_data_gets_a_message_not_a_traceback(app):
     choose(app, "la", NO_DATA_DISTRICT)
     assert not app.exception
-    assert any(f"No atlas for {NO_DATA_DISTRICT}" in error.value for error in app.error)
+    assert any(plain(f"No atlas for {NO_DATA_DISTRICT}") in error.value for error in app.error)
     assert not app.get("component_instance")
 
 
@@ -197,7 +198,7 @@ def test_constant_and_missing_indicators_get_messages(app):
     choose(app, "layer", "test_missing")
     drawn = payload(app)
     assert drawn["fill"]["legend"] == [["No data", drawn["fill"]["missing_colour"]]]
-    assert any("no value for All-missing test layer" in warning.value for warning in app.warning)
+    assert any(plain("no value for All-missing test layer") in warning.value for warning in app.warning)
     assert any("no values" in info.value for info in app.info)
     assert set(table(app)["Map class"]) == {"No data"}
 
@@ -217,7 +218,7 @@ def test_the_district_it_opens_on_is_configuration(app_out, monkeypatch):
     at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=TIMEOUT)
     at.run()
     assert not at.exception, at.exception
-    assert at.title[0].value == "Health Equity Atlas: Bedford"
+    assert at.title[0].value == plain("Health Equity Atlas: Bedford")
     assert payload(at)["la"] == BEDFORD
 
 
@@ -234,7 +235,7 @@ def test_rebuild_reads_the_official_files_again(luton_path, tmp_path, monkeypatc
     at.button(key="rebuild").click().run()
     assert not at.exception and not at.error
     assert copy.stat().st_mtime_ns > before
-    assert at.title[0].value == "Health Equity Atlas: Luton"
+    assert at.title[0].value == plain("Health Equity Atlas: Luton")
 
 
 def test_cached_views_follow_an_uploaded_layer_s_values_and_metadata(luton):

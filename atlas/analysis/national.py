@@ -40,6 +40,7 @@ from .. import config, store
 from ..caching import fingerprint
 from ..errors import SourceFileError, StatisticError
 from ..geography import glob_files, member_table, read_boundaries, read_boundary_file
+from ..plaintext import csv_safe
 from ..readers import indicator_frame, read_source
 from ..specs import Catalogue
 from ..stats.inequality import twenty_twenty
@@ -226,7 +227,7 @@ def write_csv(table: pd.DataFrame, path: str | Path) -> Path:
     """Write the all-districts table atomically (nothing half-written on failure)."""
     path = Path(path)
     buffer = io.StringIO()
-    table.to_csv(buffer, index=False, float_format="%.6g")
+    csv_safe(table).to_csv(buffer, index=False, float_format="%.6g")
     store.write_text_atomic(path, buffer.getvalue())
     return path
 

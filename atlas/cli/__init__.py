@@ -7,8 +7,10 @@ order ``atlas --help`` shows. Options shared by several commands come from
 ``--out`` mean the same everywhere. Nothing in the library imports this
 package.
 
-Errors the atlas anticipates (:class:`atlas.errors.AtlasError`) are printed
-as one clear message and exit with status 2, never as a traceback.
+Errors the atlas anticipates (:class:`atlas.errors.AtlasError`, and the
+operating-system and parser errors :func:`atlas.errors.as_atlas_error` maps to
+it, naming the path) are printed as one clear message and exit with status 2,
+never as a traceback.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..errors import AtlasError
+from ..errors import as_atlas_error
 from . import app, build, districts, export, fetch, imports, profile, stats
 
 #: Sub-commands in the order of ``atlas --help``: name -> module (HELP, add_arguments, run).
@@ -57,9 +59,12 @@ def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     try:
         return COMMANDS[args.command].run(args)
-    except AtlasError as exc:
-        print(f"atlas {args.command}: error: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("interrupted; nothing half-written was left behind", file=sys.stderr)
         return 130
+    except Exception as exc:
+        error = as_atlas_error(exc)
+        if error is None:
+            raise
+        print(f"atlas {args.command}: error: {error}", file=sys.stderr)
+        return 2

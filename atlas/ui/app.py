@@ -11,6 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from atlas.ui import district_page, map_page, profile_page
+from atlas.ui.common import guarded
 
 #: This file: the script ``atlas app`` hands to ``streamlit run``.
 APP_SCRIPT = Path(__file__).resolve()
@@ -18,9 +19,9 @@ APP_SCRIPT = Path(__file__).resolve()
 
 def pages() -> list:
     """The map atlas first, then the area profiles and the district page."""
-    return [st.Page(map_page.page, title="Map atlas", url_path="map", default=True),
-            st.Page(profile_page.page, title="Area profiles", url_path="profiles"),
-            st.Page(district_page.page, title="District trends", url_path="district")]
+    return [st.Page(guarded(map_page.page), title="Map atlas", url_path="map", default=True),
+            st.Page(guarded(profile_page.page), title="Area profiles", url_path="profiles"),
+            st.Page(guarded(district_page.page), title="District trends", url_path="district")]
 
 
 def run() -> None:

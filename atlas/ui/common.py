@@ -13,6 +13,7 @@ the export format) recomputes nothing.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import geopandas as gpd
@@ -23,10 +24,29 @@ import atlas
 from atlas import config
 from atlas.analysis import summarise
 from atlas.caching import fingerprint
-from atlas.errors import AtlasError
+from atlas.errors import AtlasError, as_atlas_error
+from atlas.plaintext import plain
 from atlas.store import atlas_path
 
 from .. import webmap
+
+
+def guarded(draw):
+    """``draw`` (a page or a fragment) with every error of the atlas's shown as one message, never a traceback.
+
+    Operating-system and parser errors are mapped by :func:`atlas.errors.as_atlas_error`
+    (the same mapping as the command line's); anything else is a bug and is raised.
+    """
+    @functools.wraps(draw)
+    def guarded_draw(*args, **kwargs):
+        try:
+            return draw(*args, **kwargs)
+        except Exception as exc:
+            error = as_atlas_error(exc)
+            if error is None:
+                raise
+            st.error(plain(error))
+    return guarded_draw
 
 
 def atlas_folder() -> Path:
@@ -99,7 +119,7 @@ def chosen_atlas(key: str = "la") -> atlas.Atlas:
                         f"(first time only; it takes a little while) ..."):
             return load_atlas(la)
     except AtlasError as exc:
-        st.error(f"No atlas for {la}: {exc}")
+        st.error(plain(f"No atlas for {la}: {exc}"))
         st.info("Choose another authority in the sidebar.")
         st.stop()
 
@@ -125,7 +145,7 @@ def authority_control(key: str = "la") -> str:
     try:
         table = districts()
     except AtlasError as exc:
-        st.sidebar.error(str(exc))
+        st.sidebar.error(plain(exc))
         st.stop()
     names = dict(zip(table["code"], table["name"]))
     codes = list(names)

@@ -31,6 +31,7 @@ from ..catchments import catchment_table, footprint_rule, geography_of, has_catc
 from ..errors import AtlasError
 from ..estimates import METHOD_LINE
 from ..health import layer_benchmarks, life_expectancy_gap, pcn_table
+from ..plaintext import figure_text, plain
 from ..points import point_style
 from ..specs import Catalogue
 from ..trends import district_series, series_meta
@@ -46,7 +47,7 @@ SEX_COLOURS = {"women": "#882255", "men": "#117733"}
 def page() -> None:
     """Draw the district page."""
     built = common.chosen_atlas("district_la")
-    st.title(f"District context: {built.la_name}")
+    st.title(plain(f"District context: {built.la_name}"))
     st.caption("Figures for the whole district and its deprivation gradient. Small-area maps are on the "
                "Map atlas page.")
     _life_expectancy_section(built)
@@ -71,7 +72,7 @@ def _life_expectancy_section(built) -> None:
     try:
         gap = _gap(_built_token(built), built)
     except AtlasError as exc:
-        st.info(f"The life-expectancy gap cannot be shown for {built.la_name}: {exc}")
+        st.info(plain(f"The life-expectancy gap cannot be shown for {built.la_name}: {exc}"))
         return
     st.write(f"**Grouping:** {gap.grouping}. **Period:** {gap.period}.")
     columns = st.columns(2)
@@ -84,7 +85,7 @@ def _life_expectancy_section(built) -> None:
                 st.caption(f"95% interval {result['lower']:.1f} to {result['upper']:.1f} years: the fitted gap "
                            f"between the most and least deprived ends of {built.la_name}.")
             else:
-                st.warning(f"No slope index for {sex}: {result.get('message', 'not computable')}")
+                st.warning(plain(f"No slope index for {sex}: {result.get('message', 'not computable')}"))
     st.markdown(f"**{built.la_name}: life expectancy at birth by local deprivation quintile, {gap.period}**")
     st.altair_chart(_gap_chart(gap), width="stretch")
     st.caption("Dots: life expectancy of each local deprivation quintile (1 = most deprived); bars: 95% "
@@ -164,7 +165,7 @@ def _pcn_section(built, point_set: str = "gp_practices") -> None:
     layers = built.layers_on(f"points:{point_set}")
     ratios = layers[layers["has_interval"].astype(bool)]
     if ratios.empty or not len(built.points.get(point_set, [])):
-        st.info(f"No practice registers for {built.la_name} (no practices placed, or no QOF layers).")
+        st.info(plain(f"No practice registers for {built.la_name} (no practices placed, or no QOF layers)."))
         return
     labels = dict(zip(ratios["layer"], ratios["label"]))
     layer = st.selectbox("Register", list(labels), format_func=labels.get, key="district_pcn_layer")
@@ -172,7 +173,7 @@ def _pcn_section(built, point_set: str = "gp_practices") -> None:
     try:
         table = pcn_table(built, layer, point_set)
     except AtlasError as exc:
-        st.info(str(exc))
+        st.info(plain(exc))
         return
     shown = pd.DataFrame({
         "Primary Care Network": table["name"], "Practices": table["practices"],
@@ -239,6 +240,7 @@ def _practice_png(token: tuple, point_set: str, colour_by: str | None, _built) -
     return buffer.getvalue()
 
 
+@figure_text()  # practice and network names are drawn as written
 def practice_figure(built, point_set: str, style):
     """A static map of a point set over the district's wards, coloured and sized by ``style``, with its legend."""
     import matplotlib.pyplot as plt
@@ -370,7 +372,7 @@ def _trends_section(built) -> None:
     try:
         series, meta = _series(built.la_code, str(config.source_dir()))
     except AtlasError as exc:
-        st.info(f"No district-level series for {built.la_name}: {exc}")
+        st.info(plain(f"No district-level series for {built.la_name}: {exc}"))
         return
     for series_id, rows in series.groupby("series", sort=False):
         info = meta[series_id]

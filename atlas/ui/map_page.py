@@ -24,9 +24,10 @@ from streamlit_folium import st_folium
 from .. import export, webmap
 from ..classify import DEFAULT_PALETTE, SCHEMES, SEQUENTIAL_PALETTES
 from ..errors import AtlasError
+from ..plaintext import plain
 from . import common
 from .assets import serve_assets
-from .upload import plain, upload_section
+from .upload import upload_section
 
 MAP_HEIGHT = 620
 PALETTE_NAMES = {
@@ -52,11 +53,12 @@ def page() -> None:
     built = common.chosen_atlas("la")
     _about_build(built)
     built = upload_section(built, container=st.sidebar)
-    st.title(f"Health Equity Atlas: {built.la_name}")
+    st.title(plain(f"Health Equity Atlas: {built.la_name}"))
     _atlas(built, urls)
 
 
 @st.fragment
+@common.guarded
 def _atlas(built, urls) -> None:
     """Controls, map, statistics and table: a change here reruns only this part of the page."""
     geography_column, theme_column, indicator_column = st.columns([1, 1, 2])
@@ -73,17 +75,17 @@ def _atlas(built, urls) -> None:
     try:
         view = common.map_view(built, layer, geography, scheme=scheme, k=k, palette=palette)
     except AtlasError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return
     summary, no_summary = _summary(built, view)
     lisa, lisa_note = _lisa(summary, no_summary)
 
     map_column, stats_column = st.columns([5, 2], gap="medium")
     with map_column:
-        st.subheader(view.title)
-        st.caption(view.subtitle)
+        st.subheader(plain(view.title))
+        st.caption(plain(view.subtitle))
         if view.message:
-            st.warning(view.message)
+            st.warning(plain(view.message))
         _draw_map(built, view, urls, lisa, lisa_note, tiles, sets, colour_by)
         _export(built, view, scheme, k, palette)
         _metadata(view, lisa_note)
@@ -110,7 +112,7 @@ def _about_build(built) -> None:
                 with st.spinner(f"Rebuilding the atlas of {built.la_name} ..."):
                     common.rebuild(built.la_code)
             except AtlasError as exc:
-                st.error(f"The rebuild failed; the earlier atlas is kept. {exc}")
+                st.error(plain(f"The rebuild failed; the earlier atlas is kept. {exc}"))
                 return
             st.rerun()
 
@@ -126,7 +128,7 @@ def _geography_control(built) -> str | None:
     with_layers = set(built.layers["geography"])
     available = [g for g in built.geographies if g in with_layers]
     if not available:
-        st.error(f"The {built.la_name} atlas has no indicators on any geography.")
+        st.error(plain(f"The {built.la_name} atlas has no indicators on any geography."))
         return None
     labels = {g: info.get("label", g) for g, info in built.report.get("geographies", {}).items()}
     labels.update(built.geography_labels)
@@ -134,8 +136,8 @@ def _geography_control(built) -> str | None:
     if current not in available:
         if current is not None:
             missing = labels.get(current, current)
-            st.info(f"{built.la_name} has no {missing} data in the source directory; showing "
-                    f"{labels.get(available[0], available[0])} instead.")
+            st.info(plain(f"{built.la_name} has no {missing} data in the source directory; showing "
+                          f"{labels.get(available[0], available[0])} instead."))
         st.session_state["geography"] = available[0]
     return st.selectbox("Geography", available, key="geography", format_func=lambda g: labels.get(g, g),
                         help="Small areas (LSOA, output area), MSOAs or wards, with the boundary vintage.")
@@ -214,13 +216,13 @@ def _point_colour_controls(built, sets: dict[str, dict]) -> dict[str, str]:
             st.session_state[key] = next(iter(options))
         label = _set_label(name, sets[name])
         chosen[name] = column.selectbox(
-            f"Colour {_in_sentence(label)} by", list(options), key=key, format_func=options.get,
-            help=f"{label} on the map (switch them on in the map's layer list; choosing a colouring shows "
+            plain(f"Colour {_in_sentence(label)} by"), list(options), key=key, format_func=options.get,
+            help=plain(f"{label} on the map (switch them on in the map's layer list; choosing a colouring shows "
                  f"them): coloured by {next(iter(options.values()))}, or by one of their indicators (a QOF "
                  f"register's recorded prevalence, classed as the area maps are), with its 95% interval and the "
                  f"comparison with {built.la_name} and England in each tooltip. Larger markers: larger lists. "
                  f"Their table is under the map. When the areas are drawn in the same colours, choose another "
-                 f"colour palette for the areas to tell the two apart.")
+                 f"colour palette for the areas to tell the two apart."))
     return chosen
 
 
@@ -314,7 +316,7 @@ def _point_style(built, point_set: str, label: str, colour_by: str) -> dict:
     try:
         return common.point_style(built, point_set, colour_by)
     except AtlasError as exc:
-        st.warning(f"{label} cannot be coloured by {colour_by}: {exc} They are shown in their default colours.")
+        st.warning(plain(f"{label} cannot be coloured by {colour_by}: {exc} They are shown in their default colours."))
         return common.point_style(built, point_set)
 
 
@@ -359,9 +361,9 @@ def _metadata(view: webmap.MapView, lisa_note: str | None) -> None:
 # -- statistics, table, export ------------------------------------------------------------------------
 def _statistics(built, view: webmap.MapView, summary: dict | None, reason: str | None) -> None:
     st.subheader("Inequality statistics")
-    st.caption(f"{view.title}, {view.meta['geography_label']}, {built.la_name}")
+    st.caption(plain(f"{view.title}, {view.meta['geography_label']}, {built.la_name}"))
     if summary is None:
-        st.info(reason)
+        st.info(plain(reason))
         return
     moran, lisa, gini = summary["moran"], summary["lisa"], summary["gini"]
     _figure("Spatial pattern: Moran's I", moran, lambda e: f"{e['I']:.3f}")
@@ -369,7 +371,7 @@ def _statistics(built, view: webmap.MapView, summary: dict | None, reason: str |
     _figure("20:20 index", summary["twenty_twenty"], lambda e: e["label"], "source")
     _figure("10:10 index", summary["ten_ten"], lambda e: e["label"], "source")
     _figure("Area Gini", gini, lambda e: f"{e['gini']:.3f}")
-    st.caption(f"Neighbours: {summary['weights']['description']}")
+    st.caption(plain(f"Neighbours: {summary['weights']['description']}"))
 
 
 def _clustered(counts: dict) -> int:
@@ -405,11 +407,11 @@ def _points_tables(built, sets: dict[str, dict], colour_by: dict[str, str]) -> N
     """The table alternative of each coloured point set: its points with the attribute or layer shown."""
     for name, chosen in colour_by.items():
         label = _set_label(name, sets[name])
-        with st.expander(f"Table: {_in_sentence(label)} on the map ({len(built.points[name])})"):
+        with st.expander(plain(f"Table: {_in_sentence(label)} on the map ({len(built.points[name])})")):
             layer = chosen if chosen in set(built.layers_on(f"points:{name}")["layer"]) else None
-            st.caption(f"The {_in_sentence(label)} of {built.la_name} placed by postcode, as the map shows them"
-                       + (", with 95% intervals and comparisons with the district and England." if layer else ".")
-                       + " Select a column heading to sort.")
+            st.caption(plain(f"The {_in_sentence(label)} of {built.la_name} placed by postcode, as the map shows "
+                             f"them" + (", with 95% intervals and comparisons with the district and England."
+                                        if layer else ".") + " Select a column heading to sort."))
             st.dataframe(webmap.points_table(built, name, layer).round(1), width="stretch")
 
 

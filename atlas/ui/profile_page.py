@@ -18,8 +18,9 @@ import streamlit as st
 
 from .. import profiles
 from ..errors import AtlasError
+from ..plaintext import plain
 from . import common
-from .upload import plain, with_uploads
+from .upload import with_uploads
 
 #: Session-state key of the profiles built in this session (by selection).
 PROFILES_KEY = "area_profiles"
@@ -42,7 +43,7 @@ def page() -> None:
     try:
         profile = _profile(built, kind, area, lookup)
     except AtlasError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return
     _show(profile)
 
@@ -72,8 +73,8 @@ def _area_control(built, kind: str) -> tuple[str | list[str] | None, str | None]
                             format_func=lambda c: f"{networks[c]} ({c})")
         upload = st.file_uploader("Optional: an LSOA-to-PCN lookup (CSV or Excel, a column of LSOA codes and a "
                                   "column of network codes or names)", type=["csv", "xlsx"], key="profile_lookup")
-        st.caption(profiles.PCN_RULE.format(la=built.la_name, n=len(built.points[profiles.PRACTICES]))
-                   + " A lookup file, when given, defines the footprint instead.")
+        st.caption(plain(profiles.PCN_RULE.format(la=built.la_name, n=len(built.points[profiles.PRACTICES]))
+                         + " A lookup file, when given, defines the footprint instead."))
         return code, _keep_lookup(upload)
     if kind == LSOAS:
         geography = st.radio("LSOA vintage", [g for g in profiles.LSOA_GEOGRAPHIES if g in built.geographies],

@@ -13,8 +13,7 @@ appears as written and runs nothing.
 
 from __future__ import annotations
 
-import html
-import re
+import hashlib
 
 import streamlit as st
 
@@ -31,20 +30,18 @@ from atlas.importer import (
     read_upload,
 )
 from atlas.model import Atlas
+from atlas.plaintext import csv_text, plain
+
+__all__ = ["plain", "upload_section", "with_uploads", "show_report"]
 
 #: Session-state key: district code -> {layer id: ImportResult}.
 SESSION_KEY = "uploaded_indicators"
+#: Session-state key: the files read in this session, so an upload is parsed once, not on every rerun.
+READS_KEY = "uploaded_reads"
+_READS_KEPT = 4
 _KIND_HELP = ("How the values combine when areas are merged, split or grouped into wards: counts are summed "
               "(and shared by population); every other kind is averaged, weighted by population.")
 _POLARITY = {"neutral": "Neither (neutral)", "worse": "Higher is worse", "better": "Higher is better"}
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:])")
-
-
-def plain(text) -> str:
-    """``text`` made safe to show through ``st.markdown``: HTML and Markdown are escaped, shown as written."""
-    return html.escape(_MARKDOWN_SPECIAL.sub(r"\\\1", str(text)), quote=True)
-
-
 def upload_section(built: Atlas, container=None) -> Atlas:
     """Show the upload section and return the atlas with this session's uploaded layers added.
 
@@ -90,12 +87,12 @@ def _check_upload(built: Atlas, filename: str, data: bytes) -> None:
     """Read, detect, let the user adjust, check, and offer to add the layer."""
     token = f"{filename}:{len(data)}"  # widget keys follow the file, so a new file starts afresh
     try:
-        upload = read_upload(data, filename)  # refuses a file over MAX_UPLOAD_BYTES first
+        upload = read_once(data, filename)  # refuses a file over MAX_UPLOAD_BYTES first
         if len(upload.sheets) > 1:
             sheet = st.selectbox("Sheet", upload.sheets, index=upload.sheets.index(upload.sheet),
                                  key=f"upload_sheet_{token}")
             if sheet != upload.sheet:
-                upload = read_upload(data, filename, sheet)
+                upload = read_once(data, filename, sheet)
         options = _options_form(built, upload, token)
         if options is None:
             return
@@ -109,6 +106,23 @@ def _check_upload(built: Atlas, filename: str, data: bytes) -> None:
     if st.button(label, key=f"upload_add_{result.layer}", type="primary"):
         _stored(built.la_code)[result.layer] = result
         st.success(f"Added {plain(result.label)}: choose it in the layer list.")
+
+
+def read_once(data: bytes, filename: str, sheet: str | None = None):
+    """:func:`atlas.importer.read_upload`, once per file content and sheet in this session (reruns reuse it).
+
+    Raises
+    ------
+    ImportFileError
+        As ``read_upload`` (an error is not kept: the next rerun reads again).
+    """
+    reads = st.session_state.setdefault(READS_KEY, {})
+    key = (hashlib.sha256(data).hexdigest(), filename, sheet)
+    if key not in reads:
+        while len(reads) >= _READS_KEPT:
+            reads.pop(next(iter(reads)))
+        reads[key] = read_upload(data, filename, sheet)
+    return reads[key]
 
 
 def _options_form(built: Atlas, upload, token: str) -> ImportOptions | None:
@@ -163,7 +177,7 @@ def show_report(result: ImportResult, key: str = "") -> None:
     if len(left_out):
         with st.expander(f"Rows left out and areas with no data ({len(left_out)})"):
             st.dataframe(left_out, hide_index=True, width="stretch")
-            st.download_button("Download this list (CSV)", left_out.to_csv(index=False).encode("utf-8"),
+            st.download_button("Download this list (CSV)", csv_text(left_out).encode("utf-8"),
                                file_name=f"{result.layer}_match_report.csv", mime="text/csv",
                                key=f"upload_report_csv_{key}_{result.layer}")
     for conversion in report.conversions:
