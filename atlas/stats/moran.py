@@ -22,6 +22,7 @@ such islands as significant).
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -256,13 +257,9 @@ def lisa(values, weights: SpatialWeights, permutations: int = DEFAULT_PERMUTATIO
     w = weights.subset(sorted(present))  # in code order: the same labels whatever the row order
     y = pd.Series(y, index=present).reindex(w.ids).to_numpy()
     check_computable(y, len(w.islands), w.snap_tolerance_m, name, "Local Moran's I (LISA)")
-    with _GLOBAL_RNG_LOCK, warnings.catch_warnings():
+    with seeded_global_rng(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        state = np.random.get_state()
-        try:
-            local = esda.Moran_Local(y, w.w, transformation="r", permutations=permutations, seed=seed)
-        finally:
-            np.random.set_state(state)
+        local = esda.Moran_Local(y, w.w, transformation="r", permutations=permutations, seed=seed)
     island = np.isin(np.asarray(w.ids), w.islands)
     p = np.where(island, np.nan, np.asarray(local.p_sim, dtype=float))
     threshold = alpha
@@ -285,6 +282,25 @@ def lisa(values, weights: SpatialWeights, permutations: int = DEFAULT_PERMUTATIO
     table.attrs.update(alpha=alpha, fdr=bool(fdr), p_threshold=threshold, permutations=int(permutations),
                        seed=int(seed), snap_tolerance_m=w.snap_tolerance_m, left_out=left_out)
     return table
+
+
+@contextlib.contextmanager
+def seeded_global_rng(seed: int | None = None):
+    """Run esda code that reseeds NumPy's global generator under a lock, restoring the global state after.
+
+    esda's local statistics (``Moran_Local``, ``G_Local``, ``Moran_Local_BV`` ...) take ``seed=`` and call
+    ``numpy.random.seed``; its global ``Moran_BV`` and ``Moran_Rate`` draw from the global generator without
+    a seed. With ``seed`` given, the global generator is seeded with it inside the block. Either way nobody
+    else's random state changes, and two threads never interleave their draws.
+    """
+    with _GLOBAL_RNG_LOCK:
+        state = np.random.get_state()
+        try:
+            if seed is not None:
+                np.random.seed(seed)
+            yield
+        finally:
+            np.random.set_state(state)
 
 
 def lisa_counts(table: pd.DataFrame) -> dict[str, int]:
