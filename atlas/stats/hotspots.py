@@ -8,6 +8,10 @@ by conditional permutation (999 by default, seeded); esda reseeds NumPy's
 global generator, so the call runs under the lock of :mod:`atlas.stats.moran`
 and the global state is restored.
 
+The atlas's weights are row-standardised with no self-weight, so esda gives
+each area a weight on itself equal to the largest weight in its row (its
+``star=True`` default), i.e. the area counts as much as each of its neighbours.
+
 Each area is put in one of seven bins, by the pseudo p-value: hot or cold spot
 with 99% (p < 0.01), 95% (p < 0.05) or 90% (p < 0.10) confidence, or not
 significant. With ``fdr=True`` each level's cut-off is the false-discovery-rate
