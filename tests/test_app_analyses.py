@@ -1,0 +1,70 @@
+"""The map page's further analyses (issue 17): hot spots, bivariate map, decile change, panel readings, funnel."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from atlas import change
+from atlas.stats.analyses import hot_spot_summary
+from tests.test_app import app, app_out, choose, payload, table  # noqa: F401 (fixtures and helpers)
+from tests.test_change import expected_counts  # noqa: F401 (fixture: the independent count)
+
+
+@pytest.fixture
+def lsoa21(app):  # noqa: F811
+    choose(app, "geography", "lsoa21")
+    choose(app, "layer", "income25_score")
+    return app
+
+
+def _drawn(p: dict) -> Counter:
+    return Counter(p["lisa"]["labels"][c] for c in p["lisa"]["cls"])
+
+
+def test_hot_spots_are_a_map_layer_with_a_reading_and_a_table_column(lsoa21, luton):
+    choose(lsoa21, "category", "hotspots")
+    drawn = payload(lsoa21)
+    assert drawn["lisa"]["title"] == "Hot and cold spots (Gi*)"
+    expected = hot_spot_summary(luton, "income25_score", "lsoa21")
+    assert _drawn(drawn) == Counter({k: v for k, v in expected["counts"].items() if v})
+    assert "Getis-Ord Gi*" in drawn["lisa"]["caption"]
+    captions = " ".join(c.value for c in lsoa21.caption)
+    assert "hot spots" in captions
+    column = table(lsoa21)["Hot and cold spots (Gi*)"]
+    assert Counter(column.astype(str)) == _drawn(drawn)
+
+
+def test_bivariate_map_has_nine_classes_and_its_reading(lsoa21):
+    choose(lsoa21, "category", "bivariate")
+    choose(lsoa21, "bivariate_partner", "c21_bad_health_pct")
+    drawn = payload(lsoa21)
+    assert len(drawn["lisa"]["labels"]) == 10  # 3 x 3 and "No data"
+    assert sum(_drawn(drawn).values()) == 125
+    assert drawn["lisa"]["labels"][8] == "Income 2025: high, Residents in bad or very bad health, Census 2021: high"
+    assert "Bivariate Moran" in " ".join(c.value for c in lsoa21.caption)
+
+
+def test_decile_change_counts_on_the_map_equal_the_independent_count(lsoa21, expected_counts):  # noqa: F811
+    choose(lsoa21, "category", "change")
+    drawn = _drawn(payload(lsoa21))
+    assert drawn[change.DOWN] == expected_counts["down"]
+    assert drawn[change.SAME] == expected_counts["same"]
+    assert drawn[change.UP] == expected_counts["up"]
+    assert "relative" in " ".join(c.value for c in lsoa21.caption)
+
+
+def test_smoothed_rates_reading_shows_for_a_layer_with_counts(lsoa21):
+    choose(lsoa21, "theme", "Wider determinants (Census 2021)")
+    choose(lsoa21, "layer", "c21_bad_health_pct")
+    assert "smoothing pulls each area" in " ".join(c.value for c in lsoa21.caption)
+
+
+def test_practice_funnel_plot_is_on_the_page_with_its_table(app):  # noqa: F811
+    labels = [e.label for e in app.expander]
+    assert any(label.startswith("Funnel plot: GP practices") for label in labels)
+    charts = app.get("arrow_vega_lite_chart")
+    assert len(charts) == 1
+    funnel_tables = [d.value for d in app.dataframe if "position" in d.value.columns]
+    assert len(funnel_tables) == 1 and len(funnel_tables[0]) == 25
