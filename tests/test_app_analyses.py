@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 import pytest
@@ -64,7 +65,9 @@ def test_smoothed_rates_reading_shows_for_a_layer_with_counts(lsoa21):
 def test_practice_funnel_plot_is_on_the_page_with_its_table(app):  # noqa: F811
     labels = [e.label for e in app.expander]
     assert any(label.startswith("Funnel plot: GP practices") for label in labels)
-    charts = app.get("arrow_vega_lite_chart")
+    charts = app.get("vega_lite_chart")
     assert len(charts) == 1
+    spec = json.loads(charts[0].proto.spec)
+    assert len(spec["layer"]) == 2  # control limits and practices
     funnel_tables = [d.value for d in app.dataframe if "position" in d.value.columns]
     assert len(funnel_tables) == 1 and len(funnel_tables[0]) == 25
