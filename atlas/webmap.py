@@ -550,6 +550,27 @@ def lisa_layer(lisa: pd.Series, note: str | None = None) -> CategoryLayer:
                          [LISA_COLOURS.get(name, MISSING_COLOUR) for name in CLUSTERS], lisa, note or "")
 
 
+def bivariate_layer(entry: dict) -> CategoryLayer:
+    """The 3x3 bivariate choropleth of :func:`atlas.stats.analyses.bivariate_summary` as a :class:`CategoryLayer`.
+
+    Legend labels name both indicators' thirds ("Income: high, Obesity: low"); colours are
+    :data:`atlas.classify.BIVARIATE_COLOURS`.
+    """
+    from .classify import BIVARIATE_COLOURS, bivariate_legend
+
+    x_label, y_label = (_short_label(entry[key]) for key in ("x_label", "y_label"))
+    legend = bivariate_legend(x_label, y_label)
+    label_of = {key: label for key, (label, _) in zip(BIVARIATE_COLOURS, legend)}
+    values = pd.Series(entry["classes"], dtype=object).map(label_of)
+    return CategoryLayer(f"Bivariate: {x_label} and {y_label}", [label for label, _ in legend] + [MISSING_LABEL],
+                         [colour for _, colour in legend] + [MISSING_COLOUR], values, entry.get("method", ""))
+
+
+def _short_label(label: str) -> str:
+    """An indicator's label without its qualifiers ("Income 2025: score" -> "Income 2025")."""
+    return label.split(":")[0].split(" (")[0]
+
+
 def view_table(view: MapView, lisa: pd.Series | None = None,
                categories: CategoryLayer | None = None) -> pd.DataFrame:
     """The table of what the map shows: one row per area, in the map's order.

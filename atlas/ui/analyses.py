@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from .. import change, webmap
-from ..classify import BIVARIATE_COLOURS, CHANGE_COLOURS, HOTSPOT_COLOURS, bivariate_legend
+from ..classify import CHANGE_COLOURS, HOTSPOT_COLOURS
 from ..errors import AtlasError
 from ..stats import analyses
 from ..stats.funnel import LEVELS, POSITIONS
@@ -71,13 +71,7 @@ def category_layer(built, view: webmap.MapView, kind: str, partner: str | None, 
         entry = cached("bivariate", built, view.layer, view.geography, partner)
         if not entry["available"]:
             return None, entry, entry["message"]
-        legend = bivariate_legend(_short(entry["x_label"]), _short(entry["y_label"]))
-        labels = [label for label, _ in legend] + ["No data"]
-        keys = list(BIVARIATE_COLOURS)
-        values = pd.Series(entry["classes"], dtype=object).map(lambda c: labels[keys.index(c)] if c in keys else None)
-        layer = webmap.CategoryLayer(f"Bivariate: {_short(entry['x_label'])} and {_short(entry['y_label'])}", labels,
-                                     [colour for _, colour in legend] + [webmap.MISSING_COLOUR], values,
-                                     entry["method"])
+        layer = webmap.bivariate_layer(entry)
         return layer, entry, entry["method"]
     entry = cached("change", built, view.layer, view.geography)
     if not entry["available"]:
@@ -85,10 +79,6 @@ def category_layer(built, view: webmap.MapView, kind: str, partner: str | None, 
     layer = webmap.CategoryLayer(CATEGORY_LABELS[CHANGE], list(change.MOVEMENTS), CHANGE_COLOURS,
                                  pd.Series(entry["areas"], dtype=object), change.METHOD)
     return layer, entry, change.METHOD
-
-
-def _short(label: str) -> str:
-    return label.split(":")[0].split(" (")[0]
 
 
 def cached(kind: str, built, layer: str, geography: str, partner: str = "") -> dict:
