@@ -139,6 +139,31 @@ def similar_authorities(la_code: str, source_dir: str | Path | None = None, n: i
                               inputs.loc[rows], standardised.loc[rows], METHOD, list(notes))
 
 
+def comparison(result: SimilarAuthorities, source_dir: str | Path | None = None) -> pd.DataFrame:
+    """Each input of the authority beside the average of its similar authorities and of England's authorities.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows by input label; columns: the authority's name, ``Similar authorities (average)``,
+        ``England (average of authorities)``. Log inputs are shown back on their own scale
+        (residents, residents per km²).
+    """
+    source = Path(source_dir) if source_dir is not None else config.source_dir()
+    inputs, _, _ = national_inputs(str(source))
+    natural = inputs.copy()
+    for key, label in (("log10_population", "Population, Census 2021 (usual residents)"),
+                       ("log10_density", "Density, Census 2021 (residents per km²)")):
+        natural[label] = 10 ** natural.pop(CENSUS_INPUTS[key])
+    table = pd.DataFrame({
+        result.la_name: natural.loc[result.la_code],
+        "Similar authorities (average)": natural.loc[result.neighbours["code"]].mean(),
+        "England (average of authorities)": natural.mean(),
+    })
+    table.index.name = "Input"
+    return table
+
+
 @functools.lru_cache(maxsize=2)
 def national_inputs(source: str) -> tuple[pd.DataFrame, pd.Series, tuple[str, ...]]:
     """The similarity inputs of every authority (raw, labelled columns), their names, and notes."""

@@ -19,7 +19,7 @@ def test_district_page_shows_the_gap_beside_the_published_figures(page_app):
     assert at.title[0].value == "District context: Luton"
     headers = [h.value for h in at.header]
     assert headers == ["Life expectancy by deprivation", "GP registers by Primary Care Network",
-                       "Physical activity and adult weight (district level)"]
+                       "Physical activity and adult weight (district level)", "Similar authorities"]
     metrics = {m.label: m.value for m in at.metric}
     assert set(metrics) == {"Slope index of inequality, women", "Slope index of inequality, men"}
     assert all(value.endswith(" years") for value in metrics.values())
@@ -86,3 +86,14 @@ def test_practice_figure_has_a_legend_of_network_names(luton):
     legend = figure.axes[0].get_legend()
     assert legend.get_title().get_text() == "Primary Care Network"
     assert [t.get_text() for t in legend.get_texts()] == sorted(set(luton.points["gp_practices"]["pcn_name"]))
+
+
+def test_district_page_lists_similar_authorities_beside_england(luton_path, tmp_path):
+    from atlas.similar import similar_authorities
+    with page_test("atlas.ui.district_page", luton_path, tmp_path) as at:
+        expected = similar_authorities("E06000032").neighbours
+        tables = [d.value for d in at.dataframe]
+        listed = [t for t in tables if "distance" in t.columns]
+        assert len(listed) == 1 and listed[0].index.tolist() == expected["code"].tolist()
+        compared = [t for t in tables if "England (average of authorities)" in t.columns]
+        assert len(compared) == 1 and "Similar authorities (average)" in compared[0].columns
