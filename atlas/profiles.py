@@ -587,6 +587,8 @@ class Table:
     shown: pd.DataFrame
     intro: str = ""
     notes: list[str] = field(default_factory=list)
+    image: bytes | None = None
+    image_alt: str = ""
 
 
 @dataclass
@@ -668,6 +670,36 @@ def build_profile(built: Atlas, area: str | list[str] | Area, pcn_lookup: str | 
 
 
 class _ProfileBuilder:
+    def _spine(self, indicators: "Table | None") -> "Table | None":
+        """The spine chart of the indicators (:mod:`atlas.spine`), with its figures as the table alternative."""
+        from .spine import spine_png, spine_table
+        if indicators is None:
+            return None
+        data = spine_table(self.built, indicators.data, self.area.name, self.area.kind)
+        if data.empty:
+            return None
+        png, alt = spine_png(data, self.area.name, self.built.la_name)
+        shown = pd.DataFrame({
+            "Indicator": data["indicator"], "Units": data["units"],
+            self.area.name: [format_value(v, d) for v, d in zip(data["area"], data["decimals"])],
+            "Lowest": [format_value(v, d) for v, d in zip(data["lowest"], data["decimals"])],
+            "25th percentile": [format_value(v, d) for v, d in zip(data["q25"], data["decimals"])],
+            "75th percentile": [format_value(v, d) for v, d in zip(data["q75"], data["decimals"])],
+            "Highest": [format_value(v, d) for v, d in zip(data["highest"], data["decimals"])],
+            self.built.la_name: [format_value(v, d) if np.isfinite(v) else "" for v, d in zip(data["authority"], data["decimals"])],
+            "England": [format_value(v, d) if np.isfinite(v) else "" for v, d in zip(data["england"], data["decimals"])],
+            "Compared with England": data["vs_england"],
+            "Spread over": [f"{n} {g}" for n, g in zip(data["areas"], data["geography"])],
+        })
+        return Table("spine", "Spine chart", f"{self.area.name} against the spread of {self.built.la_name}'s areas, "
+                     f"with {self.built.la_name} and England", data, shown,
+                     intro=(f"Each row places {self.area.name}'s value within the range of {self.built.la_name}'s "
+                            f"areas of the same kind (lowest, middle half, highest); England's value is the solid "
+                            f"line. Better / Similar / Worse is shown only for indicators with intervals."),
+                     notes=["Spine chart after the Fingertips design. The spread of England's areas is not "
+                            "drawn (the atlas holds the district's areas only); England's value is."],
+                     image=png, image_alt=alt)
+
     """Assembles the tables of one profile."""
 
     def __init__(self, built: Atlas, area: Area, catalogue, source_dir):
@@ -681,8 +713,9 @@ class _ProfileBuilder:
             self.notes.append(f"England's figures are not available: {exc}")
 
     def run(self) -> Profile:
-        tables = [self._population(), *self._deprivation_mix(), self._indicators(), *self._life_expectancy(),
-                  self._network_indicators(), self._assets(), self._lsoas()]
+        indicators = self._indicators()
+        tables = [self._population(), *self._deprivation_mix(), indicators, self._spine(indicators),
+                  *self._life_expectancy(), self._network_indicators(), self._assets(), self._lsoas()]
         tables = [t for t in tables if t is not None]
         self.notes.append(COMPARE_NOTE)
         png, alt = area_map(self.built, self.area)
@@ -1310,7 +1343,8 @@ def render_html(profile: Profile) -> str:
     template = environment.get_template("profile.html")
     return template.render(profile=profile, produced=f"{profile.produced:%d %B %Y}",
                            map_base64=base64.b64encode(profile.map_png).decode("ascii"),
-                           map_attribution=_map_attribution(profile), cell_class=_cell_class)
+                           map_attribution=_map_attribution(profile), cell_class=_cell_class,
+                           image_base64=lambda data: base64.b64encode(data).decode("ascii"))
 
 
 def _cell_class(text) -> str:
@@ -1384,6 +1418,12 @@ def render_pdf(profile: Profile) -> bytes:
                                   ("VALIGN", (0, 0), (-1, -1), "TOP"),
                                   ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5)]))
         story += [p(table.title, "h2")] + ([p(table.intro, "intro")] if table.intro else [])
+        if table.image:
+            from reportlab.lib.utils import ImageReader
+            w_px, h_px = ImageReader(io.BytesIO(table.image)).getSize()
+            shown_width = min(width, (page[1] - 60 * mm) * w_px / h_px)   # the whole chart on one page
+            story += [Image(io.BytesIO(table.image), width=shown_width, height=shown_width * h_px / w_px),
+                      p(table.image_alt, "small")]
         story += [p(table.caption, "caption"), grid] + [p(n, "small") for n in table.notes]
     story += [p("About these figures", "h2")] + [p(n, "small") for n in profile.notes]
     story += [p("Sources and licences", "h2")] + [p(s, "small") for s in profile.sources]
