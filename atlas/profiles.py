@@ -715,7 +715,8 @@ class _ProfileBuilder:
     def run(self) -> Profile:
         indicators = self._indicators()
         tables = [self._population(), *self._deprivation_mix(), indicators, self._spine(indicators),
-                  *self._life_expectancy(), self._network_indicators(), self._assets(), self._lsoas()]
+                  *self._life_expectancy(), self._network_indicators(), self._network_funnel(), self._assets(),
+                  self._lsoas()]
         tables = [t for t in tables if t is not None]
         self.notes.append(COMPARE_NOTE)
         png, alt = area_map(self.built, self.area)
@@ -996,6 +997,35 @@ class _ProfileBuilder:
                      [gap.method, gap.note])
 
     # -- Primary Care Network indicators ----------------------------------------------------------------
+    def _network_funnel(self) -> Table | None:
+        """A funnel plot of the district's practices on the first QOF register, the network's highlighted."""
+        if self.area.kind != "pcn" or PRACTICES not in self.built.points:
+            return None
+        from .funnel_figure import funnel_png
+        from .stats.analyses import funnel_summary
+
+        geography = f"points:{PRACTICES}"
+        practices = self.built.points[PRACTICES]
+        layers = [l for l in self.built.layers_on(geography)["layer"] if f"{l}_numerator" in practices]
+        if not layers or "pcn_code" not in practices:
+            return None
+        entry = funnel_summary(self.built, layers[0], geography, highlight=("pcn_code", self.area.code))
+        if not entry["available"]:
+            self.notes.append(f"No funnel plot: {entry['message']}")
+            return None
+        png, alt = funnel_png(entry, f"{entry['label']}: {self.built.la_name}'s practices", self.area.name)
+        data = entry["points"].reset_index().rename(columns={"index": "code"})
+        data = data[["code", "name", "numerator", "denominator", "value", "position", "highlight"]]
+        ours = data[data["highlight"]]
+        shown = pd.DataFrame({"Practice": ours["name"], "Code": ours["code"],
+                              "Register / list": [f"{format_value(n, 0)} / {format_value(d, 0)}"
+                                                  for n, d in zip(ours["numerator"], ours["denominator"])],
+                              entry["units"] or "Value": [format_value(v, 1) for v in ours["value"]],
+                              f"Against {self.built.la_name}": ours["position"]})
+        return Table("network_funnel", "Funnel plot of the network's practices",
+                     f"{entry['label']}: the practices of {self.area.name} among {self.built.la_name}'s practices",
+                     data, shown, intro=entry["reading"], notes=[entry["method"]], image=png, image_alt=alt)
+
     def _network_indicators(self) -> Table | None:
         if self.area.kind != "pcn":
             return None

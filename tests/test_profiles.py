@@ -296,3 +296,19 @@ def test_spine_chart_is_in_the_pdf(biscot, tmp_path):
     out = profiles.write_profile(biscot, tmp_path / "spine.pdf")
     text = " ".join(" ".join(page.extract_text() for page in pypdf.PdfReader(out).pages).split())
     assert "Spine chart" in text and "spread of Luton" in text
+
+
+def test_pcn_profile_has_a_funnel_plot_with_its_practices_highlighted(luton):
+    from atlas.stats.funnel import proportion_limits
+    profile = profiles.build_profile(luton, "U51229")
+    funnel = profile.table("network_funnel")
+    assert funnel.image.startswith(b"\x89PNG") and "Medics PCN" in funnel.image_alt
+    practices = luton.points["gp_practices"]
+    ours = set(practices.index[practices["pcn_code"] == "U51229"])
+    assert set(funnel.data.loc[funnel.data["highlight"], "code"]) == ours
+    assert len(funnel.data) == len(practices)
+    # each position against the district's pooled prevalence, worked out with the funnel formula
+    pooled = practices["qof_ob_numerator"].sum() / practices["qof_ob_denominator"].sum()
+    for row in funnel.data.itertuples():
+        lower, upper = proportion_limits(pooled, row.denominator, 0.95)
+        assert (row.position == "Within 95% limits") == (lower <= row.numerator / row.denominator <= upper)
