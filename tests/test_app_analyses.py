@@ -71,3 +71,15 @@ def test_practice_funnel_plot_is_on_the_page_with_its_table(app):  # noqa: F811
     assert len(spec["layer"]) == 2  # control limits and practices
     funnel_tables = [d.value for d in app.dataframe if "position" in d.value.columns]
     assert len(funnel_tables) == 1 and len(funnel_tables[0]) == 25
+
+
+def test_decile_change_of_a_domain_and_ward_shares(lsoa21, luton, source_dir):  # noqa: F811
+    choose(lsoa21, "category", "change")
+    choose(lsoa21, "change_domain", "income")
+    drawn = payload(lsoa21)
+    assert drawn["lisa"]["title"] == "Income decile change since 2019"
+    expected = change.movement_counts(change.decile_change(luton, "income", source_dir))
+    assert _drawn(drawn) == Counter({k: v for k, v in expected.items() if v})
+    choose(lsoa21, "geography", "ward2023")
+    shares = [d.value for d in lsoa21.dataframe if change.DOWN in d.value.columns]
+    assert len(shares) == 1 and len(shares[0]) == 20

@@ -40,6 +40,11 @@ def category_controls(built, geography: str, layer: str, column) -> tuple[str, s
              "Moran clusters, Getis-Ord Gi* hot and cold spots, this indicator with a second one (bivariate "
              "LISA and a 3x3 map of thirds), or how each LSOA's national IMD decile moved from IoD2019 to IoD2025.")
     partner = None
+    if kind == CHANGE:
+        return kind, column.selectbox("Domain", list(change.DOMAINS), key="change_domain",
+                                      format_func=change.DOMAINS.get,
+                                      help="The IMD or one of its seven domains: each LSOA's national decile in "
+                                           "IoD2019 against IoD2025.")
     if kind == BIVARIATE:
         layers = built.layers_on(geography)
         layers = layers[(layers["layer"] != layer) & ~layers["kind"].isin(["decile", "points"])]
@@ -73,10 +78,11 @@ def category_layer(built, view: webmap.MapView, kind: str, partner: str | None, 
             return None, entry, entry["message"]
         layer = webmap.bivariate_layer(entry)
         return layer, entry, entry["method"]
-    entry = cached("change", built, view.layer, view.geography)
+    entry = cached("change", built, view.layer, view.geography, partner or "imd")
     if not entry["available"]:
         return None, entry, entry["message"]
-    layer = webmap.CategoryLayer(CATEGORY_LABELS[CHANGE], list(change.MOVEMENTS), CHANGE_COLOURS,
+    title = f"{change.DOMAINS[partner or 'imd']} decile change since 2019"
+    layer = webmap.CategoryLayer(title, list(change.MOVEMENTS), CHANGE_COLOURS,
                                  pd.Series(entry["areas"], dtype=object), change.METHOD)
     return layer, entry, change.METHOD
 
@@ -84,7 +90,7 @@ def category_layer(built, view: webmap.MapView, kind: str, partner: str | None, 
 def cached(kind: str, built, layer: str, geography: str, partner: str = "") -> dict:
     """An analysis entry, computed once per data (the map and the panel share it)."""
     token = common.data_token(built, layer, geography)
-    if partner:
+    if partner and kind == "bivariate":
         token += common.data_token(built, partner, geography)
     return _cached(kind, built.la_code, layer, geography, partner, str(built.path), token, built)
 
@@ -98,7 +104,7 @@ def _cached(kind: str, la: str, layer: str, geography: str, partner: str, path: 
     if kind == "smoothed":
         return analyses.smoothed_summary(_built, layer, geography)
     try:
-        table = change.decile_change(_built)
+        table = change.decile_change(_built, partner or "imd")
     except AtlasError as exc:
         return {"available": False, "message": str(exc)}
     return {"available": True, "areas": table["movement"].to_dict(), "counts": change.movement_counts(table),
@@ -117,6 +123,27 @@ def panel(built, view: webmap.MapView, kind: str, entry: dict | None) -> None:
         smoothed = cached("smoothed", built, view.layer, view.geography)
         st.markdown("**Smoothed rates (empirical Bayes)**")
         st.caption(plain(smoothed.get("reading") or smoothed.get("message", "")))
+
+
+def change_shares(built, geography: str) -> None:
+    """On wards and MSOAs: the share of each area's residents in LSOAs whose IMD decile moved since 2019."""
+    if geography == change.NEW_GEOGRAPHY or geography.startswith("lsoa"):
+        return
+    try:
+        table = cached("change", built, "imd25_decile", change.NEW_GEOGRAPHY, "imd")["table"]
+        shares = change.change_by_area(built, table, geography)
+    except (AtlasError, KeyError):
+        return
+    label = built.geography_labels.get(geography, geography)
+    with st.expander(f"IMD decile change since 2019 by {label}: shares of residents"):
+        st.caption(plain(f"The share of each area's Census 2021 residents living in LSOAs (2021) whose national "
+                         f"IMD decile went down, stayed or went up from IoD2019 to IoD2025. {change.METHOD}"))
+        names = built.table(geography)["name"] if "name" in built.table(geography).columns else None
+        shown = (shares[list(change.MOVEMENTS)] * 100).round(1)
+        if names is not None:
+            shown.insert(0, "Name", names.reindex(shown.index))
+        shown["Residents"] = shares["population"]
+        st.dataframe(shown, width="stretch")
 
 
 def change_table(entry: dict | None) -> None:
