@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from atlas import change
@@ -83,3 +85,19 @@ def test_decile_change_of_a_domain_and_ward_shares(lsoa21, luton, source_dir):  
     choose(lsoa21, "geography", "ward2023")
     shares = [d.value for d in lsoa21.dataframe if change.DOWN in d.value.columns]
     assert len(shares) == 1 and len(shares[0]) == 20
+
+
+def test_smoothed_rates_can_be_mapped_as_a_labelled_estimate(lsoa21, luton):
+    from esda.smoothing import Empirical_Bayes
+    choose(lsoa21, "theme", "Wider determinants (Census 2021)")
+    choose(lsoa21, "layer", "c21_bad_health_pct")
+    lsoa21.toggle(key="smoothed").set_value(True).run()
+    drawn = payload(lsoa21)
+    assert drawn["title"].endswith("empirical-Bayes smoothed estimate")
+    frame = luton.table("lsoa21")
+    e, b = frame["c21_bad_health_pct_numerator"], frame["c21_bad_health_pct_denominator"]
+    expected = pd.Series(np.asarray(Empirical_Bayes(e.to_numpy(float), b.to_numpy(float)).r).ravel() * 100,
+                         index=frame.index)
+    shown = table(lsoa21).set_index("Area code")
+    column = next(c for c in shown.columns if "smoothed" in c)
+    assert np.allclose(shown[column].reindex(frame.index), expected)

@@ -198,6 +198,38 @@ def smoothed_summary(built: Atlas, layer: str, geography: str, permutations: int
             "scale": scale, "reading": reading, "method": method}
 
 
+SMOOTHED_PREFIX = "eb_"
+
+
+def with_smoothed_layer(built: Atlas, layer: str, geography: str) -> tuple[Atlas, str]:
+    """The atlas with the layer's empirical-Bayes smoothed rates as a companion layer, and that layer's id.
+
+    The companion (``eb_<layer>``) has the layer's units and polarity, a label and
+    description saying it is an estimate, and the method. The atlas is unchanged.
+
+    Raises
+    ------
+    StatisticError
+        If the layer carries no numerator and denominator (the message says so).
+    """
+    meta = built.layer(layer, geography)
+    numerator, denominator, scale = counts_of(built, layer, geography)
+    table = eb_smoothed(numerator, denominator, f"{meta.get('label', layer)}, {_name(built, meta, geography)}")
+    smoothed_id = f"{SMOOTHED_PREFIX}{layer}"
+    if smoothed_id in built.table(geography).columns:
+        return built, smoothed_id
+    shown = dict(meta)
+    shown.update(
+        label=f"{meta.get('label', layer)}: empirical-Bayes smoothed estimate",
+        description=(f"{meta.get('description', '')} Estimate: each area's rate pulled towards the "
+                     f"{built.la_name} rate, the more so the fewer people it has (global empirical Bayes, "
+                     f"esda.smoothing.Empirical_Bayes). Not a published figure."),
+        method=f"{meta.get('method', '')}; then empirical-Bayes smoothed (esda.smoothing.Empirical_Bayes)",
+        has_interval=False)
+    values = pd.DataFrame({"value": table["smoothed"] * scale})
+    return built.with_layer(geography, smoothed_id, values, shown), smoothed_id
+
+
 # -- funnel plots ---------------------------------------------------------------------------------
 def funnel_summary(built: Atlas, layer: str, geography: str, highlight: tuple[str, str] | None = None) -> dict:
     """A proportion funnel plot of a layer with counts: its units, limits around the district and England, a reading.

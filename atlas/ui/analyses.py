@@ -58,6 +58,23 @@ def category_controls(built, geography: str, layer: str, column) -> tuple[str, s
     return kind, partner
 
 
+def smoothed_toggle(built, geography: str, layer: str, column) -> tuple:
+    """A "Smoothed rates" toggle for layers with counts: when on, the map shows the empirical-Bayes companion layer."""
+    if f"{layer}_numerator" not in built.table(geography).columns:
+        return built, layer
+    on = column.toggle("Show empirical-Bayes smoothed rates", key="smoothed", value=False,
+                       help="Rates of areas with few people swing by chance; smoothing pulls each towards the "
+                            "district's rate, the more so the fewer people it has. The map then shows these "
+                            "estimates (labelled as such); the panel says which raw rates are unstable.")
+    if not on:
+        return built, layer
+    try:
+        return analyses.with_smoothed_layer(built, layer, geography)
+    except AtlasError as exc:
+        column.caption(plain(str(exc)))
+        return built, layer
+
+
 def category_layer(built, view: webmap.MapView, kind: str, partner: str | None, lisa: pd.Series | None,
                    lisa_note: str) -> tuple[webmap.CategoryLayer | None, dict | None, str]:
     """The categorical layer the map draws, the entry it came from, and a note (why there is none, or how made)."""
@@ -119,8 +136,9 @@ def panel(built, view: webmap.MapView, kind: str, entry: dict | None) -> None:
             st.caption("Not available for this indicator.")
         else:
             st.caption(plain(entry.get("reading") or entry.get("message", "")))
-    if f"{view.layer}_numerator" in built.table(view.geography).columns:
-        smoothed = cached("smoothed", built, view.layer, view.geography)
+    raw = view.layer[len(analyses.SMOOTHED_PREFIX):] if view.layer.startswith(analyses.SMOOTHED_PREFIX) else view.layer
+    if f"{raw}_numerator" in built.table(view.geography).columns:
+        smoothed = cached("smoothed", built, raw, view.geography)
         st.markdown("**Smoothed rates (empirical Bayes)**")
         st.caption(plain(smoothed.get("reading") or smoothed.get("message", "")))
 

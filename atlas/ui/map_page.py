@@ -66,10 +66,13 @@ def _atlas(built, urls) -> None:
         return
     layer, meta = _indicator_control(built, geography, theme_column, indicator_column)
     scheme, k, palette, tiles = _classification_controls(meta)
-    category_kind, partner = analyses.category_controls(built, geography, layer, st.columns(2)[0])
+    category_column, smoothed_column = st.columns(2)
+    category_kind, partner = analyses.category_controls(built, geography, layer, category_column)
+    chosen_layer = layer
+    built, layer = analyses.smoothed_toggle(built, geography, layer, smoothed_column)
     sets = _point_sets(built)
     colour_by = _point_colour_controls(built, sets)
-    _to_link(built.la_code, geography, layer)
+    _to_link(built.la_code, geography, chosen_layer)
     _keep_choices()
     try:
         view = common.map_view(built, layer, geography, scheme=scheme, k=k, palette=palette)
