@@ -62,6 +62,10 @@ def test_smoothed_rates_reading_shows_for_a_layer_with_counts(lsoa21):
     choose(lsoa21, "theme", "Wider determinants (Census 2021)")
     choose(lsoa21, "layer", "c21_bad_health_pct")
     assert "smoothing pulls each area" in " ".join(c.value for c in lsoa21.caption)
+    assert any(e.label == "Funnel plot of these areas" for e in lsoa21.expander)
+    funnels = [d.value for d in lsoa21.dataframe if "position" in d.value.columns]
+    assert any(len(f) == 125 for f in funnels)  # the areas' funnel beside the practices'
+
 
 
 def test_practice_funnel_plot_is_on_the_page_with_its_table(app):  # noqa: F811

@@ -136,11 +136,31 @@ def panel(built, view: webmap.MapView, kind: str, entry: dict | None) -> None:
             st.caption("Not available for this indicator.")
         else:
             st.caption(plain(entry.get("reading") or entry.get("message", "")))
-    raw = view.layer[len(analyses.SMOOTHED_PREFIX):] if view.layer.startswith(analyses.SMOOTHED_PREFIX) else view.layer
+    raw = _raw_layer(view.layer)
     if f"{raw}_numerator" in built.table(view.geography).columns:
         smoothed = cached("smoothed", built, raw, view.geography)
         st.markdown("**Smoothed rates (empirical Bayes)**")
         st.caption(plain(smoothed.get("reading") or smoothed.get("message", "")))
+
+
+def _raw_layer(layer: str) -> str:
+    return layer[len(analyses.SMOOTHED_PREFIX):] if layer.startswith(analyses.SMOOTHED_PREFIX) else layer
+
+
+def area_funnel(built, view: webmap.MapView) -> None:
+    """A funnel plot of the areas of a layer with counts (interactive, with its table); nothing for other layers."""
+    layer, geography = _raw_layer(view.layer), view.geography
+    if f"{layer}_numerator" not in built.table(geography).columns:
+        return
+    entry = analyses.funnel_summary(built, layer, geography)
+    with st.expander("Funnel plot of these areas"):
+        if not entry["available"]:
+            st.caption(plain(entry["message"]))
+            return
+        st.altair_chart(funnel_chart(entry, built.la_name), width="stretch")
+        st.caption(plain(entry["reading"] + " " + entry["method"]))
+        shown = entry["points"][["name", "numerator", "denominator", "value", "position"]]
+        st.dataframe(shown.rename(columns={"value": entry["units"] or "value"}).round(2), width="stretch")
 
 
 def change_shares(built, geography: str) -> None:

@@ -97,6 +97,7 @@ def _atlas(built, urls) -> None:
         _statistics(built, view, summary, no_summary)
         analyses.panel(built, view, category_kind, category_entry)
     _table(view, lisa, categories if category_kind != analyses.LISA else None)
+    analyses.area_funnel(built, view)
     analyses.change_table(category_entry if category_kind == analyses.CHANGE else None)
     analyses.change_shares(built, geography)
     _points_tables(built, sets, colour_by)
