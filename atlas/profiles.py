@@ -716,7 +716,7 @@ class _ProfileBuilder:
         indicators = self._indicators()
         tables = [self._population(), *self._deprivation_mix(), indicators, self._spine(indicators),
                   *self._life_expectancy(), self._network_indicators(), self._network_funnel(), self._assets(),
-                  self._lsoas()]
+                  self._lsoas(), self._similar_authorities()]
         tables = [t for t in tables if t is not None]
         self.notes.append(COMPARE_NOTE)
         png, alt = area_map(self.built, self.area)
@@ -997,6 +997,30 @@ class _ProfileBuilder:
                      [gap.method, gap.note])
 
     # -- Primary Care Network indicators ----------------------------------------------------------------
+    def _similar_authorities(self) -> Table | None:
+        """The authority beside its 15 most similar authorities and England (:mod:`atlas.similar`)."""
+        from . import similar
+
+        try:
+            found = similar.similar_authorities(self.built.la_code, self.source_dir)
+            compared = similar.comparison(found, self.source_dir)
+        except AtlasError as exc:
+            self.notes.append(f"No similar authorities: {exc}")
+            return None
+        data = compared.reset_index()
+        shown = data.copy()
+        for column in shown.columns[1:]:
+            shown[column] = [format_value(v, 0 if v >= 100 else 3) for v in shown[column]]
+        names = ", ".join(f"{r.name} ({r.distance:.2f})" for r in found.neighbours.itertuples())
+        return Table("similar_authorities", f"{self.built.la_name} beside similar authorities",
+                     f"{self.built.la_name}'s inputs to the similarity method beside the average of its 15 most "
+                     f"similar authorities and of England's authorities", data, shown,
+                     intro=f"The 15 most similar authorities, nearest first (distance in standard deviations): "
+                           f"{names}.",
+                     notes=[found.method, *found.notes,
+                            "Sources: MHCLG English Indices of Deprivation 2025 (district summaries); ONS Census "
+                            "2021 and ONS district boundaries; Open Government Licence v3.0."])
+
     def _network_funnel(self) -> Table | None:
         """A funnel plot of the district's practices on the first QOF register, the network's highlighted."""
         if self.area.kind != "pcn" or PRACTICES not in self.built.points:

@@ -312,3 +312,12 @@ def test_pcn_profile_has_a_funnel_plot_with_its_practices_highlighted(luton):
     for row in funnel.data.itertuples():
         lower, upper = proportion_limits(pooled, row.denominator, 0.95)
         assert (row.position == "Within 95% limits") == (lower <= row.numerator / row.denominator <= upper)
+
+
+def test_profiles_compare_the_authority_with_its_similar_authorities(biscot, source_dir):
+    from atlas.similar import similar_authorities
+    table = biscot.table("similar_authorities")
+    expected = similar_authorities("E06000032", source_dir).neighbours
+    assert expected["name"].iloc[0] in table.intro and expected["name"].iloc[-1] in table.intro
+    assert list(table.data.columns) == ["Input", "Luton", "Similar authorities (average)",
+                                        "England (average of authorities)"]
