@@ -58,7 +58,7 @@ def hot_spot_summary(built: Atlas, layer: str, geography: str, permutations: int
         name = _name(built, meta, geography)
         weights = cached_weights(built.table(geography), snap_tolerance_m, name)
         table = hot_spots(values, weights, permutations=permutations, seed=seed, fdr=fdr, name=name)
-    except StatisticError as exc:
+    except AtlasError as exc:  # StatisticError, or a layer the atlas does not have
         return {"available": False, "message": str(exc)}
     counts = hot_spot_counts(table)
     hot = sum(v for k, v in counts.items() if k.startswith(HOT))
@@ -110,7 +110,7 @@ def bivariate_summary(built: Atlas, x_layer: str, x_geography: str, y_layer: str
         result = moran_bv(x, y, weights, permutations=permutations, seed=seed, name=name)
         table = lisa_bv(x, y, weights, permutations=permutations, seed=seed, alpha=alpha, name=name)
         classes = bivariate_classes(x, y)
-    except (StatisticError, AtlasError) as exc:
+    except AtlasError as exc:  # StatisticError, or a layer the atlas does not have
         return {"available": False, "message": str(exc)}
     xl, yl = x_meta.get("label", x_layer), y_meta.get("label", y_layer)
     counts = table["cluster"].value_counts().to_dict()
@@ -177,7 +177,7 @@ def smoothed_summary(built: Atlas, layer: str, geography: str, permutations: int
         weights = cached_weights(built.table(geography), snap_tolerance_m, name)
         result = moran_rate(numerator, denominator, weights, permutations=permutations, seed=seed, name=name)
         clusters = lisa_rate(numerator, denominator, weights, permutations=permutations, seed=seed, name=name)
-    except (StatisticError, AtlasError) as exc:
+    except AtlasError as exc:  # StatisticError, or a layer the atlas does not have
         return {"available": False, "message": str(exc)}
     unstable = table.index[table["unstable"]].astype(str).tolist()
     shift = (table["smoothed"] - table["raw"]).abs() * scale
@@ -255,7 +255,7 @@ def funnel_summary(built: Atlas, layer: str, geography: str, highlight: tuple[st
         numerator, denominator, scale = counts_of(built, layer, geography)
         targets = _funnel_targets(built, layer, geography, numerator, denominator)
         points = funnel_points(numerator, denominator, targets[built.la_name])
-    except (StatisticError, AtlasError) as exc:
+    except AtlasError as exc:  # StatisticError, or a layer the atlas does not have
         return {"available": False, "message": str(exc)}
     frame = built.table(geography)
     out = points.copy()
