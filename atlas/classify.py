@@ -41,6 +41,62 @@ LISA_COLOURS = {
     "Not significant": "#eeeeee", "No neighbours": "#ffffff",
 }
 
+#: Hot and cold spot bins (Getis-Ord Gi*), as GeoDa and ArcGIS draw them: reds for hot, blues for cold,
+#: darker for more confidence (ColorBrewer RdBu, colour-blind safe), in ``atlas.stats.hotspots.BINS`` order.
+HOTSPOT_COLOURS = {
+    "Hot spot (99% confidence)": "#b2182b", "Hot spot (95% confidence)": "#ef8a62",
+    "Hot spot (90% confidence)": "#fddbc7", "Not significant": "#f7f7f7",
+    "Cold spot (90% confidence)": "#d1e5f0", "Cold spot (95% confidence)": "#67a9cf",
+    "Cold spot (99% confidence)": "#2166ac", "No neighbours": "#ffffff", "No data": MISSING_COLOUR,
+}
+#: 3x3 bivariate palette (Joshua Stevens' pink-blue, distinguishable with the common colour-vision
+#: deficiencies): key ``"<x class>-<y class>"``, 1 = lowest third, 3 = highest third.
+BIVARIATE_COLOURS = {
+    "1-1": "#e8e8e8", "2-1": "#e4acac", "3-1": "#c85a5a",
+    "1-2": "#b0d5df", "2-2": "#ad9ea5", "3-2": "#985356",
+    "1-3": "#64acbe", "2-3": "#627f8c", "3-3": "#574249",
+}
+BIVARIATE_THIRDS = ("low", "middle", "high")
+#: Decile movement between IoD2019 and IoD2025 (ColorBrewer PuOr ends, colour-blind safe), in
+#: ``atlas.change.MOVEMENTS`` order.
+CHANGE_COLOURS = ["#e66101", "#f7f7f7", "#5e3c99", MISSING_COLOUR]
+
+
+def bivariate_classes(x: pd.Series, y: pd.Series) -> pd.Series:
+    """The 3x3 bivariate class ``"<x>-<y>"`` of each area: terciles of each indicator (1 low, 3 high).
+
+    Terciles are mapclassify ``Quantiles(k=3)`` of the areas with both values;
+    areas missing either value get no class (NaN).
+
+    Raises
+    ------
+    AtlasError
+        Fewer than 3 areas with both values, or an indicator with fewer than 3 distinct values.
+    """
+    import mapclassify
+
+    both = x.notna() & y.reindex(x.index).notna()
+    if both.sum() < 3:
+        raise AtlasError(f"A bivariate map needs at least 3 areas with both values (there are {int(both.sum())}).")
+    classes = []
+    for values, which in ((x[both], "first"), (y.reindex(x.index)[both], "second")):
+        if values.nunique() < 3:
+            raise AtlasError(f"The {which} indicator has fewer than 3 different values, so it cannot be split "
+                             f"into thirds for a bivariate map.")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # (0/0 where an area has no neighbour or no variance)
+            warnings.simplefilter("ignore", UserWarning)  # (libpysal and mapclassify notes the atlas reports itself)
+            classes.append(pd.Series(mapclassify.Quantiles(values.to_numpy(dtype=float), k=3).yb + 1,
+                                     index=values.index))
+    out = classes[0].astype(str) + "-" + classes[1].astype(str)
+    return out.reindex(x.index)
+
+
+def bivariate_legend(x_label: str, y_label: str) -> list[tuple[str, str]]:
+    """``(label, colour)`` of the nine classes, e.g. ("Income: high, Obesity: low", colour)."""
+    return [(f"{x_label}: {BIVARIATE_THIRDS[int(key[0]) - 1]}, {y_label}: {BIVARIATE_THIRDS[int(key[2]) - 1]}",
+             colour) for key, colour in BIVARIATE_COLOURS.items()]
+
 
 @dataclass
 class Classes:
@@ -212,7 +268,8 @@ def _bins(y: np.ndarray, scheme: str, k: int) -> tuple[list[float], str]:
 
     k = min(k, len(np.unique(y)))
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore", RuntimeWarning)  # (0/0 where an area has no neighbour or no variance)
+        warnings.simplefilter("ignore", UserWarning)  # (libpysal and mapclassify notes the atlas reports itself)
         classifier = getattr(mapclassify, _SCHEME_CLASSES[scheme])(y, k=k)
     bins = sorted(set(float(b) for b in classifier.bins))
     note = "" if len(bins) == k else f" ({len(bins)} classes: tied values merged the others)"

@@ -600,6 +600,8 @@ class Table:
     shown: pd.DataFrame
     intro: str = ""
     notes: list[str] = field(default_factory=list)
+    image: bytes | None = None
+    image_alt: str = ""
 
 
 @dataclass
@@ -695,6 +697,37 @@ def estimate_notes(built: Atlas) -> list[str]:
 
 
 class _ProfileBuilder:
+    def _spine(self, indicators: "Table | None") -> "Table | None":
+        """The spine chart of the indicators (:mod:`atlas.spine`), with its figures as the table alternative."""
+        from .spine import spine_png, spine_table
+        if indicators is None:
+            return None
+        data = spine_table(self.built, indicators.data, self.area.name, self.area.kind)
+        if data.empty:
+            return None
+        png, alt = spine_png(data, self.area.name, self.built.la_name)
+        shown = pd.DataFrame({
+            "Indicator": data["indicator"], "Units": data["units"],
+            self.area.name: [format_value(v, d) for v, d in zip(data["area"], data["decimals"])],
+            "Lowest": [format_value(v, d) for v, d in zip(data["lowest"], data["decimals"])],
+            "25th percentile": [format_value(v, d) for v, d in zip(data["q25"], data["decimals"])],
+            "75th percentile": [format_value(v, d) for v, d in zip(data["q75"], data["decimals"])],
+            "Highest": [format_value(v, d) for v, d in zip(data["highest"], data["decimals"])],
+            self.built.la_name: [format_value(v, d) if np.isfinite(v) else ""
+                                 for v, d in zip(data["authority"], data["decimals"])],
+            "England": [format_value(v, d) if np.isfinite(v) else "" for v, d in zip(data["england"], data["decimals"])],
+            "Compared with England": data["vs_england"],
+            "Spread over": [f"{n} {g}" for n, g in zip(data["areas"], data["geography"])],
+        })
+        return Table("spine", "Spine chart", f"{self.area.name} against the spread of {self.built.la_name}'s areas, "
+                     f"with {self.built.la_name} and England", data, shown,
+                     intro=(f"Each row places {self.area.name}'s value within the range of {self.built.la_name}'s "
+                            f"areas of the same kind (lowest, middle half, highest); England's value is the solid "
+                            f"line. Better / Similar / Worse is shown only for indicators with intervals."),
+                     notes=["Spine chart after the Fingertips design. The spread of England's areas is not "
+                            "drawn (the atlas holds the district's areas only); England's value is."],
+                     image=png, image_alt=alt)
+
     """Assembles the tables of one profile."""
 
     def __init__(self, built: Atlas, area: Area, catalogue, source_dir):
@@ -708,8 +741,10 @@ class _ProfileBuilder:
             self.notes.append(f"England's figures are not available: {exc}")
 
     def run(self) -> Profile:
-        tables = [self._population(), *self._deprivation_mix(), self._indicators(), *self._life_expectancy(),
-                  self._network_indicators(), self._assets(), self._lsoas()]
+        indicators = self._indicators()
+        tables = [self._population(), *self._deprivation_mix(), indicators, self._spine(indicators),
+                  *self._life_expectancy(), self._network_indicators(), self._network_funnel(), self._assets(),
+                  self._lsoas(), self._similar_authorities()]
         tables = [t for t in tables if t is not None]
         self.notes.append(COMPARE_NOTE)
         self.notes.extend(estimate_notes(self.built))
@@ -996,6 +1031,59 @@ class _ProfileBuilder:
                      [gap.method, gap.note])
 
     # -- Primary Care Network indicators ----------------------------------------------------------------
+    def _similar_authorities(self) -> Table | None:
+        """The authority beside its 15 most similar authorities and England (:mod:`atlas.similar`)."""
+        from . import similar
+
+        try:
+            found = similar.similar_authorities(self.built.la_code, self.source_dir)
+            compared = similar.comparison(found, self.source_dir)
+        except AtlasError as exc:
+            self.notes.append(f"No similar authorities: {exc}")
+            return None
+        data = compared.reset_index()
+        shown = data.copy()
+        for column in shown.columns[1:]:
+            shown[column] = [format_value(v, 0 if v >= 100 else 3) for v in shown[column]]
+        names = ", ".join(f"{r.name} ({r.distance:.2f})" for r in found.neighbours.itertuples())
+        return Table("similar_authorities", f"{self.built.la_name} beside similar authorities",
+                     f"{self.built.la_name}'s inputs to the similarity method beside the average of its 15 most "
+                     f"similar authorities and of England's authorities", data, shown,
+                     intro=f"The 15 most similar authorities, nearest first (distance in standard deviations): "
+                           f"{names}.",
+                     notes=[found.method, *found.notes,
+                            "Sources: MHCLG English Indices of Deprivation 2025 (district summaries); ONS Census "
+                            "2021 and ONS district boundaries; Open Government Licence v3.0."])
+
+    def _network_funnel(self) -> Table | None:
+        """A funnel plot of the district's practices on the first QOF register, the network's highlighted."""
+        if self.area.kind != "pcn" or PRACTICES not in self.built.points:
+            return None
+        from .analysis.analyses import funnel_summary
+        from .funnel_figure import funnel_png
+
+        geography = f"points:{PRACTICES}"
+        practices = self.built.points[PRACTICES]
+        layers = [layer for layer in self.built.layers_on(geography)["layer"] if f"{layer}_numerator" in practices]
+        if not layers or "pcn_code" not in practices:
+            return None
+        entry = funnel_summary(self.built, layers[0], geography, highlight=("pcn_code", self.area.code))
+        if not entry["available"]:
+            self.notes.append(f"No funnel plot: {entry['message']}")
+            return None
+        png, alt = funnel_png(entry, f"{entry['label']}: {self.built.la_name}'s practices", self.area.name)
+        data = entry["points"].reset_index().rename(columns={"index": "code"})
+        data = data[["code", "name", "numerator", "denominator", "value", "position", "highlight"]]
+        ours = data[data["highlight"]]
+        shown = pd.DataFrame({"Practice": ours["name"], "Code": ours["code"],
+                              "Register / list": [f"{format_value(n, 0)} / {format_value(d, 0)}"
+                                                  for n, d in zip(ours["numerator"], ours["denominator"])],
+                              entry["units"] or "Value": [format_value(v, 1) for v in ours["value"]],
+                              f"Against {self.built.la_name}": ours["position"]})
+        return Table("network_funnel", "Funnel plot of the network's practices",
+                     f"{entry['label']}: the practices of {self.area.name} among {self.built.la_name}'s practices",
+                     data, shown, intro=entry["reading"], notes=[entry["method"]], image=png, image_alt=alt)
+
     def _network_indicators(self) -> Table | None:
         if self.area.kind != "pcn":
             return None
@@ -1344,7 +1432,8 @@ def render_html(profile: Profile) -> str:
     template = environment.get_template("profile.html")
     return template.render(profile=profile, produced=f"{profile.produced:%d %B %Y}",
                            map_base64=base64.b64encode(profile.map_png).decode("ascii"),
-                           map_attribution=_map_attribution(profile), cell_class=_cell_class)
+                           map_attribution=_map_attribution(profile), cell_class=_cell_class,
+                           image_base64=lambda data: base64.b64encode(data).decode("ascii"))
 
 
 def _cell_class(text) -> str:
@@ -1418,6 +1507,12 @@ def render_pdf(profile: Profile) -> bytes:
                                   ("VALIGN", (0, 0), (-1, -1), "TOP"),
                                   ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5)]))
         story += [p(table.title, "h2")] + ([p(table.intro, "intro")] if table.intro else [])
+        if table.image:
+            from reportlab.lib.utils import ImageReader
+            w_px, h_px = ImageReader(io.BytesIO(table.image)).getSize()
+            shown_width = min(width, (page[1] - 60 * mm) * w_px / h_px)   # the whole chart on one page
+            story += [Image(io.BytesIO(table.image), width=shown_width, height=shown_width * h_px / w_px),
+                      p(table.image_alt, "small")]
         story += [p(table.caption, "caption"), grid] + [p(n, "small") for n in table.notes]
     story += [p("About these figures", "h2")] + [p(n, "small") for n in profile.notes]
     story += [p("Sources and licences", "h2")] + [p(s, "small") for s in profile.sources]

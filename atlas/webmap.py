@@ -517,7 +517,69 @@ def _national_decile(layers: pd.DataFrame, meta: dict) -> dict | None:
     return None if chosen["layer"] == meta["layer"] else chosen
 
 
-def view_table(view: MapView, lisa: pd.Series | None = None) -> pd.DataFrame:
+@dataclass
+class CategoryLayer:
+    """A second, categorical fill of the map's areas (hot spots, bivariate classes, decile change ...).
+
+    Drawn as the alternative base layer to the values, like the LISA clusters, with its own legend,
+    tooltip row and table column.
+
+    Attributes
+    ----------
+    title : str
+        What it shows ("Hot and cold spots (Gi*)"): the layer's name, legend title and table column.
+    labels, colours : list of str
+        The categories in legend order and their colours.
+    values : pandas.Series
+        Category label by area code (areas absent or with a label not in ``labels`` count as the last label).
+    caption : str
+        How it was made, under the legend title.
+    """
+
+    title: str
+    labels: list[str]
+    colours: list[str]
+    values: pd.Series
+    caption: str = ""
+
+    def payload(self, codes: pd.Index) -> dict:
+        """The map script's ``lisa`` entry (the category fill) for areas ``codes``."""
+        present = self.values.reindex(codes)
+        last = len(self.labels) - 1
+        position = {label: i for i, label in enumerate(self.labels)}
+        return {"labels": list(self.labels), "colours": list(self.colours), "title": self.title,
+                "cls": [position.get(c, last) for c in present], "caption": self.caption}
+
+
+def lisa_layer(lisa: pd.Series, note: str | None = None) -> CategoryLayer:
+    """The LISA clusters as a :class:`CategoryLayer`."""
+    return CategoryLayer("Local clusters (LISA)", list(CLUSTERS),
+                         [LISA_COLOURS.get(name, MISSING_COLOUR) for name in CLUSTERS], lisa, note or "")
+
+
+def bivariate_layer(entry: dict) -> CategoryLayer:
+    """The 3x3 bivariate choropleth of :func:`atlas.analysis.analyses.bivariate_summary` as a :class:`CategoryLayer`.
+
+    Legend labels name both indicators' thirds ("Income: high, Obesity: low"); colours are
+    :data:`atlas.classify.BIVARIATE_COLOURS`.
+    """
+    from .classify import BIVARIATE_COLOURS, bivariate_legend
+
+    x_label, y_label = (_short_label(entry[key]) for key in ("x_label", "y_label"))
+    legend = bivariate_legend(x_label, y_label)
+    label_of = {key: label for key, (label, _) in zip(BIVARIATE_COLOURS, legend)}
+    values = pd.Series(entry["classes"], dtype=object).map(label_of)
+    return CategoryLayer(f"Bivariate: {x_label} and {y_label}", [label for label, _ in legend] + [MISSING_LABEL],
+                         [colour for _, colour in legend] + [MISSING_COLOUR], values, entry.get("method", ""))
+
+
+def _short_label(label: str) -> str:
+    """An indicator's label without its qualifiers ("Income 2025: score" -> "Income 2025")."""
+    return label.split(":")[0].split(" (")[0]
+
+
+def view_table(view: MapView, lisa: pd.Series | None = None,
+               categories: CategoryLayer | None = None) -> pd.DataFrame:
     """The table of what the map shows: one row per area, in the map's order.
 
     Columns: area code and name, the value (named by the indicator and its
@@ -542,17 +604,21 @@ def view_table(view: MapView, lisa: pd.Series | None = None) -> pd.DataFrame:
     if lisa is not None:
         clusters = lisa.reindex(view.values.index).fillna(NO_DATA)
         table["LISA cluster"] = pd.Categorical(clusters.values, CLUSTERS, ordered=True)
+    if categories is not None:
+        present = categories.values.reindex(view.values.index).where(lambda c: c.isin(categories.labels))
+        table[categories.title] = pd.Categorical(present.fillna(categories.labels[-1]).values, categories.labels,
+                                                 ordered=True)
     return table
 
 
-def view_csv(view: MapView, lisa: pd.Series | None = None) -> bytes:
+def view_csv(view: MapView, lisa: pd.Series | None = None, categories: CategoryLayer | None = None) -> bytes:
     """The map's table as CSV (UTF-8 with a byte-order mark, for Excel), with its metadata.
 
     Like OHID Fingertips downloads, each row also names the indicator, units,
     period, geography, district, classification, source and licence, so the
     file explains itself when it travels without the app.
     """
-    table = view_table(view, lisa)
+    table = view_table(view, lisa, categories)
     meta = view.meta
     table["Indicator"] = view.title
     table["Indicator id"] = view.layer
@@ -579,7 +645,8 @@ def attribution(meta: dict) -> str:
 # -- the payload the map script draws ---------------------------------------------------------------
 def map_payload(view: MapView, areas: GeometryFile, areas_url: str, *, wards: tuple[str, str] | None = None,
                 lisa: pd.Series | None = None, lisa_note: str | None = None,
-                points: list[dict] | None = None, tiles: bool = False) -> dict:
+                points: list[dict] | None = None, tiles: bool = False,
+                categories: CategoryLayer | None = None) -> dict:
     """What the map script needs to draw one view (everything but the geometry).
 
     Parameters
@@ -599,6 +666,8 @@ def map_payload(view: MapView, areas: GeometryFile, areas_url: str, *, wards: tu
         Point overlays: ``id``, ``label``, ``url``, ``count``, ``attribution``.
     tiles : bool
         Whether a base map of tiles is drawn underneath (fills are then lighter).
+    categories : CategoryLayer, optional
+        A categorical fill drawn in place of the LISA clusters (hot spots, bivariate classes ...).
 
     Returns
     -------
@@ -637,13 +706,10 @@ def map_payload(view: MapView, areas: GeometryFile, areas_url: str, *, wards: tu
         payload["extra"] = {"label": view.extra_label,
                             "text": [decile_label(int(v)) if pd.notna(v) else None
                                      for v in view.extra.reindex(view.values.index)]}
-    if lisa is not None:
-        present = lisa.reindex(view.values.index)
-        payload["lisa"] = {
-            "labels": list(CLUSTERS), "colours": [LISA_COLOURS.get(name, MISSING_COLOUR) for name in CLUSTERS],
-            "cls": [CLUSTERS.index(c) if c in CLUSTERS else CLUSTERS.index(NO_DATA) for c in present],
-            "caption": lisa_note or "",
-        }
+    if categories is None and lisa is not None:
+        categories = lisa_layer(lisa, lisa_note)
+    if categories is not None:
+        payload["lisa"] = categories.payload(view.values.index)
     return payload
 
 

@@ -21,7 +21,7 @@ def test_district_page_shows_the_gap_beside_the_published_figures(page_app):
     assert at.title[0].value == plain("District context: Luton")
     headers = [h.value for h in at.header]
     assert headers == ["Life expectancy by deprivation", "GP registers by Primary Care Network",
-                       "Physical activity and adult weight (district level)"]
+                       "Physical activity and adult weight (district level)", "Similar authorities"]
     metrics = {m.label: m.value for m in at.metric}
     assert set(metrics) == {"Slope index of inequality, women", "Slope index of inequality, men"}
     assert all(value.endswith(" years") for value in metrics.values())
@@ -116,3 +116,12 @@ def test_catchment_figure_shades_the_lsoas_by_share(luton):
     figure = catchment_figure(luton, table, "Lea Vale", ["E81032"])
     assert "Lea Vale" in figure.axes[0].get_title()
     assert len(figure.axes) == 2  # the map and its colour bar
+def test_district_page_lists_similar_authorities_beside_england(luton_path, tmp_path):
+    from atlas.similar import similar_authorities
+    with page_test("atlas.ui.district_page", luton_path, tmp_path) as at:
+        expected = similar_authorities("E06000032").neighbours
+        tables = [d.value for d in at.dataframe]
+        listed = [t for t in tables if "distance" in t.columns]
+        assert len(listed) == 1 and listed[0].index.tolist() == expected["code"].tolist()
+        compared = [t for t in tables if "England (average of authorities)" in t.columns]
+        assert len(compared) == 1 and "Similar authorities (average)" in compared[0].columns

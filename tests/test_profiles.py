@@ -240,7 +240,7 @@ def test_html_is_self_contained_accessible_and_escaped(luton):
     assert parsed.tags.count("h1") == 1 and parsed.tags.count("h2") >= 6
     assert parsed.tags.count("table") == parsed.tags.count("caption") > 0
     images = [a for tag, a in parsed.attrs if tag == "img"]
-    assert len(images) == 1 and len(images[0]["alt"]) > 40
+    assert len(images) == 2 and all(len(image["alt"]) > 40 for image in images)  # the map and the spine chart
     assert ('<html lang="en">' in page) and 'scope="col"' in page and 'scope="row"' in page
 
 
@@ -276,3 +276,49 @@ def test_command_line(luton_path, tmp_path, capsys):
                  "--out", str(out / "x.pdf")]) == 2
     assert "Cannot write" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["south.html"]
+
+
+def test_spine_chart_places_the_ward_in_the_spread_of_luton_s_wards(biscot, luton):
+    spine = biscot.table("spine")
+    assert spine.image and spine.image.startswith(b"\x89PNG") and len(spine.image_alt) > 40
+    row = spine.data.set_index("indicator").loc["IMD 2019 score"]
+    wards = luton.values("imd19_score", "ward2023").dropna()
+    assert row["area"] == pytest.approx(wards["E05014737"])
+    assert (row["lowest"], row["highest"]) == (pytest.approx(wards.min()), pytest.approx(wards.max()))
+    assert row["q25"] == pytest.approx(np.percentile(wards, 25)) and row["q75"] == pytest.approx(np.percentile(wards, 75))
+    assert row["areas"] == len(wards) == 20
+    # counts are not benchmarked against the district's total
+    assert np.isnan(spine.data.set_index("indicator").loc["GP practices in the ward", "authority"])
+
+
+def test_spine_chart_is_in_the_pdf(biscot, tmp_path):
+    import pypdf
+
+    out = profiles.write_profile(biscot, tmp_path / "spine.pdf")
+    text = " ".join(" ".join(page.extract_text() for page in pypdf.PdfReader(out).pages).split())
+    assert "Spine chart" in text and "spread of Luton" in text
+
+
+def test_pcn_profile_has_a_funnel_plot_with_its_practices_highlighted(luton):
+    from atlas.stats.funnel import proportion_limits
+    profile = profiles.build_profile(luton, "U51229")
+    funnel = profile.table("network_funnel")
+    assert funnel.image.startswith(b"\x89PNG") and "Medics PCN" in funnel.image_alt
+    practices = luton.points["gp_practices"]
+    ours = set(practices.index[practices["pcn_code"] == "U51229"])
+    assert set(funnel.data.loc[funnel.data["highlight"], "code"]) == ours
+    assert len(funnel.data) == len(practices)
+    # each position against the district's pooled prevalence, worked out with the funnel formula
+    pooled = practices["qof_ob_numerator"].sum() / practices["qof_ob_denominator"].sum()
+    for row in funnel.data.itertuples():
+        lower, upper = proportion_limits(pooled, row.denominator, 0.95)
+        assert (row.position == "Within 95% limits") == (lower <= row.numerator / row.denominator <= upper)
+
+
+def test_profiles_compare_the_authority_with_its_similar_authorities(biscot, source_dir):
+    from atlas.similar import similar_authorities
+    table = biscot.table("similar_authorities")
+    expected = similar_authorities("E06000032", source_dir).neighbours
+    assert expected["name"].iloc[0] in table.intro and expected["name"].iloc[-1] in table.intro
+    assert list(table.data.columns) == ["Input", "Luton", "Similar authorities (average)",
+                                        "England (average of authorities)"]

@@ -37,7 +37,8 @@ def test_ward_profile_on_the_page_matches_the_atlas(page_app, luton):
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Download the profile (HTML)", "Download the profile (PDF)", "Download the figures (CSV)"]
     images = at.get("image")
-    assert len(images) == 1 and images[0].proto.imgs[0].caption == expected.map_alt  # the map's description
+    assert len(images) == 2 and images[0].proto.imgs[0].caption == expected.map_alt  # the map's description
+    assert images[1].proto.imgs[0].caption == expected.table("spine").image_alt  # the spine chart's
 
 
 def test_pcn_and_lsoa_choices(page_app, luton):

@@ -106,7 +106,7 @@
     box.dataset.layer = p.layer;
     box.dataset.fill = state.fill;
     var lisa = state.fill === "lisa" && p.lisa;
-    box.appendChild(node("div", "atlas-legend-title", lisa ? "Local clusters (LISA): " + p.fill.label : p.fill.label));
+    box.appendChild(node("div", "atlas-legend-title", lisa ? categoryTitle(p) + ": " + p.fill.label : p.fill.label));
     if (lisa) {
       box.appendChild(node("div", "atlas-legend-note", p.lisa.caption));
     } else {
@@ -190,6 +190,10 @@
   }
 
   /* -- tooltips (built as text) ------------------------------------------------------------ */
+  function categoryTitle(p) {   // the categorical fill's name: LISA clusters, hot spots, bivariate classes ...
+    return (p.lisa && p.lisa.title) || "Local clusters (LISA)";
+  }
+
   function areaTooltip(p, feature, i, lisa) {
     var box = node("div", "atlas-tip");
     box.appendChild(node("div", "atlas-tip-name", feature.properties.name));
@@ -201,7 +205,7 @@
       row(box, "95% confidence interval", p.fill.interval[i][0] + " to " + p.fill.interval[i][1]);
     }
     if (p.extra) { row(box, p.extra.label, i === undefined ? null : p.extra.text[i]); }
-    if (lisa) { row(box, "Local cluster (LISA)", i === undefined ? null : p.lisa.labels[p.lisa.cls[i]]); }
+    if (lisa) { row(box, categoryTitle(p), i === undefined ? null : p.lisa.labels[p.lisa.cls[i]]); }
     return box;
   }
 
@@ -382,7 +386,7 @@
     if (lisa) { lisa.restyle(); }
 
     var bases = {};
-    if (lisa) { bases[escapeHTML("Values")] = values; bases[escapeHTML("Local clusters (LISA)")] = lisa; }
+    if (lisa) { bases[escapeHTML("Values")] = values; bases[escapeHTML(categoryTitle(p))] = lisa; }
     // expanded where there is room for it; on a narrow map Leaflet's layers button (opens on focus or hover)
     state.control = L.control.layers(bases, overlays,
                                      {collapsed: map.getSize().x < 760, position: "topright", sortLayers: false})

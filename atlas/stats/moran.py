@@ -22,6 +22,7 @@ such islands as significant).
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -45,7 +46,7 @@ HIGH_HIGH, LOW_LOW, HIGH_LOW, LOW_HIGH = "High-High", "Low-Low", "High-Low", "Lo
 NOT_SIGNIFICANT, NO_NEIGHBOURS, NO_DATA = "Not significant", "No neighbours", "No data"
 CLUSTERS = (HIGH_HIGH, LOW_LOW, HIGH_LOW, LOW_HIGH, NOT_SIGNIFICANT, NO_NEIGHBOURS, NO_DATA)
 #: esda quadrant numbers: 1 HH, 2 LH, 3 LL, 4 HL.
-_QUADRANTS = {1: HIGH_HIGH, 2: LOW_HIGH, 3: LOW_LOW, 4: HIGH_LOW}
+QUADRANTS = {1: HIGH_HIGH, 2: LOW_HIGH, 3: LOW_LOW, 4: HIGH_LOW}
 _GLOBAL_RNG_LOCK = threading.Lock()
 
 
@@ -138,7 +139,7 @@ def moran(values, weights: SpatialWeights, permutations: int = DEFAULT_PERMUTATI
     """
     import esda  # imported when needed: slow to import
 
-    y, present, left_out = _aligned(values, weights, name)
+    y, present, left_out = aligned_values(values, weights, name)
     w = weights if not left_out else weights.subset(present)
     check_computable(y, len(w.islands), w.snap_tolerance_m, name, "Moran's I")
     with warnings.catch_warnings():
@@ -252,23 +253,19 @@ def lisa(values, weights: SpatialWeights, permutations: int = DEFAULT_PERMUTATIO
         raise StatisticError(f"The significance level must be between 0 and 1 (got {alpha}).")
     if permutations < 1:
         raise StatisticError("LISA clusters need a permutation test: give 1 or more permutations (999 by default).")
-    y, present, left_out = _aligned(values, weights, name)
+    y, present, left_out = aligned_values(values, weights, name)
     w = weights.subset(sorted(present))  # in code order: the same labels whatever the row order
     y = pd.Series(y, index=present).reindex(w.ids).to_numpy()
     check_computable(y, len(w.islands), w.snap_tolerance_m, name, "Local Moran's I (LISA)")
-    with _GLOBAL_RNG_LOCK, warnings.catch_warnings():
+    with seeded_global_rng(), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # islands: 0/0 in esda's standardisation
-        state = np.random.get_state()
-        try:
-            local = esda.Moran_Local(y, w.w, transformation="r", permutations=permutations, seed=seed)
-        finally:
-            np.random.set_state(state)
+        local = esda.Moran_Local(y, w.w, transformation="r", permutations=permutations, seed=seed)
     island = np.isin(np.asarray(w.ids), w.islands)
     p = np.where(island, np.nan, np.asarray(local.p_sim, dtype=float))
     threshold = alpha
     if fdr:
         threshold = float(esda.fdr(p[~island], alpha)) if (~island).any() else alpha
-    quadrant = pd.Series(local.q, index=w.ids).map(_QUADRANTS)
+    quadrant = pd.Series(local.q, index=w.ids).map(QUADRANTS)
     significant = ~island & (p < threshold)
     cluster = np.where(island, NO_NEIGHBOURS, np.where(significant, quadrant.to_numpy(), NOT_SIGNIFICANT))
     table = pd.DataFrame({
@@ -287,13 +284,32 @@ def lisa(values, weights: SpatialWeights, permutations: int = DEFAULT_PERMUTATIO
     return table
 
 
+@contextlib.contextmanager
+def seeded_global_rng(seed: int | None = None):
+    """Run esda code that reseeds NumPy's global generator under a lock, restoring the global state after.
+
+    esda's local statistics (``Moran_Local``, ``G_Local``, ``Moran_Local_BV`` ...) take ``seed=`` and call
+    ``numpy.random.seed``; its global ``Moran_BV`` and ``Moran_Rate`` draw from the global generator without
+    a seed. With ``seed`` given, the global generator is seeded with it inside the block. Either way nobody
+    else's random state changes, and two threads never interleave their draws.
+    """
+    with _GLOBAL_RNG_LOCK:
+        state = np.random.get_state()
+        try:
+            if seed is not None:
+                np.random.seed(seed)
+            yield
+        finally:
+            np.random.set_state(state)
+
+
 def lisa_counts(table: pd.DataFrame) -> dict[str, int]:
     """Number of areas in each LISA category, every category listed (zeros included)."""
     counts = table["cluster"].value_counts()
     return {label: int(counts.get(label, 0)) for label in CLUSTERS}
 
 
-def _aligned(values, weights: SpatialWeights, name: str | None):
+def aligned_values(values, weights: SpatialWeights, name: str | None):
     """Values in the order of ``weights.ids``; the codes with a value; the codes without."""
     if isinstance(values, pd.Series):
         index = values.index.astype(str)

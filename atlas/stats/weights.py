@@ -183,7 +183,8 @@ def from_neighbours(neighbours: dict[str, list[str]], snap_tolerance_m: float) -
 
     ids = list(neighbours)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore", RuntimeWarning)  # (0/0 where an area has no neighbour or no variance)
+        warnings.simplefilter("ignore", UserWarning)  # (libpysal and mapclassify notes the atlas reports itself)
         w = libpysal.weights.W({c: list(v) for c, v in neighbours.items()}, id_order=ids, silence_warnings=True)
         w.transform = "r"
     islands = [c for c in ids if not neighbours[c]]

@@ -26,7 +26,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from .. import config
+from .. import config, similar
 from ..catchments import catchment_table, footprint_rule, geography_of, has_catchments, practices_of
 from ..errors import AtlasError
 from ..estimates import METHOD_LINE
@@ -54,6 +54,7 @@ def page() -> None:
     _pcn_section(built)
     _catchment_section(built)
     _trends_section(built)
+    _similar_section(built)
 
 
 # -- life expectancy ------------------------------------------------------------------------------
@@ -419,3 +420,26 @@ def _sources(built, layer: str, geography: str) -> None:
     st.caption(f"Data: {meta['source_title']} ({meta['publisher']}). {meta['attribution']} "
                f"Licence: {meta['licence']}. Deprivation: English Indices of Deprivation 2019 (MHCLG), IMD "
                f"score averaged over each MSOA's LSOAs weighted by population.")
+
+
+# -- similar authorities -------------------------------------------------------------------------------
+def _similar_section(built) -> None:
+    """The district's 15 most similar authorities (open method), their distances and inputs, as comparators."""
+    st.header("Similar authorities")
+    try:
+        found = similar.similar_authorities(built.la_code)
+        compared = similar.comparison(found)
+    except AtlasError as exc:
+        st.info(f"No similar authorities for {built.la_name}: {exc}")
+        return
+    st.caption(found.reading())
+    for note in found.notes:
+        st.caption(note)
+    st.subheader(f"{built.la_name} beside its similar authorities and England")
+    st.dataframe(compared.round(3), width="stretch")
+    st.subheader("The 15 most similar, nearest first")
+    shown = found.neighbours.set_index("code").join(found.inputs.round(3))
+    st.dataframe(shown, width="stretch")
+    st.caption("Sources: MHCLG English Indices of Deprivation 2025 (district summaries); ONS Census 2021 "
+               "(usual residents by age, LSOA 2021) and ONS boundaries; Open Government Licence v3.0. "
+               "Contains OS data © Crown copyright and database right.")

@@ -25,7 +25,7 @@ from .. import export, webmap
 from ..classify import DEFAULT_PALETTE, SCHEMES, SEQUENTIAL_PALETTES
 from ..errors import AtlasError
 from ..plaintext import plain
-from . import common
+from . import analyses, common
 from .assets import serve_assets
 from .upload import upload_section
 
@@ -68,9 +68,13 @@ def _atlas(built, urls) -> None:
         return
     layer, meta = _indicator_control(built, geography, theme_column, indicator_column)
     scheme, k, palette, tiles = _classification_controls(meta)
+    category_column, smoothed_column = st.columns(2)
+    category_kind, partner = analyses.category_controls(built, geography, layer, category_column)
+    chosen_layer = layer
+    built, layer = analyses.smoothed_toggle(built, geography, layer, smoothed_column)
     sets = _point_sets(built)
     colour_by = _point_colour_controls(built, sets)
-    _to_link(built.la_code, geography, layer)
+    _to_link(built.la_code, geography, chosen_layer)
     _keep_choices()
     try:
         view = common.map_view(built, layer, geography, scheme=scheme, k=k, palette=palette)
@@ -79,6 +83,8 @@ def _atlas(built, urls) -> None:
         return
     summary, no_summary = _summary(built, view)
     lisa, lisa_note = _lisa(summary, no_summary)
+    categories, category_entry, category_note = analyses.category_layer(built, view, category_kind, partner, lisa,
+                                                                        lisa_note)
 
     map_column, stats_column = st.columns([5, 2], gap="medium")
     with map_column:
@@ -86,13 +92,18 @@ def _atlas(built, urls) -> None:
         st.caption(plain(view.subtitle))
         if view.message:
             st.warning(plain(view.message))
-        _draw_map(built, view, urls, lisa, lisa_note, tiles, sets, colour_by)
+        _draw_map(built, view, urls, categories, category_note, tiles, sets, colour_by)
         _export(built, view, scheme, k, palette)
-        _metadata(view, lisa_note)
+        _metadata(view, category_note if categories is not None else lisa_note)
     with stats_column:
         _statistics(built, view, summary, no_summary)
-    _table(view, lisa)
+        analyses.panel(built, view, category_kind, category_entry)
+    _table(view, lisa, categories if category_kind != analyses.LISA else None)
+    analyses.area_funnel(built, view)
+    analyses.change_table(category_entry if category_kind == analyses.CHANGE else None)
+    analyses.change_shares(built, geography)
     _points_tables(built, sets, colour_by)
+    analyses.funnel_section(built)
 
 
 # -- controls -----------------------------------------------------------------------------------------
@@ -320,7 +331,7 @@ def _point_style(built, point_set: str, label: str, colour_by: str) -> dict:
         return common.point_style(built, point_set)
 
 
-def _draw_map(built, view, urls, lisa, lisa_note, tiles: bool, sets: dict[str, dict],
+def _draw_map(built, view, urls, categories, category_note, tiles: bool, sets: dict[str, dict],
               colour_by: dict[str, str]) -> None:
     areas = common.geometry_file(built, view.geography, urls.web_dir)
     wards = None
@@ -328,9 +339,9 @@ def _draw_map(built, view, urls, lisa, lisa_note, tiles: bool, sets: dict[str, d
     if ward_geography:
         ward_file = common.geometry_file(built, ward_geography, urls.web_dir)
         wards = (urls.web + ward_file.name, built.geography_labels.get(ward_geography, ward_geography))
-    payload = webmap.map_payload(view, areas, urls.web + areas.name, wards=wards, lisa=lisa,
-                                 lisa_note=lisa_note, points=_point_overlays(built, urls, sets, colour_by),
-                                 tiles=tiles)
+    payload = webmap.map_payload(view, areas, urls.web + areas.name, wards=wards, lisa_note=category_note,
+                                 points=_point_overlays(built, urls, sets, colour_by), tiles=tiles,
+                                 categories=categories)
     fmap = webmap.base_map(urls.leaflet, urls.static, tiles=tiles)
     st_folium(fmap, key="atlas_map", height=MAP_HEIGHT, use_container_width=True, returned_objects=[],
               feature_group_to_add=webmap.map_layers(payload))
@@ -350,7 +361,7 @@ def _metadata(view: webmap.MapView, lisa_note: str | None) -> None:
         "Source": f"{meta.get('source_title')}, {meta.get('publisher')}",
         "Licence": meta.get("licence"),
         "Attribution": webmap.attribution(meta),
-        "Local clusters": lisa_note,
+        "Second map layer": lisa_note,
     }
     if meta.get("url"):
         rows["Official file"] = meta["url"]
@@ -391,13 +402,13 @@ def _figure(title: str, entry: dict, value, source_key: str | None = None) -> No
         st.caption(plain(entry.get("message", "Not available.") + source))
 
 
-def _table(view: webmap.MapView, lisa: pd.Series | None) -> None:
+def _table(view: webmap.MapView, lisa: pd.Series | None, categories: webmap.CategoryLayer | None = None) -> None:
     st.subheader("Table of the map's values")
     st.caption("The same values, classes and clusters as the map, one row per area. Select a column "
                "heading to sort.")
-    table = webmap.view_table(view, lisa)
+    table = webmap.view_table(view, lisa, categories)
     st.dataframe(table, hide_index=True, width="stretch")
-    st.download_button("Download this table (CSV)", lambda: webmap.view_csv(view, lisa), on_click="ignore",
+    st.download_button("Download this table (CSV)", lambda: webmap.view_csv(view, lisa, categories), on_click="ignore",
                        file_name=f"{view.la_code}_{view.geography}_{view.layer}.csv", mime="text/csv",
                        help="The table with the indicator, units, period, geography, source and licence "
                             "on every row.")

@@ -141,6 +141,8 @@ def _show(profile: profiles.Profile) -> None:
         st.subheader(plain(table.title))
         if table.intro:
             st.markdown(plain(table.intro))
+        if table.image:
+            st.image(table.image, caption=table.image_alt, width="stretch")
         st.caption(plain(table.caption))
         st.dataframe(table.shown, hide_index=True, width="stretch")
         for note in table.notes:
