@@ -23,7 +23,7 @@ import geopandas as gpd
 import pandas as pd
 
 from . import aggregate
-from .areas import AreaSet, AreaSetError, lsoa_links
+from .areas import AreaSet, AreaSetError, lsoa11_members
 from .geography import BNG
 from .model import LAYER_COLUMNS, Atlas, indicator_row, layer_columns
 from .specs import Catalogue
@@ -109,18 +109,6 @@ def without_area_set(built: Atlas, geography: str) -> Atlas:
         layers=built.layers[built.layers["geography"] != geography].reset_index(drop=True),
         decile_shares=shares, report=report,
         geography_labels={g: v for g, v in built.geography_labels.items() if g != geography})
-
-
-def lsoa11_members(members21: pd.Series, source: str | Path) -> pd.Series:
-    """Area by LSOA (2011) code: each 2011 LSOA joins the area of the 2021 LSOA(s) it became.
-
-    A 2011 LSOA whose 2021 parts are in different areas joins the area holding
-    most of them (the first in code order on a tie).
-    """
-    links = lsoa_links(source)
-    links = links.assign(area=members21.reindex(links["new"]).to_numpy()).dropna(subset=["area"])
-    first = links.sort_values(["old", "new"]).groupby("old")["area"].agg(lambda a: a.value_counts().index[0])
-    return first.astype(object)
 
 
 def _lsoa_geography(built: Atlas, catalogue: Catalogue, vintage: str) -> str | None:

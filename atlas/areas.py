@@ -472,6 +472,19 @@ def lsoa_links(source: str | Path) -> pd.DataFrame:
     return links.dropna().drop_duplicates().reset_index(drop=True)
 
 
+def lsoa11_members(members21: pd.Series, source: str | Path) -> pd.Series:
+    """Area by LSOA (2011) code: each 2011 LSOA joins the area of the 2021 LSOA(s) it became.
+
+    A 2011 LSOA whose 2021 parts are in different areas joins the area holding
+    most of them (the first in code order on a tie).
+    """
+    links = lsoa_links(source)
+    links = links.assign(area=members21.reindex(links["new"]).to_numpy()).dropna(subset=["area"])
+    votes = links.groupby(["old", "area"], sort=False).agg(n=("new", "size"), first=("new", "min")).reset_index()
+    votes = votes.sort_values(["old", "n", "first"], ascending=[True, False, True]).drop_duplicates("old")
+    return pd.Series(votes["area"].to_numpy(dtype=object), index=pd.Index(votes["old"].to_numpy(dtype=object)))
+
+
 def _area_names(rows: pd.DataFrame, members: pd.Series, report: AreaReport) -> dict:
     named = rows[rows["area"].isin(set(members))].drop_duplicates("area")
     names = dict(zip(named["area"], named["name"]))
