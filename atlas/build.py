@@ -77,7 +77,7 @@ def build(la_code: str, source_dir: str | Path | None = None, out_dir: str | Pat
     builder = _Builder(la, la_name, source, catalogue)
     atlas = builder.run()
     folder = _atlas_folder(out_dir)
-    from .areas import reapply_area_sets  # area sets added with `atlas areas add` survive a rebuild
+    from .area_sets import reapply_area_sets  # area sets added with `atlas areas add` survive a rebuild
     from .importer import reapply_imports  # layers added with `atlas import` survive a rebuild
     atlas = reapply_area_sets(atlas, folder, source, catalogue)
     atlas = reapply_imports(atlas, folder, source, catalogue)

@@ -25,7 +25,7 @@ import pandas as pd  # noqa: E402
 from atlas import config  # noqa: E402
 from atlas.analysis.area_stats import area_statistics  # noqa: E402
 from atlas.analysis.national import write_csv  # noqa: E402
-from atlas.areas import add_area_set  # noqa: E402
+from atlas.area_sets import add_area_set  # noqa: E402
 
 TARGET_S = 30.0
 WARD_LOOKUP = "boundaries/LSOA_(2021)_to_Electoral_Ward_(2023)_to_LAD_(2023)_Best_Fit_Lookup_in_EW.csv.gz"

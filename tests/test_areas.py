@@ -11,7 +11,8 @@ import pytest
 import atlas
 from atlas import cli, store
 from atlas.analysis.area_stats import COLUMNS, area_statistics
-from atlas.areas import AreaSetError, add_area_set, areas_folder, list_area_sets, load_area_set
+from atlas.area_sets import add_area_set, areas_folder, list_area_sets, load_area_set
+from atlas.areas import AreaSetError
 
 from .conftest import LUTON
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import config
-from ..areas import AreaOptions, add_area_set, areas_folder, list_area_sets, remove_area_set
+from ..area_sets import add_area_set, areas_folder, list_area_sets, remove_area_set
+from ..areas import AreaOptions
 from .options import add_atlas_dir, add_source
 
 HELP = "your own areas (a lookup of LSOA code to area) as a geography: add, list, remove"

@@ -19,7 +19,7 @@ from .. import config
 from ..analysis.area_stats import area_statistics
 from ..analysis.national import all_districts, write_csv
 from ..analysis.summary import summarise
-from ..areas import load_area_set
+from ..area_sets import load_area_set
 from ..build import current
 from ..codes import check_district_code
 from ..errors import AtlasError
