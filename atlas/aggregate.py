@@ -17,6 +17,8 @@ import pandas as pd
 
 #: The aggregation rules :func:`by_rule` knows (``none``, for ranks, is not aggregated).
 RULES = ("weighted_mean", "sum", "ratio_of_sums", "decile_share")
+#: Suffix of the layer a decile becomes on larger areas (the share of residents in deciles 1-2).
+MOST_DEPRIVED_SUFFIX = "_most_deprived_20"
 
 
 @dataclass
@@ -162,3 +164,25 @@ def method_text(how: str, child_label: str, weight_label: str | None, assignment
         "decile_share": f"share of residents ({weighting}) in {child_label} areas in national deciles 1-2",
     }[how]
     return f"{text}; {child_label} areas assigned by {assignment}"
+
+
+def decile_share_display(indicator, layer_id: str) -> dict:
+    """How a decile layer aggregated to larger areas is shown: the share of residents in deciles 1-2.
+
+    Parameters
+    ----------
+    indicator : atlas.specs.IndicatorSpec
+        The decile indicator (its ``label`` and ``description`` are used).
+    layer_id : str
+        The aggregated layer's id (``<indicator>_most_deprived_20``).
+
+    Returns
+    -------
+    dict
+        ``layer``, ``units``, ``kind``, ``higher_is``, ``label`` and ``description``
+        for :func:`atlas.model.indicator_row`.
+    """
+    return {"layer": layer_id, "units": "%", "kind": "percentage", "higher_is": "worse",
+            "label": f"{indicator.label}: % of residents in the most deprived 20% nationally",
+            "description": (f"Share of residents living in LSOAs in national deciles 1-2 of "
+                            f"{indicator.label}. {indicator.description}")}

@@ -37,7 +37,7 @@ OUTLINE_TOLERANCE_M = 500
 #: Largest share of a boundary set's areas that may lie outside the district's outline, or have no
 #: parent area (a ward), before the build fails as implausible.
 IMPLAUSIBLE_SHARE = 0.2
-MOST_DEPRIVED_SUFFIX = "_most_deprived_20"
+MOST_DEPRIVED_SUFFIX = aggregate.MOST_DEPRIVED_SUFFIX
 
 
 def build(la_code: str, source_dir: str | Path | None = None, out_dir: str | Path | None = None,
@@ -83,13 +83,16 @@ def build(la_code: str, source_dir: str | Path | None = None, out_dir: str | Pat
     builder = _Builder(la, la_name, source, catalogue)
     atlas = builder.run()
     folder = _atlas_folder(out_dir)
+    from .area_sets import reapply_area_sets  # area sets added with `atlas areas add` survive a rebuild
     from .importer import reapply_imports  # layers added with `atlas import` survive a rebuild
     if not write:
+        atlas = reapply_area_sets(atlas, folder, source, catalogue)
         atlas = reapply_imports(atlas, folder, source, catalogue)
         atlas.report["seconds"] = round(time.perf_counter() - started, 2)
         return atlas
     folder.mkdir(parents=True, exist_ok=True)
     with store.locked(folder):  # an import running now is either in this atlas or waits and adds to it
+        atlas = reapply_area_sets(atlas, folder, source, catalogue)
         atlas = reapply_imports(atlas, folder, source, catalogue)
         atlas.report["seconds"] = round(time.perf_counter() - started, 2)
         store.save(atlas, folder)
@@ -663,12 +666,7 @@ class _Builder:
     def _add_meta(self, indicator: IndicatorSpec, geography: str, native: str, method: str,
                   layer_id: str | None = None) -> None:
         spec = self.boundaries[geography].spec
-        shown = {}
-        if layer_id and layer_id != indicator.id:  # decile shares
-            shown = {"layer": layer_id, "units": "%", "kind": "percentage", "higher_is": "worse",
-                     "label": f"{indicator.label}: % of residents in the most deprived 20% nationally",
-                     "description": (f"Share of residents living in LSOAs in national deciles 1-2 of "
-                                     f"{indicator.label}. {indicator.description}")}
+        shown = aggregate.decile_share_display(indicator, layer_id) if layer_id and layer_id != indicator.id else {}
         self.meta.append(indicator_row(indicator, geography, spec.label, method, native, spec.attribution, **shown))
 
     def _warn(self, text: str) -> None:

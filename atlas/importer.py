@@ -716,7 +716,7 @@ def detect(upload: Upload, built: Atlas, code_column: str | None = None, geograp
         column = _find_column(table, code_column, upload.filename, "code")
         candidates = [column]
     else:
-        candidates = _code_columns(table)
+        candidates = code_columns(table)
         if not candidates:
             raise ImportFileError(
                 f"{upload.filename}: no column holds ONS area codes (such as E01015693 for an LSOA or E05014735 "
@@ -758,7 +758,7 @@ def _find_column(table: pd.DataFrame, wanted: str, filename: str, what: str) -> 
                           f"its columns are: {_quoted(table.columns)}.")
 
 
-def _code_columns(table: pd.DataFrame) -> list[str]:
+def code_columns(table: pd.DataFrame) -> list[str]:
     """Columns where at least half the filled cells are GSS codes, most codes first."""
     found = []
     for column in table.columns:

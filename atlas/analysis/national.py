@@ -223,6 +223,44 @@ def district_statistics(la_code: str, source_dir: str | Path | None = None,
     return row
 
 
+def lsoa11_polygons(source_dir: str | Path | None = None, catalogue: Catalogue | None = None,
+                    cache_dir: str | Path | None = None, use_cache: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Every LSOA (2011) polygon of the national boundary files, in British National Grid.
+
+    Read with the engine's reader; with ``use_cache`` from the same cache as
+    :func:`all_districts` (written when absent or stale, so each feeds the other).
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Codes (sorted, unique) and their polygons.
+
+    Raises
+    ------
+    SourceFileError
+        If there are no LSOA 2011 boundary files.
+    """
+    source = config.source_dir(source_dir)
+    catalogue = catalogue or Catalogue.load()
+    spec = catalogue.boundaries[BOUNDARIES]
+    files = glob_files(source, spec.national_files)
+    if not files:
+        raise SourceFileError(f"No LSOA 2011 boundary files match {spec.national_files} in {source} "
+                              f"(wanted by {spec.spec_file}).")
+    cache_file = _cache_file(cache_dir, source, files, spec) if use_cache else None
+    cached = _read_cache(cache_file) if cache_file is not None else None
+    if cached is not None:
+        codes, wkb = cached[0], cached[1]
+    else:
+        frames = [read_boundary_file(spec, source / f, f) for f in files]
+        codes = np.concatenate([np.asarray(f.index.to_numpy(), dtype=object) for f in frames])
+        wkb = np.concatenate([shapely.to_wkb(f.geometry.to_numpy()) for f in frames])
+        if cache_file is not None:
+            _write_cache(cache_file, codes, wkb)
+    codes, first = np.unique(codes.astype(str), return_index=True)
+    return codes.astype(object), shapely.from_wkb(wkb[first])
+
+
 def write_csv(table: pd.DataFrame, path: str | Path) -> Path:
     """Write the all-districts table atomically (nothing half-written on failure)."""
     path = Path(path)
@@ -371,34 +409,69 @@ def _district_row(la: str, codes: np.ndarray, geometries: np.ndarray) -> dict:
     mine = _WORKER["members"][la]  # every LSOA of the district, in code order
     row = _base_row(la, str(_WORKER["name"][mine[0]]), _WORKER["decile"][mine], _WORKER["permutations"],
                     _WORKER["seed"], _WORKER["tolerance"])
-    row["_weights_s"] = row["_statistics_s"] = 0.0
     codes, first = np.unique(codes.astype(str), return_index=True)  # code order, as atlas.stats.moran permutes
     codes, geometries = codes.astype(object), geometries[first]  # (a code repeated across files: its first polygon)
     scores = _WORKER["score"][_WORKER["index"].get_indexer(codes)]
     no_boundary = sorted(set(_WORKER["index"][mine]) - set(codes))
+    row.update(group_moran(la, codes, geometries, scores, no_boundary, _WORKER["permutations"], _WORKER["seed"],
+                           _WORKER["tolerance"]))
+    return row
+
+
+def group_moran(name: str, codes: np.ndarray, geometries: np.ndarray, scores: np.ndarray, no_boundary: list,
+                permutations: int, seed: int, tolerance: float) -> dict:
+    """Moran's I of one group of LSOAs (a district, or an area of an area set), as every row computes it.
+
+    Neighbour pairs from :func:`atlas.stats.weights.neighbour_pairs`, row-standardised
+    weights, esda's formula (:func:`atlas.stats.moran.moran_i`) and
+    :func:`atlas.stats.moran.permutation_test` with the seed given.
+
+    Parameters
+    ----------
+    name : str
+        The group's code, for messages.
+    codes : numpy.ndarray
+        The group's LSOA codes with a polygon, unique and sorted (the order Moran's test permutes in).
+    geometries : numpy.ndarray
+        Their polygons (British National Grid).
+    scores : numpy.ndarray
+        Their values (NaN: left out and named in the note).
+    no_boundary : list of str
+        The group's LSOAs with no polygon (named in the note).
+    permutations, seed : int
+    tolerance : float
+        Snapping tolerance in metres (above 0).
+
+    Returns
+    -------
+    dict
+        ``moran_i``, ``moran_p``, ``islands`` and ``note`` (NaN and a reason when
+        Moran's I cannot be computed), and the CPU seconds ``_weights_s`` and ``_statistics_s``.
+    """
+    out = {"_weights_s": 0.0, "_statistics_s": 0.0}
     has_value = np.isfinite(scores)
     left_out = list(codes[~has_value])
     geometries, codes, scores = geometries[has_value], codes[has_value], scores[has_value]
     if len(codes) < MIN_AREAS:
-        row["note"] = _too_few(la, len(codes))
-        return row
+        out["note"] = _too_few(name, len(codes))
+        return out
     clock = time.process_time()
-    left, right = neighbour_pairs(geometries, _WORKER["tolerance"])
+    left, right = neighbour_pairs(geometries, tolerance)
     matrix = row_standardised_matrix(len(codes), left, right)
     islands = list(codes[np.diff(matrix.indptr) == 0])
-    row["_weights_s"] = time.process_time() - clock
+    out["_weights_s"] = time.process_time() - clock
     clock = time.process_time()
     try:
-        check_computable(scores, len(islands), _WORKER["tolerance"], la, "Moran's I")  # as atlas.stats.moran
+        check_computable(scores, len(islands), tolerance, name, "Moran's I")  # as atlas.stats.moran
     except StatisticError as exc:
-        row["note"] = str(exc)
+        out["note"] = str(exc)
     else:
         observed = moran_i(scores, matrix)
-        test = permutation_test(scores, matrix, observed, _WORKER["permutations"], _WORKER["seed"])
-        row.update(moran_i=observed, moran_p=test.p_sim, islands=len(islands),
+        test = permutation_test(scores, matrix, observed, permutations, seed)
+        out.update(moran_i=observed, moran_p=test.p_sim, islands=len(islands),
                    note=_notes(islands, no_boundary, left_out))
-    row["_statistics_s"] = time.process_time() - clock
-    return row
+    out["_statistics_s"] = time.process_time() - clock
+    return out
 
 
 def _base_row(la: str, la_name: str, deciles, permutations: int, seed: int, tolerance: float) -> dict:

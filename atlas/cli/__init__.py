@@ -19,12 +19,12 @@ import argparse
 import sys
 
 from ..errors import as_atlas_error
-from . import app, build, districts, export, fetch, imports, profile, stats
+from . import app, areas, build, districts, export, fetch, imports, profile, stats
 
 #: Sub-commands in the order of ``atlas --help``: name -> module (HELP, add_arguments, run).
 COMMANDS = {
     "build": build, "districts": districts, "app": app, "stats": stats, "export": export,
-    "profile": profile, "import": imports, "fetch": fetch,
+    "profile": profile, "import": imports, "areas": areas, "fetch": fetch,
 }
 
 

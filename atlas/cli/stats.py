@@ -16,8 +16,10 @@ import re
 import sys
 
 from .. import config
+from ..analysis.area_stats import area_statistics
 from ..analysis.national import all_districts, write_csv
 from ..analysis.summary import summarise
+from ..area_sets import load_area_set
 from ..build import current
 from ..codes import check_district_code
 from ..errors import AtlasError
@@ -34,11 +36,14 @@ HELP = "inequality statistics: 20:20, 10:10, Moran's I, LISA clusters, area Gini
 
 def add_arguments(parser) -> None:
     """The options of ``atlas stats``."""
-    which = parser.add_mutually_exclusive_group(required=True)
-    which.add_argument("--la", metavar="CODE", help="district code, e.g. E06000032 for Luton")
+    parser.add_argument("--la", metavar="CODE", help="district code, e.g. E06000032 for Luton (with --areas: "
+                        "the authority of the set, when sets of that name are kept for several)")
+    which = parser.add_mutually_exclusive_group()
     which.add_argument("--all-districts", action="store_true",
                        help="every IoD2019 district of England (20:20 and Moran's I of the Income score) to --out")
-    parser.add_argument("--out", metavar="FILE.csv", help="CSV to write with --all-districts")
+    which.add_argument("--areas", metavar="NAME",
+                       help="one row per area of an area set (`atlas areas add`): 20:20, Moran's I, area Gini, to --out")
+    parser.add_argument("--out", metavar="FILE.csv", help="CSV to write with --all-districts or --areas")
     parser.add_argument("--indicator", metavar="LAYER", default=DEFAULT_INDICATOR,
                         help=f"layer id for Moran's I and LISA (default {DEFAULT_INDICATOR})")
     parser.add_argument("--geography", metavar="ID", default=DEFAULT_GEOGRAPHY,
@@ -63,8 +68,14 @@ def run(args) -> int:
     """Run ``atlas stats``; return the exit status."""
     if args.permutations < 0:
         raise AtlasError(f"--permutations must be 0 or more (got {args.permutations}).")
+    if args.areas:
+        return _run_areas(args)
     if args.all_districts:
+        if args.la:
+            raise AtlasError("--all-districts covers every district; leave out --la.")
         return _run_all_districts(args)
+    if not args.la:
+        raise AtlasError("Give --la CODE (one district), --all-districts or --areas NAME.")
     return _run_district(args)
 
 
@@ -230,4 +241,28 @@ def _run_all_districts(args) -> int:
     if run.missing_boundaries:
         print(f"  {len(run.missing_boundaries)} LSOA(s) have no boundary in any file: "
               f"{', '.join(run.missing_boundaries[:10])}")
+    return 0
+
+
+# -- an area set ------------------------------------------------------------------------------------
+
+def _run_areas(args) -> int:
+    if not args.out:
+        raise AtlasError("--areas needs --out FILE.csv (where to write one row per area).")
+    if args.indicator != DEFAULT_INDICATOR:
+        raise AtlasError(f"--areas computes the IoD2019 Income domain ({DEFAULT_INDICATOR}) only, as "
+                         f"--all-districts does; got --indicator {args.indicator}.")
+    area_set = load_area_set(args.areas, args.la, args.atlas_dir, args.source)
+    result = area_statistics(area_set, args.source, permutations=args.permutations, seed=args.seed,
+                             snap_tolerance_m=args.snap_tolerance, use_cache=not args.no_cache)
+    path = write_csv(result.table, args.out)
+    if args.json:
+        print(_json({"out": str(path), "areas": len(result.table), "method": result.method,
+                     "seconds": {k: round(v, 2) for k, v in result.timings.items()}}))
+        return 0
+    no_moran = result.table[result.table["moran_i"].isna()]
+    print(f"Wrote {len(result.table)} areas of {area_set.name!r} ({area_set.la_name}) to {path} in "
+          f"{result.timings['total']:.1f} s.")
+    print(f"  {result.method}")
+    print(f"  areas without Moran's I: {len(no_moran)}" + (f" (e.g. {no_moran['note'].iloc[0]})" if len(no_moran) else ""))
     return 0

@@ -206,8 +206,7 @@ def permutation_test(y: np.ndarray, matrix: sparse.csr_matrix, observed: float, 
     larger = int((sims >= observed - tie).sum())
     larger = min(larger, permutations - larger)
     mean, sd = float(sims.mean()), float(sims.std())
-    with np.errstate(divide="ignore", invalid="ignore"):
-        zval = (observed - mean) / sd
+    zval = (observed - mean) / sd if sd > 0 else float("nan")  # every replicate the same I: no z-value
     return PermutationTest((larger + 1.0) / (permutations + 1.0), mean, sd, float(zval))
 
 
