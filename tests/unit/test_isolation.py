@@ -9,7 +9,7 @@ import pytest
 
 from atlas import config
 from atlas.errors import SourceDirError
-from tests.unit.conftest import _GUARD, NO_SOURCE, RealSourceUsed
+from tests.unit.guard import NO_SOURCE, STATE, RealSourceUsed
 
 
 def test_the_settings_name_a_source_directory_that_does_not_exist():
@@ -24,9 +24,9 @@ def test_outputs_go_to_the_tests_own_folder(tmp_path):
     assert config.atlas_dir() == tmp_path / "output" / "atlas"
 
 
-@pytest.mark.skipif(not _GUARD["roots"], reason="no real source directory on this machine to guard")
+@pytest.mark.skipif(not STATE["roots"], reason="no real source directory on this machine to guard")
 def test_reading_or_listing_the_real_files_fails():
-    root = _GUARD["roots"][0]
+    root = STATE["roots"][0]
     with pytest.raises(RealSourceUsed, match="real source directory"):
         open(os.path.join(root, "PROVENANCE.md"), "rb")
     with pytest.raises(RealSourceUsed):
