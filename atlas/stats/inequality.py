@@ -149,9 +149,10 @@ def area_gini(values, population=None, name: str | None = None) -> AreaGini:
         if isinstance(population, pd.Series) and isinstance(values, pd.Series):
             weights = pd.to_numeric(population.reindex(x.index), errors="coerce").astype(float)
         else:
-            weights = pd.Series(np.asarray(population, dtype=float).ravel(), index=x.index)
-            if len(weights) != len(x):
-                raise StatisticError(f"{len(weights)} populations were given for {len(x)} values of {what}.")
+            given = np.asarray(population, dtype=float).ravel()
+            if len(given) != len(x):
+                raise StatisticError(f"{len(given)} populations were given for {len(x)} values of {what}.")
+            weights = pd.Series(given, index=x.index)
     ok = x.notna() & np.isfinite(x) & (weights.notna() if weights is not None else True)
     left_out = x.index[~ok].tolist()
     x = x[ok]

@@ -46,8 +46,11 @@ DEFAULT_SNAP_TOLERANCE_M = 1.0
 #: Above this many areas, neighbours come from :func:`neighbour_pairs` (the same pairs as libpysal.graph's
 #: fuzzy contiguity, measured on Luton, Birmingham and all of England: 6.5 s against 22.6 s for England).
 LIBPYSAL_LIMIT = 2000
-#: Fewest buffer reach at a corner, relative to the tolerance (quarter circles drawn with 16 segments).
-_CORNER_REACH = float(np.cos(np.pi / 64))
+#: Segments per quarter circle of a buffer: geopandas' default (``resolution=16``), which libpysal's fuzzy
+#: contiguity buffers with (shapely's own default is 8, which reaches less far at some corners).
+_QUAD_SEGS = 16
+#: Fewest buffer reach at a corner, relative to the tolerance: half-way between two of the segments' vertices.
+_CORNER_REACH = float(np.cos(np.pi / (4 * _QUAD_SEGS)))
 
 
 @dataclass
@@ -229,7 +232,7 @@ def neighbour_pairs(geometries: np.ndarray, snap_tolerance_m: float = DEFAULT_SN
     if unsure.any():
         touched = np.unique(np.concatenate([left[unsure], right[unsure]]))
         buffered = np.empty(len(geometries), dtype=object)
-        buffered[touched] = shapely.buffer(geometries[touched], snap_tolerance_m)
+        buffered[touched] = shapely.buffer(geometries[touched], snap_tolerance_m, quad_segs=_QUAD_SEGS)
         joined = shapely.intersects(buffered[left[unsure]], buffered[right[unsure]])
         ok = np.ones(len(left), dtype=bool)
         ok[np.flatnonzero(unsure)[~joined]] = False
