@@ -34,9 +34,9 @@ lint: setup
 test: lint
 	$(BIN)/python -m pytest
 
-## test-fast: the tests that need neither the browser nor all of England
+## test-fast: the unit tests (synthetic data, no source directory; seconds)
 test-fast: setup
-	$(BIN)/python -m pytest -m "not browser and not slow"
+	$(BIN)/python -m pytest tests/unit
 
 ## benchmark: print the speed figures
 benchmark: setup

@@ -33,7 +33,7 @@ def run_main(argv, capsys) -> tuple[int, str, str]:
 
 def test_the_commands_in_help_order():
     assert list(subparsers()) == list(COMMANDS) == ["build", "districts", "app", "stats", "export", "profile",
-                                                    "import", "fetch"]
+                                                    "import", "areas", "fetch"]
 
 
 def test_atlas_help_lists_every_command_with_its_one_line_help(capsys):
@@ -104,7 +104,7 @@ def test_the_older_out_spelling_fills_the_atlas_folder(tmp_path):
 
 
 def test_argparse_refuses_a_missing_command_or_required_option(capsys):
-    for argv in ([], ["build"], ["stats", "--la", "E06000032", "--all-districts"], ["no-such-command"]):
+    for argv in ([], ["build"], ["stats", "--all-districts", "--areas", "x"], ["no-such-command"]):
         with pytest.raises(SystemExit) as info:
             main(argv)
         assert info.value.code == 2
@@ -116,6 +116,7 @@ def test_argparse_refuses_a_missing_command_or_required_option(capsys):
 @pytest.mark.parametrize("argv, message", [
     (["stats", "--la", "Luton"], "'Luton' is not an ONS area code; district codes start E06"),
     (["stats", "--la", "E01015693"], "E01015693 is the code of a"),
+    (["stats", "--la", "E06000032", "--all-districts"], "--all-districts covers every district; leave out --la."),
     (["stats", "--la", "E06000032", "--permutations", "-1"], "--permutations must be 0 or more (got -1)."),
     (["app", "--la", "E05015000"], "electoral ward, not of an English district"),
     (["export", "--la", "E06000032", "--out", "map.png"], "Give --layer and --geography for one map"),

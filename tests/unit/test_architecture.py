@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parent.parent / "atlas"
+PACKAGE = Path(__file__).resolve().parents[2] / "atlas"
 
 
 def _module_name(path: Path) -> str:

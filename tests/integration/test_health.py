@@ -14,7 +14,7 @@ from atlas.health import life_expectancy_gap, pcn_table, published_gap
 from atlas.stats import rates
 from atlas.trends import district_series
 
-from .conftest import LUTON
+from ..conftest import LUTON
 
 
 def _wilson(x: float, n: float, z: float = 1.959963984540054) -> tuple[float, float]:

@@ -15,7 +15,7 @@ from atlas import webmap
 from atlas.classify import CATEGORY_COLOURS, DECILE_COLOURS, LISA_COLOURS, MISSING_COLOUR, MISSING_LABEL, classify
 from atlas.errors import AtlasError
 from tests.app_support import SCRIPT_NAME
-from tests.test_points import LUTON_PCNS
+from tests.integration.test_points import LUTON_PCNS
 
 
 def gaps_and_overlaps(geoms) -> tuple[float, float]:

@@ -13,7 +13,7 @@ import pytest
 from atlas.cli import main
 from atlas.cli.app import check_port_free, streamlit_command
 
-from .conftest import LUTON, PROJECT
+from ..conftest import LUTON, PROJECT
 
 pytestmark = pytest.mark.slow
 

@@ -11,8 +11,8 @@ import pytest
 
 from atlas import change
 from atlas.analysis.analyses import hot_spot_summary
-from tests.test_app import app, app_out, choose, payload, table  # noqa: F401 (fixtures and helpers)
-from tests.test_change import expected_counts  # noqa: F401 (fixture: the independent count)
+from tests.integration.test_app import app, app_out, choose, payload, table  # noqa: F401 (fixtures and helpers)
+from tests.integration.test_change import expected_counts  # noqa: F401 (fixture: the independent count)
 
 
 @pytest.fixture

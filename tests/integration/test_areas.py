@@ -14,7 +14,7 @@ from atlas.analysis.area_stats import COLUMNS, area_statistics
 from atlas.area_sets import add_area_set, areas_folder, list_area_sets, load_area_set
 from atlas.areas import AreaSetError
 
-from .conftest import LUTON
+from ..conftest import LUTON
 
 WARD_LOOKUP = "boundaries/LSOA_(2021)_to_Electoral_Ward_(2023)_to_LAD_(2023)_Best_Fit_Lookup_in_EW.csv.gz"
 LSOA_LOOKUP = ("deprivation/lookups/LSOA_(2011)_to_LSOA_(2021)_to_Local_Authority_District_(2022)_"

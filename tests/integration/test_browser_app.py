@@ -28,7 +28,7 @@ from tests.app_support import (
     wait_rendered,
     write_test_atlas,
 )
-from tests.test_points import LUTON_PCNS
+from tests.integration.test_points import LUTON_PCNS
 
 pytestmark = pytest.mark.browser
 ARTEFACTS = PROJECT / "artefacts"

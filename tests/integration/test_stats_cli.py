@@ -8,7 +8,7 @@ import pytest
 
 from atlas import cli
 
-from .conftest import LUTON
+from ..conftest import LUTON
 
 
 def _no_nan(name):

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from atlas import profiles
 from atlas.ui.upload import plain  # the page shows names escaped as Markdown source
 
-from .conftest import page_test
+from ..conftest import page_test
 
 
 @pytest.fixture(scope="module")

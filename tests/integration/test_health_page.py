@@ -6,7 +6,7 @@ import pytest
 
 from atlas.plaintext import plain  # the page shows names escaped as Markdown source
 
-from .conftest import page_test
+from ..conftest import page_test
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,7 @@ from atlas.readers import to_number
 
 from .bad_input_support import CODES, LUTON, NO_SOURCE, assert_opens, layers_of, snapshot, tiny_atlas, write_csv
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 BASE = {("base", "lsoa21")}
 
 

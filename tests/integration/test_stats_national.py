@@ -22,7 +22,7 @@ from atlas.analysis.national import (
 )
 from atlas.specs import Catalogue
 
-from .conftest import LUTON
+from ..conftest import LUTON
 
 FILE_2 = "deprivation/iod2019_lsoa11/File_2_-_IoD2019_Domains_of_Deprivation.csv.gz"
 #: Districts the fast path is checked against the reference path on, of every kind: Luton (unitary),

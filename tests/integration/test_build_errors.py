@@ -15,7 +15,7 @@ from atlas import cli
 from atlas.errors import SourceDirError, SourceFileError, UnknownAreaError
 from atlas.specs import Catalogue
 
-from .conftest import LUTON, PROJECT
+from ..conftest import LUTON, PROJECT
 
 IOD_FILE1 = "deprivation/iod2019_lsoa11/File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv.gz"
 LUTON_LSOA11 = "boundaries/lsoa2011_england_by_lad/E06000032.json.gz"

@@ -536,7 +536,7 @@ def test_list_prints_each_file_with_its_address(capsys, tmp_path):
 def test_script_runs_the_fetch_command(tmp_path):
     import subprocess
     import sys
-    script = Path(__file__).resolve().parent.parent / "scripts" / "fetch_sources.py"
+    script = Path(__file__).resolve().parents[2] / "scripts" / "fetch_sources.py"
     done = subprocess.run([sys.executable, str(script), "--out", str(tmp_path), "--la", LUTON, "--list"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

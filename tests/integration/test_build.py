@@ -10,7 +10,7 @@ import pytest
 
 import atlas
 
-from .conftest import BEDFORD, LUTON
+from ..conftest import BEDFORD, LUTON
 
 IOD_LAYERS_2011 = ["imd19_decile", "imd19_score", "income19_score", "income19_decile", "iod19_population",
                    "idaci19_score", "idaopi19_score", "idaci19_decile", "living19_rank"]
