@@ -30,7 +30,7 @@ import pandas as pd
 import pyogrio
 
 from .codes import COUNTY_PREFIX, DISTRICT_PREFIXES, ENGLAND, ENTITY_KINDS, check_district_code
-from .errors import SpecError, UnknownAreaError
+from .errors import SourceFileError, SpecError, UnknownAreaError
 from .geography import DistrictSet, glob_files, member_table
 from .readers import normalise_codes, read_table, require_columns
 from .specs import BoundarySpec, Catalogue
@@ -79,6 +79,7 @@ class _Tables:
     successor: dict        # former code -> today's code
     former_names: dict     # former code -> name
     data_codes: frozenset  # district codes the member tables key areas by
+    unread: tuple = ()     # errors of the tables that could not be read (their file is missing)
 
 
 def resolve(code: str, catalogue: Catalogue | None = None, source_dir: str | Path | None = None) -> Authority:
@@ -114,6 +115,9 @@ def resolve(code: str, catalogue: Catalogue | None = None, source_dir: str | Pat
         return _county(clean, tables)
     if clean in tables.successor:
         return _former(clean, tables)
+    if tables.unread:  # the code may be in a table that is missing: say which
+        raise SourceFileError(f"{clean} is not one of today's districts, and the tables that name counties and "
+                              f"former districts cannot be read: " + " ".join(tables.unread))
     known = "today's districts (May 2025 outlines) and counties"
     raise UnknownAreaError(f"{clean} is not an authority the source files know: it is in none of {known}, nor a "
                            f"former district code. Run `atlas districts` to list every authority that can be built.")
@@ -228,10 +232,10 @@ def _read_tables(outline: BoundarySpec, catalogue: Catalogue, source: Path) -> _
         for code, name in zip(normalise_codes(table[outline.code]), table[outline.name].astype(str)):
             if isinstance(code, str) and code.startswith(DISTRICT_PREFIXES):
                 current.setdefault(code, name)
-    county_of, county_names = {}, {}
+    county_of, county_names, unread = {}, {}, []
     if outline.upper_tier:
         t = outline.upper_tier
-        table = _columns(source, t, [t["district"], t["code"], t["name"]], outline)
+        table = _columns(source, t, [t["district"], t["code"], t["name"]], outline, unread)
         table = table[table[t["code"]].astype("string").str.startswith(COUNTY_PREFIX, na=False)]
         for district, county, name in zip(normalise_codes(table[t["district"]]), normalise_codes(table[t["code"]]),
                                           table[t["name"]].astype(str)):
@@ -240,7 +244,8 @@ def _read_tables(outline: BoundarySpec, catalogue: Catalogue, source: Path) -> _
     successor, former_names = {}, {}
     if outline.successors:
         s = outline.successors
-        table = _columns(source, s, [s["old"], s["new"]] + ([s["old_name"]] if s.get("old_name") else []), outline)
+        table = _columns(source, s, [s["old"], s["new"]] + ([s["old_name"]] if s.get("old_name") else []), outline,
+                         unread)
         old, new = normalise_codes(table[s["old"]]), normalise_codes(table[s["new"]])
         names = table[s["old_name"]].astype(str) if s.get("old_name") else old
         for o, n, name in zip(old, new, names):
@@ -251,11 +256,15 @@ def _read_tables(outline: BoundarySpec, catalogue: Catalogue, source: Path) -> _
     for spec in catalogue.area_boundaries():
         if spec.members is not None:
             data_codes |= set(member_table(spec, source)["district"])
-    return _Tables(current, county_of, county_names, successor, former_names, frozenset(data_codes))
+    return _Tables(current, county_of, county_names, successor, former_names, frozenset(data_codes), tuple(unread))
 
 
-def _columns(source: Path, table: dict, columns: list, outline: BoundarySpec) -> pd.DataFrame:
+def _columns(source: Path, table: dict, columns: list, outline: BoundarySpec, unread: list) -> pd.DataFrame:
+    """The table's columns; an empty table (and the error in ``unread``) when its file is missing."""
     wanted_by = f"{outline.spec_file} [{'upper_tier' if 'district' in table else 'successors'}]"
+    if not (Path(source) / table["file"]).is_file():
+        unread.append(f"Missing source file {table['file']} (wanted by {wanted_by}).")
+        return pd.DataFrame({c: pd.Series(dtype="string") for c in columns})
     frame = read_table(source, table["file"], table.get("reader", {}), wanted_by, text_columns=tuple(columns))
     require_columns(frame, columns, table["file"], wanted_by)
     return frame.drop_duplicates(columns)
