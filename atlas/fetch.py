@@ -252,6 +252,16 @@ def file_refs(catalogue: Catalogue, root: str | Path | None = None) -> list[File
     return tables + national + districts
 
 
+def _downloaded(patterns: list[str], download) -> list[str]:
+    """Of alternative file patterns (``files = [national, per-district]``: the first found is read), the
+    one the download writes; all of them when there is no download or it matches none."""
+    if len(patterns) < 2 or not isinstance(download, dict) or not download.get("file"):
+        return patterns
+    target = str(download["file"]).replace("{lad}", SAMPLE_LA)
+    matching = [p for p in patterns if fnmatch.fnmatchcase(target, p.replace("{lad}", SAMPLE_LA))]
+    return matching or patterns
+
+
 def _where(ref: FileRef) -> str:
     return ref.download.where if ref.download else ""
 
@@ -260,9 +270,9 @@ def _file_tables(table: dict, where: str):
     """(pattern, table, where) for every table of a spec that names a ``file`` or ``files``."""
     for key in ("file", "files"):
         value = table.get(key)
-        for pattern in ([value] if isinstance(value, str) else value or []):
-            if pattern:
-                yield pattern, table, where
+        patterns = [value] if isinstance(value, str) else [p for p in value or [] if p]
+        for pattern in _downloaded(patterns, table.get("download")):
+            yield pattern, table, where
     for key, value in table.items():
         if key == "download":
             continue
@@ -291,6 +301,13 @@ def _add_expectations(refs: dict[str, FileRef], catalogue: Catalogue) -> None:
         for rule in spec.aggregate_from.values():
             if rule.file:
                 expect(rule.file, [rule.child, rule.parent], rule.reader)
+        for table in (spec.upper_tier, spec.successors):
+            if table:
+                columns = [v for k, v in table.items() if k not in ("file", "reader")]
+                expect(table["file"], columns, table.get("reader"))
+        for variant in spec.variants:
+            if variant.codes_file:
+                expect(variant.codes_file, [variant.codes_column])
     for ind in catalogue.indicators.values():
         source = ind.source
         if source.file:
