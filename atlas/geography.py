@@ -9,6 +9,7 @@ in an unexpected CRS would silently put areas in the wrong place.
 from __future__ import annotations
 
 import glob
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -261,7 +262,7 @@ def national_index(spec: BoundarySpec, source_dir: Path, cache_dir: Path | None 
         parts.append(pd.DataFrame({"code": normalise_codes(table[spec.code]).to_numpy(), "file": relative}))
     index = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({"code": [], "file": []})
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")  # builds running at once do not write one file
     index.to_parquet(tmp, index=False)
     tmp.replace(path)
     return index

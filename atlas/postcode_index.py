@@ -16,6 +16,7 @@ of rows, not millions.
 from __future__ import annotations
 
 import glob
+import os
 import hashlib
 import json
 from pathlib import Path
@@ -168,6 +169,6 @@ def _write_index(spec: PostcodeSpec, users: list[PointSetSpec], source_dir: Path
     sectors = sectors.groupby(["district", "sector"], dropna=False).size().rename("postcodes").reset_index()
     folder.mkdir(parents=True, exist_ok=True)
     for name, frame in (("postcodes.parquet", lookup[lookup.index.isin(used)]), ("sectors.parquet", sectors)):
-        tmp = folder / (name + ".tmp")
+        tmp = folder / f"{name}.{os.getpid()}.tmp"  # builds running at once do not write one file
         frame.to_parquet(tmp)
         tmp.replace(folder / name)
