@@ -16,9 +16,9 @@ of rows, not millions.
 from __future__ import annotations
 
 import glob
-import os
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import pandas as pd
