@@ -311,23 +311,25 @@ def read_boundary_file(spec: BoundarySpec, path: Path, relative: str) -> gpd.Geo
     if not Path(path).is_file():
         raise SourceFileError(f"Boundary file {relative} (wanted by {spec.spec_file}) is not in the source directory.")
     gdal_path = _gdal_path(Path(path))
-    code, name, variant = spec.code, spec.name, None
+    district = [spec.district_column] if spec.district_column else []
+    candidates = [spec.code, spec.name, *district] + [c for v in spec.variants if v.code for c in (v.code, v.name) if c]
     try:
-        fields = list(pyogrio.read_info(gdal_path)["fields"])
-        if code not in fields:
-            variant = next((v for v in spec.variants if v.code and v.code in fields), None)
-            if variant is not None:
-                code, name = variant.code, variant.name or variant.code
-        columns = list(dict.fromkeys([code, name] + ([spec.district_column] if spec.district_column else [])))
-        missing = [c for c in columns if c not in fields]
-        if missing:
-            raise SourceFileError(
-                f"Boundary file {relative} (wanted by {spec.spec_file}) has no column "
-                f"{', '.join(repr(m) for m in missing)}; its columns are: {', '.join(fields)}"
-            )
-        frame = pyogrio.read_dataframe(gdal_path, columns=columns, use_arrow=True)
+        # one read of every candidate column (pyogrio leaves out those the file lacks)
+        frame = pyogrio.read_dataframe(gdal_path, columns=list(dict.fromkeys(candidates)), use_arrow=True)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
         raise SourceFileError(f"Cannot read boundary file {relative} (wanted by {spec.spec_file}): {exc}") from exc
+    code, name, variant = spec.code, spec.name, None
+    if code not in frame.columns:
+        variant = next((v for v in spec.variants if v.code and v.code in frame.columns), None)
+        if variant is not None:
+            code, name = variant.code, variant.name or variant.code
+    missing = [c for c in dict.fromkeys([code, name, *district]) if c not in frame.columns]
+    if missing:
+        fields = pyogrio.read_info(gdal_path)["fields"]
+        raise SourceFileError(
+            f"Boundary file {relative} (wanted by {spec.spec_file}) has no column "
+            f"{', '.join(repr(m) for m in missing)}; its columns are: {', '.join(fields)}"
+        )
     _check_crs(frame, spec, relative)
     frame = frame.to_crs(BNG)
     frame.geometry = shapely.make_valid(frame.geometry.values)
