@@ -144,10 +144,55 @@ def list_authorities(catalogue: Catalogue | None = None, source_dir: str | Path 
     })
 
 
+def list_with_geographies(catalogue: Catalogue | None = None,
+                          source_dir: str | Path | None = None) -> pd.DataFrame:
+    """:func:`list_authorities`, with one column per area geography saying whether the authority has it.
+
+    A geography is there when a member table lists areas of the authority's
+    districts (or their former codes), or, for a set without one, when a file
+    of the set exists for each of its districts (or its former codes).
+    """
+    from . import config
+
+    catalogue = catalogue or Catalogue.load()
+    source = config.source_dir(source_dir)
+    tables = _tables(catalogue, source)
+    table = list_authorities(catalogue, source)
+    found = {a.code: a for a in (_district(c, tables) for c in tables.current)}
+    found.update({c: _county(c, tables) for c in tables.county_names})
+    for spec in catalogue.area_boundaries():
+        if spec.members is not None:
+            listed = set(member_table(spec, source)["district"])
+            table[spec.id] = [bool(found[c].aliases & listed) for c in table["code"]]
+            continue
+        with_file = _codes_with_files(spec, source)
+        table[spec.id] = [all(d in with_file or bool(_former_codes(d, tables) & with_file)
+                              for d in found[c].districts) for c in table["code"]]
+    return table
+
+
+def _former_codes(district: str, tables: _Tables) -> set:
+    return {old for old, new in tables.successor.items() if new == district}
+
+
+def _codes_with_files(spec: BoundarySpec, source: Path) -> set:
+    """District codes with a file of the set (the ``{lad}`` part of the names found)."""
+    codes: set = set()
+    for pattern in spec.files:
+        if "{lad}" not in pattern:
+            continue
+        head = pattern.split("{lad}", 1)[0]
+        for relative in glob_files(source, pattern.replace("{lad}", "*")):
+            code = relative[len(head):len(head) + 9]
+            if code.startswith(DISTRICT_PREFIXES):
+                codes.add(code)
+    return codes
+
+
 def _district(code: str, tables: _Tables) -> Authority:
     county = tables.county_of.get(code)
     kind = "district" if county else _kind(code)
-    former = frozenset(old for old, new in tables.successor.items() if new == code)
+    former = frozenset(_former_codes(code, tables))
     return Authority(code, (code,), frozenset({code}) | former, name=tables.current[code], kind=kind,
                      county=county, district_names={code: tables.current[code]},
                      notes=(f"former code(s) {', '.join(sorted(former))} count as {code}",) if former else ())
