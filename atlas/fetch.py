@@ -782,6 +782,8 @@ class Fetcher:
             staged = []
             for name in chosen:
                 rel = target if not _is_glob(download.member) else str(Path(target).parent / Path(name).name)
+                if ref.pattern.endswith(".gz") and not rel.endswith(".gz"):
+                    rel += ".gz"  # members of a gzipped set (e.g. Code-Point Open's areas) are written gzipped
                 pattern = ref.pattern.replace("{lad}", "*")
                 if not fnmatch.fnmatchcase(rel, pattern):
                     raise FetchError(f"Member {name} of {download.url} would be written as {rel}, which the "
