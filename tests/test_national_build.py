@@ -219,8 +219,13 @@ def test_hertfordshire_builds_as_a_county_of_its_ten_districts(built, source_dir
     lsoas = herts.table("lsoa21")
     expected = lsoas["census21_population"].groupby(lookup.reindex(lsoas.index)).sum()
     assert np.allclose(districts["census21_population"].reindex(expected.index), expected)
-    # the county's profile areas include its districts
-    assert "district" in herts.report["geography_order"]
+    # a district is a profile area of its county, with the LSOAs the aggregation gave it
+    from atlas import export, profiles
+    stevenage = profiles.find_area(herts, "Stevenage")
+    assert (stevenage.kind, stevenage.code) == ("district", "E07000243")
+    assert stevenage.members["lsoa21"] == sorted(lookup.index[lookup == "E07000243"].intersection(lsoas.index))
+    assert "Stevenage" in profiles.render_html(profiles.build_profile(herts, stevenage))
+    assert export.render_map(herts, "income19_score", "district", fmt="png", dpi=72)[:4] == b"\x89PNG"
 
 
 @pytest.mark.slow
