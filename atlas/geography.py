@@ -9,6 +9,7 @@ in an unexpected CRS would silently put areas in the wrong place.
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -244,16 +245,17 @@ def national_index(spec: BoundarySpec, source_dir: Path, cache_dir: Path | None 
     """Which file of the spec's national set holds each area code (columns ``code``, ``file``).
 
     Built once by reading every file without geometry, and kept in
-    ``<output>/cache/boundary_index/<spec id>.parquet``; rebuilt when a file
-    of the set is newer than the cache or the set's files changed.
+    ``<output>/cache/boundary_index/<spec id>-<source hash>.parquet``; rebuilt
+    when a file of the set is newer than the cache or the set's files changed.
     """
     files = glob_files(source_dir, spec.national_files)
     folder = Path(cache_dir) if cache_dir else config.out_dir() / "cache" / "boundary_index"
-    path = folder / f"{spec.id}.parquet"
+    where = hashlib.sha1(str(Path(source_dir).resolve()).encode()).hexdigest()[:12]
+    path = folder / f"{spec.id}-{where}.parquet"  # one index per source directory
     newest = max((Path(source_dir, f).stat().st_mtime for f in files), default=0)
     if path.is_file() and path.stat().st_mtime >= newest:
         cached = pd.read_parquet(path)
-        if set(cached["file"]) <= set(files) and cached.attrs.get("source_dir", str(source_dir)) == str(source_dir):
+        if set(cached["file"]) == set(files):
             return cached
     parts = []
     for relative in files:
