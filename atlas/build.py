@@ -294,6 +294,7 @@ class _Builder:
             entry.update(status="built", areas=len(found.frame), files=_short(found.files),
                          missing_boundaries=_short(found.missing), n_missing_boundaries=len(found.missing),
                          left_out_not_in_district=len(found.extra))
+            self._note_former_codes(spec, entry)
             if found.variant_note:
                 entry["vintage_note"] = found.variant_note
                 if found.label != spec.label and spec.variants and found.variant_note.startswith("the file"):
@@ -306,6 +307,19 @@ class _Builder:
         if not self.frames:
             raise BuildError(f"No boundaries for {self.la} ({self.la_name}) in the source directory {self.source}; "
                              f"nothing was written.")
+
+    def _note_former_codes(self, spec: BoundarySpec, entry: dict) -> None:
+        """Say when a member table lists the authority's areas under former district codes (e.g. IoD2019's 2019
+        codes of districts merged since), and which."""
+        if spec.members is None or self.authority.is_england:
+            return
+        listed = set(member_table(spec, self.source)["district"]) & set(self.authority.aliases)
+        former = sorted(listed - set(self.authority.districts))
+        if former:
+            entry["member_districts"] = sorted(listed)
+            self.report["authority"]["notes"].append(
+                f"{spec.label}: the areas are those {spec.members.file} lists under the district code(s) "
+                f"{', '.join(former)} (former codes of {self.la_name}'s area), resolved to {self.la}.")
 
     def _outline(self) -> gpd.GeoDataFrame | None:
         spec = self.catalogue.district_outline()

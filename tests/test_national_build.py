@@ -375,3 +375,12 @@ def test_the_project_specs_read_the_national_files():
         assert catalogue.boundaries[geography].files[0].startswith(folder)
     assert catalogue.postcodes["codepoint_open"].files.startswith(CODEPOINT)
     assert (PROJECT / "atlas" / "specs" / "boundaries" / "district.toml").is_file()
+
+
+@pytest.mark.slow
+def test_the_report_says_how_2019_codes_were_resolved(built):
+    cumberland = built("E06000063")
+    entry = cumberland.report["geographies"]["lsoa11"]
+    assert entry["member_districts"] == ["E07000026", "E07000028", "E07000029"]  # Allerdale, Carlisle, Copeland
+    notes = " ".join(cumberland.report["authority"]["notes"])
+    assert "E07000026, E07000028, E07000029" in notes and "E06000063" in notes
