@@ -128,14 +128,26 @@ def decile_shares(deciles: pd.Series, parent: pd.Series, weights: pd.Series | No
     frame = pd.DataFrame({"d": deciles, "p": parent})
     frame["w"] = 1.0 if weights is None else weights
     frame = frame.dropna(subset=["p"])
-    incomplete = sorted(frame.loc[frame["d"].isna() | frame["w"].isna(), "p"].unique())
-    good = frame.dropna(subset=["d", "w"]).astype({"d": int})
-    grouped = good.groupby(["p", "d"]).agg(population=("w", "sum"), areas=("w", "size")).reset_index()
-    grouped["share"] = grouped["population"] / grouped.groupby("p")["population"].transform("sum")
-    shares = grouped.rename(columns={"p": "code", "d": "decile"})
-    most20 = shares[shares["decile"] <= 2].groupby("code")["share"].sum()
-    parents = sorted(frame["p"].unique())
-    value = (most20.reindex(parents, fill_value=0.0) * 100.0)
+    bad = (frame["d"].isna() | frame["w"].isna()).to_numpy()
+    incomplete = sorted(frame.loc[bad, "p"].unique())
+    parents = pd.Index(sorted(frame["p"].unique()))
+    good = frame[~bad]
+    decile = good["d"].to_numpy(dtype=float).astype(int)
+    if len(decile) and (decile.min() < 0 or decile.max() > 10):
+        raise ValueError(f"national deciles must be 1 to 10, not {decile.min()} to {decile.max()}")
+    # one bin per (parent, decile), in the order of parents then deciles (numpy, not a groupby per layer)
+    key = parents.get_indexer(good["p"]) * 11 + decile
+    size = len(parents) * 11
+    population = np.bincount(key, weights=good["w"].to_numpy(dtype=float), minlength=size)
+    areas = np.bincount(key, minlength=size)
+    used = np.flatnonzero(areas)
+    shares = pd.DataFrame({"code": parents[used // 11], "decile": (used % 11).astype("int64"),
+                           "population": population[used], "areas": areas[used].astype("int64")})
+    totals = np.bincount(used // 11, weights=population[used], minlength=len(parents))
+    shares["share"] = shares["population"] / totals[used // 11]
+    most20 = np.bincount(used // 11, weights=np.where(shares["decile"] <= 2, shares["share"], 0.0),
+                         minlength=len(parents))
+    value = pd.Series(most20 * 100.0, index=parents)
     value[~value.index.isin(shares["code"])] = np.nan
     return Aggregated(pd.DataFrame({"value": value}), incomplete, shares)
 

@@ -21,7 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import aggregate, comparators, config, estimates, points, small_area, store
+from . import aggregate, authorities, comparators, config, estimates, points, small_area, store
 from .codes import ENGLAND, check_district_code
 from .errors import AtlasError, BuildError, SourceDirError, UnknownAreaError
 from .geography import Assignment, Boundaries, assign, district_members, member_table, read_boundaries
@@ -47,7 +47,9 @@ def build(la_code: str, source_dir: str | Path | None = None, out_dir: str | Pat
     Parameters
     ----------
     la_code : str
-        District code (2019 codes for LSOA 2011 data, e.g. ``E06000032`` Luton),
+        District code (e.g. ``E06000032`` Luton; a 2019 code of a district merged
+        since is resolved to today's district, see :mod:`atlas.authorities`), county
+        code (e.g. ``E10000015`` Hertfordshire: all its districts as one atlas),
         or ``E92000001`` for every LSOA in England.
     source_dir : path-like, optional
         Folder of official files; see :func:`atlas.config.source_dir`.
@@ -76,11 +78,11 @@ def build(la_code: str, source_dir: str | Path | None = None, out_dir: str | Pat
         If no boundaries at all are found for the district.
     """
     started = time.perf_counter()
-    la = check_district_code(la_code)
+    check_district_code(la_code)
     source = config.source_dir(source_dir)
     catalogue = catalogue or Catalogue.load()
-    la_name = district_name(catalogue, source, la)
-    builder = _Builder(la, la_name, source, catalogue)
+    authority = authorities.resolve(la_code, catalogue, source)
+    builder = _Builder(authority.code, authority.name, source, catalogue, authority)
     atlas = builder.run()
     folder = _atlas_folder(out_dir)
     from .area_sets import reapply_area_sets  # area sets added with `atlas areas add` survive a rebuild
@@ -126,13 +128,17 @@ def current(la_code: str, source_dir: str | Path | None = None,
     """
     la = check_district_code(la_code)
     folder = _atlas_folder(out_dir)
-    path = store.atlas_path(folder, la)
-    built = _load_readable(path)
     try:
         source = config.source_dir(source_dir)
     except SourceDirError:
+        source = None
+    if source is not None:
+        la = authorities.resolve(la, source_dir=source).code
+    path = store.atlas_path(folder, la)
+    built = _load_readable(path)
+    if source is None:
         if built is None:
-            raise
+            config.source_dir(source_dir)  # raises the error that says which setting is missing
         return built, "loaded"
     if built is not None and is_current(built, path, source):
         return built, "loaded"
@@ -249,6 +255,7 @@ class _Builder:
     la_name: str
     source: Path
     catalogue: Catalogue
+    authority: authorities.Authority
     boundaries: dict[str, Boundaries] = field(default_factory=dict)
     frames: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
     meta: list[dict] = field(default_factory=list)
@@ -266,11 +273,14 @@ class _Builder:
         self.report = {
             "la": self.la, "la_name": self.la_name, "source_dir": str(self.source),
             "built": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "authority": self.authority.describe(),
             "geographies": {}, "layers": [], "aggregations": [], "warnings": [],
         }
         self._read_boundaries()
         outline = self._outline()
         self._check_inside(outline)
+        if self.authority.is_county:
+            self._add_district_geography(outline)
         self._place_points(outline)
         for geography in list(self.frames):
             self._join_layers(geography)
@@ -280,26 +290,34 @@ class _Builder:
         self.report["geography_order"] = list(self.frames)
         layers = pd.DataFrame(self.meta, columns=LAYER_COLUMNS)
         shares = pd.concat(self.shares, ignore_index=True) if self.shares else store._empty_shares()
-        labels = {g: b.spec.label for g, b in self.boundaries.items()}
+        labels = {g: b.label for g, b in self.boundaries.items()}
         return Atlas(self.la, self.la_name, self.frames, layers, shares, self.report,
                      outline, None, labels, {k: p.district for k, p in self.placed.items()}, self._catchments())
 
     # -- boundaries ---------------------------------------------------------------------------
     def _read_boundaries(self) -> None:
         for spec in self.catalogue.area_boundaries():
-            found = read_boundaries(spec, self.source, self.la)
+            found = read_boundaries(spec, self.source, self.authority)
             entry: dict = {"label": spec.label, "level": spec.level, "vintage": spec.vintage}
             if found is None:
+                looked = [p.replace("{lad}", d) for p in spec.files for d in self.authority.districts[:3]]
                 entry["status"] = "not available"
                 entry["reason"] = (f"no boundary file of this set for {self.la} in the source directory "
-                                   f"(looked for {', '.join(p.replace('{lad}', self.la) for p in spec.files)})")
+                                   f"(looked for {', '.join(looked)}{' ...' if len(self.authority.districts) > 3 else ''})")
                 self.report["geographies"][spec.id] = entry
                 continue
             self.boundaries[spec.id] = found
             self.frames[spec.id] = found.frame.copy()
+            entry.update(label=found.label, vintage=found.vintage)
             entry.update(status="built", areas=len(found.frame), files=_short(found.files),
                          missing_boundaries=_short(found.missing), n_missing_boundaries=len(found.missing),
                          left_out_not_in_district=len(found.extra))
+            self._note_former_codes(spec, entry)
+            if found.variant_note:
+                entry["vintage_note"] = found.variant_note
+                if found.label != spec.label and spec.variants and found.variant_note.startswith("the file"):
+                    self._warn(f"{spec.label}: {self.la_name}'s boundary file holds another vintage, labelled "
+                               f"{found.label}: {found.variant_note}.")
             if found.missing:
                 self._warn(f"{spec.label}: {len(found.missing)} area(s) of {self.la_name} have no boundary in "
                            f"the source files: {', '.join(found.missing[:10])}")
@@ -308,13 +326,28 @@ class _Builder:
             raise BuildError(f"No boundaries for {self.la} ({self.la_name}) in the source directory {self.source}; "
                              f"nothing was written.")
 
+    def _note_former_codes(self, spec: BoundarySpec, entry: dict) -> None:
+        """Say when a member table lists the authority's areas under former district codes (e.g. IoD2019's 2019
+        codes of districts merged since), and which."""
+        if spec.members is None or self.authority.is_england:
+            return
+        listed = set(member_table(spec, self.source)["district"]) & set(self.authority.aliases)
+        former = sorted(listed - set(self.authority.districts))
+        if former:
+            entry["member_districts"] = sorted(listed)
+            self.report["authority"]["notes"].append(
+                f"{spec.label}: the areas are those {spec.members.file} lists under the district code(s) "
+                f"{', '.join(former)} (former codes of {self.la_name}'s area), resolved to {self.la}.")
+
     def _outline(self) -> gpd.GeoDataFrame | None:
         spec = self.catalogue.district_outline()
         if self.la == ENGLAND:
             return None
-        found = read_boundaries(spec, self.source, self.la) if spec else None
+        found = read_boundaries(spec, self.source, self.authority) if spec else None
         if found is not None and len(found.frame):
             self.report["outline"] = f"{spec.label} ({', '.join(found.files)})"
+            if self.authority.is_county:
+                self.report["outline"] += f": the outlines of its {len(found.frame)} districts"
             return found.frame
         finest = next(iter(self.frames.values()))
         self.report["outline"] = "dissolved from the district's small areas (no outline file has this code)"
@@ -345,12 +378,23 @@ class _Builder:
                     f"district?). Nothing was written; an earlier atlas is kept.")
             self._warn(f"{label}: {len(outside)} area(s) lie outside the outline of {self.la_name}: "
                        f"{', '.join(outside[:10])}")
+    def _add_district_geography(self, outline: gpd.GeoDataFrame | None) -> None:
+        """A county's districts as a geography of its own, for district aggregation and profiles."""
+        spec = self.catalogue.district_outline()
+        if outline is None or spec is None or not spec.aggregate_from:
+            return
+        found = Boundaries(spec, outline[["name", "geometry"]].copy(), [])
+        self.boundaries[spec.id] = found
+        self.frames[spec.id] = found.frame.copy()
+        self.report["geographies"][spec.id] = {"label": spec.label, "level": spec.level, "vintage": spec.vintage,
+                                               "status": "built", "areas": len(found.frame),
+                                               "files": [self.report.get("outline", "")]}
 
     # -- point sets (atlas.points) -----------------------------------------------------------
     def _place_points(self, outline) -> None:
         if not self.catalogue.points:
             return
-        self.placed, self.report["points"] = points.build_points(self.catalogue, self.source, self.la,
+        self.placed, self.report["points"] = points.build_points(self.catalogue, self.source, self.authority,
                                                                  self.la_name, outline)
         for placed in self.placed.values():
             self.meta.extend(placed.meta)
@@ -570,13 +614,13 @@ class _Builder:
 
     def _vintage_note(self, indicator: IndicatorSpec, geography: str, data_codes: set) -> str | None:
         """Say so when the data hold codes of another vintage of the same geography."""
-        spec = self.catalogue.boundaries[geography]
+        spec = self.boundaries[geography].spec
         here = set(self.frames[geography].index)
         for other in self.catalogue.area_boundaries():
             if other.id == geography or other.level != spec.level or other.members is None:
                 continue
             if other.id not in self.members:  # read each member list once per build
-                self.members[other.id] = district_members(other, self.source, self.la)
+                self.members[other.id] = district_members(other, self.source, self.authority)
             theirs = self.members[other.id]
             if theirs is None:
                 continue
@@ -618,20 +662,22 @@ class _Builder:
             "not_aggregated": [i.id for i in self.catalogue.indicators_on(child) if i.aggregation == "none"],
         }
         self.report["aggregations"].append(entry)
-        label = self.boundaries[child].spec.label
+        if assignment.parent_rules:
+            entry["parent_rules"] = {rule: _short(codes) for rule, codes in assignment.parent_rules.items()}
+        label = self.boundaries[child].label
         areas = len(self.boundaries[child].frame)
         if len(assignment.unassigned) > IMPLAUSIBLE_SHARE * areas:
             raise BuildError(
                 f"{len(assignment.unassigned)} of {areas} {label} areas of {self.la_name} could not be assigned to "
-                f"any {self.boundaries[target].spec.label} area ({assignment.method}), e.g. "
+                f"any {self.boundaries[target].label} area ({assignment.method}), e.g. "
                 f"{', '.join(assignment.unassigned[:5])}; expected nearly every area to lie in one (are the "
                 f"boundary files of the same district and place?). Nothing was written; an earlier atlas is kept.")
         if assignment.unassigned:
             self._warn(f"{len(assignment.unassigned)} {label} area(s) could not be assigned to "
-                       f"{self.boundaries[target].spec.label}: {', '.join(assignment.unassigned[:10])}")
+                       f"{self.boundaries[target].label}: {', '.join(assignment.unassigned[:10])}")
         if assignment.fallback:
             self._warn(f"{len(assignment.fallback)} {label} area(s) have a centroid outside every "
-                       f"{self.boundaries[target].spec.label} area and were assigned by largest overlap: "
+                       f"{self.boundaries[target].label} area and were assigned by largest overlap: "
                        f"{', '.join(assignment.fallback[:10])}")
         return entry
 
@@ -648,7 +694,7 @@ class _Builder:
         if result.shares is not None:
             shares = result.shares.assign(geography=target, layer=indicator.id)
             self.shares.append(shares[["geography", "code", "layer", "decile", "population", "areas", "share"]])
-        child_label = self.boundaries[child].spec.label
+        child_label = self.boundaries[child].label
         weight_label = self.catalogue.indicators[weight_id].label if weight_id else None
         method = aggregate.method_text(how, child_label, weight_label, assignment.method)
         if indicator.source.id in self.estimate_runs:
@@ -665,9 +711,10 @@ class _Builder:
     # -- metadata ----------------------------------------------------------------------------
     def _add_meta(self, indicator: IndicatorSpec, geography: str, native: str, method: str,
                   layer_id: str | None = None) -> None:
-        spec = self.boundaries[geography].spec
+        found = self.boundaries[geography]
+        spec = found.spec
         shown = aggregate.decile_share_display(indicator, layer_id) if layer_id and layer_id != indicator.id else {}
-        self.meta.append(indicator_row(indicator, geography, spec.label, method, native, spec.attribution, **shown))
+        self.meta.append(indicator_row(indicator, geography, found.label, method, native, spec.attribution, **shown))
 
     def _warn(self, text: str) -> None:
         self.report["warnings"].append(text)

@@ -30,6 +30,8 @@ ENTITY_KINDS = {
     "E92": "country",
 }
 DISTRICT_PREFIXES = ("E06", "E07", "E08", "E09")
+#: Counties: upper-tier authorities made of districts (unitary authorities are both tiers).
+COUNTY_PREFIX = "E10"
 
 
 def kind_of(code: str) -> str | None:
@@ -49,9 +51,11 @@ def kind_of(code: str) -> str | None:
 
 
 def check_district_code(code: str) -> str:
-    """Return ``code`` normalised if it has the form of an English district code.
+    """Return ``code`` normalised if it has the form of an English authority code.
 
-    England itself (``E92000001``) is accepted: it stands for every district.
+    District codes (E06, E07, E08, E09) and county codes (E10, upper-tier
+    authorities made of districts) are accepted; so is England itself
+    (``E92000001``), which stands for every district.
 
     Raises
     ------
@@ -60,10 +64,12 @@ def check_district_code(code: str) -> str:
         message says which kind and gives an example of a district code).
     """
     clean = str(code).strip().upper()
-    if clean == ENGLAND or clean.startswith(DISTRICT_PREFIXES) and GSS_PATTERN.match(clean):
+    if clean == ENGLAND or clean.startswith((*DISTRICT_PREFIXES, COUNTY_PREFIX)) and GSS_PATTERN.match(clean):
         return clean
     kind = kind_of(clean)
-    example = "district codes start E06, E07, E08 or E09, e.g. E06000032 for Luton"
+    example = ("district codes start E06, E07, E08 or E09, e.g. E06000032 for Luton; county codes E10, "
+               "e.g. E10000015 for Hertfordshire")
     if kind is None:
         raise UnknownAreaError(f"{code!r} is not an ONS area code; {example}.")
-    raise UnknownAreaError(f"{clean} is the code of a {kind}, not of an English district; {example}.")
+    article = "an" if kind[:1].lower() in "aeiou" else "a"
+    raise UnknownAreaError(f"{clean} is the code of {article} {kind}, not of an English district or county; {example}.")

@@ -185,6 +185,13 @@ def _add_expectations(refs: dict[str, FileRef], catalogue: Catalogue) -> None:
         for rule in spec.aggregate_from.values():
             if rule.file:
                 expect(rule.file, [rule.child, rule.parent], rule.reader)
+        for table in (spec.upper_tier, spec.successors):
+            if table:
+                columns = [v for k, v in table.items() if k not in ("file", "reader")]
+                expect(table["file"], columns, table.get("reader"))
+        for variant in spec.variants:
+            if variant.codes_file:
+                expect(variant.codes_file, [variant.codes_column])
     for ind in catalogue.indicators.values():
         source = ind.source
         if source.file and not source.computed:
@@ -656,6 +663,8 @@ class Fetcher:
             staged = []
             for name in chosen:
                 rel = target if not _is_glob(download.member) else str(Path(target).parent / Path(name).name)
+                if ref.pattern.endswith(".gz") and not rel.endswith(".gz"):
+                    rel += ".gz"  # members of a gzipped set (e.g. Code-Point Open's areas) are written gzipped
                 pattern = ref.pattern.replace("{lad}", "*")
                 if not fnmatch.fnmatchcase(rel, pattern):
                     raise FetchError(f"Member {name} of {download.url} would be written as {rel}, which the "

@@ -9,6 +9,8 @@ in an unexpected CRS would silently put areas in the wrong place.
 from __future__ import annotations
 
 import glob
+import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,10 +20,11 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
+from . import config
 from .codes import ENGLAND
 from .errors import SourceFileError
 from .readers import normalise_codes, read_table, require_columns
-from .specs import AggregationRule, BoundarySpec
+from .specs import AggregationRule, BoundarySpec, Variant
 
 BNG = "EPSG:27700"
 WGS84 = "EPSG:4326"
@@ -30,6 +33,38 @@ _PLAUSIBLE_BOUNDS = {
     4326: (-11.0, 49.0, 2.5, 61.5),
     27700: (-250_000.0, -50_000.0, 700_000.0, 1_300_000.0),
 }
+
+
+@dataclass(frozen=True)
+class DistrictSet:
+    """The districts one atlas covers (one district, a county's districts, or England).
+
+    Attributes
+    ----------
+    code : str
+        The atlas's code (a district, a county, or ``E92000001``).
+    districts : tuple of str
+        Codes whose per-district files are read (``{lad}`` in a spec's ``files``).
+    aliases : frozenset of str
+        Every district code whose areas are this atlas's: ``districts`` and their
+        former codes (a file or table keyed by a 2019 code still counts). Files of
+        an alias are read only for a district that has no file of its own.
+    """
+
+    code: str
+    districts: tuple = ()
+    aliases: frozenset = frozenset()
+
+    @classmethod
+    def of(cls, la: "str | DistrictSet") -> "DistrictSet":
+        """``la`` itself, or the district set of one district code."""
+        if isinstance(la, DistrictSet):
+            return la
+        return cls(la, (la,), frozenset({la}))
+
+    @property
+    def is_england(self) -> bool:
+        return self.code == ENGLAND
 
 
 @dataclass
@@ -47,6 +82,11 @@ class Boundaries:
         Codes the district's member list expects that no file holds.
     extra : list of str
         Codes in the files that are not members of the district (left out).
+    label, vintage : str
+        What the areas are: the spec's label and vintage, or those of the
+        spec's variant the files turned out to hold (e.g. December 2022 wards).
+    variant_note : str
+        Why a variant's label applies ("" for the spec's own).
     """
 
     spec: BoundarySpec
@@ -54,19 +94,29 @@ class Boundaries:
     files: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
+    label: str = ""
+    vintage: str = ""
+    variant_note: str = ""
+
+    def __post_init__(self):
+        self.label = self.label or self.spec.label
+        self.vintage = self.vintage or self.spec.vintage
 
 
-def district_members(spec: BoundarySpec, source_dir: Path, la_code: str) -> pd.Series | None:
+def district_members(spec: BoundarySpec, source_dir: Path, la_code: "str | DistrictSet") -> pd.Series | None:
     """Codes of the areas of ``spec`` in district ``la_code``, from its member table.
 
+    ``la_code`` may be a :class:`DistrictSet` (a county, or a district with
+    former codes): the areas of every code of its ``aliases`` are returned.
     Returns None when the spec has no member table (the district's own file
     then defines its areas). For England (``E92000001``) every code is returned.
     """
     if spec.members is None:
         return None
+    scope = DistrictSet.of(la_code)
     table = member_table(spec, source_dir)
-    if la_code != ENGLAND:
-        table = table[table["district"] == la_code]
+    if not scope.is_england:
+        table = table[table["district"].isin(scope.aliases)]
     return table["code"].drop_duplicates().reset_index(drop=True)
 
 
@@ -85,15 +135,16 @@ def member_table(spec: BoundarySpec, source_dir: Path) -> pd.DataFrame:
     return out.dropna(subset=["code", "district"])
 
 
-def read_boundaries(spec: BoundarySpec, source_dir: Path, la_code: str) -> Boundaries | None:
-    """Read the areas of one boundary set for a district, reprojected to BNG.
+def read_boundaries(spec: BoundarySpec, source_dir: Path, la_code: "str | DistrictSet") -> Boundaries | None:
+    """Read the areas of one boundary set for a district (or county), reprojected to BNG.
 
     Parameters
     ----------
     spec : BoundarySpec
     source_dir : pathlib.Path
-    la_code : str
-        District code, or ``E92000001`` for all of England.
+    la_code : str or DistrictSet
+        District code, ``E92000001`` for all of England, or the district set of
+        a county or of a district with former codes.
 
     Returns
     -------
@@ -107,21 +158,23 @@ def read_boundaries(spec: BoundarySpec, source_dir: Path, la_code: str) -> Bound
         If a file cannot be read, lacks the code or name column, or is not in
         the CRS the spec expects.
     """
-    members = district_members(spec, source_dir, la_code)
-    files = _district_files(spec, source_dir, la_code)
+    scope = DistrictSet.of(la_code)
+    members = district_members(spec, source_dir, scope)
+    files = _district_files(spec, source_dir, scope)
     searchable = members is not None and len(members) and spec.national_files
     if not files and not searchable:
         return None
     frame = _read_files(spec, source_dir, files)
-    if spec.district_column and la_code != ENGLAND:
-        frame = frame[frame["district"] == la_code]
+    variant = frame.attrs.get("variant")
+    if spec.district_column and not scope.is_england:
+        frame = frame[frame["district"].isin(scope.aliases)]
     if members is None:
-        return Boundaries(spec, frame.drop(columns="district", errors="ignore"), files)
+        return _labelled(Boundaries(spec, frame.drop(columns="district", errors="ignore"), files), source_dir, variant)
     wanted = set(members)
     missing = sorted(wanted - set(frame.index))
-    if missing and spec.national_files and la_code != ENGLAND:
+    if missing and spec.national_files and not scope.is_england:
         # The district's own file lacks some areas (e.g. districts merged since
-        # the files were cut): look for them in every file of the set.
+        # the files were cut): look for them in the files that hold them (a cached index).
         extra_files = _files_holding(spec, source_dir, set(missing), exclude=files)
         found = _read_files(spec, source_dir, extra_files, keep=set(missing))
         if len(found):
@@ -133,30 +186,92 @@ def read_boundaries(spec: BoundarySpec, source_dir: Path, la_code: str) -> Bound
     frame = frame.drop(columns=["district", "_file"], errors="ignore")
     if frame.empty:
         return None
-    return Boundaries(spec, frame, files, missing, extra)
+    return _labelled(Boundaries(spec, frame, files, missing, extra), source_dir, variant)
 
 
-def _district_files(spec: BoundarySpec, source_dir: Path, la_code: str) -> list[str]:
-    if la_code == ENGLAND:
-        return glob_files(source_dir, spec.national_files) if spec.national_files else []
-    found: list[str] = []
-    for pattern in spec.files:
-        found += [f for f in glob_files(source_dir, pattern.replace("{lad}", la_code)) if f not in found]
+def _labelled(found: Boundaries, source_dir: Path, column_variant: Variant | None) -> Boundaries:
+    """Label the areas read by the spec's variant they turn out to be (see :class:`atlas.specs.Variant`)."""
+    spec = found.spec
+    if column_variant is not None:
+        found.label, found.vintage = column_variant.label, column_variant.vintage
+        found.variant_note = (f"the file(s) {', '.join(found.files)} hold {column_variant.vintage} areas "
+                              f"(column {column_variant.code}), not the {spec.vintage} areas of {spec.spec_file}")
+        return found
+    codes = set(found.frame.index)
+    for variant in spec.variants:
+        if not variant.codes_file or not codes:
+            continue
+        wanted_by = f"{spec.spec_file} [[variants]] {variant.label}"
+        table = read_table(source_dir, variant.codes_file, {}, wanted_by, text_columns=(variant.codes_column,))
+        require_columns(table, [variant.codes_column], variant.codes_file, wanted_by)
+        if codes <= set(normalise_codes(table[variant.codes_column]).dropna()):
+            found.label, found.vintage = variant.label, variant.vintage
+            found.variant_note = (f"every one of the {len(codes)} area codes is a {variant.vintage} code "
+                                  f"({variant.codes_column} of {variant.codes_file})")
+            return found
     return found
 
 
+def _district_files(spec: BoundarySpec, source_dir: Path, scope: DistrictSet) -> list[str]:
+    """The files of the district set: the first pattern of ``spec.files`` that finds any is used.
+
+    Each district's own file is read; a district without one is looked for under
+    the set's other codes (its former codes, e.g. 2011-era files of a district
+    merged since).
+    """
+    if scope.is_england:
+        return glob_files(source_dir, spec.national_files) if spec.national_files else []
+    others = sorted(scope.aliases - set(scope.districts))
+    for pattern in spec.files:
+        found: list[str] = []
+        for district in scope.districts:
+            own = glob_files(source_dir, pattern.replace("{lad}", district))
+            if not own:
+                own = [f for code in others for f in glob_files(source_dir, pattern.replace("{lad}", code))]
+            found += [f for f in own if f not in found]
+        if found:
+            return found
+    return []
+
+
 def _files_holding(spec: BoundarySpec, source_dir: Path, codes: set, exclude: list[str]) -> list[str]:
-    """Files of the national set that hold any of ``codes`` (read without geometry)."""
-    holding = []
-    for relative in glob_files(source_dir, spec.national_files):
-        if relative in exclude:
-            continue
-        path = Path(source_dir) / relative
-        gdal_path = f"/vsigzip/{path}" if path.suffix == ".gz" else str(path)
+    """Files of the national set that hold any of ``codes``, from the set's cached code index."""
+    index = national_index(spec, source_dir)
+    hits = index[index["code"].isin(codes) & ~index["file"].isin(exclude)]
+    return sorted(hits["file"].unique())
+
+
+def national_index(spec: BoundarySpec, source_dir: Path, cache_dir: Path | None = None) -> pd.DataFrame:
+    """Which file of the spec's national set holds each area code (columns ``code``, ``file``).
+
+    Built once by reading every file without geometry, and kept in
+    ``<output>/cache/boundary_index/<spec id>-<source hash>.parquet``; rebuilt
+    when a file of the set is newer than the cache or the set's files changed.
+    """
+    files = glob_files(source_dir, spec.national_files)
+    folder = Path(cache_dir) if cache_dir else config.out_dir() / "cache" / "boundary_index"
+    where = hashlib.sha1(str(Path(source_dir).resolve()).encode()).hexdigest()[:12]
+    path = folder / f"{spec.id}-{where}.parquet"  # one index per source directory
+    newest = max((Path(source_dir, f).stat().st_mtime for f in files), default=0)
+    if path.is_file() and path.stat().st_mtime >= newest:
+        cached = pd.read_parquet(path)
+        if set(cached["file"]) == set(files):
+            return cached
+    parts = []
+    for relative in files:
+        gdal_path = _gdal_path(Path(source_dir) / relative)
         table = pyogrio.read_dataframe(gdal_path, columns=[spec.code], read_geometry=False)
-        if not codes.isdisjoint(normalise_codes(table[spec.code])):
-            holding.append(relative)
-    return holding
+        parts.append(pd.DataFrame({"code": normalise_codes(table[spec.code]).to_numpy(), "file": relative}))
+    index = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({"code": [], "file": []})
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")  # builds running at once do not write one file
+    index.to_parquet(tmp, index=False)
+    tmp.replace(path)
+    return index
+
+
+def _gdal_path(path: Path) -> str:
+    return f"/vsigzip/{path}" if path.suffix == ".gz" else str(path)
 
 
 def glob_files(source_dir: Path, pattern: str) -> list[str]:
@@ -175,37 +290,61 @@ def _read_files(spec: BoundarySpec, source_dir: Path, files: list[str], keep: se
         parts.append(part)
     if not parts:
         return gpd.GeoDataFrame({"name": []}, geometry=[], crs=BNG)
+    variants = [p.attrs.get("variant") for p in parts]
     frame = pd.concat(parts) if len(parts) > 1 else parts[0]
     frame = frame[~frame.index.duplicated(keep="first")]
-    return gpd.GeoDataFrame(frame, geometry="geometry", crs=BNG)
+    frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=BNG)
+    frame.attrs["variant"] = next((v for v in variants if v is not None), None)
+    return frame
 
 
 def read_boundary_file(spec: BoundarySpec, path: Path, relative: str) -> gpd.GeoDataFrame:
-    gdal_path = f"/vsigzip/{path}" if path.suffix == ".gz" else str(path)
-    columns = list(dict.fromkeys([spec.code, spec.name] + ([spec.district_column] if spec.district_column else [])))
+    """Read one boundary file of ``spec`` as ``name``, ``geometry`` (and ``district``) by area code, in BNG.
+
+    A file that lacks the spec's code column but has a variant's (e.g. the
+    December 2022 wards among May 2025 ward files) is read with the variant's
+    columns; ``frame.attrs["variant"]`` then names the variant.
+
+    Raises
+    ------
+    SourceFileError
+        If the file is missing or unreadable, lacks a column, or is in another CRS.
+    """
+    if not Path(path).is_file():
+        raise SourceFileError(f"Boundary file {relative} (wanted by {spec.spec_file}) is not in the source directory.")
+    gdal_path = _gdal_path(Path(path))
+    district = [spec.district_column] if spec.district_column else []
+    candidates = [spec.code, spec.name, *district] + [c for v in spec.variants if v.code for c in (v.code, v.name) if c]
     try:
-        frame = pyogrio.read_dataframe(gdal_path, columns=columns, use_arrow=True)
-        missing = [c for c in columns if c not in frame.columns]  # pyogrio skips absent columns
-        if missing:
-            fields = pyogrio.read_info(gdal_path)["fields"]
-            raise SourceFileError(
-                f"Boundary file {relative} (wanted by {spec.spec_file}) has no column "
-                f"{', '.join(repr(m) for m in missing)}; its columns are: {', '.join(fields)}"
-            )
+        # one read of every candidate column (pyogrio leaves out those the file lacks)
+        frame = pyogrio.read_dataframe(gdal_path, columns=list(dict.fromkeys(candidates)), use_arrow=True)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
         raise SourceFileError(f"Cannot read boundary file {relative} (wanted by {spec.spec_file}): {exc}") from exc
+    code, name, variant = spec.code, spec.name, None
+    if code not in frame.columns:
+        variant = next((v for v in spec.variants if v.code and v.code in frame.columns), None)
+        if variant is not None:
+            code, name = variant.code, variant.name or variant.code
+    missing = [c for c in dict.fromkeys([code, name, *district]) if c not in frame.columns]
+    if missing:
+        fields = pyogrio.read_info(gdal_path)["fields"]
+        raise SourceFileError(
+            f"Boundary file {relative} (wanted by {spec.spec_file}) has no column "
+            f"{', '.join(repr(m) for m in missing)}; its columns are: {', '.join(fields)}"
+        )
     _check_geometries(frame, spec, relative)
     _check_crs(frame, spec, relative)
     frame = frame.to_crs(BNG)
     frame.geometry = shapely.make_valid(frame.geometry.values)
     _check_geometries(frame, spec, relative, repaired=True)
     out = gpd.GeoDataFrame(
-        {"name": frame[spec.name].astype("string").to_numpy()},
+        {"name": frame[name].astype("string").to_numpy()},
         geometry=frame.geometry.to_numpy(), crs=BNG,
-        index=pd.Index(normalise_codes(frame[spec.code]).to_numpy(), name="code"),
+        index=pd.Index(normalise_codes(frame[code]).to_numpy(), name="code"),
     )
     if spec.district_column:
         out["district"] = normalise_codes(frame[spec.district_column]).to_numpy()
+    out.attrs["variant"] = variant
     return out
 
 
@@ -272,12 +411,17 @@ class Assignment:
         Children that could not be assigned.
     fallback : list of str
         Children assigned by a fallback rule (reported).
+    parent_rules : dict
+        For a lookup with a centroid fallback: the parents whose children all
+        came by code (``"by code"``) and those that got any child by centroid
+        (``"by centroid"``), for the build report.
     """
 
     parent: pd.Series
     method: str
     unassigned: list[str] = field(default_factory=list)
     fallback: list[str] = field(default_factory=list)
+    parent_rules: dict = field(default_factory=dict)
 
 
 def assign(rule: AggregationRule, child: Boundaries, parent: Boundaries, source_dir: Path) -> Assignment:
@@ -310,7 +454,19 @@ def _assign_by_lookup(rule, child, parent, source_dir) -> Assignment:
     mapped = lookup.reindex(child.frame.index)
     ok = mapped.notna() & mapped.isin(parent.frame.index)
     method = f"ONS best-fit lookup {Path(rule.file).name}"
-    return Assignment(mapped[ok].astype(str), method, sorted(mapped.index[~ok]))
+    if rule.fallback != "centroid" or ok.all():
+        by_code = mapped[ok].astype(str)
+        rules = {"by code": sorted(set(by_code))} if rule.fallback else {}
+        return Assignment(by_code, method, sorted(mapped.index[~ok]), parent_rules=rules)
+    rest = Boundaries(child.spec, child.frame.loc[~ok.to_numpy()])
+    geometric = _assign_by_centroid(rest, parent)
+    combined = pd.concat([mapped[ok].astype(str), geometric.parent])
+    by_centroid = sorted(set(geometric.parent))
+    rules = {"by code": sorted(set(combined) - set(by_centroid)), "by centroid": by_centroid}
+    method += (f" where its {parent.label} codes are the boundary files' ({int(ok.sum())} areas); the other "
+               f"{int((~ok).sum())} {geometric.method} (their lookup {parent.spec.level}s are not in the "
+               f"boundary files: redrawn or recoded since)")
+    return Assignment(combined, method, geometric.unassigned, geometric.fallback, rules)
 
 
 def _assign_by_centroid(child: Boundaries, parent: Boundaries) -> Assignment:

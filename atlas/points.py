@@ -39,67 +39,18 @@ import pandas as pd
 from . import comparators
 from .classify import categorical
 from .codes import ENGLAND
-from .errors import SourceFileError, SpecError
+from .errors import SpecError
+from .geography import DistrictSet
 from .model import indicator_row, layer_columns
+from .postcode_index import normalise_postcodes, organisation_postcodes, postcode_sector, read_postcodes
 from .readers import apply_where, indicator_frame, member_of, read_source, read_table, require_columns
+
+__all__ = ["normalise_postcodes", "postcode_sector", "read_postcodes", "build_points", "place"]
 from .specs import Catalogue, IndicatorSpec, PointSetSpec, PostcodeSpec, SourceSpec
 
 BNG = "EPSG:27700"
 #: How many unmatched postcodes a report lists in full.
 LIST_LIMIT = 250
-
-
-def normalise_postcodes(postcodes: pd.Series) -> pd.Series:
-    """Postcodes in capitals without any spaces (``"lu1 1aa"`` -> ``"LU11AA"``); NaN kept."""
-    return postcodes.astype("string").str.upper().str.replace(" ", "", regex=False).str.strip().replace("", pd.NA)
-
-
-def postcode_sector(postcodes: pd.Series) -> pd.Series:
-    """The postcode sector (outward code and the inward digit: ``"LU1 1"``) of normalised postcodes."""
-    clean = normalise_postcodes(postcodes)
-    return clean.str.slice(0, -3) + " " + clean.str.slice(-3, -2)
-
-
-def read_postcodes(spec: PostcodeSpec, source_dir: Path) -> pd.DataFrame:
-    """Every postcode of a lookup, indexed by normalised postcode.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``x``, ``y`` (in the spec's CRS), ``district`` and ``country``
-        (when the lookup has them) and ``postcode`` as written.
-
-    Raises
-    ------
-    SourceFileError
-        If no file matches the spec's glob, or a named column is missing.
-    """
-    import glob
-
-    base = Path(source_dir)
-    files = sorted(str(Path(f).relative_to(base)) for f in glob.glob(str(base / spec.files)))
-    if not files:
-        raise SourceFileError(f"No postcode lookup file matches {spec.files} (wanted by {spec.spec_file}) in the "
-                              f"source directory {source_dir}.")
-    wanted = [c for c in (spec.postcode, spec.x, spec.y, spec.district, spec.country) if c]
-    parts = []
-    for relative in files:
-        table = read_table(base, relative, spec.reader, spec.spec_file,
-                           text_columns=tuple(c for c in (spec.postcode, spec.district, spec.country) if c))
-        require_columns(table, wanted, relative, spec.spec_file)
-        parts.append(table[wanted])
-    table = pd.concat(parts, ignore_index=True)
-    out = pd.DataFrame({
-        "postcode": table[spec.postcode].astype("string").str.strip(),
-        "x": pd.to_numeric(table[spec.x], errors="coerce"),
-        "y": pd.to_numeric(table[spec.y], errors="coerce"),
-        "district": table[spec.district].astype("string").str.strip() if spec.district else pd.NA,
-        "country": table[spec.country].astype("string").str.strip() if spec.country else pd.NA,
-    })
-    out.index = pd.Index(normalise_postcodes(out["postcode"]).to_numpy(), name="postcode_key")
-    out = out[out.index.notna() & out["x"].notna() & out["y"].notna()]
-    out.attrs["files"] = files
-    return out[~out.index.duplicated(keep="first")]
 
 
 @dataclass
@@ -139,8 +90,10 @@ def place(spec: PointSetSpec, postcodes: pd.DataFrame, lookup: PostcodeSpec, sou
     lookup : PostcodeSpec
         The lookup's spec (named in the metadata).
     source_dir : pathlib.Path
-    la : str
-        District code, or ``E92000001`` for England.
+    la : str or DistrictSet
+        District code, ``E92000001`` for England, or the district set of a
+        county (or of a district with former codes): postcodes of any of its
+        codes count as its own.
     outline : geopandas.GeoDataFrame or None
         The district outline (BNG), used to check the points.
 
@@ -165,14 +118,15 @@ def place(spec: PointSetSpec, postcodes: pd.DataFrame, lookup: PostcodeSpec, sou
     table = table[table["_code"].notna()].drop_duplicates("_code")
     closed = _closed(table, spec, data_date)
 
+    scope = DistrictSet.of(la)
     found = member_of(table["_pc"], postcodes.index)
     coords = postcodes.reindex(table["_pc"].to_numpy())
-    district_pcs = postcodes.index[postcodes["district"] == la] if la != ENGLAND else postcodes.index
-    in_district = _in_district(coords, la, outline)
-    if la == ENGLAND:  # every unmatched postcode is England's: no sectors to work out from the national lookup
+    n_district_pcs, sectors = _district_postcodes(postcodes, scope)
+    in_district = _in_district(coords, scope, outline)
+    if scope.is_england:  # every unmatched postcode is England's: no sectors to work out from the national lookup
         in_sector = np.ones(len(table), bool)
     else:
-        in_sector = member_of(postcode_sector(table["_pc"]), set(postcode_sector(pd.Series(district_pcs)).dropna()))
+        in_sector = member_of(postcode_sector(table["_pc"]), sectors)
 
     active = ~closed
     located = _frame(table[active & found], coords[active & found], spec)
@@ -184,7 +138,7 @@ def place(spec: PointSetSpec, postcodes: pd.DataFrame, lookup: PostcodeSpec, sou
         "postcode_lookup": lookup.title, "postcode_files": postcodes.attrs.get("files", []),
         "data_date": data_date.strftime("%Y-%m-%d") if data_date is not None else None,
         "rows_selected": int(len(table)),
-        "district_postcodes": int(len(district_pcs)),
+        "district_postcodes": int(n_district_pcs),
         "matched": int(len(district)),
         "closed_excluded": int((closed & in_district & found).sum()),
         "closed_excluded_codes": _short(table.loc[closed & in_district & found, "_code"].tolist()),
@@ -193,7 +147,7 @@ def place(spec: PointSetSpec, postcodes: pd.DataFrame, lookup: PostcodeSpec, sou
             {"code": c, "name": n, "postcode": p} for c, n, p in
             zip(unmatched["_code"], unmatched[spec.name].astype(str), unmatched[spec.postcode].astype(str))]),
         "unmatched_rule": ("active organisations whose postcode is not in the postcode lookup and lies in a "
-                           "postcode sector of the district (or has no postcode)" if la != ENGLAND else
+                           "postcode sector of the district (or has no postcode)" if not scope.is_england else
                            "every active organisation whose postcode is not in the postcode lookup"),
         "not_found_elsewhere": int((active & ~found).sum() - len(unmatched)),
         "outside_outline": district.attrs.pop("outside_outline", []),
@@ -220,12 +174,30 @@ def _closed(table: pd.DataFrame, spec: PointSetSpec, data_date) -> np.ndarray:
     return closed
 
 
-def _in_district(coords: pd.DataFrame, la: str, outline) -> np.ndarray:
-    if la == ENGLAND:
+def _district_postcodes(postcodes: pd.DataFrame, scope: DistrictSet) -> tuple[int, set]:
+    """How many postcodes the lookup has in the district set, and their postcode sectors.
+
+    A lookup cut down to the organisations' postcodes (:mod:`atlas.postcode_index`)
+    carries every district's sectors and counts in ``attrs["sectors"]``.
+    """
+    sectors = postcodes.attrs.get("sectors")
+    if sectors is not None:
+        if scope.is_england:
+            return int(sectors["postcodes"].sum()), set(sectors["sector"])
+        mine = sectors[sectors["district"].isin(scope.aliases)]
+        return int(mine["postcodes"].sum()), set(mine["sector"])
+    if scope.is_england:
+        return len(postcodes), set()
+    district_pcs = postcodes.index[postcodes["district"].isin(scope.aliases)]
+    return len(district_pcs), set(postcode_sector(pd.Series(district_pcs)).dropna())
+
+
+def _in_district(coords: pd.DataFrame, scope: DistrictSet, outline) -> np.ndarray:
+    if scope.is_england:
         country = coords["country"]
         return (country.isna() | (country == ENGLAND)).to_numpy() & coords["x"].notna().to_numpy()
     if coords["district"].notna().any():
-        return (coords["district"] == la).fillna(False).to_numpy(bool)
+        return coords["district"].isin(scope.aliases).fillna(False).to_numpy(bool)
     if outline is None:
         return np.zeros(len(coords), bool)
     points = gpd.GeoSeries(gpd.points_from_xy(coords["x"], coords["y"]), crs=BNG)
@@ -369,9 +341,12 @@ def indicator_meta(indicator: IndicatorSpec, spec: PointSetSpec, found: list) ->
     return indicator_row(indicator, spec.geography, spec.label, method)
 
 
-def build_points(catalogue: Catalogue, source_dir: Path, la: str, la_name: str,
+def build_points(catalogue: Catalogue, source_dir: Path, la: "str | DistrictSet", la_name: str,
                  outline: gpd.GeoDataFrame | None) -> tuple[dict[str, PlacedSet], dict]:
-    """Place every point set of the catalogue for one district.
+    """Place every point set of the catalogue for one district (or county).
+
+    The postcode lookup is read through :func:`atlas.postcode_index.organisation_postcodes`:
+    only the postcodes the point sets' files use, from a cache in the output folder.
 
     Returns
     -------
@@ -384,7 +359,8 @@ def build_points(catalogue: Catalogue, source_dir: Path, la: str, la_name: str,
     for spec in catalogue.points.values():
         lookup = catalogue.postcodes[spec.locate]
         if spec.locate not in lookups:
-            lookups[spec.locate] = read_postcodes(lookup, source_dir)
+            users = [s for s in catalogue.points.values() if s.locate == spec.locate]
+            lookups[spec.locate] = organisation_postcodes(lookup, users, source_dir)
         one = place(spec, lookups[spec.locate], lookup, source_dir, la, outline)
         one.report["joins"] = join_attributes(one, source_dir)
         one.report["layers"] = join_indicators(one, catalogue, source_dir, la_name)

@@ -62,7 +62,8 @@ from .plaintext import csv_text, figure_text
 from .specs import SPEC_ROOT
 
 LSOA_GEOGRAPHIES = ("lsoa21", "lsoa11")  # newest first: the footprint drawn is the newest LSOAs'
-NAMED_GEOGRAPHIES = ("ward2023", "ward2013", "msoa21", "msoa11")  # preference when a name matches several
+NAMED_GEOGRAPHIES = ("ward2023", "ward2013", "msoa21", "msoa11", "district")  # preference when a name matches several;
+# "district": the districts of a county's atlas (a district is a profile area of its county)
 LE_GEOGRAPHY = "msoa11"
 PRACTICES = "gp_practices"
 POPULATION_THEME = "Population"

@@ -10,7 +10,8 @@ HELP = "build an authority's atlas (one GeoPackage and a build report)"
 
 def add_arguments(parser) -> None:
     """The options of ``atlas build``."""
-    add_la(parser, help_text="district code, e.g. E06000032 for Luton (E92000001 for all of England)")
+    add_la(parser, help_text="district or county code, e.g. E06000032 for Luton, E10000015 for Hertfordshire "
+                                 "(E92000001 for all of England); `atlas districts` lists them")
     add_source(parser)
     add_atlas_dir(parser, "--out")
 
@@ -20,6 +21,8 @@ def run(args) -> int:
     atlas = build(args.la, source_dir=args.source, out_dir=args.atlas_dir)
     report = atlas.report
     print(f"Built the atlas of {atlas.la_name} ({atlas.la_code}) in {report['seconds']} s: {atlas.path}")
+    for note in report.get("authority", {}).get("notes", []):
+        print(f"  note: {note}")
     for geography, info in report["geographies"].items():
         if info["status"] == "built":
             n_layers = int((atlas.layers["geography"] == geography).sum())

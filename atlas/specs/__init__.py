@@ -138,6 +138,30 @@ class Members:
 
 
 @dataclass(frozen=True)
+class Variant:
+    """Another vintage a boundary set's file may hold, labelled by its real vintage.
+
+    Attributes
+    ----------
+    label, vintage : str
+        What the areas are called when the variant applies.
+    code, name : str or None
+        Columns of this vintage: the variant applies to a file that has ``code``
+        and lacks the spec's own code column.
+    codes_file, codes_column : str or None
+        A table of this vintage's codes: the variant applies when every area
+        code read is in its ``codes_column``.
+    """
+
+    label: str
+    vintage: str
+    code: str | None = None
+    name: str | None = None
+    codes_file: str | None = None
+    codes_column: str | None = None
+
+
+@dataclass(frozen=True)
 class AggregationRule:
     """How the areas of a finer boundary set are assigned to this one.
 
@@ -153,6 +177,9 @@ class AggregationRule:
     child: str | None = None
     parent: str | None = None
     reader: dict = field(default_factory=dict)
+    #: For a lookup: ``"centroid"`` assigns the children whose lookup parent is not an area of the
+    #: boundary set (e.g. wards redrawn since the lookup) by centroid instead (reported per parent).
+    fallback: str | None = None
 
 
 @dataclass(frozen=True)
@@ -184,6 +211,16 @@ class BoundarySpec:
     aggregate_from : dict
         Rules for assigning finer geographies' areas to this one, keyed by the
         finer geography's id.
+    variants : list of Variant
+        Other vintages a file of the set may hold, each with its own label: the
+        first whose columns are in the file (``code``), or whose code list holds
+        every area code read (``codes_file``), labels the areas read.
+    upper_tier : dict
+        District outlines only: the table of each district's upper-tier authority
+        (``file``, ``district``, ``district_name``, ``code``, ``name`` columns).
+    successors : dict
+        District outlines only: the table of former district codes and the
+        district each lies in today (``file``, ``old``, ``old_name``, ``new``, ``new_name``).
     spec_file : str
         The file the spec came from (named in errors).
     """
@@ -207,6 +244,9 @@ class BoundarySpec:
     url: str = ""
     reader: dict = field(default_factory=dict)
     order: int = 100
+    variants: list = field(default_factory=list)
+    upper_tier: dict = field(default_factory=dict)
+    successors: dict = field(default_factory=dict)
 
     @classmethod
     def from_toml(cls, path: Path) -> "BoundarySpec":
@@ -233,9 +273,22 @@ class BoundarySpec:
             if rule["method"] == "lookup" and not all(rule.get(k) for k in ("file", "child", "parent")):
                 raise SpecError(f"{where} [aggregate_from.{child}]: a lookup needs file, child and parent")
             rules[child] = AggregationRule(**rule)
+            if rule.get("fallback") not in (None, "centroid"):
+                raise SpecError(f"{where} [aggregate_from.{child}]: fallback {rule['fallback']!r} is not 'centroid'")
+        variants = []
+        for i, variant in enumerate(data.get("variants", [])):
+            _check_table(f"{where} [[variants]] #{i + 1}", variant, Variant)
+            if not variant.get("code") and not variant.get("codes_file"):
+                raise SpecError(f"{where} [[variants]] #{i + 1}: a variant needs code (and name) or codes_file")
+            variants.append(Variant(**variant))
+        for key, needed in (("upper_tier", ("file", "district", "code", "name")),
+                            ("successors", ("file", "old", "new"))):
+            if key in data:
+                _check_keys(f"{where} [{key}]", data[key], set(needed) | {"district_name", "old_name", "new_name",
+                                                                           "reader"}, set(needed))
         files = data["files"] if isinstance(data["files"], list) else [data["files"]]
-        fields = {k: v for k, v in data.items() if k not in ("members", "aggregate_from", "files")}
-        return cls(files=files, members=members, aggregate_from=rules, spec_file=where, **fields)
+        fields = {k: v for k, v in data.items() if k not in ("members", "aggregate_from", "files", "variants")}
+        return cls(files=files, members=members, aggregate_from=rules, variants=variants, spec_file=where, **fields)
 
 
 @dataclass(frozen=True)

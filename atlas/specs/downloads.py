@@ -11,9 +11,13 @@ directory.
 
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import dataclass, field
 
 from ..errors import SpecError
+
+#: Any district code, to match per-district file names against a pattern.
+_SAMPLE_LA = "E06000032"
 
 
 @dataclass(frozen=True)
@@ -131,9 +135,9 @@ def _file_tables(table: dict, where: str):
     """(pattern, table, where) for every table of a spec that names a ``file`` or ``files``."""
     for key in ("file", "files"):
         value = table.get(key)
-        for pattern in ([value] if isinstance(value, str) else value or []):
-            if pattern:
-                yield pattern, table, where
+        patterns = [value] if isinstance(value, str) else [p for p in value or [] if p]
+        for pattern in _downloaded(patterns, table.get("download")):
+            yield pattern, table, where
     for key, value in table.items():
         if key == "download":
             continue
@@ -143,3 +147,13 @@ def _file_tables(table: dict, where: str):
             for i, item in enumerate(value):
                 if isinstance(item, dict):
                     yield from _file_tables(item, f"{where} [[{key}]] #{i + 1}")
+
+
+def _downloaded(patterns: list[str], download) -> list[str]:
+    """Of alternative file patterns (``files = [national, per-district]``: the first found is read), the
+    one the download writes; all of them when there is no download or it matches none."""
+    if len(patterns) < 2 or not isinstance(download, dict) or not download.get("file"):
+        return patterns
+    target = str(download["file"]).replace("{lad}", _SAMPLE_LA)
+    matching = [p for p in patterns if fnmatch.fnmatchcase(target, p.replace("{lad}", _SAMPLE_LA))]
+    return matching or patterns

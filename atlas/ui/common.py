@@ -21,7 +21,7 @@ import pandas as pd
 import streamlit as st
 
 import atlas
-from atlas import config
+from atlas import authorities, config
 from atlas.analysis import summarise
 from atlas.caching import fingerprint
 from atlas.errors import AtlasError, as_atlas_error
@@ -86,14 +86,27 @@ def rebuild(la: str) -> atlas.Atlas:
     return built
 
 
+#: Session key of the authority chosen last, on any page: every page's Authority box starts from it.
+CHOSEN_KEY = "_chosen_authority"
+
+
 def districts() -> pd.DataFrame:
-    """Every district the source directory has data for (``code``, ``name``, one flag per geography)."""
+    """Every authority the source directory can build: its districts and counties.
+
+    Columns ``code``, ``name``, ``kind``, ``county`` and ``districts``
+    (:func:`atlas.authorities.list_authorities`).
+    """
     return _districts(str(config.source_dir()))
 
 
 @st.cache_data(show_spinner=False)
 def _districts(source: str) -> pd.DataFrame:
-    return atlas.list_districts(source_dir=source)
+    return authorities.list_authorities(source_dir=source)
+
+
+def authority_label(code: str, name: str, kind: str) -> str:
+    """How the Authority box names an authority: ``Luton (E06000032)``, ``Hertfordshire (county, E10000015)``."""
+    return f"{name} (county, {code})" if kind == "county" else f"{name} ({code})"
 
 
 def chosen_atlas(key: str = "la") -> atlas.Atlas:
@@ -114,10 +127,18 @@ def chosen_atlas(key: str = "la") -> atlas.Atlas:
     try:
         if is_built(la):
             return load_atlas(la)
-        names = dict(zip(districts()["code"], districts()["name"]))
-        with st.spinner(f"Building the atlas of {names.get(la, la)} ({la}) from the official files "
-                        f"(first time only; it takes a little while) ..."):
-            return load_atlas(la)
+        table = districts().set_index("code")
+        name = table["name"].get(la, la)
+        what = f"a county of {table.loc[la, 'districts']} districts" if la in table.index and table.loc[
+            la, "kind"] == "county" else "a district"
+        with st.status(f"Building the atlas of {name} ({la}), {what}, from the official files ...",
+                       expanded=True) as progress:
+            st.write("Reading its boundaries, indicators and point sets (first time only; a few seconds, "
+                     "a county longer) ...")
+            built = load_atlas(la)
+            progress.update(label=f"Built the atlas of {name} ({la}) in {built.report.get('seconds', '?')} s.",
+                            state="complete", expanded=False)
+            return built
     except AtlasError as exc:
         st.error(plain(f"No atlas for {la}: {exc}"))
         st.info("Choose another authority in the sidebar.")
@@ -125,11 +146,12 @@ def chosen_atlas(key: str = "la") -> atlas.Atlas:
 
 
 def authority_control(key: str = "la") -> str:
-    """The sidebar's Authority select box: every district with data, the default district first chosen.
+    """The sidebar's Authority select box: every district and county, searchable by name.
 
-    Each page keeps its own widget ``key`` (Streamlit forgets a widget's state on
-    a page that does not draw it) and starts from its own last choice, else the
-    authority last chosen on the map page (``st.session_state["la"]``), else the
+    Each page has its own widget ``key`` (Streamlit forgets a widget's state on a
+    page that does not draw it), but one choice: every page's box starts from
+    the authority chosen last on any page (``st.session_state[CHOSEN_KEY]``),
+    else the page's own last choice (or a shared link's ``?la=``), else the
     default district.
 
     Parameters
@@ -140,25 +162,31 @@ def authority_control(key: str = "la") -> str:
     Returns
     -------
     str
-        The chosen district code.
+        The chosen district or county code.
     """
     try:
         table = districts()
     except AtlasError as exc:
         st.sidebar.error(plain(exc))
         st.stop()
-    names = dict(zip(table["code"], table["name"]))
+    names = {code: authority_label(code, name, kind)
+             for code, name, kind in zip(table["code"], table["name"], table["kind"])}
     codes = list(names)
-    current = st.session_state.get(key) or st.session_state.get("la") or config.default_district()
+    current = st.session_state.get(CHOSEN_KEY) or st.session_state.get(key) or config.default_district()
     if current not in names:          # a code the lists lack (e.g. England, E92000001) is still offered
         codes.insert(0, current)
         names[current] = current
-    if st.session_state.get(key) not in names:
-        st.session_state[key] = current
+    st.session_state[key] = current   # this page's box shows the authority chosen on any page
+    st.session_state[CHOSEN_KEY] = current
     return st.sidebar.selectbox(
-        "Authority", codes, key=key, format_func=lambda code: f"{names[code]} ({code})",
-        help="Any English district with data in the source directory. A district not built yet is built "
-             "from the official files on first choice (a few seconds).")
+        "Authority", codes, key=key, format_func=names.__getitem__, on_change=_remember, args=(key,),
+        help="Any English district or county (upper-tier authority): type to search by name. One not built "
+             "yet is built from the official files on first choice (a few seconds; a county takes longer).")
+
+
+def _remember(key: str) -> None:
+    """Make the authority just chosen on this page the choice of every page."""
+    st.session_state[CHOSEN_KEY] = st.session_state[key]
 
 
 def geometry_file(built: atlas.Atlas, geography: str, web_dir: Path) -> webmap.GeometryFile:

@@ -298,10 +298,13 @@ def _lisa(summary: dict | None, reason: str | None) -> tuple[pd.Series | None, s
 
 
 def _ward_overlay(built, geography: str) -> str | None:
-    """The newest ward geography other than the one mapped, drawn as outlines."""
+    """The outlines drawn over the map: a county's districts, else the newest ward geography (not the one mapped)."""
     levels = {g: info.get("level") for g, info in built.report.get("geographies", {}).items()}
-    wards = [g for g in built.geographies if levels.get(g) == "ward" and g != geography]
-    return wards[-1] if wards else None
+    for level in ("district", "ward"):
+        found = [g for g in built.geographies if levels.get(g) == level and g != geography]
+        if found:
+            return found[-1]
+    return None
 
 
 def _point_overlays(built, urls, sets: dict[str, dict], colour_by: dict[str, str]) -> list[dict]:

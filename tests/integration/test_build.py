@@ -175,5 +175,6 @@ def test_a_far_district_merged_since_2011_finds_its_lsoas_in_other_files(atlas_d
     assert north.report["geographies"]["lsoa11"]["n_missing_boundaries"] == 0
     assert "boundaries/lsoa2011_england_by_lad/E06000048.json.gz" in north.report["geographies"]["lsoa11"]["files"]
     assert lsoas["income19_score"].notna().all()
-    assert list(north.geographies) == ["lsoa11"]
+    # the national 2021 sets and May 2025 wards (issue 13) give it every other geography too
+    assert list(north.geographies) == ["lsoa11", "lsoa21", "ward2023", "msoa11", "msoa21"]
     assert north.outline is not None and north.outline.index[0] == "E06000057"

@@ -49,7 +49,7 @@ def test_english_district_codes_and_england_are_accepted_normalised(code, clean)
 
 @pytest.mark.parametrize("code, kind", [
     ("E01015693", "LSOA"), ("E05015000", "electoral ward"), ("W06000015", "district (unitary authority)"),
-    ("E12000006", "region"), ("E10000015", "county"),
+    ("E12000006", "region"),
 ])
 def test_other_kinds_of_area_are_refused_naming_their_kind(code, kind):
     with pytest.raises(UnknownAreaError) as info:
@@ -67,3 +67,7 @@ def test_text_that_is_not_a_code_is_refused(text):
 
 def test_a_refused_code_is_an_atlas_error():
     assert issubclass(UnknownAreaError, AtlasError)
+
+
+def test_county_codes_are_accepted_as_upper_tier_authorities():
+    assert check_district_code(" e10000015 ") == "E10000015"
