@@ -352,7 +352,8 @@ class _Builder:
             links = links[member_of(links["new"], set(self.frames[target].index))]
             self.estimate_links[spec.id] = self._links_with_overlaps(links, geography, target)
             extra = set(links["old"])
-        run = small_area.run(spec, self.catalogue, self.source, None if self.la == ENGLAND else codes | extra)
+        run = small_area.run(spec, self.catalogue, self.source, None if self.la == ENGLAND else codes | extra,
+                             config.out_dir() / "cache")
         self.estimate_runs[spec.id] = run
         self.report.setdefault("estimates", {})[spec.id] = run.report
         for warning in small_area.warnings(run):
@@ -461,9 +462,15 @@ class _Builder:
             if not point_set or point_set not in self.placed or self.la == ENGLAND:
                 continue
             rows = run.shares.rows
-            rows = rows[member_of(rows["practice"], set(self.placed[point_set].district.index))]
+            district = set(self.placed[point_set].district.index)
+            rows = rows[member_of(rows["practice"], district)]
+            # a practice none of whose patients live in the district's areas is not in their extract: say so
+            missing = sorted((district & set(run.shares.totals.index)) - set(rows["practice"]))
             run.report["catchments"] = {"point_set": point_set, "practices": int(rows["practice"].nunique()),
-                                        "rows": int(len(rows))}
+                                        "rows": int(len(rows)), "without_patients_in_district": missing}
+            if missing:
+                self._warn(f"Catchments: {len(missing)} practice(s) of {self.la_name} have no patient living in "
+                           f"its areas, so no catchment is kept: {', '.join(missing[:10])}")
             return rows[["practice", "area", "patients", "share"]].reset_index(drop=True)
         return empty_catchments()
 
