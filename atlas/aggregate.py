@@ -100,12 +100,24 @@ def weighted_mean(values: pd.Series, parent: pd.Series, weights: pd.Series | Non
 
 
 def total(values: pd.Series, parent: pd.Series) -> Aggregated:
-    """Sum of ``values`` within each parent; missing if any child is missing."""
-    frame = pd.DataFrame({"v": values, "p": parent}).dropna(subset=["p"])
-    value = frame.groupby("p")["v"].sum(min_count=1)
-    has_missing = frame["v"].isna().groupby(frame["p"]).any()
-    value[has_missing.reindex(value.index, fill_value=False)] = np.nan
-    return Aggregated(pd.DataFrame({"value": value}), sorted(has_missing[has_missing].index))
+    """Sum of ``values`` within each parent; missing if any child is missing.
+
+    Parents come out sorted by code. (Counted with ``numpy.bincount`` over the
+    factorized parents: a district build sums hundreds of layers, and a pandas
+    group-by over text codes costs milliseconds each.)
+    """
+    if not values.index.equals(parent.index):
+        values, parent = values.align(parent, join="outer")
+    ids, parents = pd.factorize(parent, sort=True)  # -1: no parent
+    kept = ids >= 0
+    ids = ids[kept]
+    numbers = pd.to_numeric(values).to_numpy(dtype=float, na_value=np.nan)[kept]
+    missing = np.isnan(numbers)
+    sums = np.bincount(ids, weights=np.where(missing, 0.0, numbers), minlength=len(parents))
+    has_missing = np.bincount(ids, weights=missing, minlength=len(parents)) > 0
+    sums[has_missing] = np.nan
+    index = pd.Index(parents, name="p")
+    return Aggregated(pd.DataFrame({"value": sums}, index=index), list(index[has_missing]))
 
 
 def ratio_of_sums(numerator: pd.Series, denominator: pd.Series, parent: pd.Series, scale: float) -> Aggregated:

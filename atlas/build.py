@@ -21,7 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import aggregate, authorities, comparators, config, estimates, points, small_area, store
+from . import aggregate, authorities, comparators, config, estimates, points, registered, small_area, store
 from .codes import ENGLAND, check_district_code
 from .errors import AtlasError, BuildError, SourceDirError, UnknownAreaError
 from .geography import Assignment, Boundaries, assign, district_members, member_table, read_boundaries
@@ -268,6 +268,8 @@ class _Builder:
     #: Small-area estimates by ``[estimate]`` spec id (atlas.small_area), and their LSOA conversion links.
     estimate_runs: dict = field(default_factory=dict)
     estimate_links: dict = field(default_factory=dict)
+    #: Registered patients against residents by source id (atlas.registered).
+    registered_runs: dict = field(default_factory=dict)
 
     def run(self) -> Atlas:
         self.report = {
@@ -407,6 +409,8 @@ class _Builder:
             if source.computed == EstimateSpec.METHOD:  # from files, like a published layer
                 self.frames[geography] = self.frames[geography].copy()  # one block before many columns
                 self._join_source(geography, source, self._estimate_table(geography, source))
+            elif source.computed == SourceSpec.REGISTERED:
+                self._join_source(geography, source, self._registered_table(geography, source))
             elif not source.computed:
                 self._join_source(geography, source, read_source(source, self.source))
 
@@ -428,19 +432,39 @@ class _Builder:
     def _estimate_table(self, geography: str, source: SourceSpec) -> pd.DataFrame:
         spec = self.catalogue.estimates[source.id]
         codes = set(self.frames[geography].index)
-        extra: set = set()
-        target = spec.convert.get("geography")
-        if target in self.frames:
-            links = small_area.lsoa_links(spec, self.source)
-            links = links[member_of(links["new"], set(self.frames[target].index))]
-            self.estimate_links[spec.id] = self._links_with_overlaps(links, geography, target)
-            extra = set(links["old"])
-        run = small_area.run(spec, self.catalogue, self.source, None if self.la == ENGLAND else codes | extra)
+        links = self._estimate_links(spec)
+        extra = set(links["old"]) if links is not None else set()
+        run = small_area.run(spec, self.catalogue, self.source, None if self.la == ENGLAND else codes | extra,
+                             config.out_dir() / "cache")
         self.estimate_runs[spec.id] = run
         self.report.setdefault("estimates", {})[spec.id] = run.report
         for warning in small_area.warnings(run):
             self._warn(warning)
         return small_area.table_for(run, codes)
+
+    def _estimate_links(self, spec: EstimateSpec) -> pd.DataFrame | None:
+        """The links of the estimate's LSOA lookup to the district's areas of its ``convert`` geography, with the
+        areas the lookup lacks linked by overlap (made once per build); None when that geography is not built."""
+        target = spec.convert.get("geography")
+        if target not in self.frames or spec.geography not in self.frames:
+            return None
+        if spec.id not in self.estimate_links:
+            links = small_area.lsoa_links(spec, self.source)
+            links = links[member_of(links["new"], set(self.frames[target].index))]
+            self.estimate_links[spec.id] = self._links_with_overlaps(links, spec.geography, target)
+        return self.estimate_links[spec.id]
+
+    def _registered_table(self, geography: str, source: SourceSpec) -> pd.DataFrame:
+        """Registered patients and residents of the district's areas (atlas.registered)."""
+        spec = self.catalogue.estimates[source.estimate]
+        codes = set(self.frames[geography].index)
+        run = registered.run(source, self.catalogue, self.source, None if self.la == ENGLAND else codes,
+                             self._estimate_links(spec), config.out_dir() / "cache")
+        self.registered_runs[source.id] = run
+        self.report.setdefault("registered", {})[source.id] = run.report
+        for warning in registered.warnings(run):
+            self._warn(warning)
+        return run.table
 
     def _links_with_overlaps(self, links: pd.DataFrame, old_g: str, new_g: str) -> pd.DataFrame:
         """The lookup's links plus, for each new area it lacks (a part of a split area: the ONS lookup lists
@@ -490,29 +514,57 @@ class _Builder:
                                               frame.index))
                 self._add_meta(indicator, target, run.spec.geography, method)
             self._add_columns(target, columns)
-            self._sum_estimates_from(target, run)
+            self._sum_converted(target, run.spec.geography, run.indicators, small_area.method_text(run))
+        self._convert_registered()
 
-    def _sum_estimates_from(self, child: str, run) -> None:
-        """Summed R over summed L of ``child`` areas for every larger area built from ``child`` but not from the
-        estimates' own geography (MSOA 2021; wards are summed from LSOA 2011 like its other layers)."""
+    def _convert_registered(self) -> None:
+        """Registered patients and residents on the other LSOA vintage, moved through the estimate's lookup
+        (conserving both counts), then summed to the larger areas built from that vintage (MSOA 2021)."""
+        for run in self.registered_runs.values():
+            target = run.spec.convert.get("geography")
+            links = self.estimate_links.get(run.spec.id)
+            if target not in self.frames or links is None:
+                continue
+            frame = self.frames[target]
+            weight_id = run.spec.convert.get("weight")
+            weights = frame[weight_id] if weight_id in frame.columns else None
+            counts = run.table.set_index("code")[[registered.PATIENTS, registered.RESIDENTS]]
+            converted, _ = estimates.convert_counts(counts, links, weights)
+            table = converted.rename_axis("code").reset_index()
+            label = self.boundaries[run.source.geography].spec.label
+            method = (f"converted from {label} through the lookup {Path(run.spec.convert['file']).name}: counts of "
+                      f"merged areas summed, of a split area shared by {weight_id or 'equal shares'}. "
+                      + registered.method_text(run, self.catalogue))
+            columns = {}
+            for indicator in run.indicators:
+                columns.update(layer_columns(indicator.id, indicator_frame(table, indicator), frame.index))
+                self._add_meta(indicator, target, run.source.geography, method)
+            self._add_columns(target, columns)
+            self._sum_converted(target, run.source.geography, run.indicators,
+                                registered.method_text(run, self.catalogue))
+
+    def _sum_converted(self, child: str, native: str, indicators: list, note: str) -> None:
+        """Layers converted to ``child`` summed (counts) or summed over summed (ratios) for every larger area built
+        from ``child`` but not from their ``native`` geography (MSOA 2021; wards are summed from LSOA 2011 like
+        its other layers)."""
         for parent, boundaries in self.boundaries.items():
             rule = boundaries.spec.aggregate_from.get(child)
-            if rule is None or run.spec.geography in boundaries.spec.aggregate_from:
+            if rule is None or native in boundaries.spec.aggregate_from:
                 continue
             if (child, parent) not in self.assignments:
                 assignment = assign(rule, self.boundaries[child], boundaries, self.source)
                 self.assignments[child, parent] = assignment, self._report_assignment(child, parent, assignment, [])
             assignment, entry = self.assignments[child, parent]
-            entry["layers"] += [i.id for i in run.indicators]
+            entry["layers"] += [i.id for i in indicators]
             source = self.frames[child]
             groups = assignment.parent.reindex(source.index)
             label, columns = self.boundaries[child].spec.label, {}
-            for indicator in run.indicators:
-                result = aggregate.ratio_of_sums(source[f"{indicator.id}_numerator"],
-                                                 source[f"{indicator.id}_denominator"], groups, indicator.scale)
+            for indicator in indicators:
+                how = indicator.aggregation
+                result = aggregate.by_rule(how, source, indicator.id, groups, None, indicator.scale)
                 columns.update(layer_columns(indicator.id, result.columns, self.frames[parent].index))
-                method = aggregate.method_text("ratio_of_sums", label, None, assignment.method)
-                self._add_meta(indicator, parent, child, f"{method}. {small_area.method_text(run)}")
+                method = aggregate.method_text(how, label, None, assignment.method)
+                self._add_meta(indicator, parent, child, f"{method}. {note}")
             self._add_columns(parent, columns)
 
     def _add_columns(self, geography: str, columns: dict) -> None:
@@ -544,9 +596,15 @@ class _Builder:
             if not point_set or point_set not in self.placed or self.la == ENGLAND:
                 continue
             rows = run.shares.rows
-            rows = rows[member_of(rows["practice"], set(self.placed[point_set].district.index))]
+            district = set(self.placed[point_set].district.index)
+            rows = rows[member_of(rows["practice"], district)]
+            # a practice none of whose patients live in the district's areas is not in their extract: say so
+            missing = sorted((district & set(run.shares.totals.index)) - set(rows["practice"]))
             run.report["catchments"] = {"point_set": point_set, "practices": int(rows["practice"].nunique()),
-                                        "rows": int(len(rows))}
+                                        "rows": int(len(rows)), "without_patients_in_district": missing}
+            if missing:
+                self._warn(f"Catchments: {len(missing)} practice(s) of {self.la_name} have no patient living in "
+                           f"its areas, so no catchment is kept: {', '.join(missing[:10])}")
             return rows[["practice", "area", "patients", "share"]].reset_index(drop=True)
         return empty_catchments()
 
@@ -573,6 +631,8 @@ class _Builder:
                            f"{indicator.source.file} are shown as no data (a value must be a finite number)")
             if source.computed == EstimateSpec.METHOD:
                 method = small_area.method_text(self.estimate_runs[source.id])
+            elif source.computed == SourceSpec.REGISTERED:
+                method = registered.method_text(self.registered_runs[source.id], self.catalogue)
             else:
                 method = points.computed_method(source, self.placed) if source.computed else "as published"
             if indicator.compare:
@@ -699,6 +759,8 @@ class _Builder:
         method = aggregate.method_text(how, child_label, weight_label, assignment.method)
         if indicator.source.id in self.estimate_runs:
             method += ". " + small_area.method_text(self.estimate_runs[indicator.source.id])
+        if indicator.source.id in self.registered_runs:
+            method += ". " + registered.method_text(self.registered_runs[indicator.source.id], self.catalogue)
         self._add_meta(indicator, target, child, method, layer_id)
         if result.incomplete:
             self.report["layers"].append({
@@ -722,7 +784,7 @@ class _Builder:
 
 def _from_points(source: SourceSpec) -> bool:
     """Whether a source is computed from the point sets (joined after the first aggregation pass)."""
-    return bool(source.computed) and source.computed != EstimateSpec.METHOD
+    return bool(source.computed) and source.computed not in (EstimateSpec.METHOD, SourceSpec.REGISTERED)
 
 
 def _ratio_columns(indicator: IndicatorSpec, numerator: pd.Series, denominator: pd.Series,

@@ -116,6 +116,31 @@ def patient_shares(table: pd.DataFrame, practice: str, area: str, patients: str,
     return PatientShares(rows, totals, report)
 
 
+def practices_in(shares: PatientShares, areas) -> PatientShares:
+    """The shares of the practices with patients living in ``areas`` (a district's), with all their rows.
+
+    Each practice keeps every row, so its shares are still those of its whole
+    list and its catchment reaches beyond the areas; ``totals`` and ``report``
+    stay those of the whole file (so the practices of one file missing from the
+    other are reported as for the whole file).
+
+    Parameters
+    ----------
+    shares : PatientShares
+    areas : iterable of str
+
+    Returns
+    -------
+    PatientShares
+    """
+    ids = shares.rows["practice_id"].to_numpy()
+    wanted = np.zeros(len(shares.totals), dtype=bool)
+    wanted[ids[member_of(shares.rows["area"], pd.Index(list(areas)))]] = True
+    rows = shares.rows[wanted[ids]].reset_index(drop=True)
+    report = {**shares.report, "practices_with_patients_in_areas": int(wanted.sum())}
+    return PatientShares(rows, shares.totals, report)
+
+
 def practice_registers(values: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
     """A practice register and list table checked for apportioning.
 

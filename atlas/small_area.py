@@ -12,13 +12,18 @@ register of the file without an estimate.
 from __future__ import annotations
 
 import functools
+import json
+import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from . import estimates
+from .caching import fingerprint
 from .comparators import Benchmark
 from .errors import SourceFileError
 from .readers import indicator_frame, member_of, normalise_codes, read_source, read_table, require_columns, resolve
@@ -59,15 +64,20 @@ class EstimateRun:
         return indicator.id[: -len(self.spec.suffix)] if self.spec.suffix else indicator.id
 
 
-def run(spec: EstimateSpec, catalogue: Catalogue, source_dir: Path, areas) -> EstimateRun:
-    """Estimate every register of the spec for ``areas`` (a district's LSOAs, or every LSOA).
+def run(spec: EstimateSpec, catalogue: Catalogue, source_dir: Path, areas, cache_dir: Path | None = None
+        ) -> EstimateRun:
+    """Estimate every register of the spec for ``areas`` (a district's LSOAs, or every LSOA: None).
+
+    With ``cache_dir``, a district's rows of the patients file come from its cached
+    extract (see :func:`read_shares`); ``shares`` then holds the practices with
+    patients in ``areas`` only.
 
     Raises
     ------
     SourceFileError
         If either file, or a column the spec names, is missing.
     """
-    shares = read_shares(spec, Path(source_dir))
+    shares = read_shares(spec, Path(source_dir), areas, cache_dir if areas is not None else None)
     indicators = [i for i in catalogue.indicators.values() if i.source.id == spec.id]
     registers, unlisted, ready, national = _prepared(spec, catalogue, Path(source_dir), shares)
     result = estimates.estimate(shares, ready, areas)
@@ -99,8 +109,29 @@ def _prepared(spec: EstimateSpec, catalogue: Catalogue, source_dir: Path, shares
     return _PREPARED[key]
 
 
-def read_shares(spec: EstimateSpec, source_dir: Path) -> estimates.PatientShares:
-    """Every practice's shares of its patients by area, from the spec's patients file (cached per file)."""
+def read_shares(spec: EstimateSpec, source_dir: Path, areas=None, cache_dir: Path | None = None
+                ) -> estimates.PatientShares:
+    """Every practice's shares of its patients by area, from the spec's patients file (cached per file).
+
+    Parameters
+    ----------
+    spec : EstimateSpec
+    source_dir : pathlib.Path
+    areas : iterable of str, optional
+        A district's areas: only the practices with patients living there are
+        needed (with all their rows, so their shares stay shares of their whole
+        list; every practice's total and the file's report are kept).
+    cache_dir : pathlib.Path, optional
+        With ``areas``: the folder of extracts. The first build of these areas
+        reads the whole file and writes their extract there, keyed by the file's
+        fingerprint and the areas; later builds, in any process, read the extract alone.
+
+    Returns
+    -------
+    estimates.PatientShares
+    """
+    if areas is not None and cache_dir is not None:
+        return _district_extract(spec, Path(source_dir), sorted(set(areas)), Path(cache_dir))
     path = resolve(source_dir, spec.file, spec.spec_file)
     stat = path.stat()
     reader = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in spec.reader.items()))
@@ -116,6 +147,56 @@ def _shares_cached(source_dir: str, _mtime: int, _size: int, file: str, spec_fil
     table = read_table(Path(source_dir), file, options, spec_file, text_columns=(practice, area))
     require_columns(table, list(columns), file, spec_file)
     return estimates.patient_shares(table, practice, area, patients, unknown)
+
+
+#: Changes when the layout of a district extract changes (older extracts are then ignored).
+EXTRACT_VERSION = "1"
+
+
+def _district_extract(spec: EstimateSpec, source_dir: Path, areas: list[str], cache_dir: Path
+                      ) -> estimates.PatientShares:
+    """The patients file's rows for ``areas``: from their cached extract, else from the file (and cached)."""
+    path = resolve(source_dir, spec.file, spec.spec_file)
+    key = fingerprint(EXTRACT_VERSION, spec.file, spec.practice, spec.area, spec.patients,
+                      repr(sorted(spec.reader.items())), repr(list(spec.unknown_areas)), "\n".join(areas),
+                      files=[path])
+    folder = cache_dir / f"patients_by_area_{key}"
+    try:
+        return _read_extract(folder)
+    except (OSError, ValueError, KeyError, pa.ArrowException):  # absent or unreadable: made again
+        pass
+    found = estimates.practices_in(read_shares(spec, source_dir), areas)
+    _write_extract(found, folder, spec.file)
+    return found
+
+
+def _read_extract(folder: Path) -> estimates.PatientShares:
+    rows = pd.read_parquet(folder / "rows.parquet")
+    totals = pd.read_parquet(folder / "totals.parquet")
+    report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    totals = pd.Series(totals["patients"].to_numpy(dtype=float),
+                       index=pd.Index(totals["practice"].to_numpy(dtype=object), dtype=object), name="patients")
+    practice_id = totals.index.get_indexer(rows["practice"].to_numpy(dtype=object))
+    if (practice_id < 0).any():
+        raise ValueError(f"{folder}: a practice of the rows has no total")
+    rows["practice_id"] = practice_id
+    rows["share"] = rows["patients"].to_numpy(dtype=float) / totals.to_numpy()[practice_id]
+    return estimates.PatientShares(rows, totals, report)
+
+
+def _write_extract(shares: estimates.PatientShares, folder: Path, file: str) -> None:
+    """Written to a temporary folder renamed into place: never half-written; a failed write only costs time."""
+    temporary = folder.with_name(f"{folder.name}.{os.getpid()}.tmp")
+    try:
+        temporary.mkdir(parents=True, exist_ok=True)
+        shares.rows[["practice", "area", "patients"]].to_parquet(temporary / "rows.parquet", index=False)
+        pd.DataFrame({"practice": shares.totals.index.to_numpy(dtype=object),
+                      "patients": shares.totals.to_numpy(dtype=float)}).to_parquet(temporary / "totals.parquet",
+                                                                                   index=False)
+        (temporary / "report.json").write_text(json.dumps({**shares.report, "extract_of": file}), encoding="utf-8")
+        os.replace(temporary, folder)
+    except OSError:
+        shutil.rmtree(temporary, ignore_errors=True)
 
 
 def read_registers(spec: EstimateSpec, catalogue: Catalogue, source_dir: Path) -> tuple[dict, list[str]]:

@@ -34,7 +34,9 @@ A ``[source]`` with ``computed = "<method>"`` has no file: its table is computed
 from the atlas's point sets (``nearest_point``: straight-line distance from each
 area's centroid to the nearest point and the population within ``radius_km``;
 ``count_points``: points in each area and its population, see
-:mod:`atlas.points`). Its indicators are ordinary indicators of that table, so
+:mod:`atlas.points`; ``registered_patients``: each area's registered patients
+from an ``[estimate]`` spec's patients file beside its census residents, see
+:mod:`atlas.registered`). Its indicators are ordinary indicators of that table, so
 they are reported, classified and aggregated like any other.
 
 Indicator options added for health data: ``interval = "wilson"`` computes a
@@ -325,6 +327,14 @@ class SourceSpec:
         ``count_points``), the point set it uses (``count_points``: one or a list,
         each counted in a column named after the set), the population indicator
         on the same geography, and the radius for "population within" measures.
+    estimate
+        For ``computed = "registered_patients"``: the ``[estimate]`` spec whose
+        patients-by-area file gives each area's registered patients (column
+        ``registered_patients``); ``population`` then names the residents
+        indicator (column ``usual_residents``), on the source's geography or on
+        the estimate's ``convert`` geography (moved through its lookup; a newer
+        area merged from several is shared among them by ``weight``). See
+        :mod:`atlas.registered`.
     """
 
     id: str
@@ -350,11 +360,16 @@ class SourceSpec:
     points: str | list | None = None
     population: str | None = None
     radius_km: float | None = None
+    estimate: str | None = None
 
     #: Required keys of a computed source (no file: its table comes from the atlas's point sets).
     _REQUIRED_COMPUTED = {"id", "title", "geography", "period", "publisher", "licence", "attribution",
                           "computed", "points"}
-    COMPUTED_METHODS = ("nearest_point", "count_points")
+    #: The computed method counting registered patients against residents (from an ``[estimate]`` spec's file).
+    REGISTERED = "registered_patients"
+    _REQUIRED_REGISTERED = {"id", "title", "geography", "period", "publisher", "licence", "attribution",
+                            "computed", "estimate", "population"}
+    COMPUTED_METHODS = ("nearest_point", "count_points", REGISTERED)
 
     @property
     def point_sets(self) -> list[str]:
@@ -469,7 +484,9 @@ def _layer_indicators(data: dict, where: str) -> list[IndicatorSpec]:
     _check_keys(where, data, {"source", "indicator"}, {"source", "indicator"})
     src = data["source"]
     if "computed" in src:
-        _check_table(f"{where} [source]", src, SourceSpec, required=SourceSpec._REQUIRED_COMPUTED)
+        required = (SourceSpec._REQUIRED_REGISTERED if src.get("computed") == SourceSpec.REGISTERED
+                    else SourceSpec._REQUIRED_COMPUTED)
+        _check_table(f"{where} [source]", src, SourceSpec, required=required)
         if src["computed"] not in SourceSpec.COMPUTED_METHODS:
             raise SpecError(f"{where} [source]: computed {src['computed']!r} is not one of "
                             f"{', '.join(SourceSpec.COMPUTED_METHODS)}")
@@ -951,6 +968,9 @@ class Catalogue:
                                 f"known: {', '.join(sorted(self.boundaries))}")
             if ind.source.computed == EstimateSpec.METHOD:
                 continue
+            if ind.source.computed == SourceSpec.REGISTERED:
+                self._validate_registered(ind.source)
+                continue
             unknown = [p for p in ind.source.point_sets if p not in self.points]
             if ind.source.computed and (unknown or not ind.source.point_sets):
                 raise SpecError(f"{ind.source.spec_file}: points {ind.source.points!r} names no point set; "
@@ -965,6 +985,24 @@ class Catalogue:
             if spec.catchments and spec.catchments not in self.points:
                 raise SpecError(f"{spec.spec_file}: catchments {spec.catchments!r} names no point set; "
                                 f"known: {', '.join(sorted(self.points)) or 'none'}")
+
+    def _validate_registered(self, source: SourceSpec) -> None:
+        """A registered-patients source names an ``[estimate]`` on its geography and residents it can reach."""
+        where = f"{source.spec_file} [source]"
+        spec = self.estimates.get(source.estimate)
+        if spec is None:
+            raise SpecError(f"{where}: estimate {source.estimate!r} names no [estimate] spec; "
+                            f"known: {', '.join(sorted(self.estimates)) or 'none'}")
+        if source.geography != spec.geography:
+            raise SpecError(f"{where}: geography {source.geography!r} must be the estimate's ({spec.geography})")
+        residents = self.indicators.get(source.population)
+        reachable = {spec.geography, spec.convert.get("geography")} - {None}
+        if residents is None or residents.geography not in reachable:
+            raise SpecError(f"{where}: population {source.population!r} must be an indicator on "
+                            f"{' or '.join(sorted(reachable))} (the residents)")
+        weight = self.indicators.get(source.weight) if source.weight else None
+        if source.weight and (weight is None or weight.geography != source.geography):
+            raise SpecError(f"{where}: weight {source.weight!r} must be an indicator on {source.geography}")
 
     def indicators_on(self, geography: str) -> list[IndicatorSpec]:
         """Indicators whose values are keyed by ``geography``."""
