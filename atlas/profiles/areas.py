@@ -11,11 +11,11 @@ from pathlib import Path
 import pandas as pd
 
 from .. import config
-from ..catchments import footprint_rule, has_catchments, network_footprint
-from ..errors import AtlasError, UnknownAreaError
-from ..export import (
+from ..carto import (
     dissolve,
 )
+from ..catchments import footprint_rule, has_catchments, network_footprint
+from ..errors import AtlasError, UnknownAreaError
 from ..model import Atlas
 from .common import LSOA_CODE, LSOA_GEOGRAPHIES, NAMED_GEOGRAPHIES, PCN_RULE, PRACTICES, geography_label, memo, specs_catalogue
 from .networks import find_network, lookup_lsoas, nearest_practice_lsoas, networks

@@ -14,12 +14,12 @@ import numpy as np
 import pandas as pd
 
 from .. import config
+from ..carto import (
+    boundary_attributions,
+)
 from ..classify import decile_label, format_value, layer_decimals
 from ..errors import AtlasError
 from ..estimates import METHOD_LINE
-from ..export import (
-    boundary_attributions,
-)
 from ..model import Atlas
 from .areas import Area, codes_inside, find_area, lsoa_assignment
 from .common import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from ..export import (
+from ..carto import (
     area_collection,
     box_inches,
     fit_extent,

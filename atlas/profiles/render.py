@@ -11,10 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import store
 from ..errors import AtlasError
-from ..export import (
-    write_bytes_atomic,
-)
 from ..plaintext import csv_text
 from .common import FORMATS
 from .profile import Profile
@@ -210,7 +208,7 @@ def write_profile(profile: Profile, out: str | os.PathLike) -> Path:
     out = Path(out)
     renderers = {"html": lambda: render_html(profile).encode("utf-8"), "pdf": lambda: render_pdf(profile),
                  "csv": lambda: render_csv(profile).encode("utf-8-sig")}
-    write_bytes_atomic(out, renderers[profile_format(out)]())
+    store.write_bytes_atomic(out, renderers[profile_format(out)]())
     return out
 
 
