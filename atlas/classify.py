@@ -10,6 +10,7 @@ people know.
 
 from __future__ import annotations
 
+import difflib
 import warnings
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from matplotlib import colormaps
 from matplotlib.colors import to_hex
 
 from .errors import AtlasError
+from .model import Atlas
 
 SCHEMES = {"quantiles": "Quantiles", "natural_breaks": "Natural breaks (Fisher-Jenks)",
            "equal_interval": "Equal interval"}
@@ -282,3 +284,56 @@ def _colours(palette: str, n: int, higher_is: str) -> list[str]:
     if higher_is == "better":
         positions = positions[::-1]  # low values (worse) get the dark end
     return [to_hex(cmap(p)) for p in positions]
+
+
+# -- a layer of an atlas ------------------------------------------------------------------------------------
+def layer_classes(built: Atlas, layer: str, geography: str, scheme: str | None = None, k: int = 5,
+                  palette: str | None = None) -> Classes:
+    """The classes and colours of a layer, as the app draws them.
+
+    Parameters
+    ----------
+    built : Atlas
+    layer, geography : str
+    scheme : str, optional
+        ``quantiles`` (the default, as in the app), ``natural_breaks`` or
+        ``equal_interval``; deciles are always categorical 1-10.
+    k : int
+        Number of classes for continuous layers.
+    palette : str, optional
+        A colour-blind-safe palette from :data:`atlas.classify.SEQUENTIAL_PALETTES`;
+        by default the layer's own, else chosen by its polarity.
+
+    Returns
+    -------
+    atlas.classify.Classes
+
+    Raises
+    ------
+    AtlasError
+        If the layer or geography is unknown, every value is missing, or the
+        scheme, number of classes or palette is not allowed.
+    """
+    meta = layer_meta(built, layer, geography)
+    try:
+        return classify(built.values(layer, geography), kind=meta["kind"], scheme=scheme or "quantiles", k=int(k),
+                        palette=palette or meta.get("palette") or None,
+                        higher_is=meta.get("higher_is") or "neutral", decimals=layer_decimals(meta))
+    except AtlasError as exc:
+        raise AtlasError(f"{meta['label']} ({layer}) on {meta.get('geography_label') or geography} in "
+                         f"{built.la_name}: {exc}") from exc
+
+
+def layer_meta(built: Atlas, layer: str, geography: str) -> dict:
+    """A layer's metadata; an unknown layer or geography gets a message naming near matches."""
+    table = built.table(geography)  # says which geographies exist
+    if not ((built.layers["layer"] == layer) & (built.layers["geography"] == geography)).any():
+        here = list(built.layers_on(geography)["layer"])
+        near = difflib.get_close_matches(layer, here, n=4, cutoff=0.5)
+        hint = f" Did you mean: {', '.join(near)}?" if near else ""
+        elsewhere = sorted(built.layers.loc[built.layers["layer"] == layer, "geography"])
+        where = f" It is available on: {', '.join(elsewhere)}." if elsewhere else ""
+        listed = ", ".join(here[:15]) + (f" ... ({len(here)} in all)" if len(here) > 15 else "")
+        raise AtlasError(f"No layer {layer!r} on {geography!r} ({len(table)} areas) in the {built.la_name} atlas."
+                         f"{where}{hint} Layers there: {listed or 'none'}.")
+    return built.layer(layer, geography)

@@ -25,10 +25,8 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import datetime as dt
-import difflib
 import html
 import io
-import math
 import os
 import struct
 import textwrap
@@ -40,7 +38,17 @@ import numpy as np
 import pandas as pd
 
 from . import config, store
-from .classify import MISSING_COLOUR, Classes, classify, layer_decimals
+from .carto import (
+    area_collection,
+    boundary_attributions,
+    box_inches,
+    dissolve,
+    fit_extent,
+    north_arrow,
+    outline_collection,
+    scale_bar,
+)
+from .classify import MISSING_COLOUR, Classes, layer_classes, layer_meta
 from .errors import AtlasError
 from .model import Atlas
 from .plaintext import csv_text, figure_text
@@ -54,10 +62,8 @@ BATCH_SKIPS = {
             "in the categories people know (export one with --layer if needed)",
 }
 WARD_GEOGRAPHIES = ("ward2023", "ward2013")
-OS_STATEMENT = "Contains OS data © Crown copyright and database right"
 MM_PER_INCH = 25.4
 #: Outline colours and widths (points).
-AREA_EDGE = ("#6e6e6e", 0.25)
 WARD_EDGE = ("#1a1a1a", 0.9)
 DISTRICT_EDGE = ("#000000", 1.6)
 
@@ -83,58 +89,6 @@ _LAYOUTS = {
 PNG_COMPRESSION = 1
 #: Height of one legend row, in inches.
 ROW_INCHES = 0.19
-
-
-def layer_classes(built: Atlas, layer: str, geography: str, scheme: str | None = None, k: int = 5,
-                  palette: str | None = None) -> Classes:
-    """The classes and colours of a layer, as the app draws them.
-
-    Parameters
-    ----------
-    built : Atlas
-    layer, geography : str
-    scheme : str, optional
-        ``quantiles`` (the default, as in the app), ``natural_breaks`` or
-        ``equal_interval``; deciles are always categorical 1-10.
-    k : int
-        Number of classes for continuous layers.
-    palette : str, optional
-        A colour-blind-safe palette from :data:`atlas.classify.SEQUENTIAL_PALETTES`;
-        by default the layer's own, else chosen by its polarity.
-
-    Returns
-    -------
-    atlas.classify.Classes
-
-    Raises
-    ------
-    AtlasError
-        If the layer or geography is unknown, every value is missing, or the
-        scheme, number of classes or palette is not allowed.
-    """
-    meta = layer_meta(built, layer, geography)
-    try:
-        return classify(built.values(layer, geography), kind=meta["kind"], scheme=scheme or "quantiles", k=int(k),
-                        palette=palette or meta.get("palette") or None,
-                        higher_is=meta.get("higher_is") or "neutral", decimals=layer_decimals(meta))
-    except AtlasError as exc:
-        raise AtlasError(f"{meta['label']} ({layer}) on {meta.get('geography_label') or geography} in "
-                         f"{built.la_name}: {exc}") from exc
-
-
-def layer_meta(built: Atlas, layer: str, geography: str) -> dict:
-    """A layer's metadata; an unknown layer or geography gets a message naming near matches."""
-    table = built.table(geography)  # says which geographies exist
-    if not ((built.layers["layer"] == layer) & (built.layers["geography"] == geography)).any():
-        here = list(built.layers_on(geography)["layer"])
-        near = difflib.get_close_matches(layer, here, n=4, cutoff=0.5)
-        hint = f" Did you mean: {', '.join(near)}?" if near else ""
-        elsewhere = sorted(built.layers.loc[built.layers["layer"] == layer, "geography"])
-        where = f" It is available on: {', '.join(elsewhere)}." if elsewhere else ""
-        listed = ", ".join(here[:15]) + (f" ... ({len(here)} in all)" if len(here) > 15 else "")
-        raise AtlasError(f"No layer {layer!r} on {geography!r} ({len(table)} areas) in the {built.la_name} atlas."
-                         f"{where}{hint} Layers there: {listed or 'none'}.")
-    return built.layer(layer, geography)
 
 
 def render_map(built: Atlas, layer: str, geography: str, fmt: str = "png", scheme: str | None = None,
@@ -197,17 +151,8 @@ def export_map(built: Atlas, layer: str, geography: str, out: str | os.PathLike,
     out = Path(out)
     fmt = _check_format(out.suffix.lstrip(".").lower(), out)
     content = render_map(built, layer, geography, fmt, scheme, k, palette, paper, dpi, ward_names)
-    write_bytes_atomic(out, content)
+    store.write_bytes_atomic(out, content)
     return out
-
-
-def write_bytes_atomic(out: Path, content: bytes) -> None:
-    """Write ``content`` to ``out`` through a temporary file; a clear error if the folder is not writable."""
-    try:
-        with store.atomic_path(out) as tmp:
-            Path(tmp).write_bytes(content)
-    except OSError as exc:
-        raise AtlasError(f"Cannot write {out}: {exc.strerror or exc}. Choose a folder you can write to.") from exc
 
 
 def _check_format(fmt: str, out: Path | None = None) -> str:
@@ -482,24 +427,6 @@ def _hidden(artists):
             artist.set_visible(visible)
 
 
-def boundary_attributions(built: Atlas, geographies: list[str]) -> list[str]:
-    """The distinct boundary attributions of some geographies, each with the OS statement.
-
-    A boundary set whose attribution lacks "Contains OS data ..." gets it with the
-    current year added, since every ONS boundary derives from OS data.
-    """
-    texts = []
-    for geography in geographies:
-        rows = built.layers.loc[built.layers["geography"] == geography, "boundary_attribution"]
-        text = next((t for t in rows if isinstance(t, str) and t.strip()), "")
-        if OS_STATEMENT not in text:
-            text = f"{text} {OS_STATEMENT} {dt.date.today().year}.".strip()
-        line = f"Boundaries ({built.geography_labels.get(geography, geography)}): {text}"
-        if line not in texts:
-            texts.append(line)
-    return texts
-
-
 def paper_inches(paper: str, dpi: int) -> tuple[float, float]:
     """The figure size of a paper in inches, nudged so a PNG has the whole-pixel size of the paper.
 
@@ -516,119 +443,14 @@ def _ward_geography(built: Atlas, geography: str) -> str | None:
     return next((g for g in WARD_GEOGRAPHIES if g in built.geographies), None)
 
 
-def fit_extent(ax, bounds, box_inches: tuple[float, float], pad: float = 0.03) -> None:
-    """Fit ``bounds`` (BNG metres) into the axes box at equal scale in x and y, so a scale bar is true."""
-    xmin, ymin, xmax, ymax = bounds
-    margin = pad * max(xmax - xmin, ymax - ymin)
-    xmin, ymin, xmax, ymax = xmin - margin, ymin - margin, xmax + margin, ymax + margin
-    box_w, box_h = box_inches
-    width, height = xmax - xmin, ymax - ymin
-    if width / height > box_w / box_h:
-        extra = width * box_h / box_w - height
-        ymin, ymax = ymin - extra / 2, ymax + extra / 2
-    else:
-        extra = height * box_w / box_h - width
-        xmin, xmax = xmin - extra / 2, xmax + extra / 2
-    ax.set_xlim(xmin, xmax)
-    ax.set_ylim(ymin, ymax)
-    ax.set_aspect("equal", adjustable="box")
-
-
-def dissolve(geometries):
-    """The outline of some areas as one shape (the published areas are generalised one by one
-    and do not quite meet, so they are closed up by 2 m before they are merged)."""
-    return geometries.buffer(2).union_all().buffer(-2)
-
-
-def box_inches(figure, rect) -> tuple[float, float]:
-    width, height = figure.get_size_inches()
-    return rect[2] * width, rect[3] * height
-
-
 def _wrap(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(str(text), width=width, break_long_words=False)) or str(text)
-
-
-def _polygon_path(geometry):
-    """One compound matplotlib path (holes included) for a Polygon or MultiPolygon."""
-    import shapely
-    from matplotlib.path import Path as MplPath
-
-    vertices, codes = [], []
-    for polygon in getattr(geometry, "geoms", [geometry]):
-        if polygon.is_empty or polygon.geom_type != "Polygon":
-            continue
-        for ring in [polygon.exterior, *polygon.interiors]:
-            xy = shapely.get_coordinates(ring)
-            ring_codes = np.full(len(xy), MplPath.LINETO, dtype=np.uint8)
-            ring_codes[0], ring_codes[-1] = MplPath.MOVETO, MplPath.CLOSEPOLY
-            vertices.append(xy)
-            codes.append(ring_codes)
-    if not vertices:
-        return MplPath(np.zeros((1, 2)), [MplPath.MOVETO])
-    return MplPath(np.concatenate(vertices), np.concatenate(codes))
-
-
-def area_collection(geometries):
-    """A collection with exactly one patch per area, in the frame's order (so colours line up)."""
-    from matplotlib.collections import PathCollection
-
-    paths = [_polygon_path(g) for g in geometries]
-    collection = PathCollection(paths, facecolors=MISSING_COLOUR, edgecolors=AREA_EDGE[0],
-                                linewidths=AREA_EDGE[1], zorder=2)
-    return collection
-
-
-def outline_collection(geometries, colour: str, width: float):
-    from matplotlib.collections import PathCollection
-
-    collection = PathCollection([_polygon_path(g) for g in geometries], facecolors="none", edgecolors=colour,
-                                linewidths=width, zorder=4)
-    return collection
 
 
 def _swatch(x, y, w, h, colour):
     from matplotlib.patches import Rectangle
 
     return Rectangle((x, y), w, h, facecolor=colour, edgecolor="#444444", linewidth=0.4)
-
-
-def nice_scale_length(map_width_m: float) -> float:
-    """A round scale-bar length (1, 2 or 5 times a power of ten metres) about a fifth of the map width."""
-    target = map_width_m / 5
-    power = 10 ** math.floor(math.log10(target))
-    return next(m * power for m in (5, 2, 1) if m * power <= target)
-
-
-def _distance_label(metres: float) -> str:
-    return f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
-
-
-def scale_bar(ax) -> float:
-    """A four-segment scale bar in British National Grid metres at the map's lower left; returns its length."""
-    from matplotlib.patches import Rectangle
-
-    (xmin, xmax), (ymin, ymax) = ax.get_xlim(), ax.get_ylim()
-    length = nice_scale_length(xmax - xmin)
-    x0, y0 = xmin + 0.03 * (xmax - xmin), ymin + 0.04 * (ymax - ymin)
-    height = 0.012 * (ymax - ymin)
-    ax.add_patch(Rectangle((x0 - 0.01 * (xmax - xmin), y0 - 0.03 * (ymax - ymin)), length * 1.12,
-                           0.085 * (ymax - ymin), facecolor="white", alpha=0.8, edgecolor="none", zorder=7))
-    for i in range(4):
-        ax.add_patch(Rectangle((x0 + i * length / 4, y0), length / 4, height, zorder=8, linewidth=0.6,
-                               facecolor="black" if i % 2 == 0 else "white", edgecolor="black",
-                               gid=f"scale-bar-{i}"))
-    for fraction in (0, 0.5, 1):
-        text = "0" if fraction == 0 else _distance_label(length * fraction)
-        ax.text(x0 + fraction * length, y0 + height * 1.6, text, fontsize=7, ha="center", va="bottom", zorder=8)
-    return length
-
-
-def north_arrow(ax) -> None:
-    """An arrow to grid north at the map's upper right."""
-    ax.annotate("N", xy=(0.95, 0.97), xytext=(0.95, 0.86), xycoords="axes fraction", textcoords="axes fraction",
-                ha="center", va="top", fontsize=11, fontweight="bold", zorder=8,
-                arrowprops={"arrowstyle": "-|>,head_length=0.8,head_width=0.45", "color": "black", "lw": 1.6})
 
 
 # -- the batch --------------------------------------------------------------------------------------------
@@ -732,7 +554,7 @@ def _export_one(task: tuple[str, str]) -> dict:
     classes = layer_classes(built, layer, geography)
     canvas.draw(layer, classes)
     name = f"{geography}_{layer}.{fmt}"
-    write_bytes_atomic(Path(out_dir) / name, canvas.to_bytes(fmt))
+    store.write_bytes_atomic(Path(out_dir) / name, canvas.to_bytes(fmt))
     return _index_row(built, geography, layer, name, classes, "written")
 
 

@@ -202,6 +202,15 @@ def write_text_atomic(final: Path, text: str) -> None:
         Path(tmp).write_text(text, encoding="utf-8")
 
 
+def write_bytes_atomic(out: Path, content: bytes) -> None:
+    """Write ``content`` to ``out`` through a temporary file; a clear error if the folder is not writable."""
+    try:
+        with atomic_path(out) as tmp:
+            Path(tmp).write_bytes(content)
+    except OSError as exc:
+        raise AtlasError(f"Cannot write {out}: {exc.strerror or exc}. Choose a folder you can write to.") from exc
+
+
 def save(atlas: Atlas, folder: Path, tx: Transaction | None = None) -> Path:
     """Write ``atlas`` to ``folder/<LA>.gpkg`` (and ``<LA>.report.json``) atomically.
 

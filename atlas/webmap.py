@@ -43,10 +43,10 @@ from .classify import (
     Classes,
     decile_label,
     format_value,
+    layer_classes,
     layer_decimals,
 )
 from .errors import AtlasError
-from .export import layer_classes
 from .health import layer_benchmarks
 from .model import Atlas
 from .plaintext import csv_text

@@ -5,7 +5,6 @@ from __future__ import annotations
 from .. import config
 from ..importer import (
     IMPORT_KINDS,
-    POLARITIES,
     ImportFileError,
     ImportOptions,
     import_file,
@@ -13,6 +12,7 @@ from ..importer import (
     read_manifest,
     remove_import,
 )
+from ..specs import POLARITIES
 from .options import add_atlas_dir, add_la, add_source
 
 HELP = "add your own indicator (CSV or Excel, by area code) to an authority's atlas"

@@ -334,7 +334,7 @@ def test_an_xlsx_that_expands_far_beyond_its_size_is_refused_before_it_is_expand
 
 
 def test_a_part_larger_than_it_declares_is_refused(monkeypatch):
-    monkeypatch.setattr(importer, "MAX_UNPACKED_BYTES", 3 << 20)
+    monkeypatch.setattr(importer.reading, "MAX_UNPACKED_BYTES", 3 << 20)
     good = workbook([["code", "value"], *[[c, i] for i, c in enumerate(CODES)]])
     bomb = rezip(good, add={"xl/media/padding.bin": 4 << 20})
     with pytest.raises(importer.ImportFileError, match="unpacks to more than the 3 MB"):

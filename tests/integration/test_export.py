@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from atlas import export
+from atlas import carto, export
 from atlas.classify import MISSING_LABEL, classify
 from atlas.cli import main
 from atlas.errors import AtlasError
@@ -139,7 +139,7 @@ def test_scale_bar_is_true_to_the_map(luton):
         assert len(segments) == 4
         assert sum(p.get_width() for p in segments) == pytest.approx(canvas.scale_length_m)
         labels = [t.get_text() for t in ax.texts]
-        assert export._distance_label(canvas.scale_length_m) in labels
+        assert carto._distance_label(canvas.scale_length_m) in labels
         # one metre is as long across as up: the map's aspect is equal, so the bar is true in any direction
         (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
         width_in, height_in = export.box_inches(canvas.figure, canvas.layout.map_rect)
@@ -151,7 +151,7 @@ def test_scale_bar_is_true_to_the_map(luton):
 
 @pytest.mark.parametrize("width, expected", [(10_800, 2000), (4_000, 500), (60_000, 10_000), (900, 100)])
 def test_nice_scale_length(width, expected):
-    assert export.nice_scale_length(width) == expected
+    assert carto.nice_scale_length(width) == expected
 
 
 def test_export_map_writes_atomically_and_errors_leave_nothing(luton, tmp_path):

@@ -229,7 +229,7 @@ def test_excel_named_sheet_and_bad_workbooks(luton):
 # --- safety --------------------------------------------------------------------------------------
 
 def test_size_limit_has_a_clear_message(monkeypatch):
-    monkeypatch.setattr(importer, "MAX_UPLOAD_BYTES", 1024)
+    monkeypatch.setattr(importer.reading, "MAX_UPLOAD_BYTES", 1024)
     with pytest.raises(ImportFileError, match=r"big.csv is 0.0 MB; the atlas imports files up to 0 MB"):
         read_upload(b"x" * 2048, "big.csv")
     with pytest.raises(ImportFileError, match="big.csv is 10.0 MB"):

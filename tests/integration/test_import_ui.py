@@ -97,7 +97,7 @@ def test_bad_files_give_a_clear_error_and_no_layer(app, luton):
 
 
 def test_size_limit_in_the_app(app, monkeypatch):
-    monkeypatch.setattr("atlas.importer.MAX_UPLOAD_BYTES", 100)
+    monkeypatch.setattr("atlas.importer.reading.MAX_UPLOAD_BYTES", 100)
     upload(app, "big.csv", b"code,value\n" + b"E01015693,1\n" * 20)
     [error] = app.sidebar.error
     assert "the atlas imports files up to" in error.value
