@@ -28,12 +28,9 @@ from .moran import (
     DEFAULT_ALPHA,
     DEFAULT_PERMUTATIONS,
     DEFAULT_SEED,
-    NO_DATA,
-    NO_NEIGHBOURS,
-    NOT_SIGNIFICANT,
-    QUADRANTS,
     aligned_values,
     check_computable,
+    cluster_table,
     seeded_global_rng,
 )
 from .weights import SpatialWeights
@@ -181,19 +178,7 @@ def lisa_bv(x, y, weights: SpatialWeights, permutations: int = DEFAULT_PERMUTATI
         warnings.simplefilter("ignore", RuntimeWarning)  # (0/0 where an area has no neighbour or no variance)
         warnings.simplefilter("ignore", UserWarning)  # (libpysal and mapclassify notes the atlas reports itself)
         local = esda.Moran_Local_BV(xs, ys, w.w, transformation="r", permutations=permutations, seed=seed)
-    island = np.isin(np.asarray(w.ids), w.islands)
-    p = np.where(island, np.nan, np.asarray(local.p_sim, dtype=float))
-    threshold = float(esda.fdr(p[~island], alpha)) if fdr and (~island).any() else alpha
-    quadrant = pd.Series(local.q, index=w.ids).map(QUADRANTS).to_numpy()
-    significant = ~island & (p < threshold)
-    table = pd.DataFrame({
-        "cluster": np.where(island, NO_NEIGHBOURS, np.where(significant, quadrant, NOT_SIGNIFICANT)),
-        "local_i": np.where(island, np.nan, np.asarray(local.Is, dtype=float)),
-        "p_sim": p, "quadrant": np.where(island, None, quadrant), "significant": significant,
-    }, index=pd.Index(w.ids, name="code")).reindex(weights.ids)
-    table.index.name = "code"
-    table["cluster"] = table["cluster"].fillna(NO_DATA)
-    table["significant"] = table["significant"].fillna(False).astype(bool)
-    table.attrs.update(alpha=alpha, fdr=bool(fdr), p_threshold=threshold, permutations=int(permutations),
-                       seed=int(seed), snap_tolerance_m=w.snap_tolerance_m, left_out=left_out)
+    table = cluster_table(local, w, weights.ids, alpha, fdr)
+    table.attrs.update(permutations=int(permutations), seed=int(seed), snap_tolerance_m=w.snap_tolerance_m,
+                       left_out=left_out)
     return table

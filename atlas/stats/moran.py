@@ -259,27 +259,54 @@ def lisa(values, weights: SpatialWeights, permutations: int = DEFAULT_PERMUTATIO
     with seeded_global_rng(), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # islands: 0/0 in esda's standardisation
         local = esda.Moran_Local(y, w.w, transformation="r", permutations=permutations, seed=seed)
+    table = cluster_table(local, w, weights.ids, alpha, fdr)
+    table.attrs.update(permutations=int(permutations), seed=int(seed), snap_tolerance_m=w.snap_tolerance_m,
+                       left_out=left_out)
+    return table
+
+
+def cluster_table(local, w: SpatialWeights, ids: list[str], alpha: float = DEFAULT_ALPHA,
+                  fdr: bool = False) -> pd.DataFrame:
+    """The cluster table of an esda local Moran statistic (``Moran_Local``, ``Moran_Local_BV``, ``Moran_Local_Rate``).
+
+    Parameters
+    ----------
+    local : esda local statistic
+        Computed on ``w`` (its ``p_sim``, ``q`` and ``Is`` in the order of ``w.ids``).
+    w : SpatialWeights
+        The weights of the areas with values.
+    ids : list of str
+        Every area to list (those not in ``w`` get ``No data``).
+    alpha : float
+        Significance level.
+    fdr : bool
+        Use the false-discovery-rate cut-off (``esda.fdr``) at ``alpha`` instead of ``alpha`` itself.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by area code: ``cluster`` (one of ``CLUSTERS``; an island is ``No neighbours``, never
+        significant), ``local_i``, ``p_sim``, ``quadrant``, ``significant``; ``attrs``: ``alpha``, ``fdr``,
+        ``p_threshold``.
+    """
+    import esda
+
     island = np.isin(np.asarray(w.ids), w.islands)
     p = np.where(island, np.nan, np.asarray(local.p_sim, dtype=float))
-    threshold = alpha
-    if fdr:
-        threshold = float(esda.fdr(p[~island], alpha)) if (~island).any() else alpha
-    quadrant = pd.Series(local.q, index=w.ids).map(QUADRANTS)
+    threshold = float(esda.fdr(p[~island], alpha)) if fdr and (~island).any() else alpha
+    quadrant = pd.Series(local.q, index=w.ids).map(QUADRANTS).to_numpy()
     significant = ~island & (p < threshold)
-    cluster = np.where(island, NO_NEIGHBOURS, np.where(significant, quadrant.to_numpy(), NOT_SIGNIFICANT))
     table = pd.DataFrame({
-        "cluster": cluster,
+        "cluster": np.where(island, NO_NEIGHBOURS, np.where(significant, quadrant, NOT_SIGNIFICANT)),
         "local_i": np.where(island, np.nan, np.asarray(local.Is, dtype=float)),
         "p_sim": p,
-        "quadrant": np.where(island, None, quadrant.to_numpy()),
+        "quadrant": np.where(island, None, quadrant),
         "significant": significant,
-    }, index=pd.Index(w.ids, name="code"))
-    table = table.reindex(weights.ids)
+    }, index=pd.Index(w.ids, name="code")).reindex(ids)
     table.index.name = "code"
     table["cluster"] = table["cluster"].fillna(NO_DATA)
     table["significant"] = table["significant"].fillna(False).astype(bool)
-    table.attrs.update(alpha=alpha, fdr=bool(fdr), p_threshold=threshold, permutations=int(permutations),
-                       seed=int(seed), snap_tolerance_m=w.snap_tolerance_m, left_out=left_out)
+    table.attrs.update(alpha=alpha, fdr=bool(fdr), p_threshold=threshold)
     return table
 
 

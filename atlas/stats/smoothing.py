@@ -31,11 +31,8 @@ from .moran import (
     DEFAULT_ALPHA,
     DEFAULT_PERMUTATIONS,
     DEFAULT_SEED,
-    NO_DATA,
-    NO_NEIGHBOURS,
-    NOT_SIGNIFICANT,
-    QUADRANTS,
     check_computable,
+    cluster_table,
     seeded_global_rng,
 )
 from .rates import EXACT_BELOW
@@ -193,17 +190,6 @@ def lisa_rate(numerator: pd.Series, denominator: pd.Series, weights: SpatialWeig
         warnings.simplefilter("ignore", UserWarning)  # (libpysal and mapclassify notes the atlas reports itself)
         local = esda.Moran_Local_Rate(events, base, w.w, adjusted=True, transformation="r",
                                       permutations=permutations, seed=seed)
-    island = np.isin(np.asarray(w.ids), w.islands)
-    p = np.where(island, np.nan, np.asarray(local.p_sim, dtype=float))
-    quadrant = pd.Series(local.q, index=w.ids).map(QUADRANTS).to_numpy()
-    significant = ~island & (p < alpha)
-    table = pd.DataFrame({
-        "cluster": np.where(island, NO_NEIGHBOURS, np.where(significant, quadrant, NOT_SIGNIFICANT)),
-        "local_i": np.where(island, np.nan, np.asarray(local.Is, dtype=float)),
-        "p_sim": p, "quadrant": np.where(island, None, quadrant), "significant": significant,
-    }, index=pd.Index(w.ids, name="code")).reindex(weights.ids)
-    table.index.name = "code"
-    table["cluster"] = table["cluster"].fillna(NO_DATA)
-    table["significant"] = table["significant"].fillna(False).astype(bool)
-    table.attrs.update(alpha=alpha, permutations=int(permutations), seed=int(seed), left_out=left_out)
+    table = cluster_table(local, w, weights.ids, alpha)
+    table.attrs.update(permutations=int(permutations), seed=int(seed), left_out=left_out)
     return table
