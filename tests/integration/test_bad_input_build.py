@@ -106,7 +106,7 @@ def test_wards_that_leave_most_areas_without_a_ward_fail(small_source, small_spe
     wards = lookup[lookup["LAD23CD"] == LUTON]
     assert len(wards) == 20
     # every ward a square of about 70 m near the middle of Luton: inside the outline, but holding few LSOA centroids
-    features = [{"type": "Feature", "properties": {"WD25CD": code, "WD25NM": name},
+    features = [{"type": "Feature", "properties": {"WD25CD": code, "WD25NM": name, "LADCD_ACTIVE": LUTON},
                  "geometry": {"type": "Polygon", "coordinates": [[
                      [x, y], [x + 0.001, y], [x + 0.001, y + 0.0006], [x, y + 0.0006], [x, y]]]}}
                 for i, (code, name) in enumerate(zip(wards["WD23CD"], wards["WD23NM"]))

@@ -69,7 +69,7 @@ def test_app_refuses_a_port_in_use(capsys):
 
 
 @pytest.mark.parametrize("code, message", [("E99999999", "not of an English district"),
-                                           ("E06000099", "No district E06000099 in the source data")])
+                                           ("E06000099", "E06000099 is not an authority the source files know")])
 def test_app_refuses_an_unknown_authority_in_one_line(code, message, capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("ATLAS_OUT_DIR", str(tmp_path))
     with socket.socket() as probe:
