@@ -23,6 +23,7 @@ import geopandas as gpd
 import pandas as pd
 
 from . import aggregate
+from .area_members import AREAS_LEVEL, members_entry
 from .areas import AreaSet, AreaSetError, lsoa11_members
 from .geography import BNG
 from .model import LAYER_COLUMNS, Atlas, indicator_row, layer_columns
@@ -83,10 +84,15 @@ def add_to_atlas(built: Atlas, area_set: AreaSet, source: Path, catalogue: Catal
     if lsoa11 is not None:
         parents[lsoa11] = (lsoa11_members(area_set.members, source), "the ONS LSOA 2011 to 2021 lookup")
     attribution = catalogue.boundaries[lsoa21].attribution  # the areas are dissolved from these boundaries
-    rows, shares, entry = [], [], {"from": [], "layers": [], "incomplete": {}, "attribution": attribution}
+    found = _Found(frame.index)
+    entry = {"from": [], "layers": [], "incomplete": {}, "attribution": attribution}
     for child, (parent, how) in parents.items():
-        _aggregate_child(built, catalogue, child, parent, how, area_set, frame, rows, shares, entry)
+        _aggregate_child(built, catalogue, child, parent, how, area_set, found, entry)
+    frame = pd.concat([frame, pd.DataFrame(found.columns, index=frame.index)], axis=1)  # at once, not one by one
+    rows, shares = found.rows, found.shares
     layers = pd.concat([built.layers, pd.DataFrame(rows, columns=LAYER_COLUMNS)], ignore_index=True)
+    entry["members"] = members_entry({child: parent[parent.index.isin(built.table(child).index)]
+                                      for child, (parent, _) in parents.items()})
     report = _report(built.report, area_set, len(frame), entry)
     geographies = {**built.geographies, area_set.geography: frame}
     all_shares = pd.concat([built.decile_shares, *shares], ignore_index=True) if shares else built.decile_shares
@@ -111,14 +117,25 @@ def without_area_set(built: Atlas, geography: str) -> Atlas:
         geography_labels={g: v for g, v in built.geography_labels.items() if g != geography})
 
 
+@dataclasses.dataclass
+class _Found:
+    """What aggregating to an area set makes: the areas' columns, the layers' metadata rows, decile shares."""
+
+    index: pd.Index
+    columns: dict = dataclasses.field(default_factory=dict)
+    rows: list = dataclasses.field(default_factory=list)
+    shares: list = dataclasses.field(default_factory=list)
+
+
 def _lsoa_geography(built: Atlas, catalogue: Catalogue, vintage: str) -> str | None:
     return next((g for g in built.geographies if g in catalogue.boundaries
                  and catalogue.boundaries[g].level == "lsoa" and catalogue.boundaries[g].vintage == vintage), None)
 
 
 def _aggregate_child(built: Atlas, catalogue: Catalogue, child: str, parent: pd.Series, how: str,
-                     area_set: AreaSet, frame: gpd.GeoDataFrame, rows: list, shares: list, entry: dict) -> None:
+                     area_set: AreaSet, found: "_Found", entry: dict) -> None:
     """Every aggregable catalogue layer of ``child`` aggregated to the areas (as the build does for wards)."""
+    rows, shares = found.rows, found.shares
     source = built.table(child)
     parent = parent.reindex(source.index)
     child_label = built.geography_labels.get(child, catalogue.boundaries[child].label)
@@ -132,11 +149,10 @@ def _aggregate_child(built: Atlas, catalogue: Catalogue, child: str, parent: pd.
         rule = indicator.aggregation
         result = aggregate.by_rule(rule, source, indicator.id, parent, weights, indicator.scale)
         layer_id = indicator.id + (aggregate.MOST_DEPRIVED_SUFFIX if rule == "decile_share" else "")
-        for name, column in layer_columns(layer_id, result.columns, frame.index).items():
-            frame[name] = column
+        found.columns.update(layer_columns(layer_id, result.columns, found.index))
         if result.shares is not None:
-            found = result.shares.assign(geography=area_set.geography, layer=indicator.id)
-            shares.append(found[["geography", "code", "layer", "decile", "population", "areas", "share"]])
+            kept = result.shares.assign(geography=area_set.geography, layer=indicator.id)
+            shares.append(kept[["geography", "code", "layer", "decile", "population", "areas", "share"]])
         weight_label = catalogue.indicators[weight_id].label if weights is not None else None
         method = aggregate.method_text(rule, child_label, weight_label, how)
         shown = aggregate.decile_share_display(indicator, layer_id) if layer_id != indicator.id else {}
@@ -149,13 +165,14 @@ def _aggregate_child(built: Atlas, catalogue: Catalogue, child: str, parent: pd.
 
 def _report(report: dict, area_set: AreaSet, n_areas: int, entry: dict) -> dict:
     report = dict(report)
-    info = {"label": area_set.label, "level": "areas", "vintage": "LSOA (2021)", "status": "built",
+    info = {"label": area_set.label, "level": AREAS_LEVEL, "vintage": "LSOA (2021)", "status": "built",
             "areas": n_areas, "area_set": area_set.name, "kept_file": area_set.report.file}
     report["geographies"] = {**report.get("geographies", {}), area_set.geography: info}
     order = [g for g in report.get("geography_order", []) if g != area_set.geography]
     report["geography_order"] = order + [area_set.geography]
     sets = [e for e in report.get("area_sets", []) if e.get("geography") != area_set.geography]
     sets.append({"geography": area_set.geography, "name": area_set.name, "aggregated_from": entry["from"],
-                 "layers": entry["layers"], "incomplete": entry["incomplete"], **area_set.report.to_dict()})
+                 "layers": entry["layers"], "incomplete": entry["incomplete"], "members": entry["members"],
+                 **area_set.report.to_dict()})
     report["area_sets"] = sets
     return report

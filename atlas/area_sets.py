@@ -22,7 +22,7 @@ from .area_geography import add_to_atlas, without_area_set
 from .areas import AreaOptions, AreaSet, AreaSetError, resolve
 from .codes import check_district_code
 from .errors import AtlasError
-from .importer import check_size
+from .importer import check_size, reapply_imports
 from .model import Atlas
 from .specs import Catalogue
 
@@ -61,7 +61,7 @@ def add_area_set(path: str | Path, name: str, la: str | None = None, options: Ar
     The file is kept as ``<atlas folder>/areas/<LA>/<geography id><suffix>``
     with an entry in ``areas.json``; when the authority's atlas is built, the
     set is added to it as a geography (and written) at once, else when it is
-    built. Every write is atomic; a file that fails any check writes nothing.
+    built. A file that fails any check writes nothing (:func:`add_area_set_data`).
 
     Returns
     -------
@@ -76,28 +76,74 @@ def add_area_set(path: str | Path, name: str, la: str | None = None, options: Ar
     if not path.is_file():
         raise AreaSetError(f"No file {path} to add as an area set.")
     check_size(path.stat().st_size, path.name)
+    return add_area_set_data(path.read_bytes(), path.name, name, la, options, atlas_folder, source_dir, save)
+
+
+def add_area_set_data(data: bytes, filename: str, name: str, la: str | None = None,
+                      options: AreaOptions | None = None, atlas_folder: str | Path | None = None,
+                      source_dir: str | Path | None = None, save: bool = True) -> tuple[AreaSet, Atlas | None]:
+    """Add an area set from a lookup file's content: what ``atlas areas add`` and the app's areas page both call.
+
+    The set is checked first (:func:`atlas.areas.resolve`); then, with the atlas
+    folder locked, it is added to the authority's built atlas (when there is
+    one), the layers imported with ``atlas import`` are applied again so they
+    reach the new areas too, and the kept file, the manifest and the atlas are
+    written in one transaction: all of them change, or none does.
+
+    Parameters
+    ----------
+    data : bytes
+        The CSV or ``.xlsx`` lookup.
+    filename : str
+        Its name (its suffix says how to read it; kept in the manifest and reports).
+    name : str
+        The set's name.
+    la : str, optional
+        District code, ``E92000001`` for England, or None to infer it from the codes.
+    options : AreaOptions, optional
+    atlas_folder, source_dir : path-like, optional
+    save : bool
+        Keep the set and write the atlas (default); False only checks and reports.
+
+    Returns
+    -------
+    (AreaSet, Atlas or None)
+
+    Raises
+    ------
+    AreaSetError, AtlasError
+    """
     folder = Path(atlas_folder) if atlas_folder else config.out_dir() / "atlas"
     source = config.source_dir(source_dir)
     catalogue = Catalogue.load()
-    data = path.read_bytes()
-    area_set = resolve(data, path.name, name, la, options, source, catalogue)
-    atlas_file = store.atlas_path(folder, area_set.la)
-    updated = add_to_atlas(store.load(atlas_file), area_set, source, catalogue) if atlas_file.is_file() else None
+    area_set = resolve(data, filename, name, la, options, source, catalogue)
     if not save:
-        return area_set, updated
-    kept = areas_folder(folder, area_set.la)
-    stored = f"{area_set.geography}{path.suffix.lower() or '.csv'}"
-    with store.atomic_path(kept / stored, path.suffix) as tmp:
-        Path(tmp).write_bytes(data)
-    if updated is not None:
-        store.save(updated, folder)
-    manifest = read_manifest(kept)
-    manifest[area_set.geography] = {
-        "name": area_set.name, "file": stored, "original_name": path.name, "added_on": dt.date.today().isoformat(),
-        "options": dataclasses.asdict(options or AreaOptions()), "areas": area_set.report.areas,
-        "lsoas": area_set.report.assigned, "vintage": area_set.report.vintage}
-    store.write_text_atomic(kept / MANIFEST, json.dumps(manifest, indent=2))
+        return area_set, _applied(folder, area_set, source, catalogue)
+    folder.mkdir(parents=True, exist_ok=True)
+    with store.locked(folder):
+        updated = _applied(folder, area_set, source, catalogue)
+        kept = areas_folder(folder, area_set.la)
+        manifest = read_manifest(kept)
+        stored = f"{area_set.geography}{Path(filename).suffix.lower() or '.csv'}"
+        manifest[area_set.geography] = {
+            "name": area_set.name, "file": stored, "original_name": Path(filename).name,
+            "added_on": dt.date.today().isoformat(), "options": dataclasses.asdict(options or AreaOptions()),
+            "areas": area_set.report.areas, "lsoas": area_set.report.assigned, "vintage": area_set.report.vintage}
+        with store.transaction() as tx:  # the kept file, the atlas and the manifest change together
+            tx.write_bytes(kept / stored, data)
+            if updated is not None:
+                store.save(updated, folder, tx)
+            tx.write_text(kept / MANIFEST, json.dumps(manifest, indent=2))
     return area_set, updated
+
+
+def _applied(folder: Path, area_set: AreaSet, source: Path, catalogue: Catalogue) -> Atlas | None:
+    """The authority's built atlas with the set added and the kept imports applied again (None: not built)."""
+    atlas_file = store.atlas_path(folder, area_set.la)
+    if not atlas_file.is_file():
+        return None
+    updated = add_to_atlas(store.load(atlas_file), area_set, source, catalogue)
+    return reapply_imports(updated, folder, source, catalogue)
 
 
 def list_area_sets(atlas_folder: str | Path | None = None, la: str | None = None) -> pd.DataFrame:
@@ -160,16 +206,17 @@ def remove_area_set(name: str, la: str | None = None, atlas_folder: str | Path |
     """
     folder = Path(atlas_folder) if atlas_folder else config.out_dir() / "atlas"
     la_code, geography = find_area_set(name, la, folder)
-    kept = areas_folder(folder, la_code)
-    manifest = read_manifest(kept)
-    entry = manifest.pop(geography)
-    atlas_file = store.atlas_path(folder, la_code)
-    updated = None
-    if atlas_file.is_file():
-        updated = without_area_set(store.load(atlas_file), geography)
-        store.save(updated, folder)
-    store.write_text_atomic(kept / MANIFEST, json.dumps(manifest, indent=2))
-    (kept / entry["file"]).unlink(missing_ok=True)
+    with store.locked(folder):
+        kept = areas_folder(folder, la_code)
+        manifest = read_manifest(kept)
+        entry = manifest.pop(geography)
+        atlas_file = store.atlas_path(folder, la_code)
+        updated = without_area_set(store.load(atlas_file), geography) if atlas_file.is_file() else None
+        with store.transaction() as tx:  # the atlas, the manifest and the kept file change together
+            if updated is not None:
+                store.save(updated, folder, tx)
+            tx.write_text(kept / MANIFEST, json.dumps(manifest, indent=2))
+            tx.remove(kept / entry["file"])
     return updated
 
 

@@ -16,10 +16,12 @@ def add_arguments(parser) -> None:
     """The options of ``atlas profile``."""
     add_la(parser)
     parser.add_argument("--area", required=True, metavar="AREA",
-                        help="a ward or MSOA code or name, a PCN code or name, or LSOA codes separated by commas")
+                        help="a ward or MSOA code or name, a PCN code or name, an area of an area set (code or name), "
+                             "or LSOA codes separated by commas")
     parser.add_argument("--out", required=True, metavar="FILE", help="FILE.html, FILE.pdf or FILE.csv")
     parser.add_argument("--geography", metavar="GEOGRAPHY",
-                        help="look for the ward or MSOA on this geography only (ward2023, ward2013, msoa21, msoa11)")
+                        help="look for the area on this geography only (ward2023, ward2013, msoa21, msoa11, or an area "
+                             "set's id, areas_<name>, as `atlas areas list` shows)")
     parser.add_argument("--pcn-lookup", metavar="FILE",
                         help="CSV or Excel file assigning LSOAs to PCNs (default: see --pcn-footprint)")
     parser.add_argument("--pcn-footprint", choices=["patients", "nearest"], default="patients",

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import config
+from ..area_members import area_set_geographies
 from ..codes import DISTRICT_PREFIXES, GSS_PATTERN, kind_of
 from ..errors import SourceDirError
 from ..model import Atlas
@@ -48,11 +49,16 @@ def detect(upload: Upload, built: Atlas, code_column: str | None = None, geograp
     """
     areas = areas or DistrictAreas.of(built, source_or_none(source_dir))
     table = upload.table
+    if geography in area_set_geographies(built):
+        raise ImportFileError(_area_set_message(built, geography, upload.filename))
     if code_column is not None:
         column = find_column(table, code_column, upload.filename, "code")
         candidates = [column]
     else:
         candidates = code_columns(table)
+        keyed_by_set = _keyed_by_area_set(table, built) if not candidates else None
+        if keyed_by_set:
+            raise ImportFileError(_area_set_message(built, keyed_by_set, upload.filename))
         if not candidates:
             raise ImportFileError(
                 f"{upload.filename}: no column holds ONS area codes (such as E01015693 for an LSOA or E05014735 "
@@ -75,6 +81,26 @@ def detect(upload: Upload, built: Atlas, code_column: str | None = None, geograp
         raise failure
     _, column, (g, explanation, ambiguous) = best
     return Detection(column, g, areas.label(g), explanation, _numeric_columns(table, column), ambiguous)
+
+
+def _keyed_by_area_set(table: pd.DataFrame, built: Atlas) -> str | None:
+    """The area set whose area codes or names fill most of a column of the file (None when there is none)."""
+    for geography in area_set_geographies(built):
+        frame = built.table(geography)
+        own = {str(v).strip().casefold() for v in [*frame.index, *frame["name"]]}
+        for column in table.columns:
+            cells = pd.Series(table[column]).astype(str).str.strip().str.casefold()
+            filled = cells[cells != ""]
+            if len(filled) and filled.isin(own).mean() >= 0.5:
+                return geography
+    return None
+
+
+def _area_set_message(built: Atlas, geography: str, filename: str) -> str:
+    label = built.geography_labels.get(geography, geography)
+    return (f"{filename}: its areas are those of the area set {label}; an indicator cannot be imported keyed by an "
+            f"area set's own codes. Import it keyed by LSOA codes (2011 or 2021): it is then shown on the LSOAs and "
+            f"aggregated to every area set of {built.la_name} by the set's membership, as wards are.")
 
 
 def source_or_none(source_dir) -> Path | None:

@@ -155,9 +155,17 @@ def _decimals(cells: pd.Series, kind: str) -> int:
     return min(max(places, default=0), 3)
 
 
+def _set_attribution(areas: DistrictAreas, geography: str, native: str) -> str:
+    """An area set's boundary attribution (it has no spec): its own layers', else the native LSOAs'."""
+    layers = areas.atlas.layers
+    found = layers.loc[layers["geography"] == geography, "boundary_attribution"].dropna()
+    return str(found.iloc[0]) if len(found) else areas.catalogue.boundaries[native].attribution
+
+
 def _meta(options: ImportOptions, upload: Upload, areas: DistrictAreas, geography: str, native: str, method: str,
           decimals: int, imported_on: dt.date) -> dict:
-    spec = areas.catalogue.boundaries[geography]
+    spec = areas.catalogue.boundaries.get(geography)
+    boundary_attribution = spec.attribution if spec else _set_attribution(areas, geography, native)
     description = f"Imported by the user from {upload.filename} on {imported_on.isoformat()}."
     if geography != native:
         description += f" Keyed by {areas.label(native)} in the file; shown on {areas.label(geography)}: {method}."
@@ -170,5 +178,5 @@ def _meta(options: ImportOptions, upload: Upload, areas: DistrictAreas, geograph
         "attribution": options.attribution, "url": "",
         "native_geography": native, "method": method, "palette": "",
         "classification": "categorical" if options.kind == "decile" else "quantiles",
-        "decimals": decimals, "has_interval": False, "boundary_attribution": spec.attribution,
+        "decimals": decimals, "has_interval": False, "boundary_attribution": boundary_attribution,
     }

@@ -24,7 +24,7 @@ benchmarks the build computed (:func:`atlas.stats.compare`).
 
 from __future__ import annotations
 
-from .areas import Area, find_area, kind_label, lsoa_assignment
+from .areas import Area, find_area, kind_label, lsoa_assignment, profile_geographies
 from .builder import build_profile, estimate_notes
 from .common import (
     COMPARE_NOTE,
@@ -51,5 +51,6 @@ __all__ = [
     "LSOA_CODE", "LSOA_GEOGRAPHIES", "NAMED_GEOGRAPHIES", "PCN_CODE", "PCN_RULE", "POINT_STYLES", "POPULATION_THEME",
     "PRACTICES", "Profile", "Rule", "TEMPLATES", "Table", "aggregate_over", "area_map", "build_profile",
     "england_values", "estimate_notes", "find_area", "kind_label", "layer_rule", "lsoa_assignment", "nearest_practice",
-    "nearest_practice_lsoas", "networks", "profile_format", "render_csv", "render_html", "render_pdf", "write_profile",
+    "nearest_practice_lsoas", "networks", "profile_format", "profile_geographies", "render_csv", "render_html",
+    "render_pdf", "write_profile",
 ]

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import config
+from ..area_members import area_set_geographies, area_set_members
 from ..carto import (
     dissolve,
 )
@@ -118,7 +119,7 @@ def find_area(built: Atlas, area: str | list[str], pcn_lookup: str | os.PathLike
             raise UnknownAreaError(f"A set of areas must be LSOA codes (E01 and six digits); these are not: "
                                    f"{', '.join(bad)}.")
     text = codes[0] if len(tokens) > 1 else tokens[0].strip()
-    searched = [g for g in ([geography] if geography else NAMED_GEOGRAPHIES) if g in built.geographies]
+    searched = [g for g in ([geography] if geography else profile_geographies(built)) if g in built.geographies]
     matches = [(g, text.upper()) for g in searched if text.upper() in built.geographies[g].index]
     network = find_network(built, text) if not matches and not geography else None
     if network is not None:
@@ -144,8 +145,19 @@ def _tokens(area) -> list[str]:
     return [t for t in re.split(r"[,;\s]+", str(area).strip()) if t]
 
 
+def profile_geographies(built: Atlas) -> list[str]:
+    """The geographies whose areas have profiles, in the order a name is looked for.
+
+    Wards, MSOAs and districts (:data:`NAMED_GEOGRAPHIES`), then the area sets
+    of the atlas (``atlas areas add``).
+    """
+    return [g for g in NAMED_GEOGRAPHIES if g in built.geographies] + area_set_geographies(built)
+
+
 def kind_label(built: Atlas, geography: str) -> str:
-    """One area of a geography, in words ("Ward (from May 2023)", "MSOA (2011)")."""
+    """One area of a geography, in words ("Ward (from May 2023)", "MSOA (2011)", "Area of Localities (...)")."""
+    if geography in area_set_geographies(built):
+        return f"Area of {geography_label(built, geography)}"
     return re.sub(r"^Wards\b", "Ward", geography_label(built, geography))
 
 
@@ -158,13 +170,16 @@ def _accepted(built: Atlas) -> str:
             kinds.append(f"{level} code ({prefix}...) or name ({' or '.join(have)})")
     if networks(built):
         kinds.append("a Primary Care Network code (U and five digits) or name")
+    sets = [geography_label(built, g) for g in area_set_geographies(built)]
+    if sets:
+        kinds.append(f"an area's code or name in an area set ({'; '.join(sets)})")
     kinds.append("one or more LSOA codes (E01..., 2011 or 2021) separated by commas")
     return "Accepted: " + ("; ".join(kinds[:-1]) + "; or " if len(kinds) > 1 else "") + kinds[-1] + "."
 
 
 def _near_matches(built: Atlas, text: str) -> str:
     candidates = {}
-    for geography in NAMED_GEOGRAPHIES + LSOA_GEOGRAPHIES:
+    for geography in [*profile_geographies(built), *LSOA_GEOGRAPHIES]:
         if geography in built.geographies:
             for code, name in built.geographies[geography]["name"].items():
                 candidates[str(code)] = f"{code} ({name}, {geography_label(built, geography)})"
@@ -208,6 +223,10 @@ def lsoa_assignment(built: Atlas, child: str, parent: str, source_dir=None, cata
     """
     from ..geography import Boundaries, assign
     from ..specs import AggregationRule
+
+    own = area_set_members(built, parent).get(child) if parent in area_set_geographies(built) else None
+    if own is not None:  # an area set: the membership its figures were aggregated with
+        return own, "the area set's own membership (its lookup; LSOAs 2011 through the ONS LSOA 2011 to 2021 lookup)"
 
     def compute():
         specs = specs_catalogue(catalogue).boundaries

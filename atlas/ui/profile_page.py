@@ -50,7 +50,7 @@ def page() -> None:
 
 # -- controls ------------------------------------------------------------------------------------------
 def _kinds(built) -> dict[str, str]:
-    kinds = {g: profiles.kind_label(built, g) for g in profiles.NAMED_GEOGRAPHIES if g in built.geographies}
+    kinds = {g: profiles.kind_label(built, g) for g in profiles.profile_geographies(built)}
     if profiles.networks(built):
         kinds[PCN] = "Primary Care Network"
     if any(g in built.geographies for g in profiles.LSOA_GEOGRAPHIES):
