@@ -134,30 +134,41 @@ class AreaReport:
     repeated: list = field(default_factory=list)
     notes: list = field(default_factory=list)
 
+    def rows(self) -> list[tuple[str, str]]:
+        """The report's headline lines as (what, found) pairs: the command line's lines and the app's table."""
+        return [("LSOA codes", f"column {self.lsoa_column!r} ({self.detection})"),
+                ("areas", f"code column {self.area_column!r}, name column {self.area_name_column!r}"),
+                ("authority", f"{self.la_name} ({self.la})"),
+                ("rows read", str(self.rows_read)),
+                ("LSOAs (2021) assigned", f"{self.assigned}, in {self.areas} areas"),
+                (f"LSOAs (2021) of {self.la_name} in no area", str(len(self.left_out_of_authority))),
+                ("codes of another vintage converted (LSOA 2011 to 2021)", str(len(self.converted))),
+                (f"left out, LSOAs outside {self.la_name}", str(len(self.other_authority))),
+                ("left out, codes of another country", str(len(self.other_country))),
+                ("left out, not LSOA codes", str(len(self.not_lsoa))),
+                ("left out, not a current LSOA code", str(len(self.unknown))),
+                ("duplicates (an LSOA in two areas)", "0 (refused when found)"),
+                ("LSOAs listed twice for the same area (counted once)", str(len(self.repeated)))]
+
+    def listed(self) -> list[tuple[str, list[str]]]:
+        """The codes behind the counts, as (what, codes) pairs; only the non-empty lists."""
+        lists = [("in no area", self.left_out_of_authority), ("outside the authority", _pairs(self.other_authority)),
+                 ("another country", _pairs(self.other_country)),
+                 ("not LSOA codes", [f"row {r}: {t!r}" for r, t in self.not_lsoa]),
+                 ("not a current LSOA code", self.unknown),
+                 ("2021 LSOAs made of 2011 LSOAs of different areas (joined the first)",
+                  [f"{c} ({', '.join(a)})" for c, a in self.conflicts.items()])]
+        return [(title, [str(i) for i in items]) for title, items in lists if items]
+
+    def title(self) -> str:
+        """The report's first line: the file (and sheet) it is about."""
+        return f"Area set report for {self.file}" + (f" (sheet {self.sheet!r})" if self.sheet else "")
+
     def lines(self) -> list[str]:
-        """The report as plain text lines (the command line's, and the app's)."""
-        out = [f"Area set report for {self.file}" + (f" (sheet {self.sheet!r})" if self.sheet else ""),
-               f"  LSOA codes: column {self.lsoa_column!r} ({self.detection})",
-               f"  areas: code column {self.area_column!r}, name column {self.area_name_column!r}",
-               f"  authority: {self.la_name} ({self.la})",
-               f"  rows read: {self.rows_read}",
-               f"  LSOAs (2021) assigned: {self.assigned}, in {self.areas} areas",
-               f"  LSOAs (2021) of {self.la_name} in no area: {len(self.left_out_of_authority)}",
-               f"  codes of another vintage converted (LSOA 2011 to 2021): {len(self.converted)}",
-               f"  left out, LSOAs outside {self.la_name}: {len(self.other_authority)}",
-               f"  left out, codes of another country: {len(self.other_country)}",
-               f"  left out, not LSOA codes: {len(self.not_lsoa)}",
-               f"  left out, not a current LSOA code: {len(self.unknown)}",
-               "  duplicates (an LSOA in two areas): 0 (refused when found)",
-               f"  LSOAs listed twice for the same area (counted once): {len(self.repeated)}"]
+        """The report as plain text lines (the command line's)."""
+        out = [self.title(), *(f"  {what}: {found}" for what, found in self.rows())]
         out += [f"  note: {note}" for note in self.notes]
-        listed = [("in no area", self.left_out_of_authority), ("outside the authority", _pairs(self.other_authority)),
-                  ("another country", _pairs(self.other_country)),
-                  ("not LSOA codes", [f"row {r}: {t!r}" for r, t in self.not_lsoa]),
-                  ("not a current LSOA code", self.unknown),
-                  ("2021 LSOAs made of 2011 LSOAs of different areas (joined the first)",
-                   [f"{c} ({', '.join(a)})" for c, a in self.conflicts.items()])]
-        out += [f"  {title}: {_short_text(items)}" for title, items in listed if items]
+        out += [f"  {title}: {_short_text(items)}" for title, items in self.listed()]
         return out
 
     def to_dict(self) -> dict:

@@ -1,4 +1,4 @@
-"""The Streamlit app: three pages, each a module of :mod:`atlas.ui` with a ``page()`` function.
+"""The Streamlit app: four pages, each a module of :mod:`atlas.ui` with a ``page()`` function.
 
 Started by ``atlas app`` (which runs this file with ``streamlit run``); the
 checkout's top-level ``app.py`` runs the same :func:`run`.
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from atlas.ui import district_page, map_page, profile_page
+from atlas.ui import areas_page, district_page, map_page, profile_page
 from atlas.ui.common import guarded
 
 #: This file: the script ``atlas app`` hands to ``streamlit run``.
@@ -18,10 +18,11 @@ APP_SCRIPT = Path(__file__).resolve()
 
 
 def pages() -> list:
-    """The map atlas first, then the area profiles and the district page."""
+    """The map atlas first, then the area profiles, the district page and your own areas."""
     return [st.Page(guarded(map_page.page), title="Map atlas", url_path="map", default=True),
             st.Page(guarded(profile_page.page), title="Area profiles", url_path="profiles"),
-            st.Page(guarded(district_page.page), title="District trends", url_path="district")]
+            st.Page(guarded(district_page.page), title="District trends", url_path="district"),
+            st.Page(guarded(areas_page.page), title="Your own areas", url_path="areas")]
 
 
 def run() -> None:

@@ -81,9 +81,18 @@ def _load_atlas(la: str, folder: str, source: str) -> atlas.Atlas:
 def rebuild(la: str) -> atlas.Atlas:
     """Build a district's atlas again from the official files and forget what was cached from the old one."""
     built = atlas.build(la, source_dir=config.source_dir(), out_dir=atlas_folder())
+    forget_atlases()
+    return built
+
+
+def forget_atlases() -> None:
+    """Forget every atlas read and everything computed from it (after an atlas on disk changed).
+
+    The next page run reads the atlases again from their GeoPackages (an area
+    set saved on the areas page then shows on every page).
+    """
     for cached in (_load_atlas, _geometry_file, _points_file, _colour_options, _point_style, _map_view, _summary):
         cached.clear()
-    return built
 
 
 #: Session key of the authority chosen last, on any page: every page's Authority box starts from it.
