@@ -260,17 +260,17 @@ def _selection_table(built, state: _State) -> None:
     st.subheader("The area being made")
     st.markdown(plain(f"{len(chosen)} LSOAs (2021), {total:,.0f} residents (Census 2021 usual residents)."))
     st.dataframe(table, hide_index=True, width="stretch")
-    name = st.text_input("Name of this area", key=f"own_areas_area_name_{state.la}", max_chars=80,
-                         placeholder="e.g. North locality")
+    st.text_input("Name of this area", key=f"own_areas_area_name_{state.la}", max_chars=80,
+                  placeholder="e.g. North locality")
     st.button("Add this area to the set", key=f"own_areas_add_area_{state.la}", on_click=_add_area,
-              args=(state, name), type="primary")
+              args=(state,), type="primary")
     if st.session_state.get("own_areas_area_message"):
         st.warning(plain(st.session_state["own_areas_area_message"]))
 
 
-def _add_area(state: _State, name: str) -> None:
+def _add_area(state: _State) -> None:
     """Move the selection into the set as one area (refused when blank, empty or overlapping another area)."""
-    name = str(name).strip()
+    name = str(st.session_state.get(f"own_areas_area_name_{state.la}", "")).strip()
     owner = {c: a for c, a in state.owner().items() if a != name}
     taken = [c for c in state.selected if c in owner]
     problem = ("Name the area first." if not name else "Choose some LSOAs first." if not state.selected else
