@@ -204,3 +204,80 @@ def test_report_lists_left_out_and_converted_codes(tmp_path, folder, source_dir)
     assert "codes of another vintage converted" in text and "outside Luton" in text
     assert updated is not None and "areas_old_codes" in updated.geographies
     assert not (folder / "areas").exists()  # save=False writes nothing
+
+
+# -- imports and profiles on an area set -------------------------------------------------------------------
+
+def _lsoa21_file(built, path) -> pd.DataFrame:
+    """An indicator keyed by LSOA (2021): a made-up count and a made-up rate, both worked out from the codes."""
+    codes = sorted(built.table("lsoa21").index)
+    table = pd.DataFrame({"LSOA21CD": codes, "visits": [int(c[-3:]) for c in codes],
+                          "rate": [int(c[-2:]) / 10 for c in codes]})
+    table[["LSOA21CD", "visits"]].to_csv(path / "visits.csv", index=False)
+    table[["LSOA21CD", "rate"]].to_csv(path / "rate.csv", index=False)
+    return table.set_index("LSOA21CD")
+
+
+def test_an_import_on_lsoas_is_aggregated_to_the_area_set_like_wards(folder, ward_lookup, source_dir, tmp_path):
+    from atlas.importer import ImportOptions, import_file
+
+    built = store.load(folder / f"{LUTON}.gpkg")
+    values = _lsoa21_file(built, tmp_path)
+    import_file(tmp_path / "visits.csv", LUTON, ImportOptions(name="Visits", kind="count"), folder, source_dir)
+    add_area_set(ward_lookup, "Wards", atlas_folder=folder, source_dir=source_dir)  # after the import: re-applied
+    import_file(tmp_path / "rate.csv", LUTON, ImportOptions(name="Rate", kind="rate"), folder, source_dir)
+    built = store.load(folder / f"{LUTON}.gpkg")
+    areas, wards = built.table("areas_wards"), built.table("ward2023")
+    ward_of = pd.read_csv(ward_lookup, dtype=str).set_index("LSOA code")["Ward code"]
+    population = built.table("lsoa21")["census21_population"]
+    for ward in ("E05014750", areas.index[0], areas.index[-1]):
+        mine = ward_of.index[ward_of == ward]
+        assert areas.at[ward, "import_visits"] == values.loc[mine, "visits"].sum()
+        weights = population.reindex(mine)
+        expected = (values.loc[mine, "rate"] * weights).sum() / weights.sum()
+        assert areas.at[ward, "import_rate"] == pytest.approx(expected, rel=1e-12)
+    for layer in ("import_visits", "import_rate"):
+        pd.testing.assert_series_equal(areas[layer].reindex(wards.index), wards[layer], check_names=False)
+        assert "area set's membership" in built.layer(layer, "areas_wards")["method"]
+    rebuilt = atlas.build(LUTON, source_dir=source_dir, out_dir=folder)  # a rebuild keeps both on the set
+    assert {"import_visits", "import_rate"} <= set(rebuilt.layers_on("areas_wards")["layer"])
+
+
+def test_an_import_keyed_by_the_sets_own_codes_is_refused_clearly(folder, source_dir, tmp_path):
+    from atlas.importer import ImportFileError, import_file
+
+    built = store.load(folder / f"{LUTON}.gpkg")
+    codes = sorted(built.table("lsoa21").index)
+    lookup = tmp_path / "halves.csv"
+    pd.DataFrame({"lsoa": codes, "area": ["North" if i % 2 else "South side" for i in range(len(codes))]}).to_csv(
+        lookup, index=False)
+    add_area_set(lookup, "Halves", atlas_folder=folder, source_dir=source_dir)
+    keyed = tmp_path / "by_area.csv"
+    pd.DataFrame({"area": ["North", "South side"], "value": [1.5, 2.5]}).to_csv(keyed, index=False)
+    before = (folder / f"{LUTON}.gpkg").stat().st_mtime_ns
+    with pytest.raises(ImportFileError, match="area set Halves .*keyed by LSOA codes"):
+        import_file(keyed, LUTON, None, folder, source_dir)
+    assert (folder / f"{LUTON}.gpkg").stat().st_mtime_ns == before
+    assert cli.main(["import", str(keyed), "--la", LUTON, "--atlas-dir", str(folder)]) == 2
+
+
+def test_profile_of_an_area_of_a_set_has_the_sets_table_row(folder, ward_lookup, source_dir, tmp_path):
+    from atlas.profiles import build_profile, find_area
+
+    add_area_set(ward_lookup, "Wards", atlas_folder=folder, source_dir=source_dir)
+    out = tmp_path / "south.csv"
+    assert cli.main(["profile", "--la", LUTON, "--area", "South", "--geography", "areas_wards", "--out", str(out),
+                     "--atlas-dir", str(folder)]) == 0
+    rows = pd.read_csv(out)
+    built = store.load(folder / f"{LUTON}.gpkg")
+    row = built.table("areas_wards").loc["E05014750"]
+    figures = rows.dropna(subset=["layer", "area"]).drop_duplicates("layer").set_index("layer")["area"]
+    checked = [layer for layer in figures.index if layer in row.index and pd.notna(row[layer])]
+    assert len(checked) >= 20 and "census21_population" in checked
+    for layer in checked:
+        assert figures[layer] == pytest.approx(float(row[layer]), rel=1e-9), layer
+    area = find_area(built, "South", geography="areas_wards")
+    ward_of = pd.read_csv(ward_lookup, dtype=str).set_index("LSOA code")["Ward code"]
+    assert area.members["lsoa21"] == sorted(ward_of.index[ward_of == "E05014750"])
+    assert "area set" in area.rule and area.kind == "areas_wards"
+    assert build_profile(built, area).area.code == "E05014750"
