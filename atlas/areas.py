@@ -33,7 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import config
-from .codes import ENGLAND, GSS_PATTERN, check_district_code, kind_of
+from .codes import COUNTY_PREFIX, ENGLAND, GSS_PATTERN, check_district_code, kind_of
 from .errors import AtlasError, SourceFileError
 from .geography import member_table
 from .importer import LOOKUP_NEW, LOOKUP_OLD, LSOA_LOOKUP, check_size, code_columns, read_upload
@@ -274,7 +274,7 @@ def resolve(data: bytes, filename: str, name: str, la: str | None = None, option
                         rows_read=len(table), notes=list(upload.notes))
     rows = _sort_rows(codes, areas, names, upload.rows, lists, vintage, report)
     members = _members(rows, vintage, source, report, upload.filename, lsoa_column)
-    la_code, la_name, authority = resolve_authority(la, members.index, lists["2021"])
+    la_code, la_name, authority = resolve_authority(la, members.index, lists["2021"], catalogue, source)
     report.la, report.la_name = la_code, la_name
     inside = members.index.isin(authority)
     district_of = lists["2021"]
@@ -306,17 +306,22 @@ def lsoa_lists(catalogue: Catalogue, source: Path) -> dict:
     return out
 
 
-def resolve_authority(la: str | None, codes, lsoa21: pd.Series) -> tuple[str, str, pd.Index]:
+def resolve_authority(la: str | None, codes, lsoa21: pd.Series, catalogue: Catalogue | None = None,
+                      source: Path | None = None) -> tuple[str, str, pd.Index]:
     """The authority of a set, its name and its LSOAs (2021): the one place ``--la`` is interpreted.
 
     Parameters
     ----------
     la : str or None
-        A district code, ``E92000001`` (England), or None to infer from ``codes``.
+        A district code, a county code (E10: its districts' LSOAs), ``E92000001``
+        (England), or None to infer from ``codes``.
     codes : array-like
         The set's LSOA (2021) codes.
     lsoa21 : pandas.Series
         District by LSOA (2021) code (:func:`lsoa_lists`).
+    catalogue : Catalogue, optional
+    source : path-like, optional
+        For a county: the tables naming its districts (:func:`atlas.authorities.resolve`).
 
     Returns
     -------
@@ -334,6 +339,11 @@ def resolve_authority(la: str | None, codes, lsoa21: pd.Series) -> tuple[str, st
     la = check_district_code(la)  # counties (E10) join here when the atlas has them
     if la == ENGLAND:
         return la, "England", pd.Index(lsoa21.index[lsoa21.index.str.startswith("E01")])
+    if la.startswith(COUNTY_PREFIX):
+        from .authorities import resolve as resolve_county
+
+        county = resolve_county(la, catalogue, source)
+        return la, county.name, pd.Index(lsoa21.index[lsoa21.isin(county.aliases)])
     mine = pd.Index(lsoa21.index[lsoa21.to_numpy() == la])
     if mine.empty:
         raise AreaSetError(f"No LSOA (2021) is in district {la} in the member list; use a 2023 district code "

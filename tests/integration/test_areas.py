@@ -281,3 +281,28 @@ def test_profile_of_an_area_of_a_set_has_the_sets_table_row(folder, ward_lookup,
     assert area.members["lsoa21"] == sorted(ward_of.index[ward_of == "E05014750"])
     assert "area set" in area.rule and area.kind == "areas_wards"
     assert build_profile(built, area).area.code == "E05014750"
+
+
+def test_a_county_set_takes_the_lsoas_of_its_districts(tmp_path, source_dir):
+    table = pd.read_csv(source_dir / WARD_LOOKUP, dtype=str)
+    herts = table[table["LAD23NM"].isin(["Watford", "Three Rivers", "Dacorum"])]
+    path = tmp_path / "west_herts.csv"
+    herts[["LSOA21CD", "LAD23NM"]].rename(columns={"LAD23NM": "District name"}).to_csv(path, index=False)
+    area_set, updated = add_area_set(path, "West Herts", "E10000015", atlas_folder=tmp_path / "atlas",
+                                     source_dir=source_dir, save=False)
+    assert updated is None and area_set.la == "E10000015" and area_set.la_name == "Hertfordshire"
+    assert area_set.report.assigned == len(herts) and area_set.report.areas == 3
+    assert not area_set.report.other_authority
+    in_county = table[table["LAD23CD"].isin(["E07000095", "E07000096", "E07000098", "E07000099", "E07000102",
+                                             "E07000103", "E07000240", "E07000241", "E07000242", "E07000243"])]
+    assert len(area_set.report.left_out_of_authority) == len(in_county) - len(herts)
+
+
+def test_the_command_refuses_a_bad_lookup_in_one_line_with_status_2(tmp_path, folder, capsys):
+    path = tmp_path / "twice.csv"
+    pd.DataFrame({"lsoa": ["E01015693", "E01015693", "E01015694"], "area": ["North", "South", "South"]}).to_csv(
+        path, index=False)
+    assert cli.main(["areas", "add", str(path), "--name", "Twice", "--atlas-dir", str(folder)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "E01015693" in err and "Traceback" not in err
+    assert not (folder / "areas").exists()
