@@ -196,7 +196,13 @@ def _map(built, state: _State, urls) -> None:
               returned_objects=["last_active_drawing", "last_object_clicked"],
               on_change=functools.partial(_clicked, state))
     st.caption(plain("Click an LSOA to add it to the area being made (blue); click it again to take it out. "
-                     "Coloured LSOAs are in areas already added to the set. The table below lists the selection."))
+                     "Coloured LSOAs are in areas already added to the set. The table below lists the selection. "
+                     f"LSOAs (2021), {built.la_name}: {_boundary_attribution(built)}"))
+
+
+def _boundary_attribution(built) -> str:
+    found = built.layers.loc[built.layers["geography"] == LSOA, "boundary_attribution"].dropna()
+    return str(found.iloc[0]) if len(found) else ""
 
 
 def _style(feature: dict) -> dict:
