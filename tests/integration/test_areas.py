@@ -306,3 +306,23 @@ def test_the_command_refuses_a_bad_lookup_in_one_line_with_status_2(tmp_path, fo
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "E01015693" in err and "Traceback" not in err
     assert not (folder / "areas").exists()
+
+
+def test_the_profile_page_offers_the_areas_of_a_set(folder, ward_lookup, source_dir, tmp_path):
+    from atlas.profiles import build_profile, find_area
+    from atlas.ui.upload import plain
+
+    from ..conftest import page_test
+
+    _, updated = add_area_set(ward_lookup, "Wards", atlas_folder=folder, source_dir=source_dir)
+    with page_test("atlas.ui.profile_page", updated.path, tmp_path / "app", timeout=240) as at:
+        assert not at.exception, at.exception
+        assert "Area of Wards (areas of LSOAs 2021)" in at.radio(key="profile_kind").options
+        at.radio(key="profile_kind").set_value("areas_wards").run()
+        at.selectbox(key="profile_areas_wards").set_value("E05014750").run()
+        assert not at.exception, at.exception
+        assert at.header[0].value == plain("Neighbourhood profile: South")
+        built = store.load(updated.path)
+        expected = build_profile(built, find_area(built, "E05014750", geography="areas_wards"))
+        shown = next(df.value for df in at.dataframe if "Compared with England" in df.value.columns)
+        assert shown.equals(expected.table("indicators").shown)
