@@ -90,13 +90,13 @@ def network_footprint(built: Atlas, network: str) -> list[str]:
 
 def footprint_rule(built: Atlas) -> str:
     """The footprint rule in words, with the patient file's date."""
-    period = next((info.get("period") for info in built.report.get("estimates", {}).values()), None)
+    period = next((info.get("period") for info in built.report.estimates.values()), None)
     return FOOTPRINT_RULE.format(la=built.la_name, period=period or "date not recorded")
 
 
 def geography_of(built: Atlas) -> str:
     """The geography of the catchments' area codes (the estimates' patient file, e.g. ``lsoa11``)."""
-    return next((info.get("geography") for info in built.report.get("estimates", {}).values()
+    return next((info.get("geography") for info in built.report.estimates.values()
                  if info.get("catchments")), "lsoa11")
 
 

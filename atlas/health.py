@@ -33,6 +33,7 @@ import pandas as pd
 
 from .errors import AtlasError, StatisticError
 from .model import Atlas
+from .specs import POINTS_PREFIX
 from .stats import compare, local_quantiles, slope_index
 from .stats.rates import proportion_interval
 
@@ -184,7 +185,7 @@ def _level_note(built: Atlas) -> str:
     """The England level of the MSOA file, which runs above ONS's published national life expectancy."""
     levels = []
     for sex, layer in SEXES.items():
-        entry = next((e for e in built.report.get("benchmarks", []) if e["layer"] == layer), None)
+        entry = next((e for e in built.report.benchmarks if e["layer"] == layer), None)
         england = next((b for b in (entry or {}).get("benchmarks", []) if b["area"] == "england"), None)
         if england and england.get("value") is not None:
             levels.append(f"{sex} {england['value']:.1f}")
@@ -274,7 +275,7 @@ def pcn_table(built: Atlas, layer: str = "qof_ob", point_set: str = "gp_practice
     grouped["value"] = grouped["numerator"] / grouped["denominator"] * scale
     lower, upper = proportion_interval(grouped["numerator"], grouped["denominator"])
     grouped["lower"], grouped["upper"] = lower * scale, upper * scale
-    for bench in layer_benchmarks(built, layer, point_set):
+    for bench in built.benchmarks(layer, POINTS_PREFIX + point_set):
         grouped[f"vs_{bench['area']}"] = compare(grouped["lower"].to_numpy(), grouped["upper"].to_numpy(),
                                                  bench["value"], meta["higher_is"])
     return grouped.sort_values("name")
@@ -289,15 +290,3 @@ def point_layer_scale(points: pd.DataFrame, layer: str) -> float:
     ratio = (points.loc[ok, layer] / (points.loc[ok, f"{layer}_numerator"] / points.loc[ok, f"{layer}_denominator"]))
     ratio = ratio.replace([np.inf, -np.inf], np.nan).dropna()
     return float(ratio.round(6).median()) if len(ratio) else 1.0
-
-
-def layer_benchmarks(built: Atlas, layer: str, point_set: str) -> list[dict]:
-    """The district and England benchmarks of a point-set layer, as the build computed them (report).
-
-    Returns
-    -------
-    list of dict
-        ``area`` (district or england), ``label``, ``value``, ``numerator``, ``denominator``, ``method``.
-    """
-    entries = built.report.get("points", {}).get(point_set, {}).get("layers", [])
-    return next((e.get("benchmarks", []) for e in entries if e["layer"] == layer), [])

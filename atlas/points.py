@@ -505,7 +505,7 @@ def point_style(built, point_set: str, colour_by: str | None = None, size_by: st
     from .classify import classify
 
     frame = built.table(f"points:{point_set}")
-    colour_by = colour_by or built.report.get("points", {}).get(point_set, {}).get("colour_by")
+    colour_by = colour_by or built.report.point_set(point_set).get("colour_by")
     layers = built.layers_on(f"points:{point_set}").set_index("layer")
     if colour_by and colour_by in layers.index and layers.loc[colour_by, "kind"] != "points":
         meta = layers.loc[colour_by]
@@ -515,7 +515,7 @@ def point_style(built, point_set: str, colour_by: str | None = None, size_by: st
         title = f"{meta['label']} ({meta['units']})"
     elif colour_by and colour_by in frame.columns:
         classes = categorical(frame[colour_by])
-        info = built.report.get("points", {}).get(point_set, {})
+        info = built.report.point_set(point_set)
         title = info.get("colour_label") if info.get("colour_by") == colour_by else None
         title = title or colour_by.replace("_", " ")
     else:

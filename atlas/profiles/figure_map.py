@@ -15,7 +15,7 @@ from ..carto import (
 from ..model import Atlas
 from ..plaintext import figure_text
 from .areas import Area
-from .common import LSOA_GEOGRAPHIES, NAMED_GEOGRAPHIES, PRACTICES, count_text, geography_label, point_set_label
+from .common import PRACTICES, count_text, geography_label, lsoa_geographies, point_set_label
 
 # -- the map -------------------------------------------------------------------------------------------------
 #: Marker and colour (Okabe-Ito, colour-blind safe) of each point set on a profile's map.
@@ -31,7 +31,7 @@ def area_map(built: Atlas, area: Area, dpi: int = 150) -> tuple[bytes, str]:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    geography = next(g for g in (*LSOA_GEOGRAPHIES, *built.geographies) if g in built.geographies)
+    geography = next(iter(lsoa_geographies(built) + list(built.geographies)))
     frame = built.table(geography)
     figure = Figure(figsize=(7.0, 4.6), dpi=dpi, facecolor="white")
     rect = (0.01, 0.02, 0.66, 0.96)
@@ -46,7 +46,7 @@ def area_map(built: Atlas, area: Area, dpi: int = 150) -> tuple[bytes, str]:
     highlight.set_edgecolor(AREA_EDGE)
     highlight.set_linewidth(1.6)
     ax.add_collection(highlight)
-    wards = next((g for g in NAMED_GEOGRAPHIES[:2] if g in built.geographies), None)
+    wards = next(iter(built.geographies_at("ward")), None)
     if wards:
         ax.add_collection(outline_collection(built.table(wards).geometry, "#737373", 0.5))
     fit_extent(ax, frame.total_bounds, box_inches(figure, rect))

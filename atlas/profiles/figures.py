@@ -14,7 +14,7 @@ from .. import aggregate, config, store
 from ..caching import fingerprint
 from ..model import Atlas
 from ..specs import SPEC_ROOT
-from .common import ENGLAND_AREAS, specs_catalogue
+from .common import england_areas, specs_catalogue
 
 
 # -- figures: the area, the authority and England ----------------------------------------------------------
@@ -103,7 +103,7 @@ def england_values(source_dir: str | os.PathLike | None = None, catalogue=None) 
     catalogue = specs_catalogue(catalogue)
     source = config.source_dir(source_dir)
     wanted = [i for i in catalogue.indicators.values()
-              if i.geography in ENGLAND_AREAS and not i.source.computed and i.aggregation != "none"]
+              if england_areas(catalogue, i.geography) and not i.source.computed and i.aggregation != "none"]
     files = sorted({i.source.file for i in wanted} | {catalogue.indicators[i.source.weight].source.file
                                                        for i in wanted if i.source.weight})
     key = _cache_key(catalogue, source, files)
@@ -134,7 +134,7 @@ def _england_one(indicator, catalogue, table) -> dict | None:
     from ..readers import indicator_frame
 
     frame = indicator_frame(table(indicator.source), indicator)
-    if len(frame) < 0.95 * ENGLAND_AREAS[indicator.geography]:
+    if len(frame) < 0.95 * england_areas(catalogue, indicator.geography):
         return None
     rule = Rule(indicator.aggregation, indicator.source.weight, float(indicator.scale or 1.0))
     frame = frame.rename(columns={"value": indicator.id, "numerator": f"{indicator.id}_numerator",

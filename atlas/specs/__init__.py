@@ -223,6 +223,9 @@ class BoundarySpec:
     successors : dict
         District outlines only: the table of former district codes and the
         district each lies in today (``file``, ``old``, ``old_name``, ``new``, ``new_name``).
+    england_areas : int or None
+        How many areas of the set England has (32,844 LSOAs in 2011 ...): a source
+        holding fewer than 95% of them is not national.
     spec_file : str
         The file the spec came from (named in errors).
     """
@@ -246,6 +249,7 @@ class BoundarySpec:
     url: str = ""
     reader: dict = field(default_factory=dict)
     order: int = 100
+    england_areas: int | None = None
     variants: list = field(default_factory=list)
     upper_tier: dict = field(default_factory=dict)
     successors: dict = field(default_factory=dict)

@@ -30,10 +30,10 @@ from .. import config, similar
 from ..catchments import catchment_table, footprint_rule, geography_of, has_catchments, practices_of
 from ..errors import AtlasError
 from ..estimates import METHOD_LINE
-from ..health import layer_benchmarks, life_expectancy_gap, pcn_table
+from ..health import life_expectancy_gap, pcn_table
 from ..plaintext import figure_text, plain
 from ..points import point_style
-from ..specs import Catalogue
+from ..specs import POINTS_PREFIX, Catalogue
 from ..trends import district_series, series_meta
 from ..webmap import points_table
 from . import common
@@ -60,7 +60,7 @@ def page() -> None:
 # -- life expectancy ------------------------------------------------------------------------------
 def _built_token(built) -> tuple:
     """What a cached figure of ``built`` follows: its district, file and build time (a rebuild changes it)."""
-    return built.la_code, str(built.path), str(built.report.get("built", ""))
+    return built.la_code, str(built.path), built.report.built
 
 
 @st.cache_data(show_spinner="Computing the life-expectancy gap ...", max_entries=16)
@@ -191,7 +191,7 @@ def _pcn_section(built, point_set: str = "gp_practices") -> None:
         "Registered patients": number(format="localized", help=f"Patients in the register's age band ({meta['units']})")})
     benchmarks = "; ".join(
         f"{b['label']} {b['value']:.1f}% ({b['numerator']:,.0f} of {b['denominator']:,.0f})"
-        for b in layer_benchmarks(built, layer, point_set) if b.get("value") is not None)
+        for b in built.benchmarks(layer, POINTS_PREFIX + point_set) if b.get("value") is not None)
     judged = ("Better or Worse" if meta["higher_is"] != "neutral" else
               "Higher or Lower (no judgement: recorded prevalence also reflects how well cases are found)")
     st.caption(f"{meta['label']}, {meta['period']}. Each network's practices' registers summed over their "
@@ -269,7 +269,7 @@ def practice_figure(built, point_set: str, style):
 
 
 def _ward_geography(built) -> str | None:
-    levels = {g: info.get("level") for g, info in built.report.get("geographies", {}).items()}
+    levels = built.report.geography_levels()
     wards = [g for g in built.geographies if levels.get(g) == "ward"]
     return wards[-1] if wards else None
 
@@ -309,7 +309,7 @@ def _catchment_section(built, point_set: str = "gp_practices") -> None:
         return
     st.image(_catchment_png(_built_token(built), tuple(members), title, point_set, built), width="stretch")
     outside = float(table.loc[~table["in_district"], "share"].sum())
-    period = next((i.get("period") for i in built.report.get("estimates", {}).values()), "")
+    period = next((i.get("period") for i in built.report.estimates.values()), "")
     st.caption(f"Share of the registered patients of {title} living in each LSOA "
                f"({built.geography_labels.get(geography_of(built), geography_of(built))}) of {built.la_name}; "
                f"{outside:.1%} of them live outside {built.la_name} (not drawn). Registered patients by LSOA: "

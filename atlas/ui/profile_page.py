@@ -50,10 +50,10 @@ def page() -> None:
 
 # -- controls ------------------------------------------------------------------------------------------
 def _kinds(built) -> dict[str, str]:
-    kinds = {g: profiles.kind_label(built, g) for g in profiles.NAMED_GEOGRAPHIES if g in built.geographies}
+    kinds = {g: profiles.kind_label(built, g) for g in profiles.named_geographies(built)}
     if profiles.networks(built):
         kinds[PCN] = "Primary Care Network"
-    if any(g in built.geographies for g in profiles.LSOA_GEOGRAPHIES):
+    if profiles.lsoa_geographies(built):
         kinds[LSOAS] = "LSOAs I choose"
     return kinds
 
@@ -77,7 +77,7 @@ def _area_control(built, kind: str) -> tuple[str | list[str] | None, str | None]
                          + " A lookup file, when given, defines the footprint instead."))
         return code, _keep_lookup(upload)
     if kind == LSOAS:
-        geography = st.radio("LSOA vintage", [g for g in profiles.LSOA_GEOGRAPHIES if g in built.geographies],
+        geography = st.radio("LSOA vintage", profiles.lsoa_geographies(built),
                              key="profile_lsoa_vintage", format_func=lambda g: built.geography_labels.get(g, g),
                              horizontal=True)
         frame = built.table(geography)
@@ -111,7 +111,7 @@ def _keep_lookup(upload) -> str | None:
 def _profile(built, kind: str, area, lookup: str | None) -> profiles.Profile:
     """The profile of the selection, built once per session, selection and build (a rebuild starts afresh)."""
     layers = built.layers[["layer", "geography"]].to_csv(index=False)
-    key = (built.la_code, str(built.path), str(built.report.get("built", "")),
+    key = (built.la_code, str(built.path), built.report.built,
            hashlib.sha256(layers.encode()).hexdigest(), kind, tuple(area) if isinstance(area, list) else area, lookup)
     cache = st.session_state.setdefault(PROFILES_KEY, {})
     if key not in cache:
