@@ -194,6 +194,12 @@ class Atlas:
         """
         return [g for g in self.report.geographies_at(level) if g in self.geographies]
 
+    def native_geography(self, layer: str) -> str | None:
+        """The geography a layer's values were published on (``None`` if the atlas lacks the layer there)."""
+        rows = self.layers[self.layers["layer"] == layer]
+        native = [g for g in rows["native_geography"].fillna("") if g in self.geographies]
+        return native[0] if native else None
+
     def layer_columns(self, layer: str, geography: str) -> dict[str, str]:
         """The columns one layer has in a geography's table, by part.
 
