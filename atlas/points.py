@@ -151,7 +151,7 @@ def place(spec: PointSetSpec, postcodes: pd.DataFrame, lookup: PostcodeSpec, sou
                            "every active organisation whose postcode is not in the postcode lookup"),
         "not_found_elsewhere": int((active & ~found).sum() - len(unmatched)),
         "outside_outline": district.attrs.pop("outside_outline", []),
-        "colour_by": spec.colour_by,
+        "colour_by": spec.colour_by, "marker": spec.marker, "colour": spec.colour,
         "colour_label": spec.colour_label or (spec.colour_by or "").replace("_", " "),
     }
     return PlacedSet(spec, district, located, report)

@@ -41,7 +41,7 @@ from .common import (
     lsoa_geographies,
     named_geographies,
 )
-from .figure_map import AREA_EDGE, AREA_FILL, POINT_STYLES, area_map
+from .figure_map import AREA_EDGE, AREA_FILL, area_map
 from .figures import Rule, aggregate_over, england_values, layer_rule
 from .networks import nearest_practice, nearest_practice_lsoas, networks
 from .profile import Profile, Table
@@ -49,7 +49,7 @@ from .render import TEMPLATES, profile_format, render_csv, render_html, render_p
 
 __all__ = [
     "AREA_EDGE", "AREA_FILL", "Area", "COMPARE_NOTE", "FORMATS", "LE_THEME", "LSOA_CODE", "NAMED_LEVELS", "PCN_CODE",
-    "PCN_RULE", "POINT_STYLES", "POPULATION_THEME", "PRACTICES", "Profile", "Rule", "TEMPLATES", "Table",
+    "PCN_RULE", "POPULATION_THEME", "PRACTICES", "Profile", "Rule", "TEMPLATES", "Table",
     "aggregate_over", "area_map", "build_profile", "england_areas", "england_values", "estimate_notes", "find_area",
     "kind_label", "layer_rule", "life_expectancy_geography", "lsoa_assignment", "lsoa_geographies",
     "named_geographies", "nearest_practice",

@@ -45,7 +45,7 @@ from .common import (
     to_number,
     with_interval,
 )
-from .figure_map import POINT_STYLES, area_map
+from .figure_map import area_map
 from .figures import aggregate_over, england_values, layer_rule
 from .networks import nearest_practice
 from .profile import Profile, Table
@@ -562,7 +562,7 @@ class _ProfileBuilder:
                                 "relation": relation})
         if not records:
             return None
-        keys = [k for k in dict.fromkeys([*POINT_STYLES, *self.built.points]) if k in self.built.points]
+        keys = sorted(self.built.points, key=lambda k: getattr(self.catalogue.points.get(k), "order", 100))
         order = {self._set_label(k): i for i, k in enumerate(keys)}
         data = pd.DataFrame(records)
         data = data.assign(_order=data["type"].map(order)).sort_values(["_order", "name"], kind="stable")

@@ -12,15 +12,13 @@ from ..carto import (
     outline_collection,
     scale_bar,
 )
+from ..classify import point_markers
 from ..model import Atlas
 from ..plaintext import figure_text
 from .areas import Area
 from .common import PRACTICES, count_text, geography_label, lsoa_geographies, point_set_label
 
 # -- the map -------------------------------------------------------------------------------------------------
-#: Marker and colour (Okabe-Ito, colour-blind safe) of each point set on a profile's map.
-POINT_STYLES = {"gp_practices": ("o", "#0072B2"), "pharmacies": ("^", "#D55E00"), "dentists": ("s", "#009E73"),
-                "hospitals": ("P", "#CC79A7")}
 AREA_FILL, AREA_EDGE = "#fdb863", "#7f3b08"
 
 
@@ -52,8 +50,9 @@ def area_map(built: Atlas, area: Area, dpi: int = 150) -> tuple[bytes, str]:
     fit_extent(ax, frame.total_bounds, box_inches(figure, rect))
     handles = [Patch(facecolor=AREA_FILL, edgecolor=AREA_EDGE, label=area.name)]
     counts = []
+    markers = point_markers(built)  # each set's own (its spec's), distinct from the others
     for point_set, points in built.points.items():
-        marker, colour = POINT_STYLES.get(point_set, ("D", "#000000"))
+        marker, colour = markers[point_set]
         ax.scatter(points.geometry.x, points.geometry.y, s=18, marker=marker, facecolor=colour,
                    edgecolor="white", linewidth=0.5, zorder=5)
         label = point_set_label(built, point_set)[0]  # the assets table's names

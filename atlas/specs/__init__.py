@@ -581,6 +581,13 @@ class PointSetSpec:
         Attribute colouring the points by category (e.g. ``pcn_name``).
     colour_label : str
         What that attribute is, for the legend title ("Primary Care Network").
+    marker, colour : str
+        How the set is drawn where all sets share one map (the profiles' map): a
+        matplotlib marker (``o``, ``^``, ``s``, ``P`` ...) and a colour of the
+        Okabe-Ito colour-blind-safe palette; blank takes the next of
+        :data:`atlas.classify.POINT_MARKERS`.
+    order : int
+        Where the set comes in lists of services (lowest first).
     """
 
     id: str
@@ -606,6 +613,9 @@ class PointSetSpec:
     joins: tuple = ()
     colour_by: str | None = None
     colour_label: str = ""
+    marker: str = ""
+    colour: str = ""
+    order: int = 100
     theme: str = "Assets"
     url: str = ""
     notes: str = ""

@@ -83,3 +83,14 @@ def test_saved_atlas_reads_back_its_typed_report(small, tmp_path):
     assert isinstance(again.report, BuildReport)
     assert again.report == dataclasses.replace(small.report)
     assert json.loads(path.with_suffix(".report.json").read_text())["warnings"] == ["one thing"]
+
+
+def test_point_markers_keep_a_specs_own_and_give_the_others_distinct_ones(small):
+    from atlas.classify import POINT_MARKERS, point_markers
+
+    points = gpd.GeoDataFrame({"name": ["x"]}, geometry=gpd.points_from_xy([0.5], [0.5]), crs="EPSG:27700")
+    small.points = {"gps": points, "shops": points, "parks": points}
+    small.report.points = {"gps": {"marker": "^", "colour": "#D55E00"}, "shops": {}, "parks": {"marker": ""}}
+    markers = point_markers(small)
+    assert markers["gps"] == ("^", "#D55E00")
+    assert len(set(markers.values())) == 3 and all(m in POINT_MARKERS for m in (markers["shops"], markers["parks"]))
