@@ -108,7 +108,7 @@ _NEIGHBOURS: dict[tuple, dict[str, list[str]]] = {}
 def _neighbours(spec, source_dir: Path) -> dict[str, list[str]]:
     import geopandas as gpd
 
-    from .build import outline_frames  # the one reader of outline files
+    from .districts import outline_frames  # the one reader of outline files
 
     frames = [frame for frame, _ in outline_frames(spec, source_dir)]
     if not frames:
