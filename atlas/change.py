@@ -31,7 +31,10 @@ import pandas as pd
 
 from . import config
 from .errors import AtlasError, StatisticError
+from .geography import Boundaries, assign
+from .importer import lsoa_links
 from .model import Atlas
+from .specs import Catalogue
 
 #: The IMD and its domains: layer prefix -> label (layers ``<prefix>19_decile`` and ``<prefix>25_decile``).
 DOMAINS = {
@@ -103,7 +106,6 @@ def decile_change(built: Atlas, domain: str = "imd", source_dir: str | Path | No
 
 
 def _links(built: Atlas, source_dir) -> pd.DataFrame:
-    from .importer import lsoa_links
     source = Path(source_dir) if source_dir is not None else config.source_dir()
     links = lsoa_links(built, source)
     if links.empty:
@@ -180,8 +182,6 @@ def change_by_area(built: Atlas, table: pd.DataFrame, geography: str,
     AtlasError
         If LSOA 2021 does not aggregate to ``geography`` or the atlas has no Census 2021 population.
     """
-    from .geography import Boundaries, assign
-    from .specs import Catalogue
 
     catalogue = Catalogue.load()
     rule = catalogue.boundaries[geography].aggregate_from.get(NEW_GEOGRAPHY) if geography in catalogue.boundaries \

@@ -9,7 +9,7 @@ import pandas as pd
 from . import config
 from .codes import ENGLAND
 from .errors import UnknownAreaError
-from .geography import member_table
+from .geography import glob_files, member_table, read_boundary_file
 from .specs import BoundarySpec, Catalogue
 
 
@@ -72,7 +72,6 @@ def _district_names(catalogue: Catalogue, source_dir: Path):
 
 
 def outline_frames(spec: BoundarySpec, source_dir: Path):
-    from .geography import glob_files, read_boundary_file  # one reader for every boundary file
     for pattern in spec.files:
         for relative in glob_files(source_dir, pattern):
             yield read_boundary_file(spec, Path(source_dir) / relative, relative), relative

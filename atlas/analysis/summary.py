@@ -18,6 +18,7 @@ import shapely
 from ..caching import fingerprint
 from ..errors import AtlasError, StatisticError
 from ..model import Atlas
+from ..specs import Catalogue
 from ..stats.inequality import GINI_NOTE, area_gini, ten_ten, twenty_twenty
 from ..stats.moran import (
     CLUSTERS,
@@ -240,7 +241,6 @@ def _population_layer(built_atlas: Atlas, layer: str, geography: str) -> str | N
 @functools.lru_cache(maxsize=1)
 def _weights_of_layers() -> dict[str, str]:
     """Each catalogue indicator's population weight (read once per process)."""
-    from ..specs import Catalogue
     try:
         catalogue = Catalogue.load()
     except AtlasError:

@@ -20,7 +20,9 @@ from pathlib import Path
 import pandas as pd
 
 from ..codes import ENGLAND, check_district_code
+from ..districts import list_districts
 from ..errors import SourceFileError, SpecError
+from ..geography import district_members, read_boundaries, read_boundary_file
 from ..readers import normalise_codes, read_table, require_columns
 from ..specs import BoundarySpec, Catalogue
 from .common import CACHE, CODES_PER_QUERY, STAGING, FetchError, short
@@ -121,7 +123,6 @@ class Fetcher:
             if self.la:
                 self._districts = [self.la]
             else:
-                from ..districts import list_districts
                 self._districts = list(list_districts(self.catalogue, self.out)["code"])
         return self._districts
 
@@ -212,7 +213,6 @@ class Fetcher:
 
     def _district_codes(self, spec: BoundarySpec, la: str) -> list[str]:
         """Codes of ``spec``'s areas in ``la``: its member table, or a lookup from a finer set."""
-        from ..geography import district_members, read_boundaries
         if spec.members is not None:
             return sorted(district_members(spec, self.out, la))
         for child, rule in spec.aggregate_from.items():
@@ -229,7 +229,6 @@ class Fetcher:
 
     def _district_names(self, spec: BoundarySpec, la: str) -> list[str]:
         """Names of ``spec``'s areas in ``la`` by ONS naming: a finer area's name less its last letter."""
-        from ..geography import read_boundaries
         for child, rule in spec.aggregate_from.items():
             if rule.method != "name_prefix":
                 continue
@@ -330,7 +329,6 @@ class Fetcher:
 
     def _check(self, ref: FileRef, staged: list[str]) -> None:
         """Check the staged files hold what the specs read; raise FetchError naming the address."""
-        from ..geography import read_boundary_file
         try:
             for rel in staged:
                 if ref.boundary is not None:

@@ -6,6 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 
+from ..store import write_text_atomic
 from .common import MANIFEST, FetchError
 
 
@@ -34,7 +35,6 @@ class Manifest:
         for rel in written:
             path = self.folder / rel
             self.files[rel] = {"item": item, **entry, "bytes": path.stat().st_size, "sha256": sha256(path)}
-        from ..store import write_text_atomic
         write_text_atomic(self.path, json.dumps({"format": 1, "files": dict(sorted(self.files.items()))},
                                                 indent=2, ensure_ascii=False))
 

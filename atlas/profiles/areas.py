@@ -16,7 +16,9 @@ from ..carto import (
 )
 from ..catchments import footprint_rule, has_catchments, network_footprint
 from ..errors import AtlasError, UnknownAreaError
+from ..geography import Boundaries, assign
 from ..model import Atlas
+from ..specs import AggregationRule
 from .common import (
     LSOA_CODE,
     PCN_RULE,
@@ -215,8 +217,6 @@ def lsoa_assignment(built: Atlas, child: str, parent: str, source_dir=None, cata
     method : str
         The rule, in words.
     """
-    from ..geography import Boundaries, assign
-    from ..specs import AggregationRule
 
     def compute():
         specs = specs_catalogue(catalogue).boundaries

@@ -13,13 +13,15 @@ import string
 import numpy as np
 import pandas as pd
 
-from .. import config
+from .. import config, similar
+from ..analysis.analyses import funnel_summary
 from ..carto import (
     boundary_attributions,
 )
 from ..classify import decile_label, format_value, layer_decimals
 from ..errors import AtlasError
 from ..estimates import METHOD_LINE
+from ..health import pcn_table
 from ..model import Atlas
 from ..report import vintage_year
 from .areas import Area, codes_inside, find_area, lsoa_assignment
@@ -447,7 +449,6 @@ class _ProfileBuilder:
     # -- Primary Care Network indicators ----------------------------------------------------------------
     def _similar_authorities(self) -> Table | None:
         """The authority beside its 15 most similar authorities and England (:mod:`atlas.similar`)."""
-        from .. import similar
 
         try:
             found = similar.similar_authorities(self.built.la_code, self.source_dir)
@@ -473,7 +474,6 @@ class _ProfileBuilder:
         """A funnel plot of the district's practices on the first QOF register, the network's highlighted."""
         if self.area.kind != "pcn" or PRACTICES not in self.built.points:
             return None
-        from ..analysis.analyses import funnel_summary
         from ..funnel_figure import funnel_png
 
         geography = f"points:{PRACTICES}"
@@ -501,7 +501,6 @@ class _ProfileBuilder:
     def _network_indicators(self) -> Table | None:
         if self.area.kind != "pcn":
             return None
-        from ..health import pcn_table
 
         geography = f"points:{PRACTICES}"
         practices = self.built.points[PRACTICES]

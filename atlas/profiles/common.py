@@ -11,7 +11,9 @@ import pandas as pd
 from ..build import MOST_DEPRIVED_SUFFIX
 from ..classify import format_value
 from ..errors import AtlasError
+from ..health import life_expectancy_gap
 from ..model import POINTS_PREFIX, Atlas
+from ..specs import Catalogue
 
 PRACTICES = "gp_practices"
 POPULATION_THEME = "Population"
@@ -32,7 +34,6 @@ COMPARE_NOTE = ("Better / Similar / Worse (OHID Fingertips method): Similar when
 
 @functools.lru_cache(maxsize=4)
 def _default_catalogue():
-    from ..specs import Catalogue
 
     return Catalogue.load()
 
@@ -134,7 +135,6 @@ def memo(built: Atlas, key, compute):
 
 def district_life_expectancy_gap(built: Atlas):
     """The district's life-expectancy gap (atlas.health); None when it cannot be computed."""
-    from ..health import life_expectancy_gap
 
     def compute():
         try:

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..access import nearest_table
 from ..errors import AtlasError
 from ..model import Atlas
 from .common import LSOA_CODE, PRACTICES, lsoa_geographies
@@ -46,7 +47,6 @@ def nearest_practice(built: Atlas, geography: str) -> pd.DataFrame:
     """
     import geopandas as gpd
 
-    from ..access import nearest_table
 
     practices = built.points[PRACTICES]
     frame = built.table(geography)
