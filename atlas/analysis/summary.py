@@ -37,7 +37,6 @@ from ..stats.moran import (
 from ..stats.weights import DEFAULT_SNAP_TOLERANCE_M, SpatialWeights, spatial_weights
 
 #: The layer and geography of the published 20:20 index (IoD2019 Income domain deciles, LSOA 2011).
-INCOME_DECILE_LAYER = "income19_decile"
 _NO_GINI_KINDS = {"decile": "national deciles", "rank": "national ranks"}
 _WEIGHTS_CACHE: OrderedDict = OrderedDict()
 _WEIGHTS_CACHE_SIZE = 16
@@ -184,7 +183,10 @@ def _lisa_entry(values, weights, permutations, seed, alpha, fdr, name) -> dict:
 
 
 def _decile_entries(built_atlas: Atlas) -> tuple[dict, dict]:
-    source_layer = INCOME_DECILE_LAYER
+    try:
+        source_layer = Catalogue.load().role("income_decile")  # IoD2019 Income deciles, as published
+    except AtlasError as exc:
+        return {"available": False, "message": str(exc)}, {"available": False, "message": str(exc)}
     source_geography = built_atlas.native_geography(source_layer) or "the LSOAs it is published on"
     try:
         deciles = built_atlas.values(source_layer, source_geography)

@@ -15,7 +15,6 @@ from ..health import life_expectancy_gap
 from ..model import POINTS_PREFIX, Atlas
 from ..specs import Catalogue
 
-PRACTICES = "gp_practices"
 POPULATION_THEME = "Population"
 LE_THEME = "Life expectancy"
 FORMATS = ("html", "pdf", "csv")

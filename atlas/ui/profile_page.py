@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from .. import profiles
+from ..catchments import practice_set
 from ..errors import AtlasError
 from ..plaintext import plain
 from . import common
@@ -73,7 +74,7 @@ def _area_control(built, kind: str) -> tuple[str | list[str] | None, str | None]
                             format_func=lambda c: f"{networks[c]} ({c})")
         upload = st.file_uploader("Optional: an LSOA-to-PCN lookup (CSV or Excel, a column of LSOA codes and a "
                                   "column of network codes or names)", type=["csv", "xlsx"], key="profile_lookup")
-        st.caption(plain(profiles.PCN_RULE.format(la=built.la_name, n=len(built.points[profiles.PRACTICES]))
+        st.caption(plain(profiles.PCN_RULE.format(la=built.la_name, n=len(built.points[practice_set()]))
                          + " A lookup file, when given, defines the footprint instead."))
         return code, _keep_lookup(upload)
     if kind == LSOAS:
