@@ -7,22 +7,18 @@ from dataclasses import dataclass, field
 
 from ..errors import SpecError
 from ..specs import BoundarySpec, Catalogue
-from ..specs.downloads import Download
+from ..specs.downloads import FileDownload
 from .common import SAMPLE_LA
 
 
 @dataclass
-class FileRef:
+class FileRef(FileDownload):
     """One file (or per-district pattern) a spec reads, with its download and what it must hold.
 
     Attributes
     ----------
-    pattern : str
-        The path as the spec writes it (may hold ``{lad}`` and wildcards).
-    spec_files : list of str
-        Specs naming the file.
-    download : Download or None
-        Where it comes from (None when no spec gives an address).
+    pattern, spec_files, download
+        As :class:`atlas.specs.downloads.FileDownload`.
     columns : set of str
         Columns the specs read from it (tables).
     reader : dict
@@ -31,9 +27,6 @@ class FileRef:
         The boundary set, when the file holds boundaries.
     """
 
-    pattern: str
-    spec_files: list[str]
-    download: Download | None = None
     columns: set = field(default_factory=set)
     reader: dict = field(default_factory=dict)
     boundary: BoundarySpec | None = None
