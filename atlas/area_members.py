@@ -2,7 +2,7 @@
 
 :func:`atlas.area_geography.add_to_atlas` records, for every LSOA geography an
 area set's layers were aggregated from, the area of each LSOA
-(``report["area_sets"][i]["members"]``). The importer (to aggregate an imported
+(``report.area_sets[i]["members"]``). The importer (to aggregate an imported
 LSOA layer to the set) and the profiles (an area's LSOAs) read it back here, so
 they use exactly the membership the set's own figures were made with. This
 module depends on nothing else in the atlas, so any module may use it.
@@ -27,8 +27,7 @@ def area_set_geographies(built) -> list[str]:
     -------
     list of str
     """
-    levels = {g: info.get("level") for g, info in built.report.get("geographies", {}).items()}
-    return [g for g in built.geographies if levels.get(g) == AREAS_LEVEL]
+    return built.geographies_at(AREAS_LEVEL)
 
 
 def members_entry(parents: dict) -> dict:
@@ -64,7 +63,7 @@ def area_set_members(built, geography: str) -> dict[str, pd.Series]:
         (a :class:`pandas.Series` of text). Empty when the atlas does not hold
         the set, or was written before memberships were kept (rebuild it).
     """
-    entry = next((e for e in built.report.get("area_sets", []) if e.get("geography") == geography), None)
+    entry = next((e for e in built.report.area_sets if e.get("geography") == geography), None)
     members = (entry or {}).get("members") or {}
     return {child: pd.Series(mapping, dtype=object).sort_index() for child, mapping in members.items()
             if child in built.geographies}

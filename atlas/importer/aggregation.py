@@ -6,6 +6,7 @@ import pandas as pd
 
 from .. import aggregate
 from ..area_members import area_set_geographies, area_set_members
+from ..geography import Boundaries, assign
 from ..specs import KIND_AGGREGATION
 from .common import SINGLE_VALUE_KINDS
 from .conversion import district_population
@@ -23,7 +24,6 @@ def aggregate_import(values: pd.Series, native: str, kind: str, areas: DistrictA
     Wards and MSOAs by the boundary specs' rules; area sets (``atlas areas add``)
     by their own membership of LSOAs, as their other layers were aggregated.
     """
-    from ..geography import Boundaries, assign
     if kind in SINGLE_VALUE_KINDS or areas.source is None:
         return {}
     built, out = areas.atlas, {}
