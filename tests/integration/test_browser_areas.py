@@ -15,13 +15,14 @@ import pandas as pd
 import pytest
 
 from atlas import cli, store
-from tests.app_support import CHROMIUM, launch, running_app, write_test_atlas
+from tests.app_support import CHROMIUM, PROJECT, launch, running_app, write_test_atlas
 
 from ..conftest import LUTON
 
 pytestmark = pytest.mark.browser
 WARD_LOOKUP = "boundaries/LSOA_(2021)_to_Electoral_Ward_(2023)_to_LAD_(2023)_Best_Fit_Lookup_in_EW.csv.gz"
 WARD = "E05014750"  # South, Luton (May 2023 wards)
+ARTEFACTS = PROJECT / "artefacts"
 FRAME = "iframe[title='streamlit_folium.st_folium']"
 
 
@@ -57,10 +58,21 @@ def _click_lsoa(page, frame, luton, code: str) -> None:
 
 
 def test_make_a_set_by_ward_and_click_and_save_it(app, browser, luton, source_dir, capsys):
+    context = browser.new_context(viewport={"width": 1600, "height": 1400})
+    try:
+        _make_and_save(context, app, luton, source_dir, capsys)
+    except Exception:
+        ARTEFACTS.mkdir(exist_ok=True)  # what the page showed, for the failure's report
+        context.pages[0].screenshot(path=str(ARTEFACTS / "areas_page_failure.png"), full_page=True)
+        raise
+    finally:
+        context.close()
+
+
+def _make_and_save(context, app, luton, source_dir, capsys) -> None:
     url, out = app
     ward = _ward_lsoas(source_dir)
     outside = next(c for c in sorted(luton.table("lsoa21").index) if c not in ward)
-    context = browser.new_context(viewport={"width": 1600, "height": 1400})
     requests = []
     context.on("request", lambda request: requests.append(request.url))
     page = context.new_page()
@@ -102,4 +114,3 @@ def test_make_a_set_by_ward_and_click_and_save_it(app, browser, luton, source_di
     assert "Browser localities [areas_browser_localities] E06000032: 2 areas, 125 LSOAs" in capsys.readouterr().out
     hosts = {urlsplit(u).hostname for u in requests if u.startswith("http")}
     assert hosts <= {"127.0.0.1", "localhost"}, hosts
-    context.close()
