@@ -343,6 +343,9 @@ def _save(built, state: _State) -> None:
                               key=f"own_areas_rest_name_{state.la}", max_chars=80, disabled=not rest)
     if not st.button("Save the set", key=f"own_areas_save_{state.la}", type="primary"):
         return
+    if not state.areas:
+        st.error("Add at least one area to the set first (pick LSOAs, name the area, add it).")
+        return
     data = set_lookup(state.areas, rest_name.strip() if rest else None, state.frame.index)
     _keep(built, data, f"{name or 'area set'}.csv", name, None)
 

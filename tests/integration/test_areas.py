@@ -326,3 +326,40 @@ def test_the_profile_page_offers_the_areas_of_a_set(folder, ward_lookup, source_
         expected = build_profile(built, find_area(built, "E05014750", geography="areas_wards"))
         shown = next(df.value for df in at.dataframe if "Compared with England" in df.value.columns)
         assert shown.equals(expected.table("indicators").shown)
+
+
+def test_the_areas_page_refuses_overlaps_and_unknown_codes_and_saves_like_the_command(folder, source_dir, tmp_path,
+                                                                                     capsys):
+    from ..conftest import page_test
+
+    la = LUTON
+    with page_test("atlas.ui.areas_page", folder / f"{LUTON}.gpkg", tmp_path / "app", timeout=240) as at:
+        assert not at.exception, at.exception
+        ward = at.multiselect(key=f"own_areas_ward2023_{la}")
+        ward.set_value(["E05014750"]).run()
+        chosen = list(at.multiselect(key=f"own_areas_lsoas_{la}").value)
+        at.text_input(key=f"own_areas_area_name_{la}").input("<b>South</b>").run()
+        at.button(key=f"own_areas_add_area_{la}").click().run()
+        assert not at.warning and not at.multiselect(key=f"own_areas_lsoas_{la}").value
+        at.text_area(key=f"own_areas_codes_{la}").input(f"{chosen[0]}, E01999999 nonsense").run()
+        at.button(key=f"own_areas_add_codes_{la}").click().run()
+        assert "E01999999, nonsense" in at.warning[0].value
+        at.text_input(key=f"own_areas_area_name_{la}").input("Again").run()
+        at.button(key=f"own_areas_add_area_{la}").click().run()
+        assert any("already in another area" in w.value and chosen[0] in w.value for w in at.warning)
+        at.button(key=f"own_areas_save_{la}").click().run()  # no set name
+        assert any("name with letters or digits" in e.value for e in at.error)
+        at.text_input(key=f"own_areas_set_name_{la}").input("Page set").run()
+        at.checkbox(key=f"own_areas_rest_{la}").check().run()
+        at.button(key=f"own_areas_save_{la}").click().run()
+        assert not at.exception, at.exception
+        assert any("Saved area set Page set" in s.value.replace("\\", "") for s in at.success)
+        report = next(df.value for df in at.dataframe if list(df.value.columns) == ["What", "Found"])
+        assert report.set_index("What").loc["LSOAs (2021) assigned", "Found"] == "125, in 2 areas"
+    built = store.load(tmp_path / "app" / "atlas" / f"{LUTON}.gpkg")
+    areas = built.table("areas_page_set")
+    assert "<b>South</b>" in set(areas["name"])  # kept as typed, shown as text
+    assert areas.loc[areas["name"] == "<b>South</b>", "n_lsoa21"].iloc[0] == len(chosen)
+    capsys.readouterr()
+    assert cli.main(["areas", "list", "--atlas-dir", str(tmp_path / "app" / "atlas")]) == 0
+    assert "Page set [areas_page_set]" in capsys.readouterr().out
