@@ -131,12 +131,12 @@ def chosen_atlas(key: str = "la") -> atlas.Atlas:
         name = table["name"].get(la, la)
         what = f"a county of {table.loc[la, 'districts']} districts" if la in table.index and table.loc[
             la, "kind"] == "county" else "a district"
-        with st.status(f"Building the atlas of {name} ({la}), {what}, from the official files ...",
+        with st.status(plain(f"Building the atlas of {name} ({la}), {what}, from the official files ..."),
                        expanded=True) as progress:
             st.write("Reading its boundaries, indicators and point sets (first time only; a few seconds, "
                      "a county longer) ...")
             built = load_atlas(la)
-            progress.update(label=f"Built the atlas of {name} ({la}) in {built.report.get('seconds', '?')} s.",
+            progress.update(label=plain(f"Built the atlas of {name} ({la}) in {built.report.get('seconds', '?')} s."),
                             state="complete", expanded=False)
             return built
     except AtlasError as exc:
