@@ -25,7 +25,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from .errors import AtlasError
+from .errors import AtlasError, naming
 from .model import Atlas, empty_catchments
 
 REPORT_TABLE = "atlas_report"
@@ -287,6 +287,11 @@ def load(path: str | os.PathLike) -> Atlas:
         raise AtlasError(f"{path} is not a readable GeoPackage: {exc}") from exc
     if REPORT_TABLE not in names or LAYERS_TABLE not in names:
         raise AtlasError(f"{path} is not an atlas GeoPackage (it lacks the {REPORT_TABLE} and {LAYERS_TABLE} tables).")
+    with naming(path, expected="an atlas GeoPackage written by `atlas build` (rebuild it)"):
+        return _read_atlas(path, names)
+
+
+def _read_atlas(path: Path, names: list[str]) -> Atlas:
     report = json.loads(pyogrio.read_dataframe(path, layer=REPORT_TABLE)["json"].iloc[0])
     layers = pyogrio.read_dataframe(path, layer=LAYERS_TABLE)
     shares = pyogrio.read_dataframe(path, layer=SHARES_TABLE) if SHARES_TABLE in names else _empty_shares()

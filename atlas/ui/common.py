@@ -24,7 +24,7 @@ import atlas
 from atlas import authorities, config
 from atlas.analysis import summarise
 from atlas.caching import fingerprint
-from atlas.errors import AtlasError, as_atlas_error
+from atlas.errors import AtlasError, as_atlas_error, one_line
 from atlas.plaintext import plain
 from atlas.store import atlas_path
 
@@ -45,7 +45,7 @@ def guarded(draw):
             error = as_atlas_error(exc)
             if error is None:
                 raise
-            st.error(plain(error))
+            st.error(plain(one_line(error)))
     return guarded_draw
 
 

@@ -70,3 +70,21 @@ def test_a_bug_is_not_dressed_up_as_bad_input(monkeypatch):
     at = run_app_with_failing_page(monkeypatch, KeyError("a bug in the atlas"))
     assert len(at.exception) == 1 and "a bug in the atlas" in at.exception[0].message
     assert not at.error
+
+
+def test_a_message_of_several_lines_is_shown_on_one(monkeypatch):
+    at = run_app_with_failing_page(monkeypatch, BuildError(f"Cannot read {PATH}:\n  line 3: unexpected token\n"))
+    assert not at.exception and len(at.error) == 1
+    assert "\n" not in at.error[0].value and plain("line 3: unexpected token") in at.error[0].value
+
+
+def test_naming_names_the_file_of_a_parser_error_and_lets_a_bug_through():
+    from atlas.errors import SourceFileError, naming
+
+    with pytest.raises(SourceFileError, match=r"^data\.xlsx could not be read \(BadZipFile: bad\); expected a "
+                                              r"workbook\.$"), naming("data.xlsx", expected="a workbook"):
+        raise zipfile.BadZipFile("bad\nsecond line")
+    with pytest.raises(KeyError), naming("data.xlsx"):
+        raise KeyError("a bug")
+    with pytest.raises(BuildError, match="^as it was$"), naming("data.xlsx"):
+        raise BuildError("as it was")
