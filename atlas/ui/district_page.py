@@ -328,6 +328,7 @@ def _catchment_png(token: tuple, members: tuple, title: str, point_set: str, _bu
     return buffer.getvalue()
 
 
+@figure_text()  # practice and network names are drawn as written
 def catchment_figure(built, table: pd.DataFrame, title: str, members: list, point_set: str = "gp_practices"):
     """A static map of a catchment: each LSOA of the district shaded by its share of the patients (viridis,
     colour-blind safe), the chosen practices marked, with a colour bar."""
