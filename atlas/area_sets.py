@@ -188,7 +188,7 @@ def reapply_area_sets(built: Atlas, atlas_folder: str | Path, source_dir: str | 
     try:
         manifest = read_manifest(kept)
     except AreaSetError as exc:
-        built.report.setdefault("warnings", []).append(str(exc))
+        built.report.warn(str(exc))
         return built
     if not manifest:
         return built
@@ -200,6 +200,6 @@ def reapply_area_sets(built: Atlas, atlas_folder: str | Path, source_dir: str | 
                                AreaOptions(**entry["options"]), source_dir, catalogue)
             built = add_to_atlas(built, area_set, config.source_dir(source_dir), catalogue)
         except (AtlasError, OSError, KeyError, TypeError, ValueError) as exc:
-            built.report.setdefault("warnings", []).append(
+            built.report.warn(
                 f"Area set {entry.get('name', geography)} ({kept / entry.get('file', '?')}) was not re-applied: {exc}")
     return built

@@ -26,7 +26,8 @@ import pandas as pd
 import pyogrio
 
 from .errors import AtlasError, naming
-from .model import Atlas, empty_catchments
+from .model import Atlas, empty_catchments, empty_shares
+from .report import BuildReport
 
 REPORT_TABLE = "atlas_report"
 LAYERS_TABLE = "atlas_layers"
@@ -232,7 +233,7 @@ def save(atlas: Atlas, folder: Path, tx: Transaction | None = None) -> Path:
             return save(atlas, folder, own)
     final = atlas_path(folder, atlas.la_code)
     _write_geopackage(atlas, tx.path(final, ".gpkg"))
-    tx.write_text(final.with_suffix(".report.json"), json.dumps(atlas.report, indent=2))
+    tx.write_text(final.with_suffix(".report.json"), json.dumps(atlas.report.to_dict(), indent=2))
     atlas.path = final
     return final
 
@@ -246,19 +247,12 @@ def _write_geopackage(atlas: Atlas, tmp: Path) -> None:
     for point_set, points in atlas.points.items():
         pyogrio.write_dataframe(points.reset_index(), tmp, layer=POINTS_TABLE_PREFIX + point_set, driver="GPKG")
     pyogrio.write_dataframe(atlas.layers, tmp, layer=LAYERS_TABLE, driver="GPKG")
-    shares = atlas.decile_shares if len(atlas.decile_shares) else _empty_shares()
+    shares = atlas.decile_shares if len(atlas.decile_shares) else empty_shares()
     pyogrio.write_dataframe(shares, tmp, layer=SHARES_TABLE, driver="GPKG")
     if len(atlas.catchments):
         pyogrio.write_dataframe(atlas.catchments, tmp, layer=CATCHMENTS_TABLE, driver="GPKG")
-    report = pd.DataFrame({"json": [json.dumps(atlas.report)]})
+    report = pd.DataFrame({"json": [json.dumps(atlas.report.to_dict())]})
     pyogrio.write_dataframe(report, tmp, layer=REPORT_TABLE, driver="GPKG")
-
-
-def _empty_shares() -> pd.DataFrame:
-    return pd.DataFrame({"geography": pd.Series(dtype=str), "code": pd.Series(dtype=str),
-                         "layer": pd.Series(dtype=str), "decile": pd.Series(dtype=int),
-                         "population": pd.Series(dtype=float), "areas": pd.Series(dtype=int),
-                         "share": pd.Series(dtype=float)})
 
 
 def load(path: str | os.PathLike) -> Atlas:
@@ -292,9 +286,10 @@ def load(path: str | os.PathLike) -> Atlas:
 
 
 def _read_atlas(path: Path, names: list[str]) -> Atlas:
-    report = json.loads(pyogrio.read_dataframe(path, layer=REPORT_TABLE)["json"].iloc[0])
+    report = BuildReport.from_dict(json.loads(pyogrio.read_dataframe(path, layer=REPORT_TABLE)["json"].iloc[0]),
+                                   where=str(path))
     layers = pyogrio.read_dataframe(path, layer=LAYERS_TABLE)
-    shares = pyogrio.read_dataframe(path, layer=SHARES_TABLE) if SHARES_TABLE in names else _empty_shares()
+    shares = pyogrio.read_dataframe(path, layer=SHARES_TABLE) if SHARES_TABLE in names else empty_shares()
     geographies, points = {}, {}
     for name in names:
         if name in _RESERVED:
@@ -303,13 +298,13 @@ def _read_atlas(path: Path, names: list[str]) -> Atlas:
             points[name[len(POINTS_TABLE_PREFIX):]] = _read_areas(path, name)
             continue
         geographies[name] = _read_areas(path, name)
-    order = report.get("geography_order", list(geographies))
+    order = report.geography_order or list(geographies)
     geographies = {g: geographies[g] for g in order if g in geographies}
     outline = _read_areas(path, OUTLINE_TABLE) if OUTLINE_TABLE in names else None
-    labels = {g: info.get("label", g) for g, info in report.get("geographies", {}).items()}
+    labels = report.geography_labels()
     catchments = (pyogrio.read_dataframe(path, layer=CATCHMENTS_TABLE) if CATCHMENTS_TABLE in names
                   else empty_catchments())
-    return Atlas(report["la"], report["la_name"], geographies, layers, shares, report, outline, path, labels,
+    return Atlas(report.la, report.la_name, geographies, layers, shares, report, outline, path, labels,
                  points, catchments)
 
 

@@ -132,8 +132,8 @@ def remove_import(la_code: str, layer: str, atlas_folder: str | Path | None = No
                                   f"{have}.")
         entry = manifest.pop(layer)
         updated = without_layer(built, layer)
-        updated.report = {**updated.report, "imports": [e for e in updated.report.get("imports", [])
-                                                         if e.get("layer") != layer]}
+        updated.report = dataclasses.replace(updated.report, imports=[e for e in updated.report.imports
+                                                                      if e.get("layer") != layer])
         kept_files.write_together(folder, kept, IMPORTS, manifest, updated, remove=entry["file"])
     return updated
 
@@ -149,7 +149,7 @@ def reapply_imports(built: Atlas, atlas_folder: str | Path, source_dir: str | Pa
     try:
         manifest = read_manifest(kept)
     except ImportFileError as exc:
-        built.report.setdefault("warnings", []).append(str(exc))
+        built.report.warn(str(exc))
         return built
     for layer, entry in manifest.items():
         try:
@@ -160,16 +160,16 @@ def reapply_imports(built: Atlas, atlas_folder: str | Path, source_dir: str | Pa
                              catalogue)
             built = _with_import_report(add_to_atlas(built, result), result)
         except (AtlasError, OSError, KeyError, TypeError, ValueError) as exc:
-            built.report.setdefault("warnings", []).append(
+            built.report.warn(
                 f"Imported layer {layer} ({kept / entry.get('file', '?')}) was not re-applied: {exc}")
     return built
 
 
 def _with_import_report(built: Atlas, result: ImportResult) -> Atlas:
-    entries = [e for e in built.report.get("imports", []) if e.get("layer") != result.layer]
+    entries = [e for e in built.report.imports if e.get("layer") != result.layer]
     entries.append({"layer": result.layer, "label": result.label, "geographies": result.geographies,
                     **result.report.to_dict()})
-    return dataclasses.replace(built, report={**built.report, "imports": entries})
+    return dataclasses.replace(built, report=dataclasses.replace(built.report, imports=entries))
 
 
 def _load_built(folder: Path, la_code: str) -> Atlas:

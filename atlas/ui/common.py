@@ -136,7 +136,7 @@ def chosen_atlas(key: str = "la") -> atlas.Atlas:
             st.write("Reading its boundaries, indicators and point sets (first time only; a few seconds, "
                      "a county longer) ...")
             built = load_atlas(la)
-            progress.update(label=plain(f"Built the atlas of {name} ({la}) in {built.report.get('seconds', '?')} s."),
+            progress.update(label=plain(f"Built the atlas of {name} ({la}) in {built.report.seconds or '?'} s."),
                             state="complete", expanded=False)
             return built
     except AtlasError as exc:

@@ -27,13 +27,13 @@ import pandas as pd
 import streamlit as st
 
 from .. import config, similar
-from ..catchments import catchment_table, footprint_rule, geography_of, has_catchments, practices_of
+from ..catchments import catchment_table, footprint_rule, geography_of, has_catchments, practice_set, practices_of
 from ..errors import AtlasError
 from ..estimates import METHOD_LINE
-from ..health import layer_benchmarks, life_expectancy_gap, pcn_table
+from ..health import life_expectancy_gap, life_expectancy_layers, pcn_table
 from ..plaintext import figure_text, plain
 from ..points import point_style
-from ..specs import Catalogue
+from ..specs import POINTS_PREFIX, Catalogue
 from ..trends import district_series, series_meta
 from ..webmap import points_table
 from . import common
@@ -51,8 +51,8 @@ def page() -> None:
     st.caption("Figures for the whole district and its deprivation gradient. Small-area maps are on the "
                "Map atlas page.")
     _life_expectancy_section(built)
-    _pcn_section(built)
-    _catchment_section(built)
+    _pcn_section(built, practice_set())
+    _catchment_section(built, practice_set())
     _trends_section(built)
     _similar_section(built)
 
@@ -60,7 +60,7 @@ def page() -> None:
 # -- life expectancy ------------------------------------------------------------------------------
 def _built_token(built) -> tuple:
     """What a cached figure of ``built`` follows: its district, file and build time (a rebuild changes it)."""
-    return built.la_code, str(built.path), str(built.report.get("built", ""))
+    return built.la_code, str(built.path), built.report.built
 
 
 @st.cache_data(show_spinner="Computing the life-expectancy gap ...", max_entries=16)
@@ -104,7 +104,8 @@ def _life_expectancy_section(built) -> None:
             if codes:
                 st.caption(plain(f"No published value for {sex} in {', '.join(codes)} (too few deaths): "
                                  f"shown as no data and left out of its group, never counted as zero."))
-    _sources(built, "le_female", "msoa11")
+    women = life_expectancy_layers()["women"]
+    _sources(built, women, built.native_geography(women))
 
 
 def _gap_chart(gap) -> alt.LayerChart:
@@ -162,7 +163,7 @@ def comparison_rows(gap) -> pd.DataFrame:
 
 
 # -- Primary Care Networks ----------------------------------------------------------------------
-def _pcn_section(built, point_set: str = "gp_practices") -> None:
+def _pcn_section(built, point_set: str) -> None:
     st.header("GP registers by Primary Care Network")
     layers = built.layers_on(f"points:{point_set}")
     ratios = layers[layers["has_interval"].astype(bool)]
@@ -193,7 +194,7 @@ def _pcn_section(built, point_set: str = "gp_practices") -> None:
                                       help=plain(f"Patients in the register's age band ({meta['units']})"))})
     benchmarks = "; ".join(
         f"{b['label']} {b['value']:.1f}% ({b['numerator']:,.0f} of {b['denominator']:,.0f})"
-        for b in layer_benchmarks(built, layer, point_set) if b.get("value") is not None)
+        for b in built.benchmarks(layer, POINTS_PREFIX + point_set) if b.get("value") is not None)
     st.caption(pcn_caption(meta, benchmarks))
     _estimate_link(built, layer)
     _practice_map(built, point_set, layer, meta)
@@ -265,7 +266,7 @@ def practice_figure(built, point_set: str, style):
 
 
 def _ward_geography(built) -> str | None:
-    levels = {g: info.get("level") for g, info in built.report.get("geographies", {}).items()}
+    levels = built.report.geography_levels()
     wards = [g for g in built.geographies if levels.get(g) == "ward"]
     return wards[-1] if wards else None
 
@@ -280,7 +281,7 @@ def _boundary_note(built) -> str:
 
 
 # -- catchments -----------------------------------------------------------------------------------
-def _catchment_section(built, point_set: str = "gp_practices") -> None:
+def _catchment_section(built, point_set: str) -> None:
     st.subheader("Where the practices' patients live")
     if not has_catchments(built) or point_set not in built.points:
         st.info(plain(f"No catchments in the {built.la_name} atlas (its build had no patients-by-LSOA file)."))
@@ -305,7 +306,7 @@ def _catchment_section(built, point_set: str = "gp_practices") -> None:
         return
     st.image(_catchment_png(_built_token(built), tuple(members), title, point_set, built), width="stretch")
     outside = float(table.loc[~table["in_district"], "share"].sum())
-    period = next((i.get("period") for i in built.report.get("estimates", {}).values()), "")
+    period = next((i.get("period") for i in built.report.estimates.values()), "")
     st.caption(plain(f"Share of the registered patients of {title} living in each LSOA "
                      f"({built.geography_labels.get(geography_of(built), geography_of(built))}) of {built.la_name}; "
                      f"{outside:.1%} of them live outside {built.la_name} (not drawn). Registered patients by "
@@ -329,7 +330,7 @@ def _catchment_png(token: tuple, members: tuple, title: str, point_set: str, _bu
 
 
 @figure_text()  # practice and network names are drawn as written
-def catchment_figure(built, table: pd.DataFrame, title: str, members: list, point_set: str = "gp_practices"):
+def catchment_figure(built, table: pd.DataFrame, title: str, members: list, point_set: str | None = None):
     """A static map of a catchment: each LSOA of the district shaded by its share of the patients (viridis,
     colour-blind safe), the chosen practices marked, with a colour bar."""
     import matplotlib.pyplot as plt
@@ -342,6 +343,7 @@ def catchment_figure(built, table: pd.DataFrame, title: str, members: list, poin
                                                              "shrink": 0.6})
     if built.outline is not None:
         built.outline.boundary.plot(ax=ax, color="#222222", linewidth=1.2)
+    point_set = point_set or practice_set()
     chosen = built.points[point_set].loc[[m for m in members if m in built.points[point_set].index]]
     ax.scatter(chosen.geometry.x, chosen.geometry.y, s=60, marker="D", c="#cc6677", edgecolors="#000000",
                linewidths=0.8, zorder=3, label="its practice(s)")

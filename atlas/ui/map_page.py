@@ -110,11 +110,11 @@ def _atlas(built, urls) -> None:
 def _about_build(built) -> None:
     """When and from what the atlas was built, its warnings, and a rebuild button."""
     report = built.report
-    warnings = report.get("warnings", [])
+    warnings = report.warnings
     title = f"About this atlas ({len(warnings)} warning{'' if len(warnings) == 1 else 's'})"
     with st.sidebar.expander(title):
-        st.caption(plain(f"Built {_when(report.get('built'))} from the official files in "
-                         f"{report.get('source_dir', 'the source directory')}; saved as {built.path}."))
+        st.caption(plain(f"Built {_when(report.built)} from the official files in "
+                         f"{report.source_dir or 'the source directory'}; saved as {built.path}."))
         for warning in warnings:
             st.caption(plain(warning))
         if st.button("Rebuild from the official files", key="rebuild",
@@ -141,7 +141,7 @@ def _geography_control(built) -> str | None:
     if not available:
         st.error(plain(f"The {built.la_name} atlas has no indicators on any geography."))
         return None
-    labels = {g: info.get("label", g) for g, info in built.report.get("geographies", {}).items()}
+    labels = built.report.geography_labels()
     labels.update(built.geography_labels)
     current = st.session_state.get("geography")
     if current not in available:
@@ -299,7 +299,7 @@ def _lisa(summary: dict | None, reason: str | None) -> tuple[pd.Series | None, s
 
 def _ward_overlay(built, geography: str) -> str | None:
     """The outlines drawn over the map: a county's districts, else the newest ward geography (not the one mapped)."""
-    levels = {g: info.get("level") for g, info in built.report.get("geographies", {}).items()}
+    levels = built.report.geography_levels()
     for level in ("district", "ward"):
         found = [g for g in built.geographies if levels.get(g) == level and g != geography]
         if found:

@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from .. import profiles
+from ..catchments import practice_set
 from ..errors import AtlasError
 from ..plaintext import plain
 from . import common
@@ -50,10 +51,10 @@ def page() -> None:
 
 # -- controls ------------------------------------------------------------------------------------------
 def _kinds(built) -> dict[str, str]:
-    kinds = {g: profiles.kind_label(built, g) for g in profiles.NAMED_GEOGRAPHIES if g in built.geographies}
+    kinds = {g: profiles.kind_label(built, g) for g in profiles.named_geographies(built)}
     if profiles.networks(built):
         kinds[PCN] = "Primary Care Network"
-    if any(g in built.geographies for g in profiles.LSOA_GEOGRAPHIES):
+    if profiles.lsoa_geographies(built):
         kinds[LSOAS] = "LSOAs I choose"
     return kinds
 
@@ -74,11 +75,11 @@ def _area_control(built, kind: str) -> tuple[str | list[str] | None, str | None]
                             format_func=lambda c: f"{networks[c]} ({c})")
         upload = st.file_uploader("Optional: an LSOA-to-PCN lookup (CSV or Excel, a column of LSOA codes and a "
                                   "column of network codes or names)", type=["csv", "xlsx"], key="profile_lookup")
-        st.caption(plain(profiles.PCN_RULE.format(la=built.la_name, n=len(built.points[profiles.PRACTICES]))
+        st.caption(plain(profiles.PCN_RULE.format(la=built.la_name, n=len(built.points[practice_set()]))
                          + " A lookup file, when given, defines the footprint instead."))
         return code, _keep_lookup(upload)
     if kind == LSOAS:
-        geography = st.radio("LSOA vintage", [g for g in profiles.LSOA_GEOGRAPHIES if g in built.geographies],
+        geography = st.radio("LSOA vintage", profiles.lsoa_geographies(built),
                              key="profile_lsoa_vintage", format_func=lambda g: plain(built.geography_labels.get(g, g)),
                              horizontal=True)
         frame = built.table(geography)
@@ -112,7 +113,7 @@ def _keep_lookup(upload) -> str | None:
 def _profile(built, kind: str, area, lookup: str | None) -> profiles.Profile:
     """The profile of the selection, built once per session, selection and build (a rebuild starts afresh)."""
     layers = built.layers[["layer", "geography"]].to_csv(index=False)
-    key = (built.la_code, str(built.path), str(built.report.get("built", "")),
+    key = (built.la_code, str(built.path), built.report.built,
            hashlib.sha256(layers.encode()).hexdigest(), kind, tuple(area) if isinstance(area, list) else area, lookup)
     cache = st.session_state.setdefault(PROFILES_KEY, {})
     if key not in cache:

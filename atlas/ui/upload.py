@@ -159,7 +159,7 @@ def _once_for(upload, key: tuple, compute):
 
 def _atlas_token(built: Atlas) -> tuple:
     """What a match against ``built`` depends on: its district, file and build time."""
-    return built.la_code, str(built.path), str(built.report.get("built", ""))
+    return built.la_code, str(built.path), str(built.report.built)
 
 
 def _options_form(built: Atlas, upload, token: str) -> ImportOptions | None:

@@ -20,6 +20,7 @@ import shapely
 
 from atlas import store
 from atlas.model import LAYER_COLUMNS, Atlas
+from atlas.report import BuildReport
 
 LUTON = "E06000032"
 CODES = [f"E01099{n:03d}" for n in range(1, 9)]
@@ -36,8 +37,8 @@ def tiny_atlas(folder: Path, codes: list[str] = CODES) -> Path:
                            220_500 + 500 * (i // 4)) for i in range(len(codes))]
     frame = gpd.GeoDataFrame({"name": [f"Area {i + 1}" for i in range(len(codes))]}, geometry=squares,
                              crs="EPSG:27700", index=pd.Index(codes, name="code"))
-    report = {"la": LUTON, "la_name": "Luton", "geography_order": ["lsoa21"], "warnings": [],
-              "geographies": {"lsoa21": {"label": "LSOA (2021)", "level": "lsoa", "status": "built"}}}
+    report = BuildReport(LUTON, "Luton", geography_order=["lsoa21"], geographies={
+        "lsoa21": {"label": "LSOA (2021)", "level": "lsoa", "status": "built"}})
     outline = gpd.GeoDataFrame({"name": ["Luton"]}, geometry=[shapely.union_all(squares)], crs="EPSG:27700",
                                index=pd.Index([LUTON], name="code"))
     shares = pd.DataFrame({"geography": pd.Series(dtype=str), "code": pd.Series(dtype=str),
