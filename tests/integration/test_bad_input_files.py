@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import io
 import zipfile
-from pathlib import Path
 
 import pytest
 
 from atlas.cli import main
 
-from .bad_input_support import CODES, LUTON, NO_SOURCE, assert_refused, snapshot, tiny_atlas
-from .test_bad_input import rezip, workbook
+from .bad_input_support import CODES, LUTON, NO_SOURCE, assert_refused, snapshot
+from .test_bad_input import out, rezip, workbook
+
+__all__ = ["out"]  # the fixture: the tiny atlas in an output folder
 
 BASE = {("base", "lsoa21")}
 
@@ -50,14 +51,6 @@ CORPUS = {
     "boundaries.geojson": lambda: b'{"type": "FeatureCollection", "features": [{"type": "Feat',
     "areas.gpkg": lambda: b"SQLite format 3\x00" + bytes(200),
 }
-
-
-@pytest.fixture
-def out(tmp_path, monkeypatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    folder = tmp_path / "atlas"
-    tiny_atlas(folder)
-    return folder
 
 
 @pytest.mark.parametrize("name", sorted(CORPUS))
