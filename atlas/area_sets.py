@@ -10,16 +10,17 @@ by :func:`atlas.build.build`, adds every kept set again after a rebuild.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
-import json
 from pathlib import Path
 
 import pandas as pd
 
 from . import config, store
+from . import kept as kept_files
 from .area_geography import add_to_atlas, without_area_set
-from .areas import AreaOptions, AreaSet, AreaSetError, resolve
+from .areas import GEOGRAPHY_PREFIX, AreaOptions, AreaSet, AreaSetError, resolve
 from .codes import check_district_code
 from .errors import AtlasError
 from .importer import check_size, reapply_imports
@@ -36,21 +37,20 @@ def areas_folder(atlas_folder: str | Path, la_code: str) -> Path:
     return Path(atlas_folder) / AREAS_FOLDER / la_code
 
 
+#: The area sets' manifest: ``areas.json``, ids ``areas_...``.
+AREA_SETS = kept_files.ManifestKind(MANIFEST, "area sets", GEOGRAPHY_PREFIX, "an area set's geography id",
+                                    AreaSetError)
+
+
 def read_manifest(folder: Path) -> dict:
-    """The manifest of area sets kept in ``folder`` (geography id -> entry); empty when there is none.
+    """The manifest of area sets kept in ``folder`` (geography id -> entry), checked; empty when there is none.
 
     Raises
     ------
     AreaSetError
-        If the manifest exists but is not valid JSON.
+        If the manifest exists but is damaged (:func:`atlas.kept.read_manifest`).
     """
-    path = Path(folder) / MANIFEST
-    if not path.is_file():
-        return {}
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise AreaSetError(f"The area sets manifest {path} is damaged ({exc}); fix or delete it.") from exc
+    return kept_files.read_manifest(folder, AREA_SETS)
 
 
 def add_area_set(path: str | Path, name: str, la: str | None = None, options: AreaOptions | None = None,
@@ -61,7 +61,11 @@ def add_area_set(path: str | Path, name: str, la: str | None = None, options: Ar
     The file is kept as ``<atlas folder>/areas/<LA>/<geography id><suffix>``
     with an entry in ``areas.json``; when the authority's atlas is built, the
     set is added to it as a geography (and written) at once, else when it is
-    built. A file that fails any check writes nothing (:func:`add_area_set_data`).
+    built. The kept file, the manifest and the atlas change together or not at
+    all (:func:`atlas.kept.write_together`), under the atlas folder's lock
+    (:func:`atlas.store.locked`, as ``atlas import``), so concurrent additions
+    are all kept; a file that fails any check, or a damaged manifest, writes nothing
+    (:func:`add_area_set_data`).
 
     Returns
     -------
@@ -117,23 +121,20 @@ def add_area_set_data(data: bytes, filename: str, name: str, la: str | None = No
     source = config.source_dir(source_dir)
     catalogue = Catalogue.load()
     area_set = resolve(data, filename, name, la, options, source, catalogue)
-    if not save:
-        return area_set, _applied(folder, area_set, source, catalogue)
-    folder.mkdir(parents=True, exist_ok=True)
-    with store.locked(folder):
-        updated = _applied(folder, area_set, source, catalogue)
+    if save:
+        folder.mkdir(parents=True, exist_ok=True)
+    with store.locked(folder) if folder.is_dir() else contextlib.nullcontext():  # writers take turns
         kept = areas_folder(folder, area_set.la)
-        manifest = read_manifest(kept)
+        manifest = read_manifest(kept)  # a damaged manifest stops here, before anything is written
+        updated = _applied(folder, area_set, source, catalogue)
+        if not save:
+            return area_set, updated
         stored = f"{area_set.geography}{Path(filename).suffix.lower() or '.csv'}"
         manifest[area_set.geography] = {
             "name": area_set.name, "file": stored, "original_name": Path(filename).name,
             "added_on": dt.date.today().isoformat(), "options": dataclasses.asdict(options or AreaOptions()),
             "areas": area_set.report.areas, "lsoas": area_set.report.assigned, "vintage": area_set.report.vintage}
-        with store.transaction() as tx:  # the kept file, the atlas and the manifest change together
-            tx.write_bytes(kept / stored, data)
-            if updated is not None:
-                store.save(updated, folder, tx)
-            tx.write_text(kept / MANIFEST, json.dumps(manifest, indent=2))
+        kept_files.write_together(folder, kept, AREA_SETS, manifest, updated, add=(stored, data))
     return area_set, updated
 
 
@@ -197,7 +198,11 @@ def load_area_set(name: str, la: str | None = None, atlas_folder: str | Path | N
 
 
 def remove_area_set(name: str, la: str | None = None, atlas_folder: str | Path | None = None) -> Atlas | None:
-    """Remove a kept set, its file and its geography from the authority's atlas (when built).
+    """Remove a kept set, its file and its geography from the authority's atlas (when built), together.
+
+    Only a plain file name inside the authority's area sets folder is ever
+    deleted, whatever the manifest says (a manifest naming another path is
+    refused as damaged).
 
     Returns
     -------
@@ -205,18 +210,15 @@ def remove_area_set(name: str, la: str | None = None, atlas_folder: str | Path |
         The atlas without the set (None when the authority has no built atlas).
     """
     folder = Path(atlas_folder) if atlas_folder else config.out_dir() / "atlas"
-    la_code, geography = find_area_set(name, la, folder)
+    find_area_set(name, la, folder)  # a clear error before the lock when there is no such set
     with store.locked(folder):
+        la_code, geography = find_area_set(name, la, folder)
         kept = areas_folder(folder, la_code)
-        manifest = read_manifest(kept)
+        manifest = read_manifest(kept)  # checked: every kept file is a plain name inside ``kept``
         entry = manifest.pop(geography)
         atlas_file = store.atlas_path(folder, la_code)
         updated = without_area_set(store.load(atlas_file), geography) if atlas_file.is_file() else None
-        with store.transaction() as tx:  # the atlas, the manifest and the kept file change together
-            if updated is not None:
-                store.save(updated, folder, tx)
-            tx.write_text(kept / MANIFEST, json.dumps(manifest, indent=2))
-            tx.remove(kept / entry["file"])
+        kept_files.write_together(folder, kept, AREA_SETS, manifest, updated, remove=entry["file"])
     return updated
 
 

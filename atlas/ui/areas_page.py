@@ -130,7 +130,7 @@ def _parent_control(built, state: _State, geography: str | None, label: str) -> 
     frame = built.table(geography)
     order = frame["name"].astype(str).sort_values().index
     key = f"own_areas_{geography}_{state.la}"
-    st.multiselect(label, list(order), key=key, format_func=lambda c: f"{frame.at[c, 'name']} ({c})",
+    st.multiselect(plain(label), list(order), key=key, format_func=lambda c: f"{frame.at[c, 'name']} ({c})",
                    on_change=_parent_changed, args=(built, state, geography, key), placeholder="Type a name",
                    help=plain(f"Adds the LSOAs (2021) of each {built.geography_labels.get(geography, geography)} "
                               f"chosen, as the atlas assigns them ({_assignment(built, geography)[1]})."))
@@ -393,7 +393,7 @@ def _upload(built) -> None:
         st.error(plain(exc))
         return
     name = st.text_input("Name of the set", value=Path(upload.name).stem, key="own_areas_upload_name", max_chars=80)
-    picked = [st.selectbox(label, columns, key=f"own_areas_upload_{i}") for i, label in
+    picked = [st.selectbox(plain(label), columns, key=f"own_areas_upload_{i}") for i, label in
               enumerate(("Column of LSOA codes", "Column of area codes", "Column of area names"))]
     options = AreaOptions(*[None if p == DETECTED else p for p in picked])
     check, keep = st.columns(2)
