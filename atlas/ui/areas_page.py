@@ -36,12 +36,13 @@ from ..area_sets import add_area_set_data, list_area_sets, remove_area_set
 from ..areas import AreaOptions
 from ..errors import AtlasError
 from ..plaintext import csv_text, plain
+from ..report import vintage_year
 from . import common
 from .assets import serve_assets
 from .upload import read_once
 
-LSOA = "lsoa21"
-POPULATION = "census21_population"
+#: Area sets are made of LSOAs of this vintage (:mod:`atlas.areas`).
+LSOA_VINTAGE = 2021
 MAP_KEY = "own_areas_map"
 MAP_HEIGHT = 520
 #: Tolerance (metres) of the LSOA outlines drawn for picking (a picked code is always the exact LSOA's).
@@ -61,7 +62,7 @@ def page() -> None:
     st.caption("Group LSOAs into your own areas (localities, neighbourhoods, PCN footprints ...). A saved set "
                "becomes a geography of the atlas: mapped, profiled, exported and kept when the atlas is rebuilt, "
                "like `atlas areas add` on the command line.")
-    if LSOA not in built.geographies:
+    if lsoa_geography(built) is None:
         st.error(plain(f"The {built.la_name} atlas has no LSOAs (2021), which area sets are made of."))
         return
     state = _State(built)
@@ -83,7 +84,11 @@ class _State:
         self.key = f"own_areas_lsoas_{self.la}"
         self.areas: dict[str, list[str]] = st.session_state.setdefault("own_areas_sets", {}).setdefault(self.la, {})
         st.session_state.setdefault(self.key, [])
-        self.frame = built.table(LSOA)
+        self.lsoa = lsoa_geography(built)
+        self.frame = built.table(self.lsoa)
+        population = built.population_layer(self.lsoa)
+        self.population = self.frame[population] if population in self.frame else pd.Series(dtype=float)
+        self.population_label = built.layer(population, self.lsoa)["label"] if population else "Residents"
 
     @property
     def selected(self) -> list[str]:
@@ -101,9 +106,10 @@ class _State:
 def _pick(built, state: _State, urls) -> None:
     controls, picture = st.columns([2, 3], gap="medium")
     with controls:
-        _parent_control(built, state, _ward_geography(built), "Start from wards")
-        if "msoa21" in built.geographies:
-            _parent_control(built, state, "msoa21", "Start from MSOAs (2021)")
+        _parent_control(built, state, _newest(built, "ward"), "Start from wards")
+        msoas = _newest(built, "msoa")
+        if msoas:
+            _parent_control(built, state, msoas, f"Start from {built.geography_labels.get(msoas, msoas)}")
         frame = state.frame
         st.multiselect("LSOAs in this area", list(frame.index), key=state.key,
                        format_func=lambda c: f"{frame.at[c, 'name']} ({c})", placeholder="Type a name or code",
@@ -119,8 +125,15 @@ def _pick(built, state: _State, urls) -> None:
     _selection_table(built, state)
 
 
-def _ward_geography(built) -> str | None:
-    return next((g for g in ("ward2023", "ward2013") if g in built.geographies), None)
+def lsoa_geography(built) -> str | None:
+    """The atlas's LSOAs (2021), which area sets are made of (None when it has none)."""
+    return next((g for g in built.geographies_at("lsoa")
+                 if vintage_year(built.report.geographies[g].get("vintage")) == LSOA_VINTAGE), None)
+
+
+def _newest(built, level: str) -> str | None:
+    """The newest geography of a level (``ward``, ``msoa``) in the atlas, if any."""
+    return next(iter(built.geographies_at(level)), None)
 
 
 def _parent_control(built, state: _State, geography: str | None, label: str) -> None:
@@ -137,7 +150,7 @@ def _parent_control(built, state: _State, geography: str | None, label: str) -> 
 
 
 def _assignment(built, geography: str) -> tuple[pd.Series, str]:
-    return profiles.lsoa_assignment(built, LSOA, geography, config.source_dir())
+    return profiles.lsoa_assignment(built, lsoa_geography(built), geography, config.source_dir())
 
 
 def _parent_changed(built, state: _State, geography: str, key: str) -> None:
@@ -201,7 +214,7 @@ def _map(built, state: _State, urls) -> None:
 
 
 def _boundary_attribution(built) -> str:
-    found = built.layers.loc[built.layers["geography"] == LSOA, "boundary_attribution"].dropna()
+    found = built.layers.loc[built.layers["geography"] == lsoa_geography(built), "boundary_attribution"].dropna()
     return str(found.iloc[0]) if len(found) else ""
 
 
@@ -255,16 +268,16 @@ def _to_bng(points: pd.Series, crs):
 def _selection_table(built, state: _State) -> None:
     chosen = state.selected
     frame = state.frame
-    population = frame[POPULATION] if POPULATION in frame else pd.Series(dtype=float)
-    ward = _ward_geography(built)
+    population = state.population
+    ward = _newest(built, "ward")
     parent = _assignment(built, ward)[0] if ward else pd.Series(dtype=object)
     wards = built.table(ward)["name"] if ward else pd.Series(dtype=object)
     table = pd.DataFrame({"LSOA code": chosen, "LSOA name": [str(frame.at[c, "name"]) for c in chosen],
                           "Ward": [str(wards.get(parent.get(c), "")) for c in chosen],
-                          "Residents (Census 2021)": population.reindex(chosen).to_numpy()})
+                          state.population_label: population.reindex(chosen).to_numpy()})
     total = population.reindex(chosen).sum() if chosen else 0
     st.subheader("The area being made")
-    st.markdown(plain(f"{len(chosen)} LSOAs (2021), {total:,.0f} residents (Census 2021 usual residents)."))
+    st.markdown(plain(f"{len(chosen)} LSOAs (2021), {total:,.0f} residents ({state.population_label})."))
     st.dataframe(table, hide_index=True, width="stretch")
     st.text_input("Name of this area", key=f"own_areas_area_name_{state.la}", max_chars=80,
                   placeholder="e.g. North locality")
@@ -299,9 +312,9 @@ def _areas_of_set(built, state: _State) -> None:
     if not state.areas:
         st.info("No area yet: pick LSOAs above, name the area and add it to the set.")
         return
-    population = state.frame[POPULATION] if POPULATION in state.frame else pd.Series(dtype=float)
+    population = state.population
     table = pd.DataFrame({"Area": list(state.areas), "LSOAs (2021)": [len(c) for c in state.areas.values()],
-                          "Residents (Census 2021)": [population.reindex(c).sum() for c in state.areas.values()]})
+                          state.population_label: [population.reindex(c).sum() for c in state.areas.values()]})
     st.dataframe(table, hide_index=True, width="stretch")
     gone = st.selectbox("Area to take out of the set", list(state.areas), key=f"own_areas_drop_{state.la}")
     if st.button("Take this area out", key=f"own_areas_drop_button_{state.la}"):
