@@ -317,7 +317,7 @@ def test_the_profile_page_offers_the_areas_of_a_set(folder, ward_lookup, source_
     _, updated = add_area_set(ward_lookup, "Wards", atlas_folder=folder, source_dir=source_dir)
     with page_test("atlas.ui.profile_page", updated.path, tmp_path / "app", timeout=240) as at:
         assert not at.exception, at.exception
-        assert "Area of Wards (areas of LSOAs 2021)" in at.radio(key="profile_kind").options
+        assert plain("Area of Wards (areas of LSOAs 2021)") in at.radio(key="profile_kind").options
         at.radio(key="profile_kind").set_value("areas_wards").run()
         at.selectbox(key="profile_areas_wards").set_value("E05014750").run()
         assert not at.exception, at.exception
