@@ -18,6 +18,7 @@ from shapely.geometry import box
 from atlas import importer
 from atlas.importer import ImportFileError, ImportOptions, prepare, read_upload
 from atlas.model import LAYER_COLUMNS, Atlas
+from atlas.report import BuildReport
 
 SPLIT_PARENT = "E01015794"  # Luton 018F: split into E01033803, E01033804, E01033805 in 2021
 SPLIT_CHILDREN = ["E01033803", "E01033804", "E01033805"]
@@ -356,7 +357,7 @@ def merge_atlas(source_dir) -> Atlas:
                                index=pd.Index([new, same], name="code"), crs=27700)
     empty = pd.DataFrame(columns=LAYER_COLUMNS)
     built = Atlas(la_code="E09000033", la_name="Westminster", geographies={"lsoa11": frame11, "lsoa21": frame21},
-                  layers=empty, decile_shares=pd.DataFrame(), report={},
+                  layers=empty, decile_shares=pd.DataFrame(), report=BuildReport("E09000033", "Westminster"),
                   geography_labels={"lsoa11": "LSOA (2011)", "lsoa21": "LSOA (2021)"})
     meta = {"kind": "population", "native_geography": "lsoa11"}
     built = built.with_layer("lsoa11", "pop11", pd.DataFrame({"value": [1000.0, 3000.0, 500.0]}, index=frame11.index),
