@@ -9,7 +9,6 @@ Screenshots go to the git-ignored ``artefacts/`` folder.
 from __future__ import annotations
 
 import json
-import os
 from urllib.parse import urlsplit
 
 import pandas as pd
@@ -18,11 +17,9 @@ import shapely
 
 from atlas.classify import CATEGORY_COLOURS, classify
 from tests.app_support import (
-    CHROMIUM,
     PROJECT,
     SCRIPT_NAME,
     choose,
-    launch,
     map_frame,
     running_app,
     wait_rendered,
@@ -39,17 +36,6 @@ def app_url(luton, tmp_path_factory):
     out, code = write_test_atlas(luton, tmp_path_factory.mktemp("browser_out"))
     with running_app(out, log=out / "streamlit.log") as url:
         yield url, code
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"The browser tests need Debian's chromium at {CHROMIUM}: apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

@@ -8,14 +8,13 @@ ONS best-fit lookup assigns them) and the clicked one, and listed by
 
 from __future__ import annotations
 
-import os
 from urllib.parse import urlsplit
 
 import pandas as pd
 import pytest
 
 from atlas import cli, store
-from tests.app_support import CHROMIUM, PROJECT, launch, running_app, write_test_atlas
+from tests.app_support import PROJECT, running_app, write_test_atlas
 
 from ..conftest import LUTON
 
@@ -31,17 +30,6 @@ def app(luton, tmp_path_factory):
     out, _ = write_test_atlas(luton, tmp_path_factory.mktemp("areas_out"))
     with running_app(out, log=out / "streamlit.log") as url:
         yield url, out
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"The browser tests need Debian's chromium at {CHROMIUM}: apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 def _ward_lsoas(source_dir) -> list[str]:
