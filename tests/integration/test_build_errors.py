@@ -153,11 +153,11 @@ def test_codes_of_the_wrong_vintage_are_reported_not_dropped(spec_root, tmp_path
     (source / "by2021.csv").write_text("code,value\n" + "".join(f"{c},0.5\n" for c in lsoa21))
     (spec_root / "layers" / "test.toml").write_text(LAYER.format(file="by2021.csv", geography="lsoa11"))
     result = atlas.build(LUTON, source_dir=source, catalogue=Catalogue.load(spec_root), write=False)
-    entry = next(e for e in result.report["layers"] if e["layer"] == "test_value" and "matched" in e)
+    entry = next(e for e in result.report.layers if e["layer"] == "test_value" and "matched" in e)
     new_codes = set(lsoa21) - set(result.table("lsoa11").index)
     assert entry["unmatched"] == 121 - (125 - len(new_codes))
     assert "LSOA (2021) codes" in entry["vintage_warning"]
-    assert any("test_value" in w and "check its vintage" in w for w in result.report["warnings"])
+    assert any("test_value" in w and "check its vintage" in w for w in result.report.warnings)
 
 
 def test_a_failed_build_leaves_the_earlier_atlas_untouched(tmp_path, spec_root, source_dir):

@@ -94,7 +94,7 @@ def test_authority_builds_every_geography_with_the_counts_of_the_files(built, so
         assert set(result.table(geography).index) == file_codes(source_dir, geography, districts), geography
     assert set(result.table("lsoa11").index) == iod2019_codes(source_dir, districts_2019)
     for geography in ("lsoa11", "lsoa21", "ward2023", "msoa11", "msoa21"):
-        assert result.report["geographies"][geography]["n_missing_boundaries"] == 0
+        assert result.report.geographies[geography]["n_missing_boundaries"] == 0
     assert result.outline is not None and len(result.outline) == len(districts)
 
 
@@ -160,7 +160,7 @@ def test_every_msoa2011_has_life_expectancy_or_a_reported_gap(built, code):
     catalogue = Catalogue.load()
     msoas = result.table("msoa11")
     for indicator in (i for i in catalogue.indicators_on("msoa11") if i.source.id.startswith("ons_life_expectancy")):
-        entry = next(e for e in result.report["layers"] if e["layer"] == indicator.id and e["geography"] == "msoa11")
+        entry = next(e for e in result.report.layers if e["layer"] == indicator.id and e["geography"] == "msoa11")
         reported = set(entry["unmatched_codes"]) | set(entry["missing_value_codes"])
         gaps = set(msoas.index[msoas[indicator.id].isna()])
         assert gaps <= reported, indicator.id
@@ -183,7 +183,7 @@ def codepoint(source_dir) -> pd.DataFrame:
 def test_every_active_practice_with_a_postcode_in_the_authority_is_placed_or_reported(built, source_dir,
                                                                                       codepoint, code):
     result = built(code)
-    aliases = set(result.report["authority"]["former_codes"]) | {d["code"] for d in result.report["authority"][
+    aliases = set(result.report.authority["former_codes"]) | {d["code"] for d in result.report.authority[
         "districts"]}
     practices = pd.read_csv(source_dir / EPRACCUR, header=None, dtype=str)
     practices = practices[(practices[25] == "4") & (practices[12] == "A")]
@@ -194,7 +194,7 @@ def test_every_active_practice_with_a_postcode_in_the_authority_is_placed_or_rep
     district = codepoint["district"].reindex(postcode.to_numpy()).to_numpy()
     # Code-Point 2025.4 gives Sheffield's postcodes today's code E08000039: its former code is its own
     in_authority = set(practices.loc[pd.Series(district, index=practices.index).isin(aliases), 0])
-    report = result.report["points"]["gp_practices"]
+    report = result.report.points["gp_practices"]
     placed = set(result.points["gp_practices"].index)
     unmatched = {u["code"] for u in report["unmatched_postcodes"]}
     assert placed == in_authority
