@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from .classify import MISSING_COLOUR
+from .legend_svg import ink_for
 from .model import Atlas
 
 OS_STATEMENT = "Contains OS data © Crown copyright and database right"
@@ -167,7 +168,7 @@ def bivariate_grid(ax, rect: tuple[float, float, float, float], colours: dict[st
         ax.add_patch(Rectangle((x0 + i * cell_w, y0 + j * cell_h), cell_w, cell_h, facecolor=colour,
                                edgecolor="white", linewidth=1.2, gid=f"bivariate-{key}"))
         if counts is not None:
-            ink = "#ffffff" if _luminance(colour) < 0.35 else "#111111"
+            ink = ink_for(colour)
             ax.text(x0 + (i + 0.5) * cell_w, y0 + (j + 0.5) * cell_h, str(counts.get(key, 0)), fontsize=7,
                     ha="center", va="center", color=ink)
     arrow = {"arrowstyle": "-|>", "color": "#222222", "lw": 1.0}
@@ -178,9 +179,3 @@ def bivariate_grid(ax, rect: tuple[float, float, float, float], colours: dict[st
     ax.text(x0 - 0.1 * width, y0 + height / 2, f"{y_label}: low → high", fontsize=7.5, ha="right",
             va="center", rotation=90, rotation_mode="anchor")
 
-
-def _luminance(colour: str) -> float:
-    """WCAG relative luminance of a hex colour."""
-    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
-    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]

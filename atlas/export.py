@@ -49,7 +49,7 @@ from .carto import (
     outline_collection,
     scale_bar,
 )
-from .classify import BIVARIATE_COLOURS, MISSING_COLOUR, Classes, layer_classes, layer_meta
+from .classify import BIVARIATE_COLOURS, MISSING_COLOUR, Classes, layer_classes, layer_meta, short_label
 from .errors import AtlasError
 from .model import Atlas
 from .plaintext import csv_text, figure_text
@@ -338,7 +338,7 @@ class MapCanvas:
         by_key = {key: int(counts.get(i, 0)) for i, key in enumerate(BIVARIATE_COLOURS)}
         top = 1 - 0.35 / box_h
         bivariate_grid(ax, (0.4 / box_w, top - grid_h, grid_w, grid_h), BIVARIATE_COLOURS,
-                       *(_short_label(a) for a in analysis.axes),
+                       *(short_label(a) for a in analysis.axes),
                        counts=by_key)
         missing = int((classes.index == -1).sum())
         notes = [f"Grey: no data ({missing} areas)." if missing else "Every area has both values.",
@@ -541,11 +541,6 @@ def _ward_geography(built: Atlas, geography: str) -> str | None:
     """The ward set to outline: the map's own wards, else the newest the atlas has."""
     wards = built.geographies_at("ward")
     return geography if geography in wards else next(iter(wards), None)
-
-
-def _short_label(label: str) -> str:
-    """An indicator's label without its qualifiers ("Income 2025: score" -> "Income 2025")."""
-    return str(label).split(":")[0].split(" (")[0]
 
 
 def _wrap(text: str, width: int) -> str:
