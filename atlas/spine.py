@@ -28,6 +28,7 @@ import io
 import numpy as np
 import pandas as pd
 
+from .classify import format_value
 from .model import Atlas
 
 MARKERS = {"Better": ("#2166ac", "^"), "Worse": ("#d6604d", "v"), "Similar": ("#d9d9d9", "o"),
@@ -92,6 +93,38 @@ def spine_table(built: Atlas, indicators: pd.DataFrame, area_name: str,
     table = pd.DataFrame(rows)
     table.attrs["area_name"] = area_name
     return table
+
+
+def spine_shown(table: pd.DataFrame, area_name: str, la_name: str) -> pd.DataFrame:
+    """The spine chart's figures as the table printed beside it (its text alternative), values formatted.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`spine_table`.
+    area_name, la_name : str
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per indicator: the area's value, the authority's and England's spreads
+        (lowest · 25th · 75th percentile · highest), their values, Better/Similar/Worse and the benchmark.
+    """
+    def spread(prefix: str) -> list[str]:
+        return ["" if not np.isfinite(r[f"{prefix}lowest"]) else " · ".join(
+            format_value(r[f"{prefix}{k}"], r["decimals"]) for k in ("lowest", "q25", "q75", "highest"))
+            for r in table.to_dict("records")]
+
+    def figure(column: str) -> list[str]:
+        return [format_value(v, d) if np.isfinite(v) else "" for v, d in zip(table[column], table["decimals"])]
+
+    return pd.DataFrame({
+        "Indicator": table["indicator"], "Units": table["units"], area_name: figure("area"),
+        f"{la_name}'s areas: lowest · 25th · 75th percentile · highest": spread(""),
+        "England's areas: lowest · 25th · 75th percentile · highest": spread("england_"),
+        la_name: figure("authority"), "England": figure("england"),
+        "Compared with England": table["vs_england"], "Benchmark": table["benchmark"],
+    })
 
 
 def _england_spread(entry: dict | None, geography: str) -> dict:

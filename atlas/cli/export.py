@@ -32,7 +32,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--ward-names", action="store_true", help="label the wards")
     parser.add_argument("--analysis", choices=list(KINDS), metavar="KIND",
                         help="an analysis map of --layer instead of its values: " + "; ".join(
-                            f"{k}: {v}" for k, v in KINDS.items()) + " (for change, --layer is an IoD domain: "
+                            f"{k}: {v}".replace("%", "%%") for k, v in KINDS.items()) + " (for change, --layer is an IoD domain: "
                         "imd, income, employment ...)")
     parser.add_argument("--with", dest="partner", metavar="LAYER",
                         help="the second indicator of --analysis bivariate or bivariate-lisa (same geography)")

@@ -102,7 +102,7 @@ def estimate_notes(built: Atlas) -> list[str]:
 class _ProfileBuilder:
     def _spine(self, indicators: "Table | None") -> "Table | None":
         """The spine chart of the indicators (:mod:`atlas.spine`), with its figures as the table alternative."""
-        from ..spine import spine_png, spine_table
+        from ..spine import spine_png, spine_shown, spine_table
         if indicators is None:
             return None
         data = spine_table(self.built, indicators.data, self.area.name, self.area.kind, england=self.england)
@@ -110,22 +110,7 @@ class _ProfileBuilder:
             return None
         png, alt = spine_png(data, self.area.name, self.built.la_name)
         la = self.built.la_name
-
-        def spread(prefix: str) -> list[str]:
-            return ["" if not np.isfinite(r[f"{prefix}lowest"]) else " · ".join(
-                format_value(r[f"{prefix}{k}"], r["decimals"]) for k in ("lowest", "q25", "q75", "highest"))
-                for r in data.to_dict("records")]
-
-        shown = pd.DataFrame({
-            "Indicator": data["indicator"], "Units": data["units"],
-            self.area.name: [format_value(v, d) for v, d in zip(data["area"], data["decimals"])],
-            f"{la}'s areas: lowest · 25th · 75th percentile · highest": spread(""),
-            "England's areas: lowest · 25th · 75th percentile · highest": spread("england_"),
-            la: [format_value(v, d) if np.isfinite(v) else "" for v, d in zip(data["authority"], data["decimals"])],
-            "England": [format_value(v, d) if np.isfinite(v) else "" for v, d in zip(data["england"], data["decimals"])],
-            "Compared with England": data["vs_england"],
-            "Benchmark": data["benchmark"],
-        })
+        shown = spine_shown(data, self.area.name, la)
         return Table("spine", "Spine chart", f"{self.area.name} against the spread of England's and {la}'s areas, "
                      f"with {la} and England", data, shown,
                      intro=(f"Each row places {self.area.name}'s value within the range of England's areas (wide "
