@@ -138,15 +138,12 @@ def _england_spread(entry: dict | None, geography: str) -> dict:
 
 
 def _benchmark_words(la_name: str, areas: int, label: str, spread: dict, total: bool) -> str:
-    """Which benchmark a spine row uses, in words."""
-    words = f"Spread of {la_name}'s {areas} areas ({label})"
+    """Which benchmark a spine row uses, in a few words."""
     if spread["england_areas"]:
-        words += f" and of England's {spread['england_areas']:,} areas ({label})"
+        words = f"Spreads of {la_name}'s {areas} and England's {spread['england_areas']:,} areas, {label}"
     else:
-        words += "; England's spread not available (the atlas has no national file of this indicator by these areas)"
-    if total:
-        return words + "; a count: no England or district line"
-    return words + "; lines: England's and the district's values; Better/Similar/Worse against England"
+        words = f"Spread of {la_name}'s {areas} areas, {label}, only (no national figures by area)"
+    return words + ("; a count: no England line" if total else "; compared with England's value")
 
 
 def _float(value) -> float:

@@ -346,7 +346,7 @@ def test_spine_chart_shows_england_s_spread_worked_out_from_the_raw_files(luton,
         assert f"England's {areas:,} areas" in row["benchmark"]
     # an estimate the atlas computes for its own areas only says England's spread is not available
     assert rows.loc["Obesity: estimated prevalence by area (QOF, aged 18+)", "england_areas"] == 0
-    assert "England's spread not available" in rows.loc["Obesity: estimated prevalence by area (QOF, aged 18+)",
+    assert "only (no national figures by area)" in rows.loc["Obesity: estimated prevalence by area (QOF, aged 18+)",
                                                          "benchmark"]
     assert "England's areas: lowest · 25th · 75th percentile · highest" in spine.shown.columns
     assert "Benchmark" in spine.shown.columns and "England's areas" in spine.image_alt
