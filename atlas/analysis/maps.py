@@ -54,7 +54,7 @@ KINDS = {
     BIVARIATE_LISA: "bivariate LISA clusters of two indicators",
     CHANGE: "IMD (or domain) decile change from IoD2019 to IoD2025 on LSOA 2021",
 }
-_QUEEN = "queen contiguity"
+_QUEEN, _FDR = "queen contiguity", ", false-discovery-rate corrected"
 #: Kinds that relate two indicators (they need a partner layer).
 PAIRED = (BIVARIATE, BIVARIATE_LISA)
 
@@ -114,7 +114,7 @@ class AnalysisMap:
 
 
 def analysis_map(built: Atlas, kind: str, layer: str, geography: str, partner: str | None = None,
-                 permutations: int = DEFAULT_PERMUTATIONS, seed: int = DEFAULT_SEED) -> AnalysisMap:
+                 permutations: int = DEFAULT_PERMUTATIONS, seed: int = DEFAULT_SEED, fdr: bool = False) -> AnalysisMap:
     """The analysis map of one kind for a layer (and a partner layer for the bivariate kinds).
 
     Parameters
@@ -131,6 +131,8 @@ def analysis_map(built: Atlas, kind: str, layer: str, geography: str, partner: s
         The second indicator of a bivariate map, on the same geography.
     permutations, seed : int
         Of the permutation tests.
+    fdr : bool
+        False-discovery-rate cut-offs instead of the pseudo p-values (``hotspots`` and ``lisa`` only).
 
     Returns
     -------
@@ -147,6 +149,8 @@ def analysis_map(built: Atlas, kind: str, layer: str, geography: str, partner: s
         raise StatisticError(f"The {kind} map relates two indicators: name the second one (--with LAYER).")
     if kind not in PAIRED and partner:
         raise StatisticError(f"The {kind} map shows one indicator; --with is only for {' and '.join(PAIRED)}.")
+    if fdr and kind not in (HOTSPOTS, LISA):
+        raise StatisticError(f"The false-discovery-rate correction applies to hotspots and lisa, not {kind}.")
     if kind == CHANGE:
         return _change_map(built, layer, geography)
     _check_on(built, layer, geography)
@@ -154,8 +158,8 @@ def analysis_map(built: Atlas, kind: str, layer: str, geography: str, partner: s
         _check_on(built, partner, geography, pair_with=layer)
         return _bivariate_map(built, kind, layer, partner, geography, permutations, seed)
     if kind == HOTSPOTS:
-        return _hot_spot_map(built, layer, geography, permutations, seed)
-    return _lisa_map(built, layer, geography, permutations, seed)
+        return _hot_spot_map(built, layer, geography, permutations, seed, fdr)
+    return _lisa_map(built, layer, geography, permutations, seed, fdr)
 
 
 def _check_on(built: Atlas, layer: str, geography: str, pair_with: str | None = None) -> None:
@@ -178,32 +182,34 @@ def _label(built: Atlas, layer: str, geography: str) -> str:
     return str(built.layer(layer, geography).get("label") or layer)
 
 
-def _hot_spot_map(built, layer, geography, permutations, seed) -> AnalysisMap:
-    entry = analyses.hot_spot_summary(built, layer, geography, permutations=permutations, seed=seed)
+def _hot_spot_map(built, layer, geography, permutations, seed, fdr) -> AnalysisMap:
+    entry = analyses.hot_spot_summary(built, layer, geography, permutations=permutations, seed=seed, fdr=fdr)
     if not entry["available"]:
         raise StatisticError(entry["message"])
     labels = list(BINS)
     return AnalysisMap(HOTSPOTS, f"Hot and cold spots of {_label(built, layer, geography)}",
                        entry["method"], labels, [HOTSPOT_COLOURS[b] for b in labels],
                        pd.Series(entry["areas"], dtype=object), [built.layer(layer, geography)],
-                       short_method=f"Getis-Ord Gi*, {permutations} permutations, {_QUEEN}")
+                       short_method=f"Getis-Ord Gi*, {permutations} permutations, {_QUEEN}{_FDR if fdr else ''}")
 
 
-def _lisa_map(built, layer, geography, permutations, seed) -> AnalysisMap:
+def _lisa_map(built, layer, geography, permutations, seed, fdr) -> AnalysisMap:
     meta = built.layer(layer, geography)
     values = pd.to_numeric(built.table(geography)[layer], errors="coerce")
     name = f"{meta.get('label', layer)}, {built.la_name}, {meta.get('geography_label') or geography}"
     try:
         weights = cached_weights(built.table(geography), DEFAULT_SNAP_TOLERANCE_M, name)
-        table = lisa(values, weights, permutations=permutations, seed=seed, name=name)
+        table = lisa(values, weights, permutations=permutations, seed=seed, fdr=fdr, name=name)
     except AtlasError as exc:
         raise StatisticError(str(exc)) from None
+    cut = (f"false-discovery-rate cut-off at {DEFAULT_ALPHA:g} (p < {table.attrs['p_threshold']:.4f})" if fdr
+           else f"p < {DEFAULT_ALPHA:g}")
     method = (f"Local Moran's I (esda Moran_Local), {permutations} conditional permutations (seed {seed}), "
-              f"p < {DEFAULT_ALPHA:g}; {weights.describe()}")
+              f"{cut}; {weights.describe()}")
     return AnalysisMap(LISA, f"Local clusters and outliers (LISA) of {_label(built, layer, geography)}", method,
                        list(CLUSTERS), [LISA_COLOURS.get(c, MISSING_COLOUR) for c in CLUSTERS],
                        table["cluster"].astype(object), [meta],
-                       short_method=f"Local Moran's I (LISA), {permutations} permutations, {_QUEEN}")
+                       short_method=f"Local Moran's I (LISA), {permutations} permutations, {_QUEEN}{_FDR if fdr else ''}")
 
 
 def bivariate_key_label(key: str, x_label: str, y_label: str) -> str:

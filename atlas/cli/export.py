@@ -34,6 +34,8 @@ def add_arguments(parser) -> None:
                         help="an analysis map of --layer instead of its values: " + "; ".join(
                             f"{k}: {v}".replace("%", "%%") for k, v in KINDS.items()) + " (for change, --layer is an IoD domain: "
                         "imd, income, employment ...)")
+    parser.add_argument("--fdr", action="store_true",
+                        help="false-discovery-rate cut-offs for --analysis hotspots or lisa")
     parser.add_argument("--with", dest="partner", metavar="LAYER",
                         help="the second indicator of --analysis bivariate or bivariate-lisa (same geography)")
     add_atlas_dir(parser)
@@ -45,6 +47,8 @@ def run(args) -> int:
     """Write one map, or every map with an index."""
     if args.analysis:
         return _analysis(args)
+    if args.fdr:
+        raise AtlasError("--fdr is for --analysis hotspots or lisa.")
     if args.partner:
         raise AtlasError("--with names the second indicator of --analysis bivariate or bivariate-lisa.")
     if not args.all and not (args.layer and args.geography):
@@ -72,7 +76,7 @@ def _analysis(args) -> int:
         raise AtlasError(f"--analysis {args.analysis} needs --geography (the areas to analyse).")
     built, _ = current(args.la, args.source, args.atlas_dir)
     started = time.perf_counter()
-    analysis = analysis_map(built, args.analysis, args.layer, args.geography, args.partner)
+    analysis = analysis_map(built, args.analysis, args.layer, args.geography, args.partner, fdr=args.fdr)
     out, alt = export_analysis_map(built, analysis, args.out, args.paper, args.dpi, args.ward_names)
     print(f"Wrote {out} ({out.stat().st_size / 1024:.0f} KB) in {time.perf_counter() - started:.1f} s.")
     print(f"Alt text: {alt}")

@@ -139,3 +139,28 @@ def test_cli_writes_an_analysis_map_and_refuses_bad_combinations(luton, tmp_path
         err = capsys.readouterr().err
         assert status == 2 and message in err and err.count("\n") == 1 and "Traceback" not in err, args
         assert not target.exists()
+
+
+@pytest.mark.filterwarnings("ignore:Gi\\* requested:UserWarning")  # esda's note on the self-weight it assumes
+def test_hot_spot_map_categories_are_esda_s_bins_and_fdr_is_stated(luton):
+    import esda
+
+    from atlas.stats import spatial_weights
+
+    areas = luton.table("lsoa21")
+    weights = spatial_weights(areas)
+    w = weights.subset(sorted(areas.index.astype(str)))
+    y = areas["income25_score"].reindex(w.ids).to_numpy(dtype=float)
+    reference = esda.G_Local(y, w.w, transform="R", permutations=999, star=True, seed=12345, n_jobs=1)
+    expected = []
+    for z, p in zip(reference.Zs, reference.p_sim):  # GeoDa's bins, worked out here from esda's z and p
+        level = 99 if p < 0.01 else 95 if p < 0.05 else 90 if p < 0.10 else None
+        expected.append("Not significant" if level is None else f"{'Hot' if z > 0 else 'Cold'} spot ({level}% confidence)")
+    analysis = analysis_map(luton, "hotspots", "income25_score", "lsoa21")
+    assert analysis.areas.reindex(w.ids).tolist() == expected
+    corrected = analysis_map(luton, "hotspots", "income25_score", "lsoa21", fdr=True)
+    assert "false-discovery-rate" in corrected.method and "false-discovery-rate corrected" in corrected.short_method
+    significant = (corrected.areas != "Not significant").sum()
+    assert significant <= (analysis.areas != "Not significant").sum()
+    with pytest.raises(StatisticError, match="false-discovery-rate correction applies"):
+        analysis_map(luton, "bivariate", "income25_score", "lsoa21", partner="qof_ob_est", fdr=True)
