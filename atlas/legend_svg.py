@@ -16,7 +16,7 @@ import html
 from .classify import BIVARIATE_COLOURS, BIVARIATE_THIRDS
 
 CELL = 34
-LEFT, TOP = 46, 8
+LEFT, TOP = 24, 26
 
 
 def ink_for(colour: str) -> str:
@@ -43,12 +43,11 @@ def bivariate_key_svg(x_label: str, y_label: str, counts: dict[str, int] | None 
         HTML: a ``<figure>`` holding the SVG and a ``<table>`` of the nine classes.
     """
     esc = html.escape
-    counts = counts or {}
     cells, rows = [], []
     for key, colour in BIVARIATE_COLOURS.items():
         i, j = int(key[0]) - 1, int(key[2]) - 1
         x, y = LEFT + i * CELL, TOP + (2 - j) * CELL
-        n = counts.get(key)
+        n = None if counts is None else int(counts.get(key, 0))
         words = f"{x_label} {BIVARIATE_THIRDS[i]}, {y_label} {BIVARIATE_THIRDS[j]}"
         cells.append(f'<rect x="{x}" y="{y}" width="{CELL}" height="{CELL}" fill="{colour}" stroke="#ffffff">'
                      f'<title>{esc(words)}</title></rect>')
@@ -59,7 +58,8 @@ def bivariate_key_svg(x_label: str, y_label: str, counts: dict[str, int] | None 
                     f'border:1px solid #555" aria-hidden="true"></span></td><td>{esc(BIVARIATE_THIRDS[i])}</td>'
                     f'<td>{esc(BIVARIATE_THIRDS[j])}</td><td>{"" if n is None else int(n)}</td></tr>')
     size = 3 * CELL
-    width, height = LEFT + size + 8, TOP + size + 40
+    longest = max(len(x_label), len(y_label)) + 2
+    width, height = max(LEFT + size + 8, LEFT + 7 * longest + 8), TOP + size + 40
     bottom = TOP + size
     desc = (f"Three by three grid: left to right {x_label} from its lowest to its highest third; bottom to top "
             f"{y_label} from its lowest to its highest third. Dark purple-brown: both high; grey: both low.")
@@ -72,10 +72,10 @@ def bivariate_key_svg(x_label: str, y_label: str, counts: dict[str, int] | None 
            f'<line x1="{LEFT - 8}" y1="{bottom}" x2="{LEFT - 8}" y2="{TOP}" stroke="#222" marker-end="url(#bv-arrow)"/>'
            f'<defs><marker id="bv-arrow" markerWidth="6" markerHeight="6" refX="5" refY="3" orient="auto">'
            f'<path d="M0,0 L6,3 L0,6 z" fill="#222"/></marker></defs>'
-           f'<text x="{LEFT + size / 2}" y="{bottom + 26}" text-anchor="middle" font-size="12" fill="#1a1a1a">'
+           f'<text x="{LEFT}" y="{bottom + 26}" text-anchor="start" font-size="12" fill="#1a1a1a">'
            f'{esc(x_label)} →</text>'
-           f'<text transform="translate({LEFT - 16},{TOP + size / 2}) rotate(-90)" text-anchor="middle" '
-           f'font-size="12" fill="#1a1a1a">{esc(y_label)} →</text></svg>')
+           f'<text x="{LEFT - 12}" y="{TOP - 10}" text-anchor="start" font-size="12" fill="#1a1a1a">'
+           f'↑ {esc(y_label)}</text></svg>')
     table = ('<table class="bivariate-key"><caption>The nine classes: thirds of each indicator, and how many '
              'areas are in each</caption><thead><tr><th scope="col">Colour</th>'
              f'<th scope="col">{esc(x_label)}</th><th scope="col">{esc(y_label)}</th>'

@@ -61,10 +61,11 @@ def test_legend_is_a_three_by_three_grid_with_axes_and_a_table_alternative():
     assert positions[(xs[0], ys[0])] == BIVARIATE_COLOURS["1-3"]
     assert positions[(xs[2], ys[0])] == BIVARIATE_COLOURS["3-3"]
     texts = ["".join(t.itertext()) for t in svg.findall(f"{SVG}text")]
-    assert "5" in texts and "7" in texts and "Income <b> →" in texts and "Obesity & co →" in texts
+    assert "5" in texts and "7" in texts and "Income <b> →" in texts and "↑ Obesity & co" in texts
     rows = root.findall(".//tbody/tr")
     assert len(rows) == 9
     assert ["".join(td.itertext()) for td in rows[0].findall("td")][1:] == ["low", "low", "5"]
+    assert ["".join(td.itertext()) for td in rows[1].findall("td")][1:] == ["middle", "low", "0"]
     assert "<b>" not in fragment and "&amp; co" in fragment  # labels from data are escaped
 
 
