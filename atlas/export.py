@@ -379,10 +379,11 @@ class MapCanvas:
         y = 1 - row * (heading.count("\n") + 1.4)
         counts = classes.index.value_counts()
         swatch = 0.09 * column
+        size = _label_size(classes, column * box_inches(self.figure, self.layout.legend_rect)[0])
         for number, (label, colour) in enumerate(classes.legend()):
             n = int(counts.get(number if number < len(classes.labels) else -1, 0))
             ax.add_patch(_swatch(0, y - row * 0.85, swatch, row * 0.75, colour))
-            ax.text(swatch + 0.03 * column, y - row * 0.47, label, fontsize=8, va="center", ha="left")
+            ax.text(swatch + 0.03 * column, y - row * 0.47, label, fontsize=size, va="center", ha="left")
             ax.text(column, y - row * 0.47, f"{n} areas" if n != 1 else "1 area", fontsize=7, va="center",
                     ha="right", color="#555555")
             y -= row
@@ -541,6 +542,13 @@ def _ward_geography(built: Atlas, geography: str) -> str | None:
     """The ward set to outline: the map's own wards, else the newest the atlas has."""
     wards = built.geographies_at("ward")
     return geography if geography in wards else next(iter(wards), None)
+
+
+def _label_size(classes: Classes, column_inches: float) -> float:
+    """The font size (at most 8 pt) at which the longest legend label fits beside its swatch and count."""
+    longest = max((len(label) for label, _ in classes.legend()), default=1)
+    room = column_inches * 0.88 - 0.55  # less the swatch and the count of areas, in inches
+    return max(5.0, min(8.0, room * 72 / (0.5 * longest)))
 
 
 def _wrap(text: str, width: int) -> str:
