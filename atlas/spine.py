@@ -30,6 +30,7 @@ import pandas as pd
 
 from .classify import format_value
 from .model import Atlas
+from .plaintext import figure_text
 
 MARKERS = {"Better": ("#2166ac", "^"), "Worse": ("#d6604d", "v"), "Similar": ("#d9d9d9", "o"),
            "": ("#ffffff", "o")}
@@ -153,6 +154,7 @@ def _float(value) -> float:
         return float("nan")
 
 
+@figure_text()  # indicator and area names are drawn as written
 def spine_png(table: pd.DataFrame, area_name: str, la_name: str, dpi: int = 150) -> tuple[bytes, str]:
     """The spine chart as a PNG and its text alternative.
 

@@ -134,7 +134,7 @@ def _cached(kind: str, la: str, layer: str, geography: str, partner: str, path: 
 def panel(built, view: webmap.MapView, kind: str, entry: dict | None) -> None:
     """The readings of the chosen categorical layer and of the layer's smoothed rates, under the statistics."""
     if kind != LISA:
-        st.markdown(f"**{CATEGORY_LABELS[kind]}**")
+        st.markdown(f"**{plain(CATEGORY_LABELS[kind])}**")
         if entry is None:
             st.caption("Not available for this indicator.")
         else:
@@ -185,7 +185,7 @@ def change_shares(built, geography: str) -> None:
     except (AtlasError, KeyError):
         return
     label = built.geography_labels.get(geography, geography)
-    with st.expander(f"IMD decile change since 2019 by {label}: shares of residents"):
+    with st.expander(plain(f"IMD decile change since 2019 by {label}: shares of residents")):
         st.caption(plain(f"The share of each area's Census 2021 residents living in LSOAs (2021) whose national "
                          f"IMD decile went down, stayed or went up from IoD2019 to IoD2025. {change.METHOD}"))
         names = built.table(geography)["name"] if "name" in built.table(geography).columns else None
@@ -224,7 +224,7 @@ def funnel_section(built) -> None:
         entry = analyses.funnel_summary(built, layer, geography,
                                         None if network == "(none)" else ("pcn_name", network))
         if not entry["available"]:
-            st.info(entry["message"])
+            st.info(plain(entry["message"]))
             return
         st.altair_chart(funnel_chart(entry, built.la_name), width="stretch")
         st.caption(plain(entry["reading"] + " " + entry["method"]))
