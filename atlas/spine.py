@@ -35,6 +35,8 @@ from .plaintext import figure_text
 MARKERS = {"Better": ("#2166ac", "^"), "Worse": ("#d6604d", "v"), "Similar": ("#d9d9d9", "o"),
            "": ("#ffffff", "o")}
 SPREAD_COLOUR, BOX_COLOUR = "#e0e0e0", "#9e9e9e"
+#: England's spread of a spine row (NaN where not available), as :func:`spine_table` gives it.
+ENGLAND_COLUMNS = ("england_lowest", "england_q25", "england_q75", "england_highest")
 #: Kinds whose district or England figure is a total, not comparable with one area's.
 TOTAL_KINDS = ("count", "population")
 
@@ -170,6 +172,8 @@ def spine_png(table: pd.DataFrame, area_name: str, la_name: str, dpi: int = 150)
 
     if table.empty:
         raise ValueError("No indicator has a spread of areas to draw.")
+    table = table.assign(**{c: np.nan for c in ENGLAND_COLUMNS if c not in table},
+                         **({"england_areas": 0} if "england_areas" not in table else {}))
     height = 0.9 + 0.32 * len(table)
     figure, axis = plt.subplots(figsize=(10, height), dpi=dpi)
     for i, row in enumerate(table.itertuples(index=False)):
