@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from .classify import MISSING_COLOUR
+from .legend_svg import ink_for
 from .model import Atlas
 
 OS_STATEMENT = "Contains OS data © Crown copyright and database right"
@@ -139,3 +140,42 @@ def north_arrow(ax) -> None:
     ax.annotate("N", xy=(0.95, 0.97), xytext=(0.95, 0.86), xycoords="axes fraction", textcoords="axes fraction",
                 ha="center", va="top", fontsize=11, fontweight="bold", zorder=8,
                 arrowprops={"arrowstyle": "-|>,head_length=0.8,head_width=0.45", "color": "black", "lw": 1.6})
+
+
+def bivariate_grid(ax, rect: tuple[float, float, float, float], colours: dict[str, str], x_label: str,
+                   y_label: str, counts: dict[str, int] | None = None) -> None:
+    """A 3x3 bivariate legend in axes coordinates: x = first indicator low to high, y = second low to high.
+
+    Parameters
+    ----------
+    ax : matplotlib axes
+        With limits 0-1 in both directions.
+    rect : (x, y, width, height)
+        Where the grid goes (axes fractions).
+    colours : dict
+        Colour of each class ``"<x>-<y>"`` (1 = lowest third, 3 = highest).
+    x_label, y_label : str
+        The two indicators.
+    counts : dict, optional
+        Areas in each class, written in its cell.
+    """
+    from matplotlib.patches import Rectangle
+
+    x0, y0, width, height = rect
+    cell_w, cell_h = width / 3, height / 3
+    for key, colour in colours.items():
+        i, j = int(key[0]) - 1, int(key[2]) - 1
+        ax.add_patch(Rectangle((x0 + i * cell_w, y0 + j * cell_h), cell_w, cell_h, facecolor=colour,
+                               edgecolor="white", linewidth=1.2, gid=f"bivariate-{key}"))
+        if counts is not None:
+            ink = ink_for(colour)
+            ax.text(x0 + (i + 0.5) * cell_w, y0 + (j + 0.5) * cell_h, str(counts.get(key, 0)), fontsize=7,
+                    ha="center", va="center", color=ink)
+    arrow = {"arrowstyle": "-|>", "color": "#222222", "lw": 1.0}
+    below, left = y0 - 0.06 * height, x0 - 0.06 * width
+    ax.annotate("", xy=(x0 + width, below), xytext=(x0, below), arrowprops=arrow)
+    ax.annotate("", xy=(left, y0 + height), xytext=(left, y0), arrowprops=arrow)
+    ax.text(x0 + width / 2, y0 - 0.1 * height, f"{x_label}: low → high", fontsize=7.5, ha="center", va="top")
+    ax.text(x0 - 0.1 * width, y0 + height / 2, f"{y_label}: low → high", fontsize=7.5, ha="right",
+            va="center", rotation=90, rotation_mode="anchor")
+

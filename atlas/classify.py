@@ -111,6 +111,11 @@ def bivariate_classes(x: pd.Series, y: pd.Series) -> pd.Series:
     return out.reindex(x.index)
 
 
+def short_label(label: str) -> str:
+    """An indicator's label without its qualifiers ("Income 2025: score" -> "Income 2025")."""
+    return str(label).split(":")[0].split(" (")[0]
+
+
 def bivariate_legend(x_label: str, y_label: str) -> list[tuple[str, str]]:
     """``(label, colour)`` of the nine classes, e.g. ("Income: high, Obesity: low", colour)."""
     return [(f"{x_label}: {BIVARIATE_THIRDS[int(key[0]) - 1]}, {y_label}: {BIVARIATE_THIRDS[int(key[2]) - 1]}",

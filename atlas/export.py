@@ -40,6 +40,7 @@ import pandas as pd
 from . import config, store
 from .carto import (
     area_collection,
+    bivariate_grid,
     boundary_attributions,
     box_inches,
     dissolve,
@@ -48,7 +49,7 @@ from .carto import (
     outline_collection,
     scale_bar,
 )
-from .classify import MISSING_COLOUR, Classes, layer_classes, layer_meta
+from .classify import BIVARIATE_COLOURS, MISSING_COLOUR, Classes, layer_classes, layer_meta, short_label
 from .errors import AtlasError
 from .model import Atlas
 from .plaintext import csv_text, figure_text
@@ -154,6 +155,43 @@ def export_map(built: Atlas, layer: str, geography: str, out: str | os.PathLike,
     return out
 
 
+def render_analysis_map(built: Atlas, analysis, fmt: str = "png", paper: str = "a4-landscape", dpi: int = 300,
+                        ward_names: bool = False) -> tuple[bytes, str]:
+    """Render an analysis map (:class:`atlas.analysis.maps.AnalysisMap`) on the geography of its areas.
+
+    Parameters
+    ----------
+    built : Atlas
+    analysis : AnalysisMap
+        From :func:`atlas.analysis.maps.analysis_map`.
+    fmt, paper, dpi, ward_names
+        As :func:`render_map`.
+
+    Returns
+    -------
+    (bytes, str)
+        The file's contents and its text alternative (also stored in the file's metadata).
+    """
+    fmt = _check_format(fmt)
+    geography = analysis.metas[0]["geography"]
+    canvas = MapCanvas(built, geography, paper=paper, dpi=dpi, ward_names=ward_names)
+    try:
+        canvas.draw_analysis(analysis)
+        return canvas.to_bytes(fmt), canvas.alt
+    finally:
+        canvas.close()
+
+
+def export_analysis_map(built: Atlas, analysis, out: str | os.PathLike, paper: str = "a4-landscape",
+                        dpi: int = 300, ward_names: bool = False) -> tuple[Path, str]:
+    """Write an analysis map to ``out`` (format from its suffix), atomically; returns the file and its alt text."""
+    out = Path(out)
+    fmt = _check_format(out.suffix.lstrip(".").lower(), out)
+    content, alt = render_analysis_map(built, analysis, fmt, paper, dpi, ward_names)
+    store.write_bytes_atomic(out, content)
+    return out, alt
+
+
 def _check_format(fmt: str, out: Path | None = None) -> str:
     fmt = (fmt or "").lower()
     if fmt not in FORMATS:
@@ -250,17 +288,77 @@ class MapCanvas:
         self._legend(meta, classes)
         self._footer(meta)
         self.meta = meta  # for the file metadata (to_bytes)
+        self.alt = ""
+
+    @figure_text()
+    def draw_analysis(self, analysis) -> None:
+        """Colour the areas by an analysis map's categories and write its title, legend (a 3x3 grid for a
+        bivariate choropleth), method and the sources of every layer it uses."""
+        meta = dict(analysis.metas[0], label=analysis.title, units="", description=analysis.method)
+        for artist in self._layer_artists:
+            artist.remove()
+        self._layer_artists = []
+        classes = analysis.classes(self.frame.index)
+        self.areas.set_facecolor(classes.colour_of().reindex(self.frame.index).fillna(MISSING_COLOUR).to_numpy())
+        self._title(meta, f"Method: {analysis.short_method}" if analysis.short_method else "")
+        if analysis.axes:
+            self._grid_legend(analysis, classes)
+        else:
+            self._legend(dict(meta, units=analysis.title), classes)
+        self._sources([footer_source(m) for m in analysis.metas])
+        self.meta = meta
+        self.alt = analysis.alt_text(self.built.la_name, meta.get("geography_label") or self.geography)
+
+    def _sources(self, lines: list[str]) -> None:
+        """The source lines of several layers between the map and the boundary footer, in a font that fits."""
+        height = self.figure.get_size_inches()[1]
+        static_lines = str(self._static_footer.get_text()).count("\n") + 1
+        top = self.layout.map_rect[1] if self.layout.legend_column == 1 else self.layout.footer_top
+        room = (top - 0.012) * height * 72 - static_lines * 6.5 * 1.3 - 4  # points
+        text, size = "", 6.5
+        for size in (6.5, 6.0, 5.5, 5.0, 4.5):
+            width = int(self.layout.footer_wrap * 6.5 / size)
+            text = "\n".join(_wrap(line, width) for line in dict.fromkeys(lines))
+            if (text.count("\n") + 1) * size * 1.3 <= room:
+                break
+        self._text(0.02, top, text, fontsize=size, va="top", ha="left", color="#222222", linespacing=1.3)
+
+    def _grid_legend(self, analysis, classes: Classes) -> None:
+        """The 3x3 legend of a bivariate choropleth, with the areas in each cell and the method below."""
+        x0, y0, width, height = self.layout.legend_rect
+        ax = self.figure.add_axes((x0, y0, width, height))
+        ax.set_axis_off()
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        self._layer_artists.append(ax)
+        box_w, box_h = box_inches(self.figure, self.layout.legend_rect)
+        grid_w, grid_h = 1.6 / box_w, 1.6 / box_h  # a 1.6-inch square grid
+        ax.text(0, 1, "Areas in each class", fontsize=9, fontweight="bold", va="top", ha="left")
+        counts = classes.index.value_counts()
+        by_key = {key: int(counts.get(i, 0)) for i, key in enumerate(BIVARIATE_COLOURS)}
+        top = 1 - 0.35 / box_h
+        bivariate_grid(ax, (0.4 / box_w, top - grid_h, grid_w, grid_h), BIVARIATE_COLOURS,
+                       *(short_label(a) for a in analysis.axes),
+                       counts=by_key)
+        missing = int((classes.index == -1).sum())
+        notes = [f"Grey: no data ({missing} areas)." if missing else "Every area has both values.",
+                 f"Classes: {classes.scheme}.", f"Method: {analysis.method}"]
+        column = self.layout.legend_column
+        x, notes_top = (0, top - grid_h - 0.55 / box_h) if column == 1 else (column + 0.06, 1)
+        ax.text(x, notes_top, "\n".join(_wrap(n, self.layout.text_wrap) for n in notes), fontsize=7,
+                va="top", ha="left", color="#222222", linespacing=1.35)
 
     def _text(self, x: float, y: float, text: str, **kwargs):
         artist = self.figure.text(x, y, text, **kwargs)
         self._layer_artists.append(artist)
         return artist
 
-    def _title(self, meta: dict) -> None:
+    def _title(self, meta: dict, method: str = "") -> None:
         wrap = self.layout.title_wrap
         title = _wrap(f"{meta['label']}: {self.built.la_name}", wrap)
-        subtitle = (f"{meta.get('geography_label') or self.geography}, {len(self.frame)} areas · "
-                    f"{meta.get('units') or ''} · Period: {meta.get('period') or 'not stated'}")
+        subtitle = " · ".join(part for part in (
+            f"{meta.get('geography_label') or self.geography}, {len(self.frame)} areas", meta.get("units") or "",
+            f"Period: {meta.get('period') or 'not stated'}", method) if part)
         height = self.figure.get_size_inches()[1]
         self._text(0.02, 1 - 0.3 / height, title, fontsize=15, fontweight="bold", va="top", ha="left")
         below = 1 - (0.3 + 0.3 * (title.count("\n") + 1) + 0.08) / height
@@ -281,10 +379,11 @@ class MapCanvas:
         y = 1 - row * (heading.count("\n") + 1.4)
         counts = classes.index.value_counts()
         swatch = 0.09 * column
+        size = _label_size(classes, column * box_inches(self.figure, self.layout.legend_rect)[0])
         for number, (label, colour) in enumerate(classes.legend()):
             n = int(counts.get(number if number < len(classes.labels) else -1, 0))
             ax.add_patch(_swatch(0, y - row * 0.85, swatch, row * 0.75, colour))
-            ax.text(swatch + 0.03 * column, y - row * 0.47, label, fontsize=8, va="center", ha="left")
+            ax.text(swatch + 0.03 * column, y - row * 0.47, label, fontsize=size, va="center", ha="left")
             ax.text(column, y - row * 0.47, f"{n} areas" if n != 1 else "1 area", fontsize=7, va="center",
                     ha="right", color="#555555")
             y -= row
@@ -321,11 +420,15 @@ class MapCanvas:
         import matplotlib
         fmt = _check_format(fmt)
         title = f"{self.meta['label']}: {self.built.la_name}"
+        alt = getattr(self, "alt", "") or ""
         if fmt == "png":
-            return png_bytes(self.pixels(), self.dpi, {"Title": title, "Software": "Health Equity Atlas"})
+            text = {"Title": title, "Software": "Health Equity Atlas"} | ({"Description": alt} if alt else {})
+            return png_bytes(self.pixels(), self.dpi, text)
         buffer = io.BytesIO()
         metadata = {"svg": {"Title": title, "Creator": "Health Equity Atlas", "Date": None},
                     "pdf": {"Title": title, "Creator": "Health Equity Atlas"}}[fmt]
+        if alt:
+            metadata["Description" if fmt == "svg" else "Subject"] = alt
         rc = {"svg.fonttype": "none", "pdf.fonttype": 42, "svg.hashsalt": "health-equity-atlas"}
         with matplotlib.rc_context(rc):
             self.figure.savefig(buffer, format=fmt, dpi=self.dpi, metadata=metadata, facecolor="white")
@@ -439,6 +542,13 @@ def _ward_geography(built: Atlas, geography: str) -> str | None:
     """The ward set to outline: the map's own wards, else the newest the atlas has."""
     wards = built.geographies_at("ward")
     return geography if geography in wards else next(iter(wards), None)
+
+
+def _label_size(classes: Classes, column_inches: float) -> float:
+    """The font size (at most 8 pt) at which the longest legend label fits beside its swatch and count."""
+    longest = max((len(label) for label, _ in classes.legend()), default=1)
+    room = column_inches * 0.88 - 0.55  # less the swatch and the count of areas, in inches
+    return max(5.0, min(8.0, room * 72 / (0.5 * longest)))
 
 
 def _wrap(text: str, width: int) -> str:

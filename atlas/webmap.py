@@ -47,6 +47,7 @@ from .classify import (
     format_value,
     layer_classes,
     layer_decimals,
+    short_label,
 )
 from .errors import AtlasError
 from .model import Atlas
@@ -575,8 +576,8 @@ def bivariate_layer(entry: dict) -> CategoryLayer:
 
 
 def _short_label(label: str) -> str:
-    """An indicator's label without its qualifiers ("Income 2025: score" -> "Income 2025")."""
-    return label.split(":")[0].split(" (")[0]
+    """An indicator's label without its qualifiers (:func:`atlas.classify.short_label`)."""
+    return short_label(label)
 
 
 def view_table(view: MapView, lisa: pd.Series | None = None,

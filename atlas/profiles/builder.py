@@ -102,33 +102,26 @@ def estimate_notes(built: Atlas) -> list[str]:
 class _ProfileBuilder:
     def _spine(self, indicators: "Table | None") -> "Table | None":
         """The spine chart of the indicators (:mod:`atlas.spine`), with its figures as the table alternative."""
-        from ..spine import spine_png, spine_table
+        from ..spine import spine_png, spine_shown, spine_table
         if indicators is None:
             return None
-        data = spine_table(self.built, indicators.data, self.area.name, self.area.kind)
+        data = spine_table(self.built, indicators.data, self.area.name, self.area.kind, england=self.england)
         if data.empty:
             return None
         png, alt = spine_png(data, self.area.name, self.built.la_name)
-        shown = pd.DataFrame({
-            "Indicator": data["indicator"], "Units": data["units"],
-            self.area.name: [format_value(v, d) for v, d in zip(data["area"], data["decimals"])],
-            "Lowest": [format_value(v, d) for v, d in zip(data["lowest"], data["decimals"])],
-            "25th percentile": [format_value(v, d) for v, d in zip(data["q25"], data["decimals"])],
-            "75th percentile": [format_value(v, d) for v, d in zip(data["q75"], data["decimals"])],
-            "Highest": [format_value(v, d) for v, d in zip(data["highest"], data["decimals"])],
-            self.built.la_name: [format_value(v, d) if np.isfinite(v) else ""
-                                 for v, d in zip(data["authority"], data["decimals"])],
-            "England": [format_value(v, d) if np.isfinite(v) else "" for v, d in zip(data["england"], data["decimals"])],
-            "Compared with England": data["vs_england"],
-            "Spread over": [f"{n} {g}" for n, g in zip(data["areas"], data["geography"])],
-        })
-        return Table("spine", "Spine chart", f"{self.area.name} against the spread of {self.built.la_name}'s areas, "
-                     f"with {self.built.la_name} and England", data, shown,
-                     intro=(f"Each row places {self.area.name}'s value within the range of {self.built.la_name}'s "
-                            f"areas of the same kind (lowest, middle half, highest); England's value is the solid "
-                            f"line. Better / Similar / Worse is shown only for indicators with intervals."),
-                     notes=["Spine chart after the Fingertips design. The spread of England's areas is not "
-                            "drawn (the atlas holds the district's areas only); England's value is."],
+        la = self.built.la_name
+        shown = spine_shown(data, self.area.name, la)
+        return Table("spine", "Spine chart", f"{self.area.name} against the spread of England's and {la}'s areas, "
+                     f"with {la} and England", data, shown,
+                     intro=(f"Each row places {self.area.name}'s value within the range of England's areas (wide "
+                            f"grey bars: lowest to highest, the middle half darker) where the national file covers "
+                            f"the row's geography, and of {la}'s areas of the same kind (thin black bar and box; the "
+                            f"grey bars when England's spread is not available); England's value is the solid line. "
+                            f"Better / Similar / Worse is shown only for indicators with intervals. Each row's "
+                            f"Benchmark column says which spreads it uses."),
+                     notes=["Spine chart after the Fingertips design. England's spread is over every English area "
+                            "of the indicator's own geography in the national file (numpy linear percentiles); "
+                            "rows on a geography no national file covers (wards, for one) show the district's spread only."],
                      image=png, image_alt=alt)
 
     """Assembles the tables of one profile."""

@@ -95,8 +95,10 @@ def england_values(source_dir: str | os.PathLike | None = None, catalogue=None) 
     Returns
     -------
     dict
-        By indicator id: ``value``, ``areas`` (English areas used) and, for
-        deciles, ``shares`` and ``area_shares`` (population and area share by decile).
+        By indicator id: ``value``, ``areas`` (English areas used), ``spread``
+        (lowest, 25th and 75th percentile and highest of England's areas, numpy's
+        linear percentiles, with ``areas`` and ``geography``) and, for deciles,
+        ``shares`` and ``area_shares`` (population and area share by decile).
     """
 
     catalogue = specs_catalogue(catalogue)
@@ -106,7 +108,7 @@ def england_values(source_dir: str | os.PathLike | None = None, catalogue=None) 
     files = sorted({i.source.file for i in wanted} | {catalogue.indicators[i.source.weight].source.file
                                                        for i in wanted if i.source.weight})
     key = _cache_key(catalogue, source, files)
-    cache = config.out_dir() / "cache" / f"england_values_{key}.json"
+    cache = config.out_dir() / "cache" / f"england_values_v2_{key}.json"  # v2: with England's spread
     if cache.is_file():
         return json.loads(cache.read_text(encoding="utf-8"))
     tables: dict = {}
@@ -144,6 +146,11 @@ def _england_one(indicator, catalogue, table) -> dict | None:
         return None  # an unweighted mean of areas is not England's figure
     value, shares = aggregate_over(frame, indicator.id, rule, frame.index)
     entry = {"value": None if np.isnan(value) else value, "areas": len(frame)}
+    values = pd.to_numeric(frame[indicator.id], errors="coerce").dropna().to_numpy(dtype=float)
+    if len(values) >= 4:  # England's areas at the indicator's own geography, for spine charts
+        low, q25, q75, high = np.percentile(values, [0, 25, 75, 100])
+        entry["spread"] = {"lowest": float(low), "q25": float(q25), "q75": float(q75), "highest": float(high),
+                           "areas": int(len(values)), "geography": indicator.geography}
     if shares is not None:
         entry["shares"] = {str(int(d)): float(s) for d, s in zip(shares["decile"], shares["share"])}
         entry["area_shares"] = {str(int(d)): float(a) / shares["areas"].sum()

@@ -17,8 +17,9 @@ import streamlit as st
 from .. import change, webmap
 from ..analysis import analyses
 from ..catchments import practice_set
-from ..classify import CHANGE_COLOURS, HOTSPOT_COLOURS
+from ..classify import CHANGE_COLOURS, HOTSPOT_COLOURS, short_label
 from ..errors import AtlasError
+from ..legend_svg import bivariate_key_svg
 from ..specs import POINTS_PREFIX
 from ..stats.funnel import LEVELS, POSITIONS
 from ..stats.hotspots import BINS
@@ -138,11 +139,20 @@ def panel(built, view: webmap.MapView, kind: str, entry: dict | None) -> None:
             st.caption("Not available for this indicator.")
         else:
             st.caption(plain(entry.get("reading") or entry.get("message", "")))
+            if kind == BIVARIATE and entry.get("available"):
+                bivariate_key(entry)
     raw = _raw_layer(view.layer)
     if f"{raw}_numerator" in built.table(view.geography).columns:
         smoothed = cached("smoothed", built, raw, view.geography)
         st.markdown("**Smoothed rates (empirical Bayes)**")
         st.caption(plain(smoothed.get("reading") or smoothed.get("message", "")))
+
+
+def bivariate_key(entry: dict) -> None:
+    """The 3x3 legend of the bivariate map (inline SVG with a table alternative), with the areas in each class."""
+    counts = pd.Series(entry["classes"], dtype=object).value_counts().to_dict()
+    x_label, y_label = (short_label(entry[key]) for key in ("x_label", "y_label"))
+    st.html(bivariate_key_svg(x_label, y_label, counts))
 
 
 def _raw_layer(layer: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 
 import numpy as np
@@ -47,6 +48,16 @@ def test_bivariate_map_has_nine_classes_and_its_reading(lsoa21):
     assert sum(_drawn(drawn).values()) == 125
     assert drawn["lisa"]["labels"][8] == "Income 2025: high, Residents in bad or very bad health, Census 2021: high"
     assert "Bivariate Moran" in " ".join(c.value for c in lsoa21.caption)
+    # the 3x3 legend: inline SVG (x = the map's indicator, y = the second) with a table of the nine classes
+    legend = next(h.proto.body for h in lsoa21.get("html") if "bivariate-key" in h.proto.body)
+    assert legend.count("<rect") == 9 and 'role="img"' in legend and "<desc" in legend
+    assert "Income 2025 →" in legend and "↑ Residents in bad or very bad health, Census 2021" in legend
+    rows = re.findall(r"<tr><td><span[^>]*></span></td><td>(\w+)</td><td>(\w+)</td><td>(\d+)</td></tr>", legend)
+    drawn_counts = _drawn(drawn)
+    for x, y, n in rows:
+        label = f"Income 2025: {x}, Residents in bad or very bad health, Census 2021: {y}"
+        assert drawn_counts.get(label, 0) == int(n), label
+    assert len(rows) == 9 and sum(int(n) for _, _, n in rows) == 125
 
 
 def test_decile_change_counts_on_the_map_equal_the_independent_count(lsoa21, expected_counts):  # noqa: F811

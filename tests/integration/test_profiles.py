@@ -322,3 +322,37 @@ def test_profiles_compare_the_authority_with_its_similar_authorities(biscot, sou
     assert expected["name"].iloc[0] in table.intro and expected["name"].iloc[-1] in table.intro
     assert list(table.data.columns) == ["Input", "Luton", "Similar authorities (average)",
                                         "England (average of authorities)"]
+
+
+def test_spine_chart_shows_england_s_spread_worked_out_from_the_raw_files(luton, source_dir):
+    """England's lowest, 25th and 75th percentile and highest, from the national files read here with pandas."""
+    profile = profiles.build_profile(luton, "U51229")  # a network: its rows are on the LSOA geographies
+    spine = profile.table("spine")
+    rows = spine.data.set_index("indicator")
+    imd = pd.read_csv(source_dir / "deprivation/iod2019_lsoa11/third_party/nhs-r-community_NHSRpopulation/imd.csv.gz",
+                      usecols=["lsoa_code", "imd_score"])
+    imd = imd.loc[imd["lsoa_code"].str.startswith("E01"), "imd_score"].astype(float)
+    census = pd.read_csv(source_dir / "population/census2021_lsoa21/census2021-ts037-lsoa.csv.gz")
+    census = census[census["geography code"].str.startswith("E01")]
+    bad = (census["General health: Bad health"] + census["General health: Very bad health"]) \
+        / census["General health: Total: All usual residents"] * 100
+    for indicator, values, areas in (("IMD 2019 score", imd, 32844),
+                                     ("Residents in bad or very bad health, Census 2021 (%)", bad, 33755)):
+        row = rows.loc[indicator]
+        assert row["england_areas"] == len(values) == areas
+        expected = np.percentile(values.to_numpy(), [0, 25, 75, 100])
+        got = [row["england_lowest"], row["england_q25"], row["england_q75"], row["england_highest"]]
+        assert got == pytest.approx(expected), indicator
+        assert f"England's {areas:,} areas" in row["benchmark"]
+    # an estimate the atlas computes for its own areas only says England's spread is not available
+    assert rows.loc["Obesity: estimated prevalence by area (QOF, aged 18+)", "england_areas"] == 0
+    assert "only (no national figures by area)" in rows.loc["Obesity: estimated prevalence by area (QOF, aged 18+)",
+                                                         "benchmark"]
+    assert "England's areas: lowest · 25th · 75th percentile · highest" in spine.shown.columns
+    assert "Benchmark" in spine.shown.columns and "England's areas" in spine.image_alt
+
+
+def test_ward_spine_rows_say_england_s_spread_is_not_available_on_wards(biscot):
+    rows = biscot.table("spine").data
+    assert (rows["england_areas"] == 0).all()
+    assert rows["benchmark"].str.contains("Luton's 20 areas").any()

@@ -41,6 +41,7 @@ def _reference_w(weights, areas):
 
 
 # -- Gi* ------------------------------------------------------------------------------------------
+@pytest.mark.filterwarnings("ignore:Gi\\* requested:UserWarning")  # esda's note on the self-weight it assumes
 def test_gi_star_equals_esda_g_local_on_the_same_weights_and_seed(areas, weights):
     ours = hot_spots(areas["income25_score"], weights, permutations=PERMUTATIONS, seed=SEED)
     w = _reference_w(weights, areas)
