@@ -32,6 +32,7 @@ def page() -> None:
     """Draw the area profiles page."""
     built = common.chosen_atlas("profile_la")
     built = with_uploads(built)  # the layers uploaded on the map page in this session
+    _from_link(built)
     st.title(plain(f"Area profiles: {built.la_name}"))
     st.caption("A neighbourhood profile: population, deprivation mix, every indicator beside the authority and "
                "England, life expectancy, and the practices and other services in or serving the area.")
@@ -49,6 +50,27 @@ def page() -> None:
 
 
 # -- controls ------------------------------------------------------------------------------------------
+def _from_link(built) -> None:
+    """Open on the area a link names (the map's popups: ``?la=...&kind=lsoas&vintage=lsoa11&area=E01...``).
+
+    Read once per session; an area or kind the authority does not have is ignored.
+    """
+    if st.session_state.get("_profile_link_read"):
+        return
+    st.session_state["_profile_link_read"] = True
+    kind, area = st.query_params.get("kind"), st.query_params.get("area")
+    if not kind or not area:
+        return
+    if kind == LSOAS:
+        vintage = st.query_params.get("vintage")
+        if vintage in profiles.LSOA_GEOGRAPHIES and vintage in built.geographies and area in built.table(vintage).index:
+            st.session_state.update({"profile_kind": LSOAS, "profile_lsoa_vintage": vintage,
+                                     f"profile_lsoas_{vintage}": [area]})
+    elif kind in profiles.NAMED_GEOGRAPHIES and kind in built.geographies and area in built.table(kind).index:
+        st.session_state.update({"profile_kind": kind, f"profile_{kind}": area})
+
+
+
 def _kinds(built) -> dict[str, str]:
     kinds = {g: profiles.kind_label(built, g) for g in profiles.NAMED_GEOGRAPHIES if g in built.geographies}
     if profiles.networks(built):
