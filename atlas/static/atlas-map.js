@@ -366,9 +366,12 @@
     box.classList.add("atlas-popup-body");
     var href = profileHref(p, feature.id);
     if (href) {
-      var link = node("a", "atlas-profile-link", "Open the profile of " + feature.properties.name);
+      // a new tab: the app's component frames may not navigate the page they sit in
+      var link = node("a", "atlas-profile-link", "Open the profile of " + feature.properties.name +
+                      " (new tab)");
       link.href = href;
-      link.target = "_top";
+      link.target = "_blank";
+      link.rel = "noopener";
       box.appendChild(link);
     }
     return box;
