@@ -193,26 +193,32 @@ def _headline_layer(layers: pd.DataFrame) -> str:
 
 
 def _classification_controls(meta: dict) -> tuple[str, int, str | None, bool]:
-    categorical = meta["kind"] == "decile"
+    """Classification, classes, palette and street map; a national decile has fixed classes (no controls)."""
+    if meta["kind"] == "decile":
+        st.caption("National deciles are always shown as ten fixed categories (1 = most deprived 10% "
+                   "nationally), in one colour-blind-safe diverging palette.")
+        return "quantiles", 5, None, _tiles_control(st.container())
     scheme_column, k_column, palette_column, tiles_column = (st.container() for _ in range(4))
     scheme = scheme_column.selectbox(
-        "Classification", list(SCHEMES), key="scheme", format_func=SCHEMES.get, disabled=categorical,
-        help="National deciles are always shown as ten fixed categories (1 = most deprived 10% nationally), "
-             "in one colour-blind-safe diverging palette." if categorical else
-             "How values are grouped into classes: equal numbers of areas (quantiles), natural groupings "
+        "Classification", list(SCHEMES), key="scheme", format_func=SCHEMES.get,
+        help="How values are grouped into classes: equal numbers of areas (quantiles), natural groupings "
              "(Fisher-Jenks) or equal ranges of values.")
-    k = k_column.slider("Number of classes", min_value=3, max_value=9, value=5, key="k", disabled=categorical)
+    k = k_column.slider("Number of classes", min_value=3, max_value=9, value=5, key="k")
     own = meta.get("palette") or DEFAULT_PALETTE.get(meta.get("higher_is"), "Purples")
     palette = palette_column.selectbox(
-        "Colour palette", [DEFAULT_PALETTE_OPTION, *SEQUENTIAL_PALETTES], key="palette", disabled=categorical,
+        "Colour palette", [DEFAULT_PALETTE_OPTION, *SEQUENTIAL_PALETTES], key="palette",
         format_func=lambda p: "The indicator's own" if p == DEFAULT_PALETTE_OPTION else PALETTE_NAMES.get(p, p),
         help=f"Colour-blind-safe ColorBrewer palettes; the darker end always marks the worse values. This "
              f"indicator's own palette is {PALETTE_NAMES.get(own, own)}.")
-    tiles = tiles_column.toggle(
+    tiles = _tiles_control(tiles_column)
+    return scheme, int(k), None if palette == DEFAULT_PALETTE_OPTION else palette, tiles
+
+
+def _tiles_control(column) -> bool:
+    return column.toggle(
         "Street map underneath", key="tiles", value=False,
         help="OpenStreetMap tiles under the areas. They come from openstreetmap.org, so they need internet "
              "access; the atlas is complete without them.")
-    return scheme, int(k), None if palette == DEFAULT_PALETTE_OPTION else palette, tiles
 
 
 def _point_sets(built) -> dict[str, dict]:

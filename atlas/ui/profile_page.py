@@ -158,13 +158,13 @@ def _show(profile: profiles.Profile) -> None:
                      width="stretch")
         st.caption(plain(profile.area.rule))
     with picture:
-        st.image(profile.map_png, caption=profile.map_alt, width="stretch")
+        st.image(profile.map_png, caption=profile.map_alt, width="stretch", alt=plain(profile.map_alt))
     for table in profile.tables:
         st.subheader(plain(table.title))
         if table.intro:
             st.markdown(plain(table.intro))
         if table.image:
-            st.image(table.image, caption=table.image_alt, width="stretch")
+            st.image(table.image, caption=table.image_alt, width="stretch", alt=plain(table.image_alt))
         st.caption(plain(table.caption))
         st.dataframe(table.shown, hide_index=True, width="stretch")
         for note in table.notes:
