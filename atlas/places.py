@@ -122,9 +122,10 @@ def _postcode_places(text: str, areas: gpd.GeoDataFrame, postcodes: pd.DataFrame
     local = point.to_crs(areas.crs).iloc[0]
     code = _containing(areas, local)
     where = point.to_crs(WGS84).iloc[0]
+    latlon = [round(where.y, 6), round(where.x, 6)]
     bounds = (_bounds(gpd.GeoSeries([areas.geometry[code]], crs=areas.crs).to_crs(WGS84).iloc[0]) if code
-              else [[where.y, where.x], [where.y, where.x]])
-    return [Place(f"Postcode {row['postcode']}", code, bounds, [round(where.y, 6), round(where.x, 6)])]
+              else [latlon, latlon])
+    return [Place(f"Postcode {row['postcode']}", code, bounds, latlon)]
 
 
 def district_postcodes(spec: PostcodeSpec, districts: list[str], source_dir: Path,
