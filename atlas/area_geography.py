@@ -26,6 +26,7 @@ from . import aggregate
 from .areas import AreaSet, AreaSetError, lsoa11_members
 from .geography import BNG
 from .model import LAYER_COLUMNS, Atlas, indicator_row, layer_columns
+from .report import BuildReport
 from .specs import Catalogue
 
 #: Gaps between an area's LSOA polygons closed when they are dissolved (metres), as the weights snap 1 m.
@@ -99,10 +100,11 @@ def without_area_set(built: Atlas, geography: str) -> Atlas:
     """A copy of ``built`` without an area set's geography, layers, shares and report entries."""
     if geography not in built.geographies:
         return built
-    report = dict(built.report)
-    report["geographies"] = {g: v for g, v in report.get("geographies", {}).items() if g != geography}
-    report["geography_order"] = [g for g in report.get("geography_order", []) if g != geography]
-    report["area_sets"] = [e for e in report.get("area_sets", []) if e.get("geography") != geography]
+    old = built.report
+    report = dataclasses.replace(
+        old, geographies={g: v for g, v in old.geographies.items() if g != geography},
+        geography_order=[g for g in old.geography_order if g != geography],
+        area_sets=[e for e in old.area_sets if e.get("geography") != geography])
     shares = built.decile_shares[built.decile_shares["geography"] != geography].reset_index(drop=True)
     return dataclasses.replace(
         built, geographies={g: f for g, f in built.geographies.items() if g != geography},
@@ -147,15 +149,12 @@ def _aggregate_child(built: Atlas, catalogue: Catalogue, child: str, parent: pd.
             entry["incomplete"][layer_id] = list(result.incomplete)[:50]
 
 
-def _report(report: dict, area_set: AreaSet, n_areas: int, entry: dict) -> dict:
-    report = dict(report)
+def _report(report: BuildReport, area_set: AreaSet, n_areas: int, entry: dict) -> BuildReport:
     info = {"label": area_set.label, "level": "areas", "vintage": "LSOA (2021)", "status": "built",
             "areas": n_areas, "area_set": area_set.name, "kept_file": area_set.report.file}
-    report["geographies"] = {**report.get("geographies", {}), area_set.geography: info}
-    order = [g for g in report.get("geography_order", []) if g != area_set.geography]
-    report["geography_order"] = order + [area_set.geography]
-    sets = [e for e in report.get("area_sets", []) if e.get("geography") != area_set.geography]
+    order = [g for g in report.geography_order if g != area_set.geography]
+    sets = [e for e in report.area_sets if e.get("geography") != area_set.geography]
     sets.append({"geography": area_set.geography, "name": area_set.name, "aggregated_from": entry["from"],
                  "layers": entry["layers"], "incomplete": entry["incomplete"], **area_set.report.to_dict()})
-    report["area_sets"] = sets
-    return report
+    return dataclasses.replace(report, geographies={**report.geographies, area_set.geography: info},
+                               geography_order=order + [area_set.geography], area_sets=sets)

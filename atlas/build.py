@@ -8,6 +8,12 @@ layers derived from them (nearest practice, counts per ward), and writes one
 GeoPackage with a build report. Nothing is dropped silently: every area without a value,
 every code the data hold that the boundaries lack, and every area assigned by a
 fallback rule is counted and listed in the report.
+
+The module is over 450 lines for one reason: the builder is one object whose steps
+(boundaries, points, layers, estimates, aggregation) share its state (the frames,
+the metadata rows and the report) and run in a fixed order; each step is a short
+method, and the work of each lives in its own module (:mod:`atlas.geography`,
+:mod:`atlas.points`, :mod:`atlas.readers`, :mod:`atlas.estimates`, :mod:`atlas.aggregate`).
 """
 
 from __future__ import annotations
@@ -23,10 +29,11 @@ import pandas as pd
 
 from . import aggregate, authorities, comparators, config, estimates, points, registered, small_area, store
 from .codes import ENGLAND, check_district_code
-from .errors import AtlasError, BuildError, SourceDirError, UnknownAreaError
+from .errors import AtlasError, BuildError, SourceDirError
 from .geography import Assignment, Boundaries, assign, district_members, member_table, read_boundaries
-from .model import LAYER_COLUMNS, Atlas, empty_catchments, indicator_row, layer_columns
+from .model import LAYER_COLUMNS, Atlas, empty_catchments, empty_shares, indicator_row, layer_columns
 from .readers import indicator_frame, member_of, read_source
+from .report import BuildReport
 from .specs import BoundarySpec, Catalogue, EstimateSpec, IndicatorSpec, SourceSpec, spec_files
 
 #: How many codes a report lists in full before it gives only the count.
@@ -90,13 +97,13 @@ def build(la_code: str, source_dir: str | Path | None = None, out_dir: str | Pat
     if not write:
         atlas = reapply_area_sets(atlas, folder, source, catalogue)
         atlas = reapply_imports(atlas, folder, source, catalogue)
-        atlas.report["seconds"] = round(time.perf_counter() - started, 2)
+        atlas.report.seconds = round(time.perf_counter() - started, 2)
         return atlas
     folder.mkdir(parents=True, exist_ok=True)
     with store.locked(folder):  # an import running now is either in this atlas or waits and adds to it
         atlas = reapply_area_sets(atlas, folder, source, catalogue)
         atlas = reapply_imports(atlas, folder, source, catalogue)
-        atlas.report["seconds"] = round(time.perf_counter() - started, 2)
+        atlas.report.seconds = round(time.perf_counter() - started, 2)
         store.save(atlas, folder)
     return atlas
 
@@ -161,12 +168,12 @@ def is_current(built, path: Path, source: Path) -> bool:
         The source directory it should have been built from.
     """
     report = built.report
-    if Path(report.get("source_dir", "")) != Path(source):
+    if Path(report.source_dir) != Path(source):
         return False
     inputs = spec_files()
-    for info in report.get("geographies", {}).values():
+    for info in report.geographies.values():
         inputs += [source / f for f in info.get("files", []) if not str(f).startswith("...")]
-    inputs += [source / entry["source_file"] for entry in report.get("layers", []) if entry.get("source_file")]
+    inputs += [source / entry["source_file"] for entry in report.layers if entry.get("source_file")]
     built_at = path.stat().st_mtime
     return all(not p.exists() or p.stat().st_mtime <= built_at for p in inputs)
 
@@ -184,71 +191,6 @@ def _load_readable(path: Path) -> Atlas | None:
         return None
 
 
-def district_name(catalogue: Catalogue, source_dir: Path, la: str) -> str:
-    """The name of district ``la`` from the member tables or outlines of the catalogue.
-
-    Raises
-    ------
-    UnknownAreaError
-        If no member table or outline file of the source directory has the code.
-    """
-    if la == ENGLAND:
-        return "England"
-    looked = []
-    for name, code, where in _district_names(catalogue, source_dir):
-        looked.append(where)
-        if code == la:
-            return name
-    raise UnknownAreaError(
-        f"No district {la} in the source data: it is not in {', '.join(sorted(set(looked)))}. "
-        f"Run `atlas districts` to list the districts with data (LSOA 2011 data use 2019 district codes)."
-    )
-
-
-def list_districts(catalogue: Catalogue | None = None, source_dir: str | Path | None = None) -> pd.DataFrame:
-    """Every English district the source directory knows, with what it has.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``code``, ``name`` and one boolean column per boundary set
-        saying whether the district has member areas of it.
-    """
-    catalogue = catalogue or Catalogue.load()
-    source = config.source_dir(source_dir)
-    names: dict[str, str] = {}
-    for name, code, _ in _district_names(catalogue, source):
-        if code.startswith(("E06", "E07", "E08", "E09")):
-            names.setdefault(code, name)
-    out = pd.DataFrame({"code": list(names), "name": list(names.values())})
-    for spec in catalogue.area_boundaries():
-        if spec.members is not None:
-            out[spec.id] = out["code"].isin(set(member_table(spec, source)["district"]))
-    return out.sort_values("code").reset_index(drop=True)
-
-
-def _district_names(catalogue: Catalogue, source_dir: Path):
-    for spec in catalogue.area_boundaries():
-        if spec.members is None or not spec.members.district_name:
-            continue
-        table = member_table(spec, source_dir).drop_duplicates("district")
-        for code, name in zip(table["district"], table["district_name"]):
-            yield str(name), code, spec.members.file
-    outline = catalogue.district_outline()
-    if outline is not None:
-        frames = [b for b in outline_frames(outline, source_dir)]
-        for frame, relative in frames:
-            for code, name in zip(frame.index, frame["name"]):
-                yield str(name), code, relative
-
-
-def outline_frames(spec: BoundarySpec, source_dir: Path):
-    from .geography import glob_files, read_boundary_file  # one reader for every boundary file
-    for pattern in spec.files:
-        for relative in glob_files(source_dir, pattern):
-            yield read_boundary_file(spec, Path(source_dir) / relative, relative), relative
-
-
 @dataclass
 class _Builder:
     la: str
@@ -260,7 +202,7 @@ class _Builder:
     frames: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
     meta: list[dict] = field(default_factory=list)
     shares: list[pd.DataFrame] = field(default_factory=list)
-    report: dict = field(default_factory=dict)
+    report: BuildReport = field(init=False)
     placed: dict = field(default_factory=dict)
     members: dict = field(default_factory=dict)
     #: (child, target) -> the assignment and its report entry, made once for both aggregation passes.
@@ -272,12 +214,10 @@ class _Builder:
     registered_runs: dict = field(default_factory=dict)
 
     def run(self) -> Atlas:
-        self.report = {
-            "la": self.la, "la_name": self.la_name, "source_dir": str(self.source),
-            "built": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "authority": self.authority.describe(),
-            "geographies": {}, "layers": [], "aggregations": [], "warnings": [],
-        }
+        self.report = BuildReport(
+            la=self.la, la_name=self.la_name, source_dir=str(self.source),
+            built=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            authority=self.authority.describe())
         self._read_boundaries()
         outline = self._outline()
         self._check_inside(outline)
@@ -289,9 +229,9 @@ class _Builder:
         self._convert_estimates()
         self._aggregate()
         self._join_computed()
-        self.report["geography_order"] = list(self.frames)
+        self.report.geography_order = list(self.frames)
         layers = pd.DataFrame(self.meta, columns=LAYER_COLUMNS)
-        shares = pd.concat(self.shares, ignore_index=True) if self.shares else store._empty_shares()
+        shares = pd.concat(self.shares, ignore_index=True) if self.shares else empty_shares()
         labels = {g: b.label for g, b in self.boundaries.items()}
         return Atlas(self.la, self.la_name, self.frames, layers, shares, self.report,
                      outline, None, labels, {k: p.district for k, p in self.placed.items()}, self._catchments())
@@ -306,7 +246,7 @@ class _Builder:
                 entry["status"] = "not available"
                 entry["reason"] = (f"no boundary file of this set for {self.la} in the source directory "
                                    f"(looked for {', '.join(looked)}{' ...' if len(self.authority.districts) > 3 else ''})")
-                self.report["geographies"][spec.id] = entry
+                self.report.geographies[spec.id] = entry
                 continue
             self.boundaries[spec.id] = found
             self.frames[spec.id] = found.frame.copy()
@@ -323,7 +263,7 @@ class _Builder:
             if found.missing:
                 self._warn(f"{spec.label}: {len(found.missing)} area(s) of {self.la_name} have no boundary in "
                            f"the source files: {', '.join(found.missing[:10])}")
-            self.report["geographies"][spec.id] = entry
+            self.report.geographies[spec.id] = entry
         if not self.frames:
             raise BuildError(f"No boundaries for {self.la} ({self.la_name}) in the source directory {self.source}; "
                              f"nothing was written.")
@@ -337,7 +277,7 @@ class _Builder:
         former = sorted(listed - set(self.authority.districts))
         if former:
             entry["member_districts"] = sorted(listed)
-            self.report["authority"]["notes"].append(
+            self.report.authority["notes"].append(
                 f"{spec.label}: the areas are those {spec.members.file} lists under the district code(s) "
                 f"{', '.join(former)} (former codes of {self.la_name}'s area), resolved to {self.la}.")
 
@@ -347,12 +287,12 @@ class _Builder:
             return None
         found = read_boundaries(spec, self.source, self.authority) if spec else None
         if found is not None and len(found.frame):
-            self.report["outline"] = f"{spec.label} ({', '.join(found.files)})"
+            self.report.outline = f"{spec.label} ({', '.join(found.files)})"
             if self.authority.is_county:
-                self.report["outline"] += f": the outlines of its {len(found.frame)} districts"
+                self.report.outline += f": the outlines of its {len(found.frame)} districts"
             return found.frame
         finest = next(iter(self.frames.values()))
-        self.report["outline"] = "dissolved from the district's small areas (no outline file has this code)"
+        self.report.outline = "dissolved from the district's small areas (no outline file has this code)"
         self._warn(f"No district outline for {self.la} in the outline file; dissolved its small areas instead.")
         return gpd.GeoDataFrame({"name": [self.la_name]}, geometry=[finest.geometry.union_all()],
                                 crs=finest.crs, index=pd.Index([self.la], name="code"))
@@ -364,7 +304,7 @@ class _Builder:
         :data:`IMPLAUSIBLE_SHARE` of them is a :class:`BuildError`, so an earlier
         good atlas is never replaced by one whose layers would be empty.
         """
-        if outline is None or str(self.report.get("outline", "")).startswith("dissolved"):
+        if outline is None or self.report.outline.startswith("dissolved"):
             return
         shape = outline.geometry.union_all().buffer(OUTLINE_TOLERANCE_M)
         for geography, frame in self.frames.items():
@@ -375,7 +315,7 @@ class _Builder:
             if len(outside) > IMPLAUSIBLE_SHARE * len(frame):
                 raise BuildError(
                     f"{label}: {len(outside)} of {len(frame)} areas in {files} lie outside the outline of "
-                    f"{self.la_name} ({self.report['outline']}), e.g. {', '.join(outside[:5])}; expected the "
+                    f"{self.la_name} ({self.report.outline}), e.g. {', '.join(outside[:5])}; expected the "
                     f"district's areas inside its outline (is the file shifted, in another CRS, or for another "
                     f"district?). Nothing was written; an earlier atlas is kept.")
             self._warn(f"{label}: {len(outside)} area(s) lie outside the outline of {self.la_name}: "
@@ -388,19 +328,19 @@ class _Builder:
         found = Boundaries(spec, outline[["name", "geometry"]].copy(), [])
         self.boundaries[spec.id] = found
         self.frames[spec.id] = found.frame.copy()
-        self.report["geographies"][spec.id] = {"label": spec.label, "level": spec.level, "vintage": spec.vintage,
+        self.report.geographies[spec.id] = {"label": spec.label, "level": spec.level, "vintage": spec.vintage,
                                                "status": "built", "areas": len(found.frame),
-                                               "files": [self.report.get("outline", "")]}
+                                               "files": [self.report.outline]}
 
     # -- point sets (atlas.points) -----------------------------------------------------------
     def _place_points(self, outline) -> None:
         if not self.catalogue.points:
             return
-        self.placed, self.report["points"] = points.build_points(self.catalogue, self.source, self.authority,
+        self.placed, self.report.points = points.build_points(self.catalogue, self.source, self.authority,
                                                                  self.la_name, outline)
         for placed in self.placed.values():
             self.meta.extend(placed.meta)
-        for warning in points.warnings_for(self.report["points"], self.la_name):
+        for warning in points.warnings_for(self.report.points, self.la_name):
             self._warn(warning)
 
     # -- native layers ------------------------------------------------------------------------
@@ -437,7 +377,7 @@ class _Builder:
         run = small_area.run(spec, self.catalogue, self.source, None if self.la == ENGLAND else codes | extra,
                              config.out_dir() / "cache")
         self.estimate_runs[spec.id] = run
-        self.report.setdefault("estimates", {})[spec.id] = run.report
+        self.report.estimates[spec.id] = run.report
         for warning in small_area.warnings(run):
             self._warn(warning)
         return small_area.table_for(run, codes)
@@ -461,7 +401,7 @@ class _Builder:
         run = registered.run(source, self.catalogue, self.source, None if self.la == ENGLAND else codes,
                              self._estimate_links(spec), config.out_dir() / "cache")
         self.registered_runs[source.id] = run
-        self.report.setdefault("registered", {})[source.id] = run.report
+        self.report.registered[source.id] = run.report
         for warning in registered.warnings(run):
             self._warn(warning)
         return run.table
@@ -583,7 +523,7 @@ class _Builder:
                 found = [b.as_dict() for b in small_area.benchmarks(run, indicator, lsoas, self.la_name)]
                 for geography, frame in self.frames.items():
                     if indicator.id in frame.columns:
-                        self.report.setdefault("benchmarks", []).append(
+                        self.report.benchmarks.append(
                             {"layer": indicator.id, "geography": geography, "benchmarks": found})
                 comparison[indicator.id] = {"district_estimate": found[0]["value"], "england": found[1]["value"],
                                             "district_practices": self._practice_benchmark(run.register_of(indicator))}
@@ -609,7 +549,7 @@ class _Builder:
         return empty_catchments()
 
     def _practice_benchmark(self, layer: str) -> float | None:
-        for info in self.report.get("points", {}).values():
+        for info in self.report.points.values():
             for entry in info.get("layers", []):
                 if entry["layer"] == layer:
                     return next((b["value"] for b in entry.get("benchmarks", []) if b["area"] == "district"), None)
@@ -650,7 +590,7 @@ class _Builder:
         Returns the values with those columns, and the sentence for the method.
         """
         found = comparators.compute(whole, indicator, set(self.frames[geography].index), self.la_name)
-        self.report.setdefault("benchmarks", []).append(
+        self.report.benchmarks.append(
             {"layer": indicator.id, "geography": geography, "benchmarks": [b.as_dict() for b in found]})
         return comparators.add_comparisons(values, found, indicator.higher_is), comparators.describe(found, indicator)
 
@@ -670,7 +610,7 @@ class _Builder:
         if entry["unmatched"]:
             self._warn(f"{indicator.id} on {geography}: {entry['unmatched']} of {len(frame)} areas have no row "
                        f"in {indicator.source.file}" + (f" ({note})" if note else ""))
-        self.report["layers"].append(entry)
+        self.report.layers.append(entry)
 
     def _vintage_note(self, indicator: IndicatorSpec, geography: str, data_codes: set) -> str | None:
         """Say so when the data hold codes of another vintage of the same geography."""
@@ -721,7 +661,7 @@ class _Builder:
             "layers": [i.id for i in indicators],
             "not_aggregated": [i.id for i in self.catalogue.indicators_on(child) if i.aggregation == "none"],
         }
-        self.report["aggregations"].append(entry)
+        self.report.aggregations.append(entry)
         if assignment.parent_rules:
             entry["parent_rules"] = {rule: _short(codes) for rule, codes in assignment.parent_rules.items()}
         label = self.boundaries[child].label
@@ -763,7 +703,7 @@ class _Builder:
             method += ". " + registered.method_text(self.registered_runs[indicator.source.id], self.catalogue)
         self._add_meta(indicator, target, child, method, layer_id)
         if result.incomplete:
-            self.report["layers"].append({
+            self.report.layers.append({
                 "layer": layer_id, "geography": target, "aggregated_from": child,
                 "incomplete_areas": _short(result.incomplete),
                 "note": "some of these areas' small areas had no value; see method",
@@ -779,7 +719,7 @@ class _Builder:
         self.meta.append(indicator_row(indicator, geography, found.label, method, native, spec.attribution, **shown))
 
     def _warn(self, text: str) -> None:
-        self.report["warnings"].append(text)
+        self.report.warn(text)
 
 
 def _from_points(source: SourceSpec) -> bool:

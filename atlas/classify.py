@@ -64,6 +64,23 @@ BIVARIATE_THIRDS = ("low", "middle", "high")
 CHANGE_COLOURS = ["#e66101", "#f7f7f7", "#5e3c99", MISSING_COLOUR]
 
 
+#: Markers and colours (Okabe-Ito, colour-blind safe) for point sets drawn together whose spec names none, in turn.
+POINT_MARKERS = (("o", "#0072B2"), ("^", "#D55E00"), ("s", "#009E73"), ("P", "#CC79A7"), ("D", "#E69F00"),
+                 ("v", "#56B4E9"), ("X", "#000000"))
+
+
+def point_markers(built: Atlas) -> dict[str, tuple[str, str]]:
+    """The marker and colour of each point set of an atlas, for a map that draws them all together.
+
+    A set's spec names its own (``marker``, ``colour``); the others take the next
+    unused pair of :data:`POINT_MARKERS`, so two sets never look alike.
+    """
+    chosen = {p: (built.report.point_set(p).get("marker") or "", built.report.point_set(p).get("colour") or "")
+              for p in built.points}
+    free = [pair for pair in POINT_MARKERS if pair not in chosen.values()]
+    return {p: pair if all(pair) else free.pop(0) if free else POINT_MARKERS[-1] for p, pair in chosen.items()}
+
+
 def bivariate_classes(x: pd.Series, y: pd.Series) -> pd.Series:
     """The 3x3 bivariate class ``"<x>-<y>"`` of each area: terciles of each indicator (1 low, 3 high).
 

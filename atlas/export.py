@@ -61,7 +61,6 @@ BATCH_SKIPS = {
     "rank": "national ranks are not mapped in the batch: the decile map of the same index shows them "
             "in the categories people know (export one with --layer if needed)",
 }
-WARD_GEOGRAPHIES = ("ward2023", "ward2013")
 MM_PER_INCH = 25.4
 #: Outline colours and widths (points).
 WARD_EDGE = ("#1a1a1a", 0.9)
@@ -438,9 +437,8 @@ def paper_inches(paper: str, dpi: int) -> tuple[float, float]:
 
 def _ward_geography(built: Atlas, geography: str) -> str | None:
     """The ward set to outline: the map's own wards, else the newest the atlas has."""
-    if geography in WARD_GEOGRAPHIES:
-        return geography
-    return next((g for g in WARD_GEOGRAPHIES if g in built.geographies), None)
+    wards = built.geographies_at("ward")
+    return geography if geography in wards else next(iter(wards), None)
 
 
 def _wrap(text: str, width: int) -> str:

@@ -9,6 +9,7 @@ import geopandas as gpd
 import pandas as pd
 
 from .errors import AtlasError
+from .report import BuildReport
 from .specs import (
     POINTS_PREFIX,  # geography ids of point sets in ``Atlas.layers``: ``points:<id>``
     IndicatorSpec,
@@ -77,6 +78,14 @@ def indicator_row(indicator: IndicatorSpec, geography: str, geography_label: str
     return {key: row[key] for key in LAYER_COLUMNS}
 
 
+def empty_shares() -> pd.DataFrame:
+    """An empty decile-shares table (see :attr:`Atlas.decile_shares`)."""
+    return pd.DataFrame({"geography": pd.Series(dtype=str), "code": pd.Series(dtype=str),
+                         "layer": pd.Series(dtype=str), "decile": pd.Series(dtype=int),
+                         "population": pd.Series(dtype=float), "areas": pd.Series(dtype=int),
+                         "share": pd.Series(dtype=float)})
+
+
 def empty_catchments() -> pd.DataFrame:
     """An empty catchment table (see :attr:`Atlas.catchments`)."""
     return pd.DataFrame({"practice": pd.Series(dtype=str), "area": pd.Series(dtype=str),
@@ -102,7 +111,7 @@ class Atlas:
         For decile layers aggregated to larger areas: population and LSOA count
         in each national decile (``geography, code, layer, decile, population,
         areas, share``).
-    report : dict
+    report : BuildReport
         The build report (matches, unmatched codes, missing values, methods).
     outline : geopandas.GeoDataFrame or None
         The district outline.
@@ -126,7 +135,7 @@ class Atlas:
     geographies: dict[str, gpd.GeoDataFrame]
     layers: pd.DataFrame
     decile_shares: pd.DataFrame
-    report: dict
+    report: BuildReport
     outline: gpd.GeoDataFrame | None = None
     path: Path | None = None
     geography_labels: dict[str, str] = field(default_factory=dict)
@@ -175,6 +184,75 @@ class Atlas:
         """The values of one layer on one geography, indexed by area code."""
         self.layer(layer, geography)
         return self.table(geography)[layer]
+
+    def geographies_at(self, level: str) -> list[str]:
+        """The atlas's geographies of one level (``lsoa``, ``msoa``, ``ward``, ``district``), newest vintage first.
+
+        The roles engine code needs (the newest LSOAs, the ward sets, the MSOAs)
+        come from here: the boundary specs' ``level`` and ``vintage`` as the build
+        recorded them, never from literal geography ids.
+        """
+        return [g for g in self.report.geographies_at(level) if g in self.geographies]
+
+    def native_geography(self, layer: str) -> str | None:
+        """The geography a layer's values were published on (``None`` if the atlas lacks the layer there)."""
+        rows = self.layers[self.layers["layer"] == layer]
+        native = [g for g in rows["native_geography"].fillna("") if g in self.geographies]
+        return native[0] if native else None
+
+    def layer_columns(self, layer: str, geography: str) -> dict[str, str]:
+        """The columns one layer has in a geography's table, by part.
+
+        Returns
+        -------
+        dict of str to str
+            ``value`` (the layer id itself) and, where the table has them, ``lower``,
+            ``upper``, ``numerator``, ``denominator``, ``vs_district``, ``vs_england`` ...
+            mapped to their column names (``<layer>_<part>``).
+
+        Raises
+        ------
+        AtlasError
+            If the layer is not available on that geography.
+        """
+        self.layer(layer, geography)
+        prefix = f"{layer}_"
+        parts = {"value": layer}
+        others = {str(c)[len(prefix):]: str(c) for c in self.table(geography).columns if str(c).startswith(prefix)}
+        # another layer whose id starts with this one's (``x`` and ``x_rate``) is not a part of it
+        layer_ids = set(self.layers_on(geography)["layer"])
+        parts.update({part: column for part, column in others.items() if column not in layer_ids})
+        return parts
+
+    def has_counts(self, layer: str, geography: str) -> bool:
+        """Whether a layer carries the numerator and denominator its rate is made of."""
+        parts = self.layer_columns(layer, geography)
+        return "numerator" in parts and "denominator" in parts
+
+    def benchmarks(self, layer: str, geography: str) -> list[dict]:
+        """The district and England benchmarks the build computed for a layer (empty if none).
+
+        See :meth:`atlas.report.BuildReport.benchmarks_of`.
+        """
+        return self.report.benchmarks_of(layer, geography)
+
+    def benchmark_value(self, layer: str, geography: str, area: str) -> float | None:
+        """One benchmark's value (``area`` is ``district`` or ``england``), if the build computed it."""
+        found = (b for b in self.benchmarks(layer, geography) if b.get("area") == area and b.get("value") is not None)
+        return next((float(b["value"]) for b in found), None)
+
+    def population_layer(self, geography: str) -> str | None:
+        """The id of the resident-population layer of a geography, if the atlas has one.
+
+        A population published on the geography itself is preferred to one
+        aggregated to it from smaller areas.
+        """
+        rows = self.layers_on(geography)
+        rows = rows[rows["kind"] == "population"]
+        if rows.empty:
+            return None
+        native = rows[rows["native_geography"] == geography]
+        return str((native if len(native) else rows)["layer"].iloc[0])
 
     def with_layer(self, geography: str, layer: str, columns: pd.DataFrame, meta: dict) -> "Atlas":
         """A copy of the atlas with one more layer on one geography.

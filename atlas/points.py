@@ -46,6 +46,8 @@ from .postcode_index import normalise_postcodes, organisation_postcodes, postcod
 from .readers import apply_where, indicator_frame, member_of, read_source, read_table, require_columns
 
 __all__ = ["normalise_postcodes", "postcode_sector", "read_postcodes", "build_points", "place"]
+from .access import nearest_table
+from .classify import classify
 from .specs import Catalogue, IndicatorSpec, PointSetSpec, PostcodeSpec, SourceSpec
 
 BNG = "EPSG:27700"
@@ -151,7 +153,7 @@ def place(spec: PointSetSpec, postcodes: pd.DataFrame, lookup: PostcodeSpec, sou
                            "every active organisation whose postcode is not in the postcode lookup"),
         "not_found_elsewhere": int((active & ~found).sum() - len(unmatched)),
         "outside_outline": district.attrs.pop("outside_outline", []),
-        "colour_by": spec.colour_by,
+        "colour_by": spec.colour_by, "marker": spec.marker, "colour": spec.colour,
         "colour_label": spec.colour_label or (spec.colour_by or "").replace("_", " "),
     }
     return PlacedSet(spec, district, located, report)
@@ -411,7 +413,6 @@ def computed_table(source: SourceSpec, frame: gpd.GeoDataFrame, placed: dict[str
     """
     population = _population(source, frame)
     if source.computed == "nearest_point":
-        from .access import nearest_table
         return nearest_table(frame, _covered(placed[source.points]), population, source.radius_km)
     table = pd.DataFrame({"code": frame.index.to_numpy(), "population": population.to_numpy()})
     for point_set in source.point_sets:
@@ -502,10 +503,9 @@ def point_style(built, point_set: str, colour_by: str | None = None, size_by: st
     -------
     PointStyle
     """
-    from .classify import classify
 
     frame = built.table(f"points:{point_set}")
-    colour_by = colour_by or built.report.get("points", {}).get(point_set, {}).get("colour_by")
+    colour_by = colour_by or built.report.point_set(point_set).get("colour_by")
     layers = built.layers_on(f"points:{point_set}").set_index("layer")
     if colour_by and colour_by in layers.index and layers.loc[colour_by, "kind"] != "points":
         meta = layers.loc[colour_by]
@@ -515,7 +515,7 @@ def point_style(built, point_set: str, colour_by: str | None = None, size_by: st
         title = f"{meta['label']} ({meta['units']})"
     elif colour_by and colour_by in frame.columns:
         classes = categorical(frame[colour_by])
-        info = built.report.get("points", {}).get(point_set, {})
+        info = built.report.point_set(point_set)
         title = info.get("colour_label") if info.get("colour_by") == colour_by else None
         title = title or colour_by.replace("_", " ")
     else:

@@ -25,8 +25,9 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from .errors import AtlasError
-from .model import Atlas, empty_catchments
+from .errors import AtlasError, naming
+from .model import Atlas, empty_catchments, empty_shares
+from .report import BuildReport
 
 REPORT_TABLE = "atlas_report"
 LAYERS_TABLE = "atlas_layers"
@@ -232,7 +233,7 @@ def save(atlas: Atlas, folder: Path, tx: Transaction | None = None) -> Path:
             return save(atlas, folder, own)
     final = atlas_path(folder, atlas.la_code)
     _write_geopackage(atlas, tx.path(final, ".gpkg"))
-    tx.write_text(final.with_suffix(".report.json"), json.dumps(atlas.report, indent=2))
+    tx.write_text(final.with_suffix(".report.json"), json.dumps(atlas.report.to_dict(), indent=2))
     atlas.path = final
     return final
 
@@ -246,19 +247,12 @@ def _write_geopackage(atlas: Atlas, tmp: Path) -> None:
     for point_set, points in atlas.points.items():
         pyogrio.write_dataframe(points.reset_index(), tmp, layer=POINTS_TABLE_PREFIX + point_set, driver="GPKG")
     pyogrio.write_dataframe(atlas.layers, tmp, layer=LAYERS_TABLE, driver="GPKG")
-    shares = atlas.decile_shares if len(atlas.decile_shares) else _empty_shares()
+    shares = atlas.decile_shares if len(atlas.decile_shares) else empty_shares()
     pyogrio.write_dataframe(shares, tmp, layer=SHARES_TABLE, driver="GPKG")
     if len(atlas.catchments):
         pyogrio.write_dataframe(atlas.catchments, tmp, layer=CATCHMENTS_TABLE, driver="GPKG")
-    report = pd.DataFrame({"json": [json.dumps(atlas.report)]})
+    report = pd.DataFrame({"json": [json.dumps(atlas.report.to_dict())]})
     pyogrio.write_dataframe(report, tmp, layer=REPORT_TABLE, driver="GPKG")
-
-
-def _empty_shares() -> pd.DataFrame:
-    return pd.DataFrame({"geography": pd.Series(dtype=str), "code": pd.Series(dtype=str),
-                         "layer": pd.Series(dtype=str), "decile": pd.Series(dtype=int),
-                         "population": pd.Series(dtype=float), "areas": pd.Series(dtype=int),
-                         "share": pd.Series(dtype=float)})
 
 
 def load(path: str | os.PathLike) -> Atlas:
@@ -287,9 +281,15 @@ def load(path: str | os.PathLike) -> Atlas:
         raise AtlasError(f"{path} is not a readable GeoPackage: {exc}") from exc
     if REPORT_TABLE not in names or LAYERS_TABLE not in names:
         raise AtlasError(f"{path} is not an atlas GeoPackage (it lacks the {REPORT_TABLE} and {LAYERS_TABLE} tables).")
-    report = json.loads(pyogrio.read_dataframe(path, layer=REPORT_TABLE)["json"].iloc[0])
+    with naming(path, expected="an atlas GeoPackage written by `atlas build` (rebuild it)"):
+        return _read_atlas(path, names)
+
+
+def _read_atlas(path: Path, names: list[str]) -> Atlas:
+    report = BuildReport.from_dict(json.loads(pyogrio.read_dataframe(path, layer=REPORT_TABLE)["json"].iloc[0]),
+                                   where=str(path))
     layers = pyogrio.read_dataframe(path, layer=LAYERS_TABLE)
-    shares = pyogrio.read_dataframe(path, layer=SHARES_TABLE) if SHARES_TABLE in names else _empty_shares()
+    shares = pyogrio.read_dataframe(path, layer=SHARES_TABLE) if SHARES_TABLE in names else empty_shares()
     geographies, points = {}, {}
     for name in names:
         if name in _RESERVED:
@@ -298,13 +298,13 @@ def load(path: str | os.PathLike) -> Atlas:
             points[name[len(POINTS_TABLE_PREFIX):]] = _read_areas(path, name)
             continue
         geographies[name] = _read_areas(path, name)
-    order = report.get("geography_order", list(geographies))
+    order = report.geography_order or list(geographies)
     geographies = {g: geographies[g] for g in order if g in geographies}
     outline = _read_areas(path, OUTLINE_TABLE) if OUTLINE_TABLE in names else None
-    labels = {g: info.get("label", g) for g, info in report.get("geographies", {}).items()}
+    labels = report.geography_labels()
     catchments = (pyogrio.read_dataframe(path, layer=CATCHMENTS_TABLE) if CATCHMENTS_TABLE in names
                   else empty_catchments())
-    return Atlas(report["la"], report["la_name"], geographies, layers, shares, report, outline, path, labels,
+    return Atlas(report.la, report.la_name, geographies, layers, shares, report, outline, path, labels,
                  points, catchments)
 
 

@@ -37,20 +37,22 @@ from folium.elements import Template
 
 from . import config
 from .classify import (
+    BIVARIATE_COLOURS,
     LISA_COLOURS,
     MISSING_COLOUR,
     MISSING_LABEL,
     Classes,
+    bivariate_legend,
     decile_label,
     format_value,
     layer_classes,
     layer_decimals,
 )
 from .errors import AtlasError
-from .health import layer_benchmarks
 from .model import Atlas
 from .plaintext import csv_text
 from .points import point_style
+from .specs import POINTS_PREFIX
 from .stats.moran import CLUSTERS, NO_DATA
 from .store import write_text_atomic
 
@@ -274,7 +276,7 @@ def colour_options(built: Atlas, point_set: str) -> dict[str, str]:
         neither (it is then drawn in one colour). Layers without any value are left out.
     """
     frame = built.table(f"points:{point_set}")
-    info = built.report.get("points", {}).get(point_set, {})
+    info = built.report.point_set(point_set)
     options = {}
     if info.get("colour_by") in frame.columns:
         options[info["colour_by"]] = info.get("colour_label") or info["colour_by"]
@@ -316,7 +318,7 @@ def point_style_payload(built: Atlas, point_set: str, colour_by: str | None = No
     AtlasError
         If the point set is not in the atlas, or the layer has no value to classify.
     """
-    colour_by = colour_by or built.report.get("points", {}).get(point_set, {}).get("colour_by") or ""
+    colour_by = colour_by or built.report.point_set(point_set).get("colour_by") or ""
     style = point_style(built, point_set, colour_by or None, size_by=SIZE_BY)
     frame = _located(built.table(f"points:{point_set}"))
     radii = style.radii.reindex(frame.index).astype(float)
@@ -384,7 +386,7 @@ def _layer_tips(built: Atlas, point_set: str, layer: str, frame: pd.DataFrame) -
         labels.append("95% confidence interval")
         columns.append([f"{value_text(lo, meta)} to {value_text(hi, meta)}" if pd.notna(lo) and pd.notna(hi)
                         else None for lo, hi in zip(frame[lower], frame[upper])])
-    found = [b for b in layer_benchmarks(built, layer, point_set)
+    found = [b for b in built.benchmarks(layer, POINTS_PREFIX + point_set)
              if f"{layer}_vs_{b['area']}" in frame.columns and b.get("value") is not None]
     for bench in found:
         labels.append(f"Compared with {bench['label']} ({value_text(bench['value'], meta)})")
@@ -595,7 +597,6 @@ def bivariate_layer(entry: dict) -> CategoryLayer:
     Legend labels name both indicators' thirds ("Income: high, Obesity: low"); colours are
     :data:`atlas.classify.BIVARIATE_COLOURS`.
     """
-    from .classify import BIVARIATE_COLOURS, bivariate_legend
 
     x_label, y_label = (_short_label(entry[key]) for key in ("x_label", "y_label"))
     legend = bivariate_legend(x_label, y_label)

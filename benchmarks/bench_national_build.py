@@ -34,7 +34,7 @@ def timed_build(code: str, out: str) -> tuple[float, atlas.Atlas]:
 
 
 def describe(built: atlas.Atlas) -> str:
-    sizes = ", ".join(f"{len(built.table(g))} {g}" for g in built.report["geography_order"])
+    sizes = ", ".join(f"{len(built.table(g))} {g}" for g in built.report.geography_order)
     placed = sum(len(p) for p in built.points.values())
     return f"{sizes}; {placed} points"
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..classify import bivariate_classes
 from ..errors import AtlasError, StatisticError
 from ..model import Atlas
 from ..stats.bivariate import lisa_bv, moran_bv
@@ -95,7 +96,6 @@ def bivariate_summary(built: Atlas, x_layer: str, x_geography: str, y_layer: str
         ``"x-y"`` by code, from :func:`atlas.classify.bivariate_classes`),
         ``reading`` and ``method``; or ``message``.
     """
-    from ..classify import bivariate_classes
     try:
         if x_geography != y_geography:
             raise StatisticError(
@@ -290,12 +290,7 @@ def _funnel_targets(built: Atlas, layer: str, geography: str, numerator, denomin
     """The district's pooled proportion, and England's where the build recorded it."""
     ok = numerator.notna() & denominator.notna() & (denominator > 0)
     targets = {built.la_name: float(numerator[ok].sum() / denominator[ok].sum())}
-    entries = list(built.report.get("benchmarks", []))
-    for point_set in (built.report.get("points") or {}).values():
-        entries += [e for e in (point_set or {}).get("layers", []) if isinstance(e, dict)]
-    for entry in entries:
-        if entry.get("layer") == layer and entry.get("geography") == geography:
-            for bench in entry.get("benchmarks", []):
-                if bench.get("area") == "england" and bench.get("numerator") and bench.get("denominator"):
-                    targets[bench.get("label", "England")] = float(bench["numerator"]) / float(bench["denominator"])
+    for bench in built.benchmarks(layer, geography):
+        if bench.get("area") == "england" and bench.get("numerator") and bench.get("denominator"):
+            targets[bench.get("label", "England")] = float(bench["numerator"]) / float(bench["denominator"])
     return targets

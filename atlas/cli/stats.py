@@ -23,12 +23,12 @@ from ..area_sets import load_area_set
 from ..build import current
 from ..codes import check_district_code
 from ..errors import AtlasError
+from ..specs import Catalogue
 from ..stats.moran import CLUSTERS, DEFAULT_ALPHA, DEFAULT_PERMUTATIONS, DEFAULT_SEED
 from ..stats.weights import DEFAULT_SNAP_TOLERANCE_M
 from .options import add_atlas_dir, add_source
 
 DEFAULT_INDICATOR = "income19_score"
-DEFAULT_GEOGRAPHY = "lsoa11"
 
 
 HELP = "inequality statistics: 20:20, 10:10, Moran's I, LISA clusters, area Gini"
@@ -46,8 +46,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--out", metavar="FILE.csv", help="CSV to write with --all-districts or --areas")
     parser.add_argument("--indicator", metavar="LAYER", default=DEFAULT_INDICATOR,
                         help=f"layer id for Moran's I and LISA (default {DEFAULT_INDICATOR})")
-    parser.add_argument("--geography", metavar="ID", default=DEFAULT_GEOGRAPHY,
-                        help=f"areas for Moran's I and LISA (default {DEFAULT_GEOGRAPHY})")
+    parser.add_argument("--geography", metavar="ID",
+                        help="areas for Moran's I and LISA (default: the geography the indicator is published on)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     add_source(parser)
     add_atlas_dir(parser)
@@ -86,17 +86,38 @@ def _run_district(args) -> int:
     la = check_district_code(args.la)
     source = config.source_dir(args.source)
     built, how = current(la, source, args.atlas_dir)
-    built.table(args.geography)
-    layer = resolve_layer(built, args.indicator, args.geography)
-    summary = summarise(built, layer, args.geography, permutations=args.permutations, seed=args.seed,
+    geography = args.geography or published_geography(built, args.indicator)
+    built.table(geography)
+    layer = resolve_layer(built, args.indicator, geography)
+    summary = summarise(built, layer, geography, permutations=args.permutations, seed=args.seed,
                         alpha=args.alpha, fdr=args.fdr, snap_tolerance_m=args.snap_tolerance)
-    n_lsoa = len(built.table(DEFAULT_GEOGRAPHY)) if DEFAULT_GEOGRAPHY in built.geographies else None
-    result = _result(built, summary, n_lsoa, args, how)
+    result = _result(built, summary, args, how)
     if args.json:
         print(_json(result))
     else:
         print(_text(result, summary))
     return 0
+
+
+def published_geography(built, wanted: str) -> str:
+    """The geography to compute on when none is given: the one the layer ``wanted`` is published on.
+
+    A name without its vintage (``income_score``) is taken on the geography of
+    the default indicator (:data:`DEFAULT_INDICATOR`), as the published figures are.
+
+    Raises
+    ------
+    AtlasError
+        If the atlas has neither that layer nor the default indicator.
+    """
+    for layer in (wanted, DEFAULT_INDICATOR):
+        if built.native_geography(layer):
+            return built.native_geography(layer)
+    raise AtlasError(f"No layer {wanted!r} in the {built.la_name} atlas; give --geography and --indicator.")
+
+
+def _without_vintage(layer: str) -> str:
+    return re.sub(r"(?<=[a-z])\d{2}(?=_)", "", layer)
 
 
 def resolve_layer(built, wanted: str, geography: str) -> str:
@@ -113,7 +134,7 @@ def resolve_layer(built, wanted: str, geography: str) -> str:
     ids = list(built.layers_on(geography)["layer"])
     if wanted in ids:
         return wanted
-    matches = [i for i in ids if re.sub(r"(?<=[a-z])\d{2}(?=_)", "", i) == wanted]
+    matches = [i for i in ids if _without_vintage(i) == wanted]
     if len(matches) == 1:
         print(f"atlas stats: --indicator {wanted} taken as {matches[0]}", file=sys.stderr)
         return matches[0]
@@ -122,13 +143,16 @@ def resolve_layer(built, wanted: str, geography: str) -> str:
                      f"Layers on {geography}: {', '.join(sorted(ids))}.")
 
 
-def _result(built, summary: dict, n_lsoa, args, how: str) -> dict:
+def _result(built, summary: dict, args, how: str) -> dict:
+    lsoas = built.native_geography(Catalogue.load().role("income_decile"))  # the LSOAs the 20:20 index counts
     moran = summary["moran"]
     lisa = summary["lisa"]
     keep = ("least", "most", "share", "n", "missing", "label", "source")
     return {
         "la": built.la_code, "la_name": built.la_name, "indicator": summary["layer"],
-        "indicator_label": summary["label"], "geography": summary["geography"], "n_lsoa": n_lsoa,
+        "indicator_label": summary["label"], "geography": summary["geography"],
+        "lsoa_geography": lsoas, "lsoa_label": built.geography_labels.get(lsoas, lsoas or "LSOAs"),
+        "n_lsoa": len(built.table(lsoas)) if lsoas else None,
         "n_areas": summary["n_areas"],
         "twenty_twenty": _entry(summary["twenty_twenty"], keep),
         "ten_ten": _entry(summary["ten_ten"], keep),
@@ -151,8 +175,8 @@ def _entry(entry: dict, keys: tuple, numbers: tuple = ()) -> dict:
 
 def _text(result: dict, summary: dict) -> str:
     lines = [f"{result['la_name']} ({result['la']}): {result['indicator_label']} on {summary['geography_label']}"]
-    other = result["geography"] != DEFAULT_GEOGRAPHY
-    lines.append(f"  LSOAs (2011): {result['n_lsoa']}"
+    other = result["geography"] != result["lsoa_geography"]
+    lines.append(f"  {result['lsoa_label']}: {result['n_lsoa']}"
                  + (f"; {summary['geography_label']}: {result['n_areas']} areas" if other else ""))
     for key, title in (("twenty_twenty", "20:20 index"), ("ten_ten", "10:10 index")):
         entry = summary[key]

@@ -28,28 +28,29 @@ from .areas import Area, find_area, kind_label, lsoa_assignment
 from .builder import build_profile, estimate_notes
 from .common import (
     COMPARE_NOTE,
-    ENGLAND_AREAS,
     FORMATS,
-    LE_GEOGRAPHY,
     LE_THEME,
     LSOA_CODE,
-    LSOA_GEOGRAPHIES,
-    NAMED_GEOGRAPHIES,
+    NAMED_LEVELS,
     PCN_CODE,
     PCN_RULE,
     POPULATION_THEME,
-    PRACTICES,
+    england_areas,
+    life_expectancy_geography,
+    lsoa_geographies,
+    named_geographies,
 )
-from .figure_map import AREA_EDGE, AREA_FILL, POINT_STYLES, area_map
+from .figure_map import AREA_EDGE, AREA_FILL, area_map
 from .figures import Rule, aggregate_over, england_values, layer_rule
 from .networks import nearest_practice, nearest_practice_lsoas, networks
 from .profile import Profile, Table
 from .render import TEMPLATES, profile_format, render_csv, render_html, render_pdf, write_profile
 
 __all__ = [
-    "AREA_EDGE", "AREA_FILL", "Area", "COMPARE_NOTE", "ENGLAND_AREAS", "FORMATS", "LE_GEOGRAPHY", "LE_THEME",
-    "LSOA_CODE", "LSOA_GEOGRAPHIES", "NAMED_GEOGRAPHIES", "PCN_CODE", "PCN_RULE", "POINT_STYLES", "POPULATION_THEME",
-    "PRACTICES", "Profile", "Rule", "TEMPLATES", "Table", "aggregate_over", "area_map", "build_profile",
-    "england_values", "estimate_notes", "find_area", "kind_label", "layer_rule", "lsoa_assignment", "nearest_practice",
+    "AREA_EDGE", "AREA_FILL", "Area", "COMPARE_NOTE", "FORMATS", "LE_THEME", "LSOA_CODE", "NAMED_LEVELS", "PCN_CODE",
+    "PCN_RULE", "POPULATION_THEME", "Profile", "Rule", "TEMPLATES", "Table",
+    "aggregate_over", "area_map", "build_profile", "england_areas", "england_values", "estimate_notes", "find_area",
+    "kind_label", "layer_rule", "life_expectancy_geography", "lsoa_assignment", "lsoa_geographies",
+    "named_geographies", "nearest_practice",
     "nearest_practice_lsoas", "networks", "profile_format", "render_csv", "render_html", "render_pdf", "write_profile",
 ]

@@ -14,10 +14,20 @@ from .. import config
 from ..carto import (
     dissolve,
 )
-from ..catchments import footprint_rule, has_catchments, network_footprint
+from ..catchments import footprint_rule, has_catchments, network_footprint, practice_set
 from ..errors import AtlasError, UnknownAreaError
+from ..geography import Boundaries, assign
 from ..model import Atlas
-from .common import LSOA_CODE, LSOA_GEOGRAPHIES, NAMED_GEOGRAPHIES, PCN_RULE, PRACTICES, geography_label, memo, specs_catalogue
+from ..specs import AggregationRule
+from .common import (
+    LSOA_CODE,
+    PCN_RULE,
+    geography_label,
+    lsoa_geographies,
+    memo,
+    named_geographies,
+    specs_catalogue,
+)
 from .networks import find_network, lookup_lsoas, nearest_practice_lsoas, networks
 
 
@@ -118,7 +128,7 @@ def find_area(built: Atlas, area: str | list[str], pcn_lookup: str | os.PathLike
             raise UnknownAreaError(f"A set of areas must be LSOA codes (E01 and six digits); these are not: "
                                    f"{', '.join(bad)}.")
     text = codes[0] if len(tokens) > 1 else tokens[0].strip()
-    searched = [g for g in ([geography] if geography else NAMED_GEOGRAPHIES) if g in built.geographies]
+    searched = [g for g in ([geography] if geography else named_geographies(built)) if g in built.geographies]
     matches = [(g, text.upper()) for g in searched if text.upper() in built.geographies[g].index]
     network = find_network(built, text) if not matches and not geography else None
     if network is not None:
@@ -151,9 +161,9 @@ def kind_label(built: Atlas, geography: str) -> str:
 
 def _accepted(built: Atlas) -> str:
     kinds = []
-    for level, prefix, geographies in (("a ward", "E05", ("ward2023", "ward2013")),
-                                       ("an MSOA", "E02", ("msoa21", "msoa11"))):
-        have = [geography_label(built, g) for g in geographies if g in built.geographies]
+    for level, prefix, geographies in (("a ward", "E05", built.geographies_at("ward")),
+                                       ("an MSOA", "E02", built.geographies_at("msoa"))):
+        have = [geography_label(built, g) for g in geographies]
         if have:
             kinds.append(f"{level} code ({prefix}...) or name ({' or '.join(have)})")
     if networks(built):
@@ -164,7 +174,7 @@ def _accepted(built: Atlas) -> str:
 
 def _near_matches(built: Atlas, text: str) -> str:
     candidates = {}
-    for geography in NAMED_GEOGRAPHIES + LSOA_GEOGRAPHIES:
+    for geography in named_geographies(built) + lsoa_geographies(built):
         if geography in built.geographies:
             for code, name in built.geographies[geography]["name"].items():
                 candidates[str(code)] = f"{code} ({name}, {geography_label(built, geography)})"
@@ -179,7 +189,7 @@ def _near_matches(built: Atlas, text: str) -> str:
 def _table_area(built: Atlas, geography: str, code: str, source_dir=None, catalogue=None) -> Area:
     frame = built.geographies[geography]
     members, methods = {}, []
-    for child in [g for g in LSOA_GEOGRAPHIES if g in built.geographies]:
+    for child in lsoa_geographies(built):
         parent, method = lsoa_assignment(built, child, geography, source_dir, catalogue)
         members[child] = sorted(parent.index[parent == code])
         methods.append(f"{geography_label(built, child)} by {method}")
@@ -206,8 +216,6 @@ def lsoa_assignment(built: Atlas, child: str, parent: str, source_dir=None, cata
     method : str
         The rule, in words.
     """
-    from ..geography import Boundaries, assign
-    from ..specs import AggregationRule
 
     def compute():
         specs = specs_catalogue(catalogue).boundaries
@@ -235,12 +243,12 @@ def codes_inside(frame, shape) -> list[str]:
 
 def _lsoa_set(built: Atlas, codes: list[str], rule: str | None = None, **kwargs) -> Area:
     codes = list(dict.fromkeys(codes))
-    have = {g: set(built.geographies[g].index) for g in LSOA_GEOGRAPHIES if g in built.geographies}
+    have = {g: set(built.geographies[g].index) for g in lsoa_geographies(built)}
     unknown = [c for c in codes if not any(c in h for h in have.values())]
     if unknown:
         raise UnknownAreaError(f"{len(unknown)} code(s) are not LSOAs of {built.la_name}: {', '.join(unknown[:20])}. "
                                f"Give LSOA codes (2011 or 2021) of the district." + _near_matches(built, unknown[0]))
-    vintage = next((g for g in reversed(LSOA_GEOGRAPHIES) if g in have and set(codes) <= have[g]), None)
+    vintage = next((g for g in reversed(lsoa_geographies(built)) if set(codes) <= have[g]), None)
     if vintage is None:
         only = {g: [c for c in codes if c in h and not all(c in o for o in have.values())] for g, h in have.items()}
         raise UnknownAreaError("The LSOAs mix vintages: " + "; ".join(
@@ -265,7 +273,7 @@ def _pcn_area(built: Atlas, code: str, name: str, lookup: str | os.PathLike | No
               footprint: str = "patients") -> Area:
     if footprint not in ("patients", "nearest"):
         raise AtlasError(f"Unknown footprint rule {footprint!r}: use 'patients' or 'nearest'.")
-    practices = built.points[PRACTICES]
+    practices = built.points[practice_set()]
     members = sorted(practices.index[practices["pcn_code"].astype(str) == code])
     if lookup:
         lsoas, rule = lookup_lsoas(built, code, name, Path(lookup))

@@ -13,30 +13,32 @@ import string
 import numpy as np
 import pandas as pd
 
-from .. import config
+from .. import config, similar
+from ..analysis.analyses import funnel_summary
 from ..carto import (
     boundary_attributions,
 )
+from ..catchments import practice_set
 from ..classify import decile_label, format_value, layer_decimals
 from ..errors import AtlasError
 from ..estimates import METHOD_LINE
+from ..health import pcn_table
 from ..model import Atlas
+from ..report import vintage_year
 from .areas import Area, codes_inside, find_area, lsoa_assignment
 from .common import (
     COMPARE_NOTE,
-    ENGLAND_AREAS,
-    LE_GEOGRAPHY,
     LE_THEME,
-    LSOA_GEOGRAPHIES,
     POPULATION_THEME,
-    PRACTICES,
     as_text,
     base_layer,
-    benchmark,
     count_text,
     decile_share_meta,
     district_life_expectancy_gap,
+    england_areas,
     geography_label,
+    life_expectancy_geography,
+    lsoa_geographies,
     memo,
     point_set_label,
     reference_text,
@@ -45,7 +47,7 @@ from .common import (
     to_number,
     with_interval,
 )
-from .figure_map import POINT_STYLES, area_map
+from .figure_map import area_map
 from .figures import aggregate_over, england_values, layer_rule
 from .networks import nearest_practice
 from .profile import Profile, Table
@@ -89,7 +91,7 @@ def build_profile(built: Atlas, area: str | list[str] | Area, pcn_lookup: str | 
 def estimate_notes(built: Atlas) -> list[str]:
     """One note per kind of small-area estimate in the atlas: the method, its dates, and why it is not judged."""
     notes = []
-    for info in built.report.get("estimates", {}).values():
+    for info in built.report.estimates.values():
         notes.append(f"Small-area estimates ({info.get('title', '')}): {METHOD_LINE} Dates: {info.get('period', '')}. "
                      f"Shown beside {built.la_name}'s estimate (the same method over its LSOAs) and England's "
                      f"QOF total, without Better / Similar / Worse: an apportioned estimate has no sampling "
@@ -133,6 +135,9 @@ class _ProfileBuilder:
 
     def __init__(self, built: Atlas, area: Area, catalogue, source_dir):
         self.built, self.area, self.catalogue, self.source_dir = built, area, catalogue, source_dir
+        self.lsoa_geographies = lsoa_geographies(built)  # newest first
+        self.le_geography = life_expectancy_geography(built)
+        self.practices = practice_set(catalogue)  # the GP practices' point set
         self.notes: list[str] = [area.rule, *area.notes]
         self.used: list[dict] = []  # metadata of every layer shown, for the sources
         try:
@@ -158,7 +163,7 @@ class _ProfileBuilder:
         """Where the area's figures come from: its own geography, or its LSOAs of each vintage."""
         if self.area.is_table_area:
             return [self.area.kind]
-        return [g for g in LSOA_GEOGRAPHIES if self.area.members.get(g)]
+        return [g for g in self.lsoa_geographies if self.area.members.get(g)]
 
     def _figures(self, meta: dict) -> dict:
         """The area's value (with interval and comparisons), the authority's and England's, of one layer."""
@@ -175,10 +180,10 @@ class _ProfileBuilder:
             rule = layer_rule(self.built, layer, geography, self.catalogue)
             out["area"], out["shares"] = aggregate_over(frame, layer, rule, self.area.members[geography])
         base, native = base_layer(self.built, meta)
-        district = benchmark(self.built, layer, geography, "district")
+        district = self.built.benchmark_value(layer, geography, "district")
         out["authority"] = district if district is not None else self._district(base, native)[0]
-        england = benchmark(self.built, layer, geography, "england")
-        found = self.england.get(base, {}) if native in ENGLAND_AREAS else {}
+        england = self.built.benchmark_value(layer, geography, "england")
+        found = self.england.get(base, {}) if england_areas(self.catalogue, native) else {}
         out["england"] = england if england is not None else to_number(found.get("value"))
         out["england_entry"] = found
         self.used.append(meta)
@@ -234,7 +239,7 @@ class _ProfileBuilder:
     # -- deprivation mix ---------------------------------------------------------------------------------
     def _deprivation_mix(self) -> list[Table]:
         tables = []
-        for geography in [g for g in LSOA_GEOGRAPHIES if g in self.built.geographies]:
+        for geography in self.lsoa_geographies:
             for meta in self._layers(geography):
                 if meta["kind"] == "decile" and meta["layer"].startswith("imd"):
                     table = self._mix(meta)
@@ -351,13 +356,14 @@ class _ProfileBuilder:
 
     # -- life expectancy and the gap ------------------------------------------------------------------------
     def _life_expectancy(self) -> list[Table]:
-        if LE_GEOGRAPHY not in self.built.geographies:
+        le = self.le_geography
+        if le is None:
             return []
-        layers = [m for m in self._layers(LE_GEOGRAPHY) if m["theme"] == LE_THEME and m["has_interval"]]
+        layers = [m for m in self._layers(le) if m["theme"] == LE_THEME and m["has_interval"]]
         if not layers:
             return []
         msoas = self._msoas()
-        frame = self.built.table(LE_GEOGRAPHY)
+        frame = self.built.table(le)
         gap = district_life_expectancy_gap(self.built)
         quintile = gap.membership["group"] if gap is not None else pd.Series(dtype=float)
         records = []
@@ -376,7 +382,7 @@ class _ProfileBuilder:
             self.used.append(meta)
         data = pd.DataFrame(records)
         shown = pd.DataFrame({"MSOA": [f"{r.name} ({r.msoa})" for r in data.itertuples()]})
-        if self.area.kind != LE_GEOGRAPHY:
+        if self.area.kind != le:
             shown[f"LSOAs of {self.area.name} in it"] = data["lsoas_in_area"].astype(str)
         if gap is not None:
             shown["Local deprivation fifth (1 = most deprived)"] = [format_value(v, 0) for v in data["local_deprivation_group"]]
@@ -387,13 +393,14 @@ class _ProfileBuilder:
                                     zip(data[layer], data[f"{layer}_lower"], data[f"{layer}_upper"])]
             shown[f"{meta['label']}: compared with {self.built.la_name} / England"] = [
                 f"{a or '-'} / {b or '-'}" for a, b in zip(data[f"{layer}_vs_district"], data[f"{layer}_vs_england"])]
-            district = benchmark(self.built, layer, LE_GEOGRAPHY, "district")
-            england = benchmark(self.built, layer, LE_GEOGRAPHY, "england")
+            district = self.built.benchmark_value(layer, le, "district")
+            england = self.built.benchmark_value(layer, le, "england")
             benchmarks.append(f"{meta['label']}: {self.built.la_name} {format_value(district, 1)}, England "
                               f"{format_value(england, 1)}")
-        where = ("" if self.area.kind == LE_GEOGRAPHY else
-                 f" Life expectancy is published by MSOA (2011) only: these are the MSOAs holding {self.area.name}'s "
-                 f"LSOAs (2011).")
+        lsoas = self._lsoas_of(le)
+        where = ("" if self.area.kind == le else
+                 f" Life expectancy is published by {geography_label(self.built, le)} only: these are the areas "
+                 f"holding {self.area.name}'s {geography_label(self.built, lsoas) if lsoas else 'LSOAs'}.")
         tables = [Table("life_expectancy", "Life expectancy", f"Life expectancy at birth in the MSOAs of "
                         f"{self.area.name}, with 95% intervals and comparisons", data, shown,
                         f"Period: {layers[0]['period']}.{where}",
@@ -402,15 +409,23 @@ class _ProfileBuilder:
             tables.append(self._gap_table(gap))
         return tables
 
+    def _lsoas_of(self, geography: str) -> str | None:
+        """The LSOA geography of the same vintage as ``geography`` (the LSOAs its areas are made of)."""
+        year = vintage_year(self.built.report.geographies.get(geography, {}).get("vintage"))
+        return next((g for g in self.lsoa_geographies
+                     if vintage_year(self.built.report.geographies[g].get("vintage")) == year), None)
+
     def _msoas(self) -> dict[str, int]:
-        """The MSOAs (2011) of the area, with how many of its LSOAs (2011) each holds."""
-        if self.area.kind == LE_GEOGRAPHY:
-            return {self.area.code: len(self.area.members.get("lsoa11", []))}
-        if self.area.members.get("lsoa11"):
-            parent, _ = lsoa_assignment(self.built, "lsoa11", LE_GEOGRAPHY, self.source_dir, self.catalogue)
-            counts = parent.reindex(self.area.members["lsoa11"]).dropna().value_counts()
+        """The areas life expectancy is published for that hold the area, with how many of its LSOAs each holds."""
+        le = self.le_geography
+        lsoas = self._lsoas_of(le)
+        if self.area.kind == le:
+            return {self.area.code: len(self.area.members.get(lsoas, []))}
+        if lsoas and self.area.members.get(lsoas):
+            parent, _ = lsoa_assignment(self.built, lsoas, le, self.source_dir, self.catalogue)
+            counts = parent.reindex(self.area.members[lsoas]).dropna().value_counts()
             return {code: int(n) for code, n in sorted(counts.items())}
-        return {code: 0 for code in codes_inside(self.built.table(LE_GEOGRAPHY), self.area.geometry)}
+        return {code: 0 for code in codes_inside(self.built.table(le), self.area.geometry)}
 
     def _gap_table(self, gap) -> Table:
         comparison = gap.comparison_table()
@@ -435,7 +450,6 @@ class _ProfileBuilder:
     # -- Primary Care Network indicators ----------------------------------------------------------------
     def _similar_authorities(self) -> Table | None:
         """The authority beside its 15 most similar authorities and England (:mod:`atlas.similar`)."""
-        from .. import similar
 
         try:
             found = similar.similar_authorities(self.built.la_code, self.source_dir)
@@ -459,13 +473,12 @@ class _ProfileBuilder:
 
     def _network_funnel(self) -> Table | None:
         """A funnel plot of the district's practices on the first QOF register, the network's highlighted."""
-        if self.area.kind != "pcn" or PRACTICES not in self.built.points:
+        if self.area.kind != "pcn" or self.practices not in self.built.points:
             return None
-        from ..analysis.analyses import funnel_summary
         from ..funnel_figure import funnel_png
 
-        geography = f"points:{PRACTICES}"
-        practices = self.built.points[PRACTICES]
+        geography = f"points:{self.practices}"
+        practices = self.built.points[self.practices]
         layers = [layer for layer in self.built.layers_on(geography)["layer"] if f"{layer}_numerator" in practices]
         if not layers or "pcn_code" not in practices:
             return None
@@ -489,22 +502,21 @@ class _ProfileBuilder:
     def _network_indicators(self) -> Table | None:
         if self.area.kind != "pcn":
             return None
-        from ..health import pcn_table
 
-        geography = f"points:{PRACTICES}"
-        practices = self.built.points[PRACTICES]
+        geography = f"points:{self.practices}"
+        practices = self.built.points[self.practices]
         records = []
         for meta in self.built.layers_on(geography).to_dict("records"):
             layer = meta["layer"]
             if f"{layer}_numerator" not in practices or f"{layer}_denominator" not in practices:
                 continue
-            row = memo(self.built, ("pcn_table", layer), lambda: pcn_table(self.built, layer)).loc[self.area.code]
+            row = memo(self.built, ("pcn_table", layer), lambda: pcn_table(self.built, layer, self.practices)).loc[self.area.code]
             records.append({
                 "layer": layer, "indicator": meta["label"], "units": meta["units"], "area": row["value"],
                 "lower": row["lower"], "upper": row["upper"], "numerator": row["numerator"],
                 "denominator": row["denominator"],
-                "authority": benchmark(self.built, layer, geography, "district"),
-                "england": benchmark(self.built, layer, geography, "england"),
+                "authority": self.built.benchmark_value(layer, geography, "district"),
+                "england": self.built.benchmark_value(layer, geography, "england"),
                 "vs_authority": as_text(row.get("vs_district")), "vs_england": as_text(row.get("vs_england")),
                 "period": meta["period"], "decimals": layer_decimals(meta),
             })
@@ -535,11 +547,11 @@ class _ProfileBuilder:
         shape = self.area.geometry.buffer(1)
         serving = self._serving_practices()
         for point_set, points in self.built.points.items():
-            if point_set == PRACTICES and self.area.kind == "pcn":
+            if point_set == self.practices and self.area.kind == "pcn":
                 chosen = {code: "Practice of the network" for code in self.area.practices}
             else:
                 chosen = {code: "In the area" for code in points.index[points.within(shape)]}
-                if point_set == PRACTICES:
+                if point_set == self.practices:
                     for code, n in serving.items():
                         chosen.setdefault(code, f"Nearest practice of {n} of the area's LSOAs")
             label = self._set_label(point_set)
@@ -550,7 +562,7 @@ class _ProfileBuilder:
                                 "relation": relation})
         if not records:
             return None
-        keys = [k for k in dict.fromkeys([*POINT_STYLES, *self.built.points]) if k in self.built.points]
+        keys = sorted(self.built.points, key=lambda k: getattr(self.catalogue.points.get(k), "order", 100))
         order = {self._set_label(k): i for i, k in enumerate(keys)}
         data = pd.DataFrame(records)
         data = data.assign(_order=data["type"].map(order)).sort_values(["_order", "name"], kind="stable")
@@ -574,9 +586,9 @@ class _ProfileBuilder:
         return label
 
     def _serving_practices(self) -> dict[str, int]:
-        if PRACTICES not in self.built.points or self.area.kind == "pcn":
+        if self.practices not in self.built.points or self.area.kind == "pcn":
             return {}
-        geography = next((g for g in LSOA_GEOGRAPHIES if self.area.members.get(g)), None)
+        geography = next((g for g in self.lsoa_geographies if self.area.members.get(g)), None)
         if geography is None:
             return {}
         nearest = nearest_practice(self.built, geography).loc[self.area.members[geography]]
@@ -585,7 +597,7 @@ class _ProfileBuilder:
     # -- the LSOAs -------------------------------------------------------------------------------------------
     def _lsoas(self) -> Table | None:
         records = []
-        for geography in [g for g in reversed(LSOA_GEOGRAPHIES) if self.area.members.get(g)]:
+        for geography in [g for g in reversed(self.lsoa_geographies) if self.area.members.get(g)]:
             frame = self.built.table(geography)
             layers = self.built.layers_on(geography)
             decile = next(iter(layers.loc[(layers["kind"] == "decile") & layers["layer"].str.startswith("imd"), "layer"]), None)
@@ -617,9 +629,9 @@ class _ProfileBuilder:
         for table in tables:
             if table.key.startswith("deprivation_"):
                 out.append((table.title.replace("Deprivation mix: ", ""), table.intro))
-        if "life_expectancy" in by_key and self.area.kind == LE_GEOGRAPHY:
+        if "life_expectancy" in by_key and self.area.kind == self.le_geography:
             data = by_key["life_expectancy"].data
-            for meta in [m for m in self._layers(LE_GEOGRAPHY) if m["theme"] == LE_THEME and m["has_interval"]]:
+            for meta in [m for m in self._layers(self.le_geography) if m["theme"] == LE_THEME and m["has_interval"]]:
                 out.append((meta["label"], format_value(data[meta["layer"]].iloc[0], 1) + " years"))
         if "assets" in by_key:
             out.append(("Health services", by_key["assets"].intro))
@@ -634,7 +646,7 @@ class _ProfileBuilder:
                     + (f" Licence: {meta['licence']}." if meta.get("licence") else "")
                     + (f" {meta['attribution']}" if meta.get("attribution") else ""))
             lines.append(text)
-        geographies = [g for g in (self.area.kind, *LSOA_GEOGRAPHIES, LE_GEOGRAPHY) if g in self.built.geographies]
+        geographies = [g for g in (self.area.kind, *self.lsoa_geographies, self.le_geography) if g in self.built.geographies]
         lines.extend(boundary_attributions(self.built, list(dict.fromkeys(geographies))))
         licence = config.os_licence_number()
         if licence:

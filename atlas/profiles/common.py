@@ -11,17 +11,16 @@ import pandas as pd
 from ..build import MOST_DEPRIVED_SUFFIX
 from ..classify import format_value
 from ..errors import AtlasError
+from ..health import life_expectancy_gap
 from ..model import POINTS_PREFIX, Atlas
+from ..specs import Catalogue
 
-LSOA_GEOGRAPHIES = ("lsoa21", "lsoa11")  # newest first: the footprint drawn is the newest LSOAs'
-NAMED_GEOGRAPHIES = ("ward2023", "ward2013", "msoa21", "msoa11", "district")  # preference when a name matches
-# several; "district": the districts of a county's atlas (a district is a profile area of its county)
-LE_GEOGRAPHY = "msoa11"
-PRACTICES = "gp_practices"
 POPULATION_THEME = "Population"
+LE_THEME = "Life expectancy"
 FORMATS = ("html", "pdf", "csv")
-#: Areas of England per geography: a source holding fewer English areas is not national.
-ENGLAND_AREAS = {"lsoa11": 32_844, "lsoa21": 33_755, "msoa11": 6_791, "msoa21": 6_856}
+#: Levels whose areas can be profiled by code or name, in order of preference when a name matches several;
+#: ``district``: the districts of a county's atlas; ``areas``: the user's area sets (``atlas areas add``).
+NAMED_LEVELS = ("ward", "msoa", "district", "areas")
 LSOA_CODE = re.compile(r"^E01\d{6}$")
 PCN_CODE = re.compile(r"^U\d{5}$", re.IGNORECASE)
 PCN_RULE = ("Footprint of a Primary Care Network: the LSOAs whose nearest GP practice (straight line from a "
@@ -34,7 +33,6 @@ COMPARE_NOTE = ("Better / Similar / Worse (OHID Fingertips method): Similar when
 
 @functools.lru_cache(maxsize=4)
 def _default_catalogue():
-    from ..specs import Catalogue
 
     return Catalogue.load()
 
@@ -43,8 +41,30 @@ def specs_catalogue(catalogue):
     return catalogue if catalogue is not None else _default_catalogue()
 
 
+# -- geography roles, from the boundary specs' level and vintage ---------------------------------------------
+def lsoa_geographies(built: Atlas) -> list[str]:
+    """The atlas's LSOA geographies, newest first (the footprint drawn is the newest LSOAs')."""
+    return built.geographies_at("lsoa")
+
+
+def named_geographies(built: Atlas) -> list[str]:
+    """Geographies whose areas are profiled by code or name, in order of preference (see ``NAMED_LEVELS``)."""
+    return [g for level in NAMED_LEVELS for g in built.geographies_at(level)]
+
+
+def life_expectancy_geography(built: Atlas) -> str | None:
+    """The geography life expectancy is published on (its layers' native geography), if the atlas has it."""
+    rows = built.layers[(built.layers["theme"] == LE_THEME) & (built.layers["native_geography"] == built.layers["geography"])]
+    return next((g for g in rows["geography"] if g in built.geographies), None)
+
+
+def england_areas(catalogue, geography: str) -> int | None:
+    """How many areas of a geography England has (the boundary spec's ``england_areas``), if known."""
+    spec = specs_catalogue(catalogue).boundaries.get(geography)
+    return spec.england_areas if spec is not None else None
+
+
 # -- helpers -------------------------------------------------------------------------------------------------
-LE_THEME = "Life expectancy"
 
 
 def share_texts(data: pd.DataFrame, column: str) -> list[str]:
@@ -76,18 +96,6 @@ def to_number(value) -> float:
 def as_text(value) -> str:
     """``value`` as text; blank when missing."""
     return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
-
-
-def benchmark(built: Atlas, layer: str, geography: str, which: str) -> float | None:
-    """The build's district or England benchmark of a layer with intervals, if it has one."""
-    from ..health import layer_benchmarks
-
-    if geography.startswith(POINTS_PREFIX):
-        found = layer_benchmarks(built, layer, geography[len(POINTS_PREFIX):])
-    else:
-        found = next((e.get("benchmarks", []) for e in built.report.get("benchmarks", [])
-                      if e.get("layer") == layer and e.get("geography") == geography), [])
-    return next((float(b["value"]) for b in found if b.get("area") == which and b.get("value") is not None), None)
 
 
 def base_layer(built: Atlas, meta: dict) -> tuple[str, str]:
@@ -126,7 +134,6 @@ def memo(built: Atlas, key, compute):
 
 def district_life_expectancy_gap(built: Atlas):
     """The district's life-expectancy gap (atlas.health); None when it cannot be computed."""
-    from ..health import life_expectancy_gap
 
     def compute():
         try:

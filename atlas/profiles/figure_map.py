@@ -12,15 +12,14 @@ from ..carto import (
     outline_collection,
     scale_bar,
 )
+from ..catchments import practice_set
+from ..classify import point_markers
 from ..model import Atlas
 from ..plaintext import figure_text
 from .areas import Area
-from .common import LSOA_GEOGRAPHIES, NAMED_GEOGRAPHIES, PRACTICES, count_text, geography_label, point_set_label
+from .common import count_text, geography_label, lsoa_geographies, point_set_label
 
 # -- the map -------------------------------------------------------------------------------------------------
-#: Marker and colour (Okabe-Ito, colour-blind safe) of each point set on a profile's map.
-POINT_STYLES = {"gp_practices": ("o", "#0072B2"), "pharmacies": ("^", "#D55E00"), "dentists": ("s", "#009E73"),
-                "hospitals": ("P", "#CC79A7")}
 AREA_FILL, AREA_EDGE = "#fdb863", "#7f3b08"
 
 
@@ -31,7 +30,7 @@ def area_map(built: Atlas, area: Area, dpi: int = 150) -> tuple[bytes, str]:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    geography = next(g for g in (*LSOA_GEOGRAPHIES, *built.geographies) if g in built.geographies)
+    geography = next(iter(lsoa_geographies(built) + list(built.geographies)))
     frame = built.table(geography)
     figure = Figure(figsize=(7.0, 4.6), dpi=dpi, facecolor="white")
     rect = (0.01, 0.02, 0.66, 0.96)
@@ -46,14 +45,15 @@ def area_map(built: Atlas, area: Area, dpi: int = 150) -> tuple[bytes, str]:
     highlight.set_edgecolor(AREA_EDGE)
     highlight.set_linewidth(1.6)
     ax.add_collection(highlight)
-    wards = next((g for g in NAMED_GEOGRAPHIES[:2] if g in built.geographies), None)
+    wards = next(iter(built.geographies_at("ward")), None)
     if wards:
         ax.add_collection(outline_collection(built.table(wards).geometry, "#737373", 0.5))
     fit_extent(ax, frame.total_bounds, box_inches(figure, rect))
     handles = [Patch(facecolor=AREA_FILL, edgecolor=AREA_EDGE, label=area.name)]
     counts = []
+    markers = point_markers(built)  # each set's own (its spec's), distinct from the others
     for point_set, points in built.points.items():
-        marker, colour = POINT_STYLES.get(point_set, ("D", "#000000"))
+        marker, colour = markers[point_set]
         ax.scatter(points.geometry.x, points.geometry.y, s=18, marker=marker, facecolor=colour,
                    edgecolor="white", linewidth=0.5, zorder=5)
         label = point_set_label(built, point_set)[0]  # the assets table's names
@@ -61,7 +61,7 @@ def area_map(built: Atlas, area: Area, dpi: int = 150) -> tuple[bytes, str]:
                               markeredgecolor="white", markersize=7, label=label))
         counts.append(count_text(len(points), label))
     if area.kind == "pcn" and area.practices:
-        members = built.points[PRACTICES].loc[area.practices]
+        members = built.points[practice_set()].loc[area.practices]
         ax.scatter(members.geometry.x, members.geometry.y, s=70, marker="o", facecolor="none",
                    edgecolor="black", linewidth=1.4, zorder=6)
         handles.append(Line2D([], [], linestyle="none", marker="o", markerfacecolor="none", markeredgecolor="black",

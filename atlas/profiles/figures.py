@@ -12,9 +12,11 @@ import pandas as pd
 
 from .. import aggregate, config, store
 from ..caching import fingerprint
+from ..health import point_layer_scale
 from ..model import Atlas
-from ..specs import SPEC_ROOT
-from .common import ENGLAND_AREAS, specs_catalogue
+from ..readers import indicator_frame, read_source
+from ..specs import KIND_AGGREGATION, SPEC_ROOT
+from .common import england_areas, specs_catalogue
 
 
 # -- figures: the area, the authority and England ----------------------------------------------------------
@@ -44,8 +46,6 @@ def layer_rule(built: Atlas, layer: str, geography: str, catalogue=None) -> Rule
     atlas otherwise (an import) aggregates by its kind, weighted by the
     geography's population layer.
     """
-    from ..health import point_layer_scale
-    from ..specs import KIND_AGGREGATION
 
     spec = specs_catalogue(catalogue).indicators.get(layer)
     if spec is not None and spec.geography == geography:
@@ -98,12 +98,11 @@ def england_values(source_dir: str | os.PathLike | None = None, catalogue=None) 
         By indicator id: ``value``, ``areas`` (English areas used) and, for
         deciles, ``shares`` and ``area_shares`` (population and area share by decile).
     """
-    from ..readers import read_source
 
     catalogue = specs_catalogue(catalogue)
     source = config.source_dir(source_dir)
     wanted = [i for i in catalogue.indicators.values()
-              if i.geography in ENGLAND_AREAS and not i.source.computed and i.aggregation != "none"]
+              if england_areas(catalogue, i.geography) and not i.source.computed and i.aggregation != "none"]
     files = sorted({i.source.file for i in wanted} | {catalogue.indicators[i.source.weight].source.file
                                                        for i in wanted if i.source.weight})
     key = _cache_key(catalogue, source, files)
@@ -131,10 +130,9 @@ def england_values(source_dir: str | os.PathLike | None = None, catalogue=None) 
 
 
 def _england_one(indicator, catalogue, table) -> dict | None:
-    from ..readers import indicator_frame
 
     frame = indicator_frame(table(indicator.source), indicator)
-    if len(frame) < 0.95 * ENGLAND_AREAS[indicator.geography]:
+    if len(frame) < 0.95 * england_areas(catalogue, indicator.geography):
         return None
     rule = Rule(indicator.aggregation, indicator.source.weight, float(indicator.scale or 1.0))
     frame = frame.rename(columns={"value": indicator.id, "numerator": f"{indicator.id}_numerator",

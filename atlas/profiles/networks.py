@@ -8,15 +8,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..access import nearest_table
+from ..catchments import practice_set
 from ..errors import AtlasError
 from ..model import Atlas
-from .common import LSOA_CODE, LSOA_GEOGRAPHIES, PRACTICES
+from .common import LSOA_CODE, lsoa_geographies
 
 
 # -- Primary Care Networks --------------------------------------------------------------------------------
 def networks(built: Atlas) -> dict[str, str]:
     """The Primary Care Networks of the district's practices: code -> name (empty without practices)."""
-    practices = built.points.get(PRACTICES)
+    practices = built.points.get(practice_set())
     if practices is None or "pcn_code" not in practices:
         return {}
     pairs = practices[["pcn_code", "pcn_name"]].dropna().drop_duplicates("pcn_code")
@@ -33,7 +35,7 @@ def find_network(built: Atlas, text: str) -> tuple[str, str] | None:
 
 def nearest_practice_lsoas(built: Atlas, network: str) -> list[str]:
     """The LSOAs whose nearest of the district's practices belongs to ``network`` (newest LSOAs)."""
-    geography = next(g for g in LSOA_GEOGRAPHIES if g in built.geographies)
+    geography = lsoa_geographies(built)[0]
     nearest = nearest_practice(built, geography)
     return sorted(nearest.index[nearest["pcn_code"].astype(str) == network])
 
@@ -46,9 +48,8 @@ def nearest_practice(built: Atlas, geography: str) -> pd.DataFrame:
     """
     import geopandas as gpd
 
-    from ..access import nearest_table
 
-    practices = built.points[PRACTICES]
+    practices = built.points[practice_set()]
     frame = built.table(geography)
     inside = gpd.GeoDataFrame(geometry=frame.geometry.representative_point(), crs=frame.crs)
     nearest = nearest_table(inside, practices, pd.Series(np.nan, index=frame.index), None)
@@ -78,7 +79,7 @@ def lookup_lsoas(built: Atlas, code: str, name: str, path: Path) -> tuple[list[s
         raise AtlasError(f"The lookup {path} has no row for {name} ({code}): no column holds that code or name.")
     rows = table[table[pcn_column].str.strip().str.casefold().isin(wanted)]
     codes = sorted(set(rows[lsoa_column].str.strip().str.upper()))
-    district = set().union(*(built.geographies[g].index for g in LSOA_GEOGRAPHIES if g in built.geographies))
+    district = set().union(*(built.geographies[g].index for g in lsoa_geographies(built)))
     outside = [c for c in codes if c not in district]
     rule = (f"Footprint of {name}: the LSOAs the lookup file {path.name} assigns to it (columns {lsoa_column!r} "
             f"and {pcn_column!r}): {len(codes) - len(outside)} in {built.la_name}")

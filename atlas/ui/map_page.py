@@ -121,11 +121,11 @@ def _atlas(built, urls) -> None:
 def _about_build(built) -> None:
     """When and from what the atlas was built, its warnings, and a rebuild button."""
     report = built.report
-    warnings = report.get("warnings", [])
+    warnings = report.warnings
     title = f"About this atlas ({len(warnings)} warning{'' if len(warnings) == 1 else 's'})"
     with st.sidebar.expander(title):
-        st.caption(plain(f"Built {_when(report.get('built'))} from the official files in "
-                         f"{report.get('source_dir', 'the source directory')}; saved as {built.path}."))
+        st.caption(plain(f"Built {_when(report.built)} from the official files in "
+                         f"{report.source_dir or 'the source directory'}; saved as {built.path}."))
         for warning in warnings:
             st.caption(plain(warning))
         if st.button("Rebuild from the official files", key="rebuild",
@@ -152,7 +152,7 @@ def _geography_control(built) -> str | None:
     if not available:
         st.error(plain(f"The {built.la_name} atlas has no indicators on any geography."))
         return None
-    labels = {g: info.get("label", g) for g, info in built.report.get("geographies", {}).items()}
+    labels = built.report.geography_labels()
     labels.update(built.geography_labels)
     current = st.session_state.get("geography")
     if current not in available:
@@ -208,8 +208,8 @@ def _classification_controls(meta: dict) -> tuple[str, int, str | None, bool]:
     palette = palette_column.selectbox(
         "Colour palette", [DEFAULT_PALETTE_OPTION, *SEQUENTIAL_PALETTES], key="palette",
         format_func=lambda p: "The indicator's own" if p == DEFAULT_PALETTE_OPTION else PALETTE_NAMES.get(p, p),
-        help=f"Colour-blind-safe ColorBrewer palettes; the darker end always marks the worse values. This "
-             f"indicator's own palette is {PALETTE_NAMES.get(own, own)}.")
+        help=plain(f"Colour-blind-safe ColorBrewer palettes; the darker end always marks the worse values. This "
+                   f"indicator's own palette is {PALETTE_NAMES.get(own, own)}."))
     tiles = _tiles_control(tiles_column)
     return scheme, int(k), None if palette == DEFAULT_PALETTE_OPTION else palette, tiles
 
@@ -333,7 +333,7 @@ def _search(built, geography: str, column) -> dict | None:
     if not wanted[2]:
         st.session_state.pop(FOCUS_KEY, None)
         return None
-    named = [g for g in (*(g for g in built.geographies if g.startswith("ward")), geography)]
+    named = [*built.geographies_at("ward"), geography]
     try:
         found = common.find_places(built, query, geography, list(dict.fromkeys(named)))
     except AtlasError as exc:
@@ -375,7 +375,7 @@ def _lisa(summary: dict | None, reason: str | None) -> tuple[pd.Series | None, s
 
 def _ward_overlay(built, geography: str) -> str | None:
     """The outlines drawn over the map: a county's districts, else the newest ward geography (not the one mapped)."""
-    levels = {g: info.get("level") for g, info in built.report.get("geographies", {}).items()}
+    levels = built.report.geography_levels()
     for level in ("district", "ward"):
         found = [g for g in built.geographies if levels.get(g) == level and g != geography]
         if found:
@@ -439,11 +439,11 @@ def _profile_link(built, geography: str) -> str | None:
     The profile page reads the authority, the kind of area and the area from
     these query parameters (:func:`atlas.ui.profile_page.page`).
     """
-    from ..profiles import LSOA_GEOGRAPHIES, NAMED_GEOGRAPHIES
+    from ..profiles import lsoa_geographies, named_geographies
 
-    if geography in LSOA_GEOGRAPHIES:
+    if geography in lsoa_geographies(built):
         return f"{APP_ROOT}profiles?la={built.la_code}&kind=lsoas&vintage={geography}&area={{code}}"
-    if geography in NAMED_GEOGRAPHIES:
+    if geography in named_geographies(built):
         return f"{APP_ROOT}profiles?la={built.la_code}&kind={geography}&area={{code}}"
     return None
 
@@ -466,7 +466,7 @@ def _metadata(view: webmap.MapView, lisa_note: str | None) -> None:
     }
     if meta.get("url"):
         rows["Official file"] = meta["url"]
-    lines = [f"- **{name}:** {plain(str(value))}" for name, value in rows.items() if value]
+    lines = [f"- **{plain(name)}:** {plain(str(value))}" for name, value in rows.items() if value]
     st.markdown("\n".join(lines))
 
 
@@ -494,7 +494,7 @@ def _figure(title: str, entry: dict, value, source_key: str | None = None) -> No
     """One statistic: its figure and plain-English reading, or the message saying why there is none."""
     source = f" From {entry[source_key]}." if source_key and entry.get(source_key) else ""
     if entry.get("available"):
-        st.metric(title, value(entry))
+        st.metric(plain(title), value(entry))
         st.caption(plain(entry.get("reading", "") + source))
         for note in entry.get("notes") or []:
             st.caption(plain(note))

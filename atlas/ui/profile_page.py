@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from .. import profiles
+from ..catchments import practice_set
 from ..errors import AtlasError
 from ..plaintext import plain
 from . import common
@@ -63,19 +64,19 @@ def _from_link(built) -> None:
         return
     if kind == LSOAS:
         vintage = st.query_params.get("vintage")
-        if vintage in profiles.LSOA_GEOGRAPHIES and vintage in built.geographies and area in built.table(vintage).index:
+        if vintage in profiles.lsoa_geographies(built) and area in built.table(vintage).index:
             st.session_state.update({"profile_kind": LSOAS, "profile_lsoa_vintage": vintage,
                                      f"profile_lsoas_{vintage}": [area]})
-    elif kind in profiles.NAMED_GEOGRAPHIES and kind in built.geographies and area in built.table(kind).index:
+    elif kind in profiles.named_geographies(built) and area in built.table(kind).index:
         st.session_state.update({"profile_kind": kind, f"profile_{kind}": area})
 
 
 
 def _kinds(built) -> dict[str, str]:
-    kinds = {g: profiles.kind_label(built, g) for g in profiles.NAMED_GEOGRAPHIES if g in built.geographies}
+    kinds = {g: profiles.kind_label(built, g) for g in profiles.named_geographies(built)}
     if profiles.networks(built):
         kinds[PCN] = "Primary Care Network"
-    if any(g in built.geographies for g in profiles.LSOA_GEOGRAPHIES):
+    if profiles.lsoa_geographies(built):
         kinds[LSOAS] = "LSOAs I choose"
     return kinds
 
@@ -84,7 +85,8 @@ def _kind_control(built) -> str:
     kinds = _kinds(built)
     if st.session_state.get("profile_kind") not in kinds:
         st.session_state["profile_kind"] = next(iter(kinds))
-    return st.radio("Kind of area", list(kinds), key="profile_kind", format_func=kinds.get, horizontal=True)
+    return st.radio("Kind of area", list(kinds), key="profile_kind", format_func=lambda k: plain(kinds[k]),
+                    horizontal=True)
 
 
 def _area_control(built, kind: str) -> tuple[str | list[str] | None, str | None]:
@@ -95,12 +97,12 @@ def _area_control(built, kind: str) -> tuple[str | list[str] | None, str | None]
                             format_func=lambda c: f"{networks[c]} ({c})")
         upload = st.file_uploader("Optional: an LSOA-to-PCN lookup (CSV or Excel, a column of LSOA codes and a "
                                   "column of network codes or names)", type=["csv", "xlsx"], key="profile_lookup")
-        st.caption(plain(profiles.PCN_RULE.format(la=built.la_name, n=len(built.points[profiles.PRACTICES]))
+        st.caption(plain(profiles.PCN_RULE.format(la=built.la_name, n=len(built.points[practice_set()]))
                          + " A lookup file, when given, defines the footprint instead."))
         return code, _keep_lookup(upload)
     if kind == LSOAS:
-        geography = st.radio("LSOA vintage", [g for g in profiles.LSOA_GEOGRAPHIES if g in built.geographies],
-                             key="profile_lsoa_vintage", format_func=lambda g: built.geography_labels.get(g, g),
+        geography = st.radio("LSOA vintage", profiles.lsoa_geographies(built),
+                             key="profile_lsoa_vintage", format_func=lambda g: plain(built.geography_labels.get(g, g)),
                              horizontal=True)
         frame = built.table(geography)
         chosen = st.multiselect("LSOAs", list(frame.index), key=f"profile_lsoas_{geography}",
@@ -109,7 +111,7 @@ def _area_control(built, kind: str) -> tuple[str | list[str] | None, str | None]
         return (chosen or None), None
     frame = built.table(kind)
     order = frame["name"].astype(str).sort_values().index
-    code = st.selectbox(profiles.kind_label(built, kind), list(order), key=f"profile_{kind}",
+    code = st.selectbox(plain(profiles.kind_label(built, kind)), list(order), key=f"profile_{kind}",
                         format_func=lambda c: f"{frame.at[c, 'name']} ({c})")
     return code, None
 
@@ -133,7 +135,7 @@ def _keep_lookup(upload) -> str | None:
 def _profile(built, kind: str, area, lookup: str | None) -> profiles.Profile:
     """The profile of the selection, built once per session, selection and build (a rebuild starts afresh)."""
     layers = built.layers[["layer", "geography"]].to_csv(index=False)
-    key = (built.la_code, str(built.path), str(built.report.get("built", "")),
+    key = (built.la_code, str(built.path), built.report.built,
            hashlib.sha256(layers.encode()).hexdigest(), kind, tuple(area) if isinstance(area, list) else area, lookup)
     cache = st.session_state.setdefault(PROFILES_KEY, {})
     if key not in cache:

@@ -31,7 +31,7 @@ def test_luton_has_every_geography_with_the_published_counts(luton):
 
 @pytest.mark.parametrize("geography, layers", [("lsoa11", IOD_LAYERS_2011), ("lsoa21", IOD_LAYERS_2021)])
 def test_every_lsoa_of_either_vintage_gets_iod_values(luton, geography, layers):
-    entries = {e["layer"]: e for e in luton.report["layers"] if e["geography"] == geography and "matched" in e}
+    entries = {e["layer"]: e for e in luton.report.layers if e["geography"] == geography and "matched" in e}
     for layer in layers:
         assert entries[layer]["unmatched"] == 0, entries[layer]["unmatched_codes"]
         assert entries[layer]["missing_values"] == 0
@@ -74,7 +74,7 @@ def test_ward_populations_sum_to_the_lsoa_totals(luton):
 
 def test_ward_rates_are_population_weighted_means(luton):
     lsoas = luton.table("lsoa11")
-    assignment = next(a for a in luton.report["aggregations"] if a["from"] == "lsoa11" and a["to"] == "msoa11")
+    assignment = next(a for a in luton.report.aggregations if a["from"] == "lsoa11" and a["to"] == "msoa11")
     assert assignment["assigned"] == 121 and not assignment["unassigned"]
     # MSOA "Luton 007" holds the LSOAs named "Luton 007A", "Luton 007B" ...
     msoa = luton.table("msoa11")
@@ -105,9 +105,9 @@ def test_each_rule_aggregates_as_its_function_does():
 def test_each_assignment_is_made_and_reported_once(luton):
     # The layers computed from the point sets aggregate in a second pass, after the
     # published ones; they reuse the assignment rather than add a second report entry.
-    pairs = [(a["from"], a["to"]) for a in luton.report["aggregations"]]
+    pairs = [(a["from"], a["to"]) for a in luton.report.aggregations]
     assert len(pairs) == len(set(pairs))
-    to_wards = next(a for a in luton.report["aggregations"] if a["from"] == "lsoa21" and a["to"] == "ward2023")
+    to_wards = next(a for a in luton.report.aggregations if a["from"] == "lsoa21" and a["to"] == "ward2023")
     assert {"census21_population", "gp_nearest_km"} <= set(to_wards["layers"])
     assert luton.table("ward2023")["gp_nearest_km"].notna().all()
 
@@ -150,7 +150,7 @@ def test_the_geopackage_reads_back_the_same(luton, luton_path):
         back = again.table(geography)
         assert list(back.index) == list(frame.index)
         assert np.allclose(back["geometry"].area, frame.geometry.area)
-    assert again.report["la"] == LUTON
+    assert again.report.la == LUTON
     assert len(again.layers) == len(luton.layers)
     assert len(again.decile_shares) == len(luton.decile_shares)
     report_file = json.loads(luton_path.with_suffix(".report.json").read_text())
@@ -163,7 +163,7 @@ def test_bedford_builds_with_both_lsoa_vintages_and_new_wards(atlas_dir, source_
     assert len(bedford.table("lsoa11")) == 103
     assert len(bedford.table("lsoa21")) == 117
     assert len(bedford.table("ward2023")) == 28
-    assert bedford.report["geographies"]["ward2013"]["status"] == "not available"
+    assert bedford.report.geographies["ward2013"]["status"] == "not available"
     assert bedford.table("lsoa11")["imd19_score"].notna().all()
 
 
@@ -172,8 +172,8 @@ def test_a_far_district_merged_since_2011_finds_its_lsoas_in_other_files(atlas_d
     north = atlas.build("E06000057", source_dir=source_dir, out_dir=atlas_dir)
     lsoas = north.table("lsoa11")
     assert len(lsoas) == 197
-    assert north.report["geographies"]["lsoa11"]["n_missing_boundaries"] == 0
-    assert "boundaries/lsoa2011_england_by_lad/E06000048.json.gz" in north.report["geographies"]["lsoa11"]["files"]
+    assert north.report.geographies["lsoa11"]["n_missing_boundaries"] == 0
+    assert "boundaries/lsoa2011_england_by_lad/E06000048.json.gz" in north.report.geographies["lsoa11"]["files"]
     assert lsoas["income19_score"].notna().all()
     # the national 2021 sets and May 2025 wards (issue 13) give it every other geography too
     assert list(north.geographies) == ["lsoa11", "lsoa21", "ward2023", "msoa11", "msoa21"]

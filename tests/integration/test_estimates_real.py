@@ -95,7 +95,7 @@ def test_luton_obesity_is_plausible_and_its_district_figure_sits_beside_the_prac
     assert values.between(3, 25).all()
     register, size = _luton_expected(qof, known, totals, set(values.index), "OB")
     district = register / size * 100
-    report = luton.report["estimates"][SPEC_ID]["district_vs_practices"]["qof_ob_est"]
+    report = luton.report.estimates[SPEC_ID]["district_vs_practices"]["qof_ob_est"]
     assert report["district_estimate"] == pytest.approx(district, rel=1e-9)
     practices = qof[(qof["GROUP_CODE"] == "OB") & qof["PRACTICE_CODE"].isin(luton.points["gp_practices"].index)]
     assert practices["REGISTER"].sum() == 20822 and practices["PRACTICE_LIST_SIZE"].sum() == 201624
@@ -132,7 +132,7 @@ def test_larger_areas_sum_r_and_l_and_compare_with_district_and_england(luton):
         np.testing.assert_allclose(frame["qof_ob_est"], recomputed)
         meta = luton.layer("qof_dm_est", geography)
         assert "Estimated" in meta["method"] and not meta["has_interval"]
-    entries = [e for e in luton.report["benchmarks"] if e["layer"] == "qof_ob_est" and e["geography"] == "ward2023"]
+    entries = [e for e in luton.report.benchmarks if e["layer"] == "qof_ob_est" and e["geography"] == "ward2023"]
     district, england = entries[0]["benchmarks"]
     assert district["label"] == "Luton" and england["label"] == "England"
     assert district["value"] == pytest.approx(lsoa["qof_ob_est_numerator"].sum()

@@ -504,7 +504,7 @@ def test_download_file_name_must_match_the_spec_pattern(specs):
 def test_cli_reports_failures_with_exit_status_2(specs, publisher, tmp_path, monkeypatch, capsys):
     state, base = publisher
     state.status["iod/File_7.csv"] = 500
-    monkeypatch.setattr("atlas.specs.SPEC_ROOT", specs)  # the command reads the small catalogue
+    monkeypatch.setattr("atlas.specs.catalogue.SPEC_ROOT", specs)  # the command reads the small catalogue
     status = cli.main(["fetch", "--out", str(tmp_path / "source"), "--la", LUTON, "--mirror", f"{PUBLISHER}={base}",
                        "--timeout", "5"])
     err = capsys.readouterr().err

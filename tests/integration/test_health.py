@@ -34,7 +34,7 @@ def test_luton_practice_obesity_prevalence_matches_the_published_totals(luton):
     assert ob.between(6, 23).all(), ob.describe()
     assert practices["qof_ob_numerator"].sum() == 20822
     assert practices["qof_ob_denominator"].sum() == 201624
-    bench = next(e for e in luton.report["points"]["gp_practices"]["layers"] if e["layer"] == "qof_ob")["benchmarks"]
+    bench = next(e for e in luton.report.points["gp_practices"]["layers"] if e["layer"] == "qof_ob")["benchmarks"]
     district = next(b for b in bench if b["area"] == "district")
     assert district["numerator"] == 20822 and district["denominator"] == 201624
     assert round(district["value"], 2) == 10.33
@@ -70,7 +70,7 @@ def test_other_qof_registers_come_from_the_same_spec_pattern_without_judgement(l
 
 
 def test_obesity_aggregates_to_primary_care_networks_as_summed_registers_over_lists(luton):
-    table = pcn_table(luton, "qof_ob")
+    table = pcn_table(luton, "qof_ob", "gp_practices")
     assert len(table) == 7 and table["practices"].sum() == 25
     assert table["numerator"].sum() == 20822 and table["denominator"].sum() == 201624
     phoenix = table.loc["U27128"]
@@ -91,7 +91,7 @@ def test_a_practice_without_network_or_register_gets_a_group_without_data_not_an
     practices = luton.points["gp_practices"].copy()
     new = practices.index[0]
     practices.loc[new, ["pcn_code", "pcn_name", "qof_ob_numerator", "qof_ob_denominator"]] = None
-    table = pcn_table(dataclasses.replace(luton, points={**luton.points, "gp_practices": practices}), "qof_ob")
+    table = pcn_table(dataclasses.replace(luton, points={**luton.points, "gp_practices": practices}), "qof_ob", "gp_practices")
     alone = table.loc["(no network)"]
     assert alone["name"] == "(no network)" and alone["practices"] == 1
     assert pd.isna(alone[["numerator", "denominator", "value", "lower", "upper"]]).all()  # no data, never 0
@@ -109,7 +109,7 @@ def test_luton_has_21_msoas_with_life_expectancy_one_without_a_female_value(luto
     women = msoas["le_female"]
     assert women.isna().sum() == 1 and women.index[women.isna()].tolist() == ["E02003260"]  # Luton 003
     assert women.dropna().between(81, 90).all()
-    entry = next(e for e in luton.report["layers"] if e["layer"] == "le_female" and e["geography"] == "msoa11")
+    entry = next(e for e in luton.report.layers if e["layer"] == "le_female" and e["geography"] == "msoa11")
     assert entry["matched"] == 21 and entry["missing_value_codes"] == ["E02003260"]
     assert msoas.loc["E02003260", "le_female_vs_england"] == "Not compared"
     assert (msoas["le_female_lower"] < msoas["le_female"]).sum() == 20
@@ -122,7 +122,7 @@ def test_life_expectancy_stays_on_msoas_and_says_why(luton):
     assert "do not nest in wards" in meta["description"]
     assert "weighted by the file's column 'Population'" in meta["method"] and "approximation" in meta["method"]
     assert meta["has_interval"] and meta["higher_is"] == "better"
-    benchmark = next(b for b in luton.report["benchmarks"] if b["layer"] == "le_female")["benchmarks"]
+    benchmark = next(b for b in luton.report.benchmarks if b["layer"] == "le_female")["benchmarks"]
     assert [b["label"] for b in benchmark] == ["Luton", "England"]
     assert benchmark[0]["areas"] == 20  # Luton 003 has no female value: left out of the mean
     assert 6000 < benchmark[1]["areas"] <= 6791  # English MSOAs only (the file also holds Welsh ones)
@@ -132,7 +132,7 @@ def test_benchmark_of_a_published_value_is_its_person_years_weighted_mean(source
     raw = pd.read_csv(source_dir / "health" / "REQ3292_LifeExpectancy_2011MSOAs_England_2016_to_2020.csv")
     men = raw[(raw["Sex"] == "Males") & raw["Code"].isin(luton.table("msoa11").index)]
     expected = np.average(men["Life Expectancy at birth (in years)"], weights=men["Population"])
-    found = next(b for b in luton.report["benchmarks"] if b["layer"] == "le_male")["benchmarks"][0]
+    found = next(b for b in luton.report.benchmarks if b["layer"] == "le_male")["benchmarks"][0]
     assert found["value"] == pytest.approx(expected)
 
 

@@ -52,7 +52,7 @@ def test_import_adds_the_layer_and_keeps_the_file(folder, quit_file, capsys):
     assert built.table("lsoa21")["import_smoking_quit_rate_note"].iloc[0] == "suppressed in the file (c)"
     assert set(built.layers.loc[built.layers["layer"] == "import_smoking_quit_rate", "geography"]) == {
         "lsoa21", "lsoa11", "ward2013", "ward2023", "msoa21"}
-    assert built.report["imports"][0]["layer"] == "import_smoking_quit_rate"
+    assert built.report.imports[0]["layer"] == "import_smoking_quit_rate"
     kept = importer.imports_folder(folder, LUTON)
     manifest = json.loads((kept / "imports.json").read_text())
     entry = manifest["import_smoking_quit_rate"]
@@ -64,7 +64,7 @@ def test_import_adds_the_layer_and_keeps_the_file(folder, quit_file, capsys):
     assert "import_smoking_quit_rate: Smoking quit rate from quit rates.csv" in capsys.readouterr().out
     assert main(["import", "--la", LUTON, "--out", str(folder), "--remove", "import_smoking_quit_rate"]) == 0
     removed = atlas.load(folder / f"{LUTON}.gpkg")
-    assert not removed.layers["layer"].str.startswith("import_").any() and removed.report["imports"] == []
+    assert not removed.layers["layer"].str.startswith("import_").any() and removed.report.imports == []
     assert importer.read_manifest(kept) == {} and not (kept / entry["file"]).exists()
 
 
@@ -98,6 +98,6 @@ def test_imports_survive_a_rebuild(folder, quit_file, tmp_path, source_dir):
     rebuilt = atlas.build(LUTON, source_dir=source_dir, out_dir=folder)
     assert rebuilt.values("import_quit_rate", "lsoa21").notna().sum() == 124
     assert "import_gone" not in set(rebuilt.layers["layer"])
-    assert any("import_gone" in w and "was not re-applied" in w for w in rebuilt.report["warnings"])
+    assert any("import_gone" in w and "was not re-applied" in w for w in rebuilt.report.warnings)
     reloaded = atlas.load(folder / f"{LUTON}.gpkg")
     assert "import_quit_rate" in set(reloaded.layers["layer"])

@@ -65,7 +65,7 @@ def test_census_layers_are_counts_over_denominators_from_the_raw_tables(luton, s
 
 
 def test_every_luton_lsoa_matches_the_access_files(luton):
-    entries = {(e["layer"], e["geography"]): e for e in luton.report["layers"] if "matched" in e}
+    entries = {(e["layer"], e["geography"]): e for e in luton.report.layers if "matched" in e}
     for layer in ("ahah_gp_minutes", "iod19_gp_road_km"):
         assert entries[(layer, "lsoa11")]["matched"] == 121 and entries[(layer, "lsoa11")]["missing_values"] == 0
     gp = luton.table("lsoa11")["ahah_gp_minutes"]

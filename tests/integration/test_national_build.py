@@ -105,15 +105,15 @@ def test_luton_keeps_its_counts_and_figures_from_the_national_files(built):
     assert counts == {"lsoa11": 121, "lsoa21": 125, "ward2023": 20, "msoa11": 21, "msoa21": 22}
     assert luton.geography_labels["ward2023"] == "Wards (from May 2023)"
     assert [len(luton.points[s]) for s in ("gp_practices", "pharmacies")] == [25, 40]
-    assert luton.report["points"]["gp_practices"]["postcode_files"][0].startswith(CODEPOINT)
+    assert luton.report.points["gp_practices"]["postcode_files"][0].startswith(CODEPOINT)
 
 
 @pytest.mark.slow
 def test_ward_labels_say_their_real_vintage(built):
     sheffield = built("E08000019")
     assert sheffield.geography_labels["ward2023"] == "Wards (December 2022)"
-    assert sheffield.report["geographies"]["ward2023"]["vintage"] == "December 2022"
-    assert any("December 2022" in w and "Sheffield" in w for w in sheffield.report["warnings"])
+    assert sheffield.report.geographies["ward2023"]["vintage"] == "December 2022"
+    assert any("December 2022" in w and "Sheffield" in w for w in sheffield.report.warnings)
     assert built("E09000033").geography_labels["ward2023"] == "Wards (from May 2023)"  # unchanged since 2023
     cornwall = built("E06000052")
     assert cornwall.geography_labels["ward2023"] == "Wards (May 2025)"  # some wards redrawn since 2023
@@ -122,7 +122,7 @@ def test_ward_labels_say_their_real_vintage(built):
 @pytest.mark.slow
 def test_wards_say_which_rule_assigned_their_lsoas(built, source_dir):
     cornwall = built("E06000052")
-    entry = next(a for a in cornwall.report["aggregations"] if a["from"] == "lsoa21" and a["to"] == "ward2023")
+    entry = next(a for a in cornwall.report.aggregations if a["from"] == "lsoa21" and a["to"] == "ward2023")
     rules = entry["parent_rules"]
     wards = set(cornwall.table("ward2023").index)
     assert set(rules["by code"]) | set(rules["by centroid"]) == wards
@@ -209,8 +209,8 @@ def test_every_active_practice_with_a_postcode_in_the_authority_is_placed_or_rep
 def test_hertfordshire_builds_as_a_county_of_its_ten_districts(built, source_dir):
     herts = built(HERTFORDSHIRE)
     assert herts.la_name == "Hertfordshire"
-    assert herts.report["authority"]["kind"] == "county"
-    assert [d["code"] for d in herts.report["authority"]["districts"]] == HERTS_DISTRICTS
+    assert herts.report.authority["kind"] == "county"
+    assert [d["code"] for d in herts.report.authority["districts"]] == HERTS_DISTRICTS
     districts = herts.table("district")
     assert sorted(districts.index) == HERTS_DISTRICTS and len(herts.outline) == 10
     # district aggregation: each district's population is the sum of its LSOAs' (ONS LSOA 2021 lookup)
@@ -380,7 +380,7 @@ def test_the_project_specs_read_the_national_files():
 @pytest.mark.slow
 def test_the_report_says_how_2019_codes_were_resolved(built):
     cumberland = built("E06000063")
-    entry = cumberland.report["geographies"]["lsoa11"]
+    entry = cumberland.report.geographies["lsoa11"]
     assert entry["member_districts"] == ["E07000026", "E07000028", "E07000029"]  # Allerdale, Carlisle, Copeland
-    notes = " ".join(cumberland.report["authority"]["notes"])
+    notes = " ".join(cumberland.report.authority["notes"])
     assert "E07000026, E07000028, E07000029" in notes and "E06000063" in notes

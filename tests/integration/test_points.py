@@ -33,7 +33,7 @@ def test_luton_has_its_25_active_practices_40_pharmacies_20_dentists_and_1_hospi
 
 @pytest.mark.parametrize("point_set", ["gp_practices", "pharmacies", "dentists", "hospitals"])
 def test_every_organisation_in_luton_is_inside_the_borough_or_reported(luton, point_set):
-    report = luton.report["points"][point_set]
+    report = luton.report.points[point_set]
     outline = luton.outline.geometry.union_all()
     outside = {o["code"] for o in report["outside_outline"]}
     frame = luton.points[point_set]
@@ -45,7 +45,7 @@ def test_every_organisation_in_luton_is_inside_the_borough_or_reported(luton, po
 
 
 def test_closed_practices_are_excluded_by_the_data_date_and_counted(luton):
-    report = luton.report["points"]["gp_practices"]
+    report = luton.report.points["gp_practices"]
     assert report["data_date"] == "2023-12-04"  # the latest open date in epraccur (January 2024)
     assert report["closed_excluded"] == len(report["closed_excluded_codes"]) > 0
     assert not set(report["closed_excluded_codes"]) & set(luton.points["gp_practices"].index)
@@ -54,7 +54,7 @@ def test_closed_practices_are_excluded_by_the_data_date_and_counted(luton):
 def test_practices_carry_their_primary_care_network_with_a_legend_of_names(luton):
     practices = luton.points["gp_practices"]
     assert set(practices["pcn_name"]) == LUTON_PCNS
-    joins = luton.report["points"]["gp_practices"]["joins"]
+    joins = luton.report.points["gp_practices"]["joins"]
     # Bramingham Park is active in January 2024 but absent from the 2023-24 structures: 2022-23 network, reported.
     assert joins["assets/qof_structures_2023_2024.csv.gz"]["unmatched_codes"] == ["E81064"]
     assert joins["health/qof_MAPPING_NHS_GEOGRAPHIES_2223.csv.gz"]["filled_codes"] == ["E81064"]
@@ -83,11 +83,11 @@ def test_point_sets_have_metadata_rows_and_survive_the_geopackage(luton, luton_p
 
 
 def test_the_build_report_has_a_points_section(luton, luton_path):
-    section = luton.report["points"]
+    section = luton.report.points
     for info in section.values():
         for key in ("matched", "unmatched", "unmatched_postcodes", "closed_excluded", "postcode_lookup"):
             assert key in info
-    assert "points" in atlas.load(luton_path).report
+    assert atlas.load(luton_path).report.points
 
 
 # -- synthetic files: spacing, closures, unmatched postcodes -----------------------------------------

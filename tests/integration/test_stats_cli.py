@@ -86,6 +86,7 @@ def test_an_atlas_is_current_only_if_newer_than_its_inputs(tmp_path):
     from types import SimpleNamespace
 
     from atlas.build import is_current
+    from atlas.report import BuildReport
 
     source = tmp_path / "source"
     (source / "boundaries").mkdir(parents=True)
@@ -93,8 +94,9 @@ def test_an_atlas_is_current_only_if_newer_than_its_inputs(tmp_path):
     boundary.write_text("{}")
     gpkg = tmp_path / "E06000032.gpkg"
     gpkg.write_text("")
-    report = {"source_dir": str(source), "geographies": {"lsoa11": {"files": ["boundaries/areas.json"]}},
-              "layers": [{"source_file": "boundaries/areas.json"}]}
+    report = BuildReport("E06000032", "Luton", source_dir=str(source),
+                         geographies={"lsoa11": {"files": ["boundaries/areas.json"]}},
+                         layers=[{"source_file": "boundaries/areas.json"}])
     built = SimpleNamespace(report=report)
     future = time.time() + 3600
     os.utime(gpkg, (future, future))
