@@ -321,7 +321,7 @@ def find_places(built: atlas.Atlas, query: str, geography: str, named: list[str]
 
 def authority_postcodes(built: atlas.Atlas) -> tuple[pd.DataFrame | None, str]:
     """The postcodes of the authority's districts and their CRS (None when the catalogue has no lookup)."""
-    districts = [d["code"] for d in built.report.get("authority", {}).get("districts", [])] or [built.la_code]
+    districts = [d["code"] for d in built.report.authority.get("districts", [])] or [built.la_code]
     return _authority_postcodes(tuple(districts), str(config.source_dir()))
 
 

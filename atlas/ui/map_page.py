@@ -318,9 +318,16 @@ def _search(built, geography: str, column) -> dict | None:
 
     The place found is kept (and written into the URL as ``area``) until
     another search, the geography or the authority changes; a link's ``area``
-    is found again on opening.
+    is found again on opening. What was found (or that nothing was) is said in
+    a toast, so the bar and the map keep their place on the page (an element
+    put before the map would make Streamlit draw its frame anew).
     """
-    query = column.text_input("Find a place", key="place", placeholder="Postcode, ward or LSOA",
+    with column:
+        return _find(built, geography)
+
+
+def _find(built, geography: str) -> dict | None:
+    query = st.text_input("Find a place", key="place", placeholder="Postcode, ward or LSOA",
                               help="A postcode (LU1 3JU), or part of a ward's or LSOA's name or code: the map "
                                    "flies to it and outlines the area it lies in.")
     linked = st.session_state.pop("_link_area", None)
@@ -337,10 +344,10 @@ def _search(built, geography: str, column) -> dict | None:
     try:
         found = common.find_places(built, query, geography, list(dict.fromkeys(named)))
     except AtlasError as exc:
-        st.warning(plain(f"The search cannot read postcodes: {exc}"))
+        st.toast(plain(f"The search cannot read postcodes: {exc}"))
         found = []
     if not found:
-        st.warning(plain(f"No postcode, ward or area of {built.la_name} matches \"{query}\"."))
+        st.toast(plain(f"No postcode, ward or area of {built.la_name} matches \"{query}\"."))
         st.session_state.pop(FOCUS_KEY, None)
         return None
     place = found[0]
@@ -348,7 +355,7 @@ def _search(built, geography: str, column) -> dict | None:
              "bounds": place.bounds, "point": place.point}
     st.session_state[FOCUS_KEY] = focus
     more = f" ({len(found) - 1} more match: type more of the name)" if len(found) > 1 else ""
-    st.caption(plain(f"Found {place.label}{more}."))
+    st.toast(plain(f"Found {place.label}{more}."))
     return focus
 
 
