@@ -331,7 +331,39 @@ def point_style_payload(built: Atlas, point_set: str, colour_by: str | None = No
     layers = built.layers_on(f"points:{point_set}")
     if colour_by in set(layers["layer"]):
         payload.update(_layer_tips(built, point_set, colour_by, frame))
+        greys = grey_ramp([colour for _, colour in payload["legend"]])
+        payload["legend"] = [[label, greys.get(colour, colour)] for label, colour in payload["legend"]]
+        payload["colour"] = [greys.get(colour, colour) for colour in payload["colour"]]
     return payload
+
+
+def grey_ramp(colours: list[str]) -> dict[str, str]:
+    """Greys for the classes of a point layer, so points never share the areas' sequential colours.
+
+    Each class colour (but the missing-value grey) is replaced by a grey of the
+    same rank of lightness: the lightest class white, the darkest near black
+    (ColorBrewer Greys), drawn with a black outline.
+
+    Parameters
+    ----------
+    colours : list of str
+        The classes' colours, as ``#rrggbb``.
+
+    Returns
+    -------
+    dict
+        Colour -> grey.
+    """
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex, to_rgb
+
+    shown = [c for c in dict.fromkeys(colours) if c != MISSING_COLOUR]
+    if not shown:
+        return {}
+    lightness = {c: sum(w * v for w, v in zip((0.2126, 0.7152, 0.0722), to_rgb(c))) for c in shown}
+    ranked = sorted(shown, key=lambda c: -lightness[c])
+    steps = np.linspace(0.0, 0.85, len(ranked)) if len(ranked) > 1 else [0.45]
+    return {c: to_hex(colormaps["Greys"](float(step))) for c, step in zip(ranked, steps)}
 
 
 def _size_samples(frame: pd.DataFrame, radii: pd.Series) -> list:
@@ -575,6 +607,25 @@ def bivariate_layer(entry: dict) -> CategoryLayer:
                          [colour for _, colour in legend] + [MISSING_COLOUR], values, entry.get("method", ""))
 
 
+def area_wards(areas: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> pd.Series:
+    """The ward each area lies in: the ward holding the area's representative point.
+
+    Parameters
+    ----------
+    areas, wards : geopandas.GeoDataFrame
+        Indexed by code, in one projected CRS; ``wards`` has ``name``.
+
+    Returns
+    -------
+    pandas.Series
+        Ward name by area code (NaN for an area in no ward).
+    """
+    points = gpd.GeoDataFrame(geometry=areas.geometry.representative_point(), index=areas.index, crs=areas.crs)
+    names = wards[["name"]].astype(str).set_geometry(wards.geometry, crs=wards.crs)
+    joined = gpd.sjoin(points, names, how="left", predicate="within")
+    return joined[~joined.index.duplicated(keep="first")]["name"].reindex(areas.index)
+
+
 def _short_label(label: str) -> str:
     """An indicator's label without its qualifiers (:func:`atlas.classify.short_label`)."""
     return short_label(label)
@@ -648,7 +699,8 @@ def attribution(meta: dict) -> str:
 def map_payload(view: MapView, areas: GeometryFile, areas_url: str, *, wards: tuple[str, str] | None = None,
                 lisa: pd.Series | None = None, lisa_note: str | None = None,
                 points: list[dict] | None = None, tiles: bool = False,
-                categories: CategoryLayer | None = None) -> dict:
+                categories: CategoryLayer | None = None, ward: tuple[str, pd.Series] | None = None,
+                profile: str | None = None, focus: dict | None = None) -> dict:
     """What the map script needs to draw one view (everything but the geometry).
 
     Parameters
@@ -670,6 +722,12 @@ def map_payload(view: MapView, areas: GeometryFile, areas_url: str, *, wards: tu
         Whether a base map of tiles is drawn underneath (fills are then lighter).
     categories : CategoryLayer, optional
         A categorical fill drawn in place of the LISA clusters (hot spots, bivariate classes ...).
+    ward : (label, pandas.Series), optional
+        The ward of each area (name by area code, :func:`area_wards`) shown in the tooltip.
+    profile : str, optional
+        URL of an area's profile relative to the map frame, with ``{code}`` for the area's code.
+    focus : dict, optional
+        A place to fly to and outline: ``key``, ``label``, ``code``, ``bounds``, ``point``.
 
     Returns
     -------
@@ -702,8 +760,11 @@ def map_payload(view: MapView, areas: GeometryFile, areas_url: str, *, wards: tu
         "wards": {"url": wards[0], "label": wards[1]} if wards else None,
         "points": [{**p, "colour": p.get("colour") or POINT_COLOURS[i % len(POINT_COLOURS)]}
                    for i, p in enumerate(points or [])],
-        "lisa": None, "lisa_note": lisa_note,
+        "lisa": None, "lisa_note": lisa_note, "profile": profile, "focus": focus, "ward": None,
     }
+    if ward is not None:
+        names = ward[1].reindex(view.values.index)
+        payload["ward"] = {"label": ward[0], "names": [str(n) if pd.notna(n) else None for n in names]}
     if view.extra is not None:
         payload["extra"] = {"label": view.extra_label,
                             "text": [decile_label(int(v)) if pd.notna(v) else None

@@ -18,7 +18,8 @@
   var state = {
     map: null, token: 0, layers: [], made: {}, index: {}, control: null, attribution: null, viewKey: null,
     fill: "values", overlays: {}, title: null, legend: null, payload: null,
-    sets: {}, styleKeys: {}, pointLayers: {}, pointLegend: null
+    sets: {}, styleKeys: {}, pointLayers: {}, pointLegend: null, sources: null, moved: false, focusKey: null,
+    highlight: null
   };
 
   function fetchDocument(url) {
@@ -71,6 +72,11 @@
     state.title = new Box({position: "topleft", className: "atlas-title"}).addTo(map);
     L.control.zoom({position: "topleft"}).addTo(map);
     state.legend = new Box({position: "bottomright", className: "atlas-legend"}).addTo(map);
+    if (map.attributionControl) { map.removeControl(map.attributionControl); }
+    state.sources = new Box({position: "bottomleft", className: "atlas-sources"}).addTo(map);
+    map.on("dragstart zoomstart", function (e) { if (!state.fitting) { state.moved = true; } });
+    map.on("resize", function () { if (!state.moved && state.payload) { fitDistrict(map, state.payload); } });
+    allowZoom();
     state.pointLegend = new Box({position: "bottomleft", className: "atlas-point-legend"}).addTo(map);
     map.on("baselayerchange", function (e) {
       state.fill = e.layer === state.lisaLayer ? "lisa" : "values";
@@ -80,8 +86,70 @@
     map.on("overlayadd overlayremove", function (e) {
       if (e.layer.atlasId) { state.overlays[e.layer.atlasId] = e.type === "overlayadd"; }
       drawPointLegend();
+      drawSources();
       report();
     });
+  }
+
+  function allowZoom() {   // folium's frame forbids zooming the page (user-scalable=no): allow it (WCAG 1.4.4)
+    document.querySelectorAll("meta[name=viewport]").forEach(function (meta) {
+      meta.setAttribute("content", "width=device-width, initial-scale=1");
+    });
+  }
+
+  function collapsible(box, key, title) {   // a legend whose body folds away behind a button in its heading
+    var open = state.folded ? !state.folded[key] : true;
+    var button = node("button", "atlas-fold");
+    button.type = "button";
+    button.setAttribute("aria-expanded", String(open));
+    button.appendChild(node("span", "atlas-legend-title", title));
+    button.appendChild(node("span", "atlas-fold-mark", open ? "\u25be" : "\u25b8"));
+    button.title = open ? "Hide the legend" : "Show the legend";
+    var body = node("div", "atlas-fold-body");
+    body.hidden = !open;
+    button.addEventListener("click", function () {
+      state.folded = state.folded || {};
+      state.folded[key] = !body.hidden;
+      body.hidden = !body.hidden;
+      button.setAttribute("aria-expanded", String(!body.hidden));
+      button.lastChild.textContent = body.hidden ? "\u25b8" : "\u25be";
+      button.title = body.hidden ? "Show the legend" : "Hide the legend";
+    });
+    box.appendChild(button);
+    box.appendChild(body);
+    return body;
+  }
+
+  function drawSources() {   // one short line that opens to every source and licence of what is on the map
+    var p = state.payload, box = state.sources.getContainer();
+    var texts = [p.attribution];
+    Object.keys(state.sets).forEach(function (id) {
+      var layer = state.made[state.sets[id].url + "#" + (state.sets[id].style ? "styled" : state.sets[id].colour)];
+      if (state.sets[id].attribution && layer && state.map.hasLayer(layer)) { texts.push(state.sets[id].attribution); }
+    });
+    var full = texts.filter(function (t) { return t; }).join(" ");
+    if (box.dataset.full === full) { return; }
+    var wasOpen = box.querySelector("details") && box.querySelector("details").open;
+    box.textContent = "";
+    box.dataset.full = full;
+    var details = node("details", "atlas-sources-details");
+    details.open = !!wasOpen;
+    var summary = node("summary", "atlas-sources-summary");
+    summary.appendChild(node("span", "atlas-sources-short", "Sources and licences: " + full));
+    details.appendChild(summary);
+    details.appendChild(node("div", "atlas-sources-full", full));
+    box.appendChild(details);
+  }
+
+  function fitDistrict(map, p) {   // the authority fills the map, clear of the title, control and legend
+    var control = state.control ? state.control.getContainer().offsetWidth : 0;
+    var right = Math.max(control, state.legend.getContainer().offsetWidth);
+    var room = map.getSize().x - right;
+    var pad = room > 320 ? [right + 16, 12] : [12, state.legend.getContainer().offsetHeight + 16];
+    state.fitting = true;
+    map.fitBounds(p.bounds, {paddingTopLeft: [44, state.title.getContainer().offsetHeight + 14],
+                             paddingBottomRight: [pad[0], pad[1] + 22], animate: false});
+    state.fitting = false;
   }
 
   function fitTitle(map) {   // keep the title clear of the layer control
@@ -101,12 +169,12 @@
 
   function drawLegend() {
     var p = state.payload;
-    var box = state.legend.getContainer();
-    box.textContent = "";
-    box.dataset.layer = p.layer;
-    box.dataset.fill = state.fill;
+    var outer = state.legend.getContainer();
+    outer.textContent = "";
+    outer.dataset.layer = p.layer;
+    outer.dataset.fill = state.fill;
     var lisa = state.fill === "lisa" && p.lisa;
-    box.appendChild(node("div", "atlas-legend-title", lisa ? categoryTitle(p) + ": " + p.fill.label : p.fill.label));
+    var box = collapsible(outer, "areas", lisa ? categoryTitle(p) + ": " + p.fill.label : p.fill.label);
     if (lisa) {
       box.appendChild(node("div", "atlas-legend-note", p.lisa.caption));
     } else {
@@ -155,12 +223,12 @@
       var section = node("div", "atlas-point-section");
       section.dataset.set = id;
       section.dataset.key = style.key;
-      section.appendChild(node("div", "atlas-legend-title", set.label + ": " + style.title));
+      box.appendChild(section);
+      section = collapsible(section, "points:" + id, set.label + ": " + style.title);
       if (style.benchmarks) { section.appendChild(node("div", "atlas-legend-note", style.benchmarks)); }
       section.appendChild(legendList(style.legend, "atlas-swatch atlas-swatch-dot", 5));
       if (style.note) { section.appendChild(node("div", "atlas-legend-note atlas-size-note", style.note)); }
       section.appendChild(sizeSamples(style.sizes));
-      box.appendChild(section);
     });
   }
 
@@ -184,6 +252,7 @@
       if (layer.atlasId && layer.getLayers) { counts[layer.atlasId] = state.map.hasLayer(layer) ? layer.getLayers().length : 0; }
     });
     window.atlasRendered = {layer: p.layer, geography: p.geography, la: p.la, fill: state.fill,
+                            focus: p.focus ? p.focus.code : null,
                             areas: p.codes.length, drawn: counts, styles: Object.assign({}, state.styleKeys),
                             at: Date.now()};
     state.map.getContainer().dataset.layer = p.layer;
@@ -198,6 +267,7 @@
     var box = node("div", "atlas-tip");
     box.appendChild(node("div", "atlas-tip-name", feature.properties.name));
     box.appendChild(node("div", "atlas-tip-code", feature.id));
+    if (p.ward && i !== undefined && p.ward.names[i]) { row(box, p.ward.label, p.ward.names[i]); }
     var value = i === undefined ? null : p.fill.text[i];
     row(box, p.fill.label, value);
     if (p.fill.units && value !== null) { box.appendChild(node("div", "atlas-tip-units", p.fill.units)); }
@@ -252,12 +322,81 @@
         shape.bindTooltip(function () {
           return areaTooltip(state.payload, feature, state.index[feature.id], lisa);
         }, {sticky: true, direction: "auto", opacity: 1, className: "atlas-tooltip"});
+        shape.bindPopup(function () { return areaPopup(state.payload, feature, state.index[feature.id], lisa); },
+                        {className: "atlas-popup", maxWidth: 320, autoPanPaddingTopLeft: [44, 60]});
         shape.on("mouseover", function () { shape.setStyle({weight: 2.5, color: "#000000"}); shape.bringToFront(); });
-        shape.on("mouseout", function () { layer.resetStyle(shape); });
+        shape.on("mouseout", function () { if (state.highlight !== feature.id) { layer.resetStyle(shape); } });
+        shape.on("add", function () { focusable(shape, feature, lisa); });
       }
     });
     layer.restyle = function () { layer.setStyle(layer.options.style); };
     return layer;
+  }
+
+  function areaLabel(p, feature, i) {   // what a screen reader says on an area: name, code, value
+    var value = i === undefined || p.fill.text[i] === null ? "no data" : p.fill.text[i];
+    return feature.properties.name + " (" + feature.id + "): " + p.fill.label + " " + value +
+      (p.fill.units && i !== undefined && p.fill.text[i] !== null ? " " + p.fill.units : "");
+  }
+
+  function focusable(shape, feature, lisa) {   // areas reached with Tab; Enter opens the popup
+    var path = shape.getElement && shape.getElement();
+    if (!path || path.dataset.atlasKeys) { return; }
+    path.dataset.atlasKeys = "1";
+    path.dataset.code = feature.id;
+    path.setAttribute("tabindex", "0");
+    path.setAttribute("role", "button");
+    path.setAttribute("aria-label", areaLabel(state.payload, feature, state.index[feature.id]));
+    path.addEventListener("focus", function () {
+      path.setAttribute("aria-label", areaLabel(state.payload, feature, state.index[feature.id]));
+      shape.openTooltip(shape.getBounds().getCenter());
+    });
+    path.addEventListener("blur", function () { shape.closeTooltip(); });
+    path.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" || e.key === " ") { e.preventDefault(); shape.openPopup(shape.getBounds().getCenter()); }
+    });
+  }
+
+  function profileHref(p, code) {
+    return p.profile ? p.profile.replace("{code}", encodeURIComponent(code)) : null;
+  }
+
+  function areaPopup(p, feature, i, lisa) {   // the tooltip's figures and a link to the area's profile
+    var box = areaTooltip(p, feature, i, lisa);
+    box.classList.add("atlas-popup-body");
+    var href = profileHref(p, feature.id);
+    if (href) {
+      // a new tab: the app's component frames may not navigate the page they sit in
+      var link = node("a", "atlas-profile-link", "Open the profile of " + feature.properties.name +
+                      " (new tab)");
+      link.href = href;
+      link.target = "_blank";
+      link.rel = "noopener";
+      box.appendChild(link);
+    }
+    return box;
+  }
+
+  function focusOn(map, p) {   // a place found by the search: fly there and outline its area
+    var f = p.focus;
+    if (!f || state.focusKey === f.key) { return; }
+    state.focusKey = f.key;
+    state.moved = true;
+    var values = state.layers[0];
+    if (state.highlight) {
+      values.eachLayer(function (shape) { if (shape.feature.id === state.highlight) { values.resetStyle(shape); } });
+    }
+    state.highlight = f.code;
+    if (state.marker) { map.removeLayer(state.marker); state.marker = null; }
+    values.eachLayer(function (shape) {
+      if (shape.feature.id === f.code) { shape.setStyle({weight: 4, color: "#000000"}); shape.bringToFront(); }
+    });
+    if (f.point) {
+      state.marker = L.circleMarker(f.point, {radius: 7, color: "#000000", weight: 3, fillColor: "#ffffff",
+                                              fillOpacity: 1, pane: "atlasPoints", className: "atlas-found"})
+        .bindTooltip(f.label, {permanent: true, direction: "top", className: "atlas-tooltip"}).addTo(map);
+    }
+    map.flyToBounds(f.bounds, {maxZoom: 16, duration: 0.6, paddingTopLeft: [44, 60], paddingBottomRight: [20, 20]});
   }
 
   function outlineLayer(geojson, style) {
@@ -270,10 +409,10 @@
     var i = style ? style.index[code] : undefined;
     if (i === undefined) {
       var fill = style ? state.payload.fill.missing_colour : set.colour;
-      return {radius: 5, color: "#ffffff", weight: 1.5, fillColor: fill, fillOpacity: 1};
+      return {radius: 5, color: "#000000", weight: 1.3, fillColor: fill, fillOpacity: 1};
     }
-    // a white ring (and the stylesheet's dark shadow) keeps each marker apart from the areas' colours
-    return {radius: style.radius[i], color: "#ffffff", weight: 1.5, fillColor: style.colour[i], fillOpacity: 1};
+    // a black outline (and the layer's greys: webmap.grey_ramp) keeps each marker apart from the areas' colours
+    return {radius: style.radius[i], color: "#000000", weight: 1.3, fillColor: style.colour[i], fillOpacity: 1};
   }
 
   function pointLayer(set, geojson) {
@@ -289,8 +428,7 @@
       onEachFeature: function (feature, marker) {
         marker.bindTooltip(function () { return pointTooltip(feature, id); },
                            {direction: "top", opacity: 1, className: "atlas-tooltip"});
-      },
-      attribution: set.attribution ? escapeHTML(set.attribution) : undefined
+      }
     });
     layer.restyle = function () {
       layer.eachLayer(function (marker) { marker.setStyle(markerStyle(id, marker.feature.id)); });
@@ -333,7 +471,6 @@
     p.codes.forEach(function (code, i) { state.index[code] = i; });
     // the control first: while it is on the map, removing a layer counts as the user switching it off
     if (state.control) { map.removeControl(state.control); state.control = null; }
-    if (state.attribution) { map.attributionControl.removeAttribution(state.attribution); state.attribution = null; }
 
     var values = made(p.areas.url + "#values", function () { return areaLayer(areas, false); });
     values.atlasId = "values";
@@ -391,16 +528,16 @@
     state.control = L.control.layers(bases, overlays,
                                      {collapsed: map.getSize().x < 760, position: "topright", sortLayers: false})
       .addTo(map);
-    state.attribution = escapeHTML(p.attribution);
-    map.attributionControl.addAttribution(state.attribution);
     drawLegend();
     drawPointLegend();
+    drawSources();
     fitTitle(map);
-    if (state.viewKey !== p.la) {   // a new district: fit it below the title and above the legend
-      map.fitBounds(p.bounds, {paddingTopLeft: [44, state.title.getContainer().offsetHeight + 14],
-                               paddingBottomRight: [12, state.legend.getContainer().offsetHeight + 16]});
+    if (state.viewKey !== p.la) {   // a new district: fit it clear of the title, the layer control and the legend
+      state.moved = false;
+      fitDistrict(map, p);
       state.viewKey = p.la;
     }
+    focusOn(map, p);
     report();
   }
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from atlas.ui import areas_page, district_page, map_page, profile_page
-from atlas.ui.common import guarded
+from atlas.ui.common import guarded, page_style
 
 #: This file: the script ``atlas app`` hands to ``streamlit run``.
 APP_SCRIPT = Path(__file__).resolve()
@@ -29,6 +29,7 @@ def run() -> None:
     """Lay out the app and run the page the reader chose (called on every rerun)."""
     # No page or navigation icons: Streamlit fetches Material icons for the favicon from fonts.gstatic.com.
     st.set_page_config(page_title="Health Equity Atlas", layout="wide")
+    page_style()
     st.navigation(pages()).run()
 
 

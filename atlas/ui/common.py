@@ -21,7 +21,7 @@ import pandas as pd
 import streamlit as st
 
 import atlas
-from atlas import authorities, config
+from atlas import authorities, config, places
 from atlas.analysis import summarise
 from atlas.caching import fingerprint
 from atlas.errors import AtlasError, as_atlas_error, one_line
@@ -91,7 +91,8 @@ def forget_atlases() -> None:
     The next page run reads the atlases again from their GeoPackages (an area
     set saved on the areas page then shows on every page).
     """
-    for cached in (_load_atlas, _geometry_file, _points_file, _colour_options, _point_style, _map_view, _summary):
+    for cached in (_load_atlas, _geometry_file, _points_file, _colour_options, _point_style, _map_view, _summary,
+                   _area_wards):
         cached.clear()
 
 
@@ -181,7 +182,8 @@ def authority_control(key: str = "la") -> str:
     names = {code: authority_label(code, name, kind)
              for code, name, kind in zip(table["code"], table["name"], table["kind"])}
     codes = list(names)
-    current = st.session_state.get(CHOSEN_KEY) or st.session_state.get(key) or config.default_district()
+    current = (st.session_state.get(CHOSEN_KEY) or st.session_state.get(key) or st.query_params.get("la")
+               or config.default_district())
     if current not in names:          # a code the lists lack (e.g. England, E92000001) is still offered
         codes.insert(0, current)
         names[current] = current
@@ -293,3 +295,73 @@ def summary(built: atlas.Atlas, layer: str, geography: str) -> dict:
 @st.cache_resource(show_spinner=False, max_entries=256)
 def _summary(la: str, layer: str, geography: str, path: str, token: str, _built) -> dict:
     return summarise(_built, layer, geography)
+
+
+# -- wards in the tooltip, and finding a place -----------------------------------------------------------
+def area_wards(built: atlas.Atlas, geography: str, ward_geography: str) -> pd.Series:
+    """The ward of each area of ``geography`` (:func:`atlas.webmap.area_wards`), once per atlas."""
+    return _area_wards(built.la_code, geography, ward_geography, str(built.path), built)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _area_wards(la: str, geography: str, ward_geography: str, path: str, _built) -> pd.Series:
+    return webmap.area_wards(_built.table(geography), _built.table(ward_geography))
+
+
+def find_places(built: atlas.Atlas, query: str, geography: str, named: list[str]) -> list[places.Place]:
+    """Places of the authority matching ``query`` (:func:`atlas.places.find_places`).
+
+    Postcodes are those of the catalogue's postcode lookup in the authority's
+    districts (read once, then cached on disk); names are searched in the
+    geographies ``named``.
+
+    Raises
+    ------
+    AtlasError
+        If the postcode lookup cannot be read (the message names the file).
+    """
+    labels = {g: built.geography_labels.get(g, g) for g in named if g in built.geographies}
+    frames = {labels[g]: built.table(g) for g in labels}
+    postcodes, crs = None, "EPSG:27700"
+    if places.POSTCODE.match(" ".join(str(query).upper().split())):
+        postcodes, crs = authority_postcodes(built)
+    return places.find_places(query, built.table(geography), frames, postcodes, crs)
+
+
+def authority_postcodes(built: atlas.Atlas) -> tuple[pd.DataFrame | None, str]:
+    """The postcodes of the authority's districts and their CRS (None when the catalogue has no lookup)."""
+    districts = [d["code"] for d in built.report.authority.get("districts", [])] or [built.la_code]
+    return _authority_postcodes(tuple(districts), str(config.source_dir()))
+
+
+@st.cache_resource(show_spinner="Reading the postcodes of the authority (first search only) ...", max_entries=8)
+def _authority_postcodes(districts: tuple, source: str) -> tuple[pd.DataFrame | None, str]:
+    from atlas.specs import Catalogue
+
+    lookups = list(Catalogue.load().postcodes.values())
+    if not lookups:
+        return None, "EPSG:27700"
+    return places.district_postcodes(lookups[0], list(districts), Path(source)), lookups[0].crs
+
+
+#: The app's own styles: captions dark enough to read (Streamlit's faded grey is about 3:1 on white; #4a4a55 at
+#: full opacity is 8.6:1),
+#: less empty space above the page, and the map frame sized from the viewport (``MAP_FRAME_TITLE``).
+MAP_FRAME_TITLE = "streamlit_folium.st_folium"
+PAGE_STYLE = f"""
+<style>
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] *,
+[data-testid="stWidgetLabel"] small, [data-testid="stTooltipHoverTarget"] svg,
+[data-testid="stSidebarNavLink"] span, [data-testid="stMarkdownContainer"] small {{ color: #4a4a55 !important; }}
+[data-testid="stCaptionContainer"] {{ opacity: 1 !important; }}
+.block-container, [data-testid="stMainBlockContainer"] {{ padding-top: 2.6rem; padding-left: 1.2rem;
+  padding-right: 1.2rem; }}
+h1#atlas-page-title, [data-testid="stHeading"] h1 {{ font-size: 1.45rem; padding: 0.2rem 0 0.3rem; }}
+iframe[title="{MAP_FRAME_TITLE}"] {{ height: max(420px, calc(100vh - 11rem)) !important; }}
+</style>
+"""
+
+
+def page_style() -> None:
+    """Put the app's styles into the page (no space is taken)."""
+    st.html(PAGE_STYLE)

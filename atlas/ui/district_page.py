@@ -218,7 +218,9 @@ def _practice_map(built, point_set: str, layer: str, meta: dict) -> None:
                       key="district_practice_colour", format_func=plain)  # radio options are Markdown
     colour_by = None if choice == "Primary Care Network" else layer
     style = point_style(built, point_set, colour_by=colour_by)
-    st.image(_practice_png(_built_token(built), point_set, colour_by, built), width="stretch")
+    st.image(_practice_png(_built_token(built), point_set, colour_by, built), width="stretch",
+             alt=plain(f"Map of the GP practices of {built.la_name} coloured by {style.title}; the caption below "
+                       f"and the table of practices give the same information."))
     placed = built.layer(point_set, f"points:{point_set}")
     st.caption(plain(f"{style.title} of each active GP practice in {built.la_name}, at its postcode "
                      f"({placed['period']}). {style.size_note} Practices: {placed['attribution']} District and "
@@ -304,7 +306,9 @@ def _catchment_section(built, point_set: str) -> None:
     except AtlasError as exc:
         st.info(plain(exc))
         return
-    st.image(_catchment_png(_built_token(built), tuple(members), title, point_set, built), width="stretch")
+    st.image(_catchment_png(_built_token(built), tuple(members), title, point_set, built), width="stretch",
+             alt=plain(f"Map of where the registered patients of {title} live, by LSOA; the table below gives "
+                       f"the same figures."))
     outside = float(table.loc[~table["in_district"], "share"].sum())
     period = next((i.get("period") for i in built.report.estimates.values()), "")
     st.caption(plain(f"Share of the registered patients of {title} living in each LSOA "

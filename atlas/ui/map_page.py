@@ -1,13 +1,18 @@
 """The map atlas page: choose a district, geography, indicator and classification; read the map.
 
 The sidebar holds the authority, what the atlas was built from, and the upload
-of your own indicator. Above the map sit its controls (geography, theme,
-indicator, classification, classes, palette, street map), all ordinary
-Streamlit widgets: labelled and keyboard-usable. They and everything below them
-are one fragment, so changing them reruns only that part of the page. The page
-shows the map with its title, legend, tooltips and layer control; the
-statistics panel beside it; an export for reports and the indicator's metadata
-under it; and the table of what the map shows, with a CSV download. Point sets
+of your own indicator. Above the map sits one compact bar: geography, theme,
+indicator, a place search (postcode, ward or LSOA name) and a "Map options"
+button holding the classification, classes, palette, street map, second layer
+and point colourings; all ordinary Streamlit widgets, labelled and
+keyboard-usable. They and everything below them are one fragment, so changing
+them reruns only that part of the page. The map takes the rest of the viewport
+(its frame's height comes from the viewport: :data:`atlas.ui.common.PAGE_STYLE`),
+with its title, a foldable legend, tooltips, popups linking to each area's
+profile and the layer control; under it the statistics panel, an export for
+reports, the indicator's metadata and the table of what the map shows, with a
+CSV download. The URL keeps the view (authority, geography, indicator,
+classification and the area found), so a link reproduces it. Point sets
 (GP practices, pharmacies ...) are switchable overlays; a set with attributes or
 indicators (GP practices: their Primary Care Network, QOF registers) has a
 "Colour ... by" control, a legend on the map and a table of its points.
@@ -29,15 +34,18 @@ from . import analyses, common
 from .assets import serve_assets
 from .upload import upload_section
 
-MAP_HEIGHT = 620
+#: The map frame's height before the page's style sizes it from the viewport.
+MAP_HEIGHT = 560
 PALETTE_NAMES = {
     "YlOrRd": "Yellow-orange-red", "OrRd": "Orange-red", "YlOrBr": "Yellow-orange-brown", "Reds": "Reds",
     "Oranges": "Oranges", "Purples": "Purples", "Blues": "Blues", "Greens": "Greens", "PuBu": "Purple-blue",
     "YlGnBu": "Yellow-green-blue", "BuPu": "Blue-purple",
 }
 DEFAULT_PALETTE_OPTION = "default"
-#: Query parameters that make a view shareable as a link.
-LINK_KEYS = ("la", "geography", "layer")
+#: Query parameters that make a view shareable as a link (widget keys, and ``area``: the place found).
+LINK_KEYS = ("la", "geography", "layer", "scheme", "k", "palette", "area")
+#: Session key of the place found by the search (a dict: key, label, code, bounds, point).
+FOCUS_KEY = "_focus"
 #: Widget keys whose values survive a visit to another page (Streamlit drops a widget's state when a
 #: page without it runs).
 KEPT_KEYS = ("la", "geography", "theme", "layer", "scheme", "k", "palette", "tiles")
@@ -53,7 +61,7 @@ def page() -> None:
     built = common.chosen_atlas("la")
     _about_build(built)
     built = upload_section(built, container=st.sidebar)
-    st.title(plain(f"Health Equity Atlas: {built.la_name}"))
+    st.title(plain(f"Health Equity Atlas: {built.la_name}"), anchor="atlas-page-title")
     _atlas(built, urls)
 
 
@@ -61,20 +69,23 @@ def page() -> None:
 @common.guarded
 def _atlas(built, urls) -> None:
     """Controls, map, statistics and table: a change here reruns only this part of the page."""
-    geography_column, theme_column, indicator_column = st.columns([1, 1, 2])
+    geography_column, theme_column, indicator_column, search_column, options_column = st.columns(
+        [1.1, 1.1, 2.2, 1.8, 0.9], vertical_alignment="bottom")
     with geography_column:
         geography = _geography_control(built)
     if geography is None:
         return
     layer, meta = _indicator_control(built, geography, theme_column, indicator_column)
-    scheme, k, palette, tiles = _classification_controls(meta)
-    category_column, smoothed_column = st.columns(2)
-    category_kind, partner = analyses.category_controls(built, geography, layer, category_column)
-    chosen_layer = layer
-    built, layer = analyses.smoothed_toggle(built, geography, layer, smoothed_column)
-    sets = _point_sets(built)
-    colour_by = _point_colour_controls(built, sets)
-    _to_link(built.la_code, geography, chosen_layer)
+    focus = _search(built, geography, search_column)
+    with options_column.popover("Map options", width="stretch",
+                                help="Classification, colours, street map, a second layer and point colourings"):
+        scheme, k, palette, tiles = _classification_controls(meta)
+        category_kind, partner = analyses.category_controls(built, geography, layer, st.container())
+        chosen_layer = layer
+        built, layer = analyses.smoothed_toggle(built, geography, layer, st.container())
+        sets = _point_sets(built)
+        colour_by = _point_colour_controls(built, sets)
+    _to_link(built.la_code, geography, chosen_layer, focus)
     _keep_choices()
     try:
         view = common.map_view(built, layer, geography, scheme=scheme, k=k, palette=palette)
@@ -86,13 +97,13 @@ def _atlas(built, urls) -> None:
     categories, category_entry, category_note = analyses.category_layer(built, view, category_kind, partner, lisa,
                                                                         lisa_note)
 
-    map_column, stats_column = st.columns([5, 2], gap="medium")
-    with map_column:
+    if view.message:
+        st.warning(plain(view.message))
+    _draw_map(built, view, urls, categories, category_note, tiles, sets, colour_by, focus)
+    about_column, stats_column = st.columns([3, 2], gap="medium")
+    with about_column:
         st.subheader(plain(view.title))
         st.caption(plain(view.subtitle))
-        if view.message:
-            st.warning(plain(view.message))
-        _draw_map(built, view, urls, categories, category_note, tiles, sets, colour_by)
         _export(built, view, scheme, k, palette)
         _metadata(view, category_note if categories is not None else lisa_note)
     with stats_column:
@@ -182,26 +193,32 @@ def _headline_layer(layers: pd.DataFrame) -> str:
 
 
 def _classification_controls(meta: dict) -> tuple[str, int, str | None, bool]:
-    categorical = meta["kind"] == "decile"
-    scheme_column, k_column, palette_column, tiles_column = st.columns(4)
+    """Classification, classes, palette and street map; a national decile has fixed classes (no controls)."""
+    if meta["kind"] == "decile":
+        st.caption("National deciles are always shown as ten fixed categories (1 = most deprived 10% "
+                   "nationally), in one colour-blind-safe diverging palette.")
+        return "quantiles", 5, None, _tiles_control(st.container())
+    scheme_column, k_column, palette_column, tiles_column = (st.container() for _ in range(4))
     scheme = scheme_column.selectbox(
-        "Classification", list(SCHEMES), key="scheme", format_func=SCHEMES.get, disabled=categorical,
-        help="National deciles are always shown as ten fixed categories (1 = most deprived 10% nationally), "
-             "in one colour-blind-safe diverging palette." if categorical else
-             "How values are grouped into classes: equal numbers of areas (quantiles), natural groupings "
+        "Classification", list(SCHEMES), key="scheme", format_func=SCHEMES.get,
+        help="How values are grouped into classes: equal numbers of areas (quantiles), natural groupings "
              "(Fisher-Jenks) or equal ranges of values.")
-    k = k_column.slider("Number of classes", min_value=3, max_value=9, value=5, key="k", disabled=categorical)
+    k = k_column.slider("Number of classes", min_value=3, max_value=9, value=5, key="k")
     own = meta.get("palette") or DEFAULT_PALETTE.get(meta.get("higher_is"), "Purples")
     palette = palette_column.selectbox(
-        "Colour palette", [DEFAULT_PALETTE_OPTION, *SEQUENTIAL_PALETTES], key="palette", disabled=categorical,
+        "Colour palette", [DEFAULT_PALETTE_OPTION, *SEQUENTIAL_PALETTES], key="palette",
         format_func=lambda p: "The indicator's own" if p == DEFAULT_PALETTE_OPTION else PALETTE_NAMES.get(p, p),
         help=plain(f"Colour-blind-safe ColorBrewer palettes; the darker end always marks the worse values. This "
                    f"indicator's own palette is {PALETTE_NAMES.get(own, own)}."))
-    tiles = tiles_column.toggle(
+    tiles = _tiles_control(tiles_column)
+    return scheme, int(k), None if palette == DEFAULT_PALETTE_OPTION else palette, tiles
+
+
+def _tiles_control(column) -> bool:
+    return column.toggle(
         "Street map underneath", key="tiles", value=False,
         help="OpenStreetMap tiles under the areas. They come from openstreetmap.org, so they need internet "
              "access; the atlas is complete without them.")
-    return scheme, int(k), None if palette == DEFAULT_PALETTE_OPTION else palette, tiles
 
 
 def _point_sets(built) -> dict[str, dict]:
@@ -221,7 +238,7 @@ def _point_colour_controls(built, sets: dict[str, dict]) -> dict[str, str]:
     options_of = {name: common.colour_options(built, name) for name in sets}
     options_of = {name: options for name, options in options_of.items() if options}
     chosen = {}
-    for column, (name, options) in zip(st.columns(max(len(options_of), 2)), options_of.items()):
+    for column, (name, options) in zip([st.container() for _ in options_of], options_of.items()):
         key = COLOUR_KEY.format(name)
         if st.session_state.get(key) not in options:
             st.session_state[key] = next(iter(options))
@@ -261,19 +278,85 @@ def _keep_choices() -> None:
 
 
 def _from_link() -> None:
-    """Start from the view a shared link names (``?la=...&geography=...&layer=...``)."""
+    """Start from the view a shared link names (``?la=...&geography=...&layer=...&scheme=...&k=...&area=...``).
+
+    A value the page cannot show (an unknown scheme, palette or number of
+    classes) is ignored: the control keeps its default.
+    """
     if st.session_state.get("_link_read"):
         return
     st.session_state["_link_read"] = True
     for key in LINK_KEYS:
-        if key in st.query_params:
-            st.session_state[key] = st.query_params[key]
+        value = st.query_params.get(key)
+        if value is None or key == "area":
+            continue
+        if key == "k":
+            value = int(value) if value.isdigit() and 3 <= int(value) <= 9 else None
+        elif key == "scheme" and value not in SCHEMES or key == "palette" and value not in (
+                DEFAULT_PALETTE_OPTION, *SEQUENTIAL_PALETTES):
+            value = None
+        if value is not None:
+            st.session_state[key] = value
+    if st.query_params.get("area"):
+        st.session_state["_link_area"] = st.query_params["area"]
 
 
-def _to_link(la: str, geography: str, layer: str) -> None:
-    wanted = {"la": la, "geography": geography, "layer": layer}
+def _to_link(la: str, geography: str, layer: str, focus: dict | None) -> None:
+    """Write the view into the URL (only when it changed, so the browser's history is not flooded)."""
+    wanted = {"la": la, "geography": geography, "layer": layer,
+              "scheme": str(st.session_state.get("scheme", "quantiles")), "k": str(st.session_state.get("k", 5)),
+              "palette": str(st.session_state.get("palette", DEFAULT_PALETTE_OPTION))}
+    if focus and focus.get("code"):
+        wanted["area"] = focus["code"]
     if {key: st.query_params.get(key) for key in LINK_KEYS} != wanted:
-        st.query_params.update(wanted)
+        st.query_params.from_dict(wanted)
+
+
+# -- finding a place ----------------------------------------------------------------------------------
+def _search(built, geography: str, column) -> dict | None:
+    """The "Find a place" box: a postcode, ward or LSOA name or code; the place to fly to, if any.
+
+    The place found is kept (and written into the URL as ``area``) until
+    another search, the geography or the authority changes; a link's ``area``
+    is found again on opening. What was found (or that nothing was) is said in
+    a toast, so the bar and the map keep their place on the page (an element
+    put before the map would make Streamlit draw its frame anew).
+    """
+    with column:
+        return _find(built, geography)
+
+
+def _find(built, geography: str) -> dict | None:
+    query = st.text_input("Find a place", key="place", placeholder="Postcode, ward or LSOA",
+                              help="A postcode (LU1 3JU), or part of a ward's or LSOA's name or code: the map "
+                                   "flies to it and outlines the area it lies in.")
+    linked = st.session_state.pop("_link_area", None)
+    if linked and not query:
+        query = linked
+    focus = st.session_state.get(FOCUS_KEY)
+    wanted = (built.la_code, geography, " ".join(str(query).split()).lower())
+    if focus and focus.get("query") == wanted:
+        return focus
+    if not wanted[2]:
+        st.session_state.pop(FOCUS_KEY, None)
+        return None
+    named = [*built.geographies_at("ward"), geography]
+    try:
+        found = common.find_places(built, query, geography, list(dict.fromkeys(named)))
+    except AtlasError as exc:
+        st.toast(plain(f"The search cannot read postcodes: {exc}"))
+        found = []
+    if not found:
+        st.toast(plain(f"No postcode, ward or area of {built.la_name} matches \"{query}\"."))
+        st.session_state.pop(FOCUS_KEY, None)
+        return None
+    place = found[0]
+    focus = {"key": "|".join(wanted), "query": wanted, "label": place.label, "code": place.code,
+             "bounds": place.bounds, "point": place.point}
+    st.session_state[FOCUS_KEY] = focus
+    more = f" ({len(found) - 1} more match: type more of the name)" if len(found) > 1 else ""
+    st.toast(plain(f"Found {place.label}{more}."))
+    return focus
 
 
 # -- the map ----------------------------------------------------------------------------------------
@@ -335,19 +418,41 @@ def _point_style(built, point_set: str, label: str, colour_by: str) -> dict:
 
 
 def _draw_map(built, view, urls, categories, category_note, tiles: bool, sets: dict[str, dict],
-              colour_by: dict[str, str]) -> None:
+              colour_by: dict[str, str], focus: dict | None = None) -> None:
     areas = common.geometry_file(built, view.geography, urls.web_dir)
-    wards = None
+    wards = ward = None
     ward_geography = _ward_overlay(built, view.geography)
     if ward_geography:
         ward_file = common.geometry_file(built, ward_geography, urls.web_dir)
-        wards = (urls.web + ward_file.name, built.geography_labels.get(ward_geography, ward_geography))
+        label = built.geography_labels.get(ward_geography, ward_geography)
+        wards = (urls.web + ward_file.name, label)
+        ward = (label.replace("Wards", "Ward"), common.area_wards(built, view.geography, ward_geography))
     payload = webmap.map_payload(view, areas, urls.web + areas.name, wards=wards, lisa_note=category_note,
                                  points=_point_overlays(built, urls, sets, colour_by), tiles=tiles,
-                                 categories=categories)
+                                 categories=categories, ward=ward, profile=_profile_link(built, view.geography),
+                                 focus={k: v for k, v in focus.items() if k != "query"} if focus else None)
     fmap = webmap.base_map(urls.leaflet, urls.static, tiles=tiles)
     st_folium(fmap, key="atlas_map", height=MAP_HEIGHT, use_container_width=True, returned_objects=[],
               feature_group_to_add=webmap.map_layers(payload))
+
+
+#: Relative to the map frame (``/component/<name>/index.html``): the app's root, where the pages are.
+APP_ROOT = "../../"
+
+
+def _profile_link(built, geography: str) -> str | None:
+    """The URL of an area's profile (``{code}`` for its code), or None when the geography has no profiles.
+
+    The profile page reads the authority, the kind of area and the area from
+    these query parameters (:func:`atlas.ui.profile_page.page`).
+    """
+    from ..profiles import lsoa_geographies, named_geographies
+
+    if geography in lsoa_geographies(built):
+        return f"{APP_ROOT}profiles?la={built.la_code}&kind=lsoas&vintage={geography}&area={{code}}"
+    if geography in named_geographies(built):
+        return f"{APP_ROOT}profiles?la={built.la_code}&kind={geography}&area={{code}}"
+    return None
 
 
 def _metadata(view: webmap.MapView, lisa_note: str | None) -> None:

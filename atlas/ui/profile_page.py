@@ -33,6 +33,7 @@ def page() -> None:
     """Draw the area profiles page."""
     built = common.chosen_atlas("profile_la")
     built = with_uploads(built)  # the layers uploaded on the map page in this session
+    _from_link(built)
     st.title(plain(f"Area profiles: {built.la_name}"))
     st.caption("A neighbourhood profile: population, deprivation mix, every indicator beside the authority and "
                "England, life expectancy, and the practices and other services in or serving the area.")
@@ -50,6 +51,27 @@ def page() -> None:
 
 
 # -- controls ------------------------------------------------------------------------------------------
+def _from_link(built) -> None:
+    """Open on the area a link names (the map's popups: ``?la=...&kind=lsoas&vintage=lsoa11&area=E01...``).
+
+    Read once per session; an area or kind the authority does not have is ignored.
+    """
+    if st.session_state.get("_profile_link_read"):
+        return
+    st.session_state["_profile_link_read"] = True
+    kind, area = st.query_params.get("kind"), st.query_params.get("area")
+    if not kind or not area:
+        return
+    if kind == LSOAS:
+        vintage = st.query_params.get("vintage")
+        if vintage in profiles.lsoa_geographies(built) and area in built.table(vintage).index:
+            st.session_state.update({"profile_kind": LSOAS, "profile_lsoa_vintage": vintage,
+                                     f"profile_lsoas_{vintage}": [area]})
+    elif kind in profiles.named_geographies(built) and area in built.table(kind).index:
+        st.session_state.update({"profile_kind": kind, f"profile_{kind}": area})
+
+
+
 def _kinds(built) -> dict[str, str]:
     kinds = {g: profiles.kind_label(built, g) for g in profiles.named_geographies(built)}
     if profiles.networks(built):
@@ -138,13 +160,13 @@ def _show(profile: profiles.Profile) -> None:
                      width="stretch")
         st.caption(plain(profile.area.rule))
     with picture:
-        st.image(profile.map_png, caption=profile.map_alt, width="stretch")
+        st.image(profile.map_png, caption=profile.map_alt, width="stretch", alt=plain(profile.map_alt))
     for table in profile.tables:
         st.subheader(plain(table.title))
         if table.intro:
             st.markdown(plain(table.intro))
         if table.image:
-            st.image(table.image, caption=table.image_alt, width="stretch")
+            st.image(table.image, caption=table.image_alt, width="stretch", alt=plain(table.image_alt))
         st.caption(plain(table.caption))
         st.dataframe(table.shown, hide_index=True, width="stretch")
         for note in table.notes:

@@ -114,7 +114,9 @@ def test_deciles_are_categorical_with_fixed_colours(app):
     drawn = payload(app)
     assert [colour for _, colour in drawn["fill"]["legend"]][:10] == DECILE_COLOURS
     assert drawn["fill"]["legend"][0][0] == "1: most deprived 10% nationally"
-    assert app.selectbox(key="scheme").disabled and app.slider(key="k").disabled
+    # fixed classes: no classification controls (disabled ones were unreadable, 2.3:1), a caption says why
+    assert not [box for box in app.selectbox if box.key in ("scheme", "palette")] and not app.slider
+    assert any("ten fixed categories" in caption.value for caption in app.caption)
 
 
 def test_changing_classification_changes_legend_and_table(app):

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from matplotlib.colors import to_rgb
 
 from atlas import webmap
 from atlas.classify import CATEGORY_COLOURS, DECILE_COLOURS, LISA_COLOURS, MISSING_COLOUR, MISSING_LABEL, classify
@@ -218,8 +219,13 @@ def test_a_qof_colouring_gives_the_classes_of_classify_and_tooltips_with_interva
     style, colours, _ = practice_style(luton, "qof_ob")
     expected = classify(practices["qof_ob"], kind="percentage", scheme="quantiles", k=5, palette="YlOrRd",
                         higher_is="worse", decimals=1)
-    assert style["legend"] == [list(item) for item in expected.legend()]
-    pd.testing.assert_series_equal(colours, expected.colour_of(), check_names=False)
+    # the classes of classify, drawn in greys (not the areas' yellow-red): lighter for the lower, better classes
+    assert [label for label, _ in style["legend"]] == [label for label, _ in expected.legend()]
+    greys = [colour for _, colour in style["legend"]]
+    assert all(len(set(to_rgb(g))) == 1 for g in greys) and len(set(greys)) == len(greys)
+    assert [sum(to_rgb(g)) for g in greys] == sorted((sum(to_rgb(g)) for g in greys), reverse=True)
+    grey_of = dict(zip(expected.colours, greys))
+    pd.testing.assert_series_equal(colours, expected.colour_of().map(grey_of), check_names=False)
     assert style["title"] == "Obesity: recorded prevalence (QOF, aged 18+) (% of registered patients aged 18+)"
     assert style["benchmarks"] == "Luton 10.3 · England 11.4"        # 20,822 of 201,624 on Luton's register
     tip = style["tip"]

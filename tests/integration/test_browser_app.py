@@ -67,7 +67,7 @@ def test_page_loads_and_draws_one_path_per_area(session, luton):
     assert frame.locator("path.atlas-area").count() == len(luton.table("lsoa11")) == 121
     assert frame.locator(".atlas-title").inner_text().startswith(
         luton.layer(drawn["layer"], "lsoa11")["label"])
-    assert "Contains OS data © Crown copyright" in frame.locator(".leaflet-control-attribution").inner_text()
+    assert "Contains OS data © Crown copyright" in frame.locator(".atlas-sources-full").text_content()
     screenshot(page, "app_luton_lsoa11.png")
 
 
@@ -160,7 +160,9 @@ def test_practices_are_coloured_by_network_with_a_legend_of_the_names(session, l
 def test_colouring_practices_by_obesity_redraws_them_and_their_legend(session, luton):
     page, frame = session["page"], session["frame"]
     obesity = luton.layer("qof_ob", "points:gp_practices")["label"]
+    page.get_by_role("button", name="Map options").click()           # the colourings are in the options
     choose(page, "Colour GP practices by", obesity)
+    page.keyboard.press("Escape")
     frame.wait_for_function("() => window.atlasRendered.styles.gp_practices === 'qof_ob'", timeout=60_000)
     legend = practice_legend(frame)
     assert legend["title"].startswith(f"GP practices: {obesity}") and legend["key"] == "qof_ob"
@@ -169,7 +171,10 @@ def test_colouring_practices_by_obesity_redraws_them_and_their_legend(session, l
     assert legend["labels"] == expected.labels
     markers = frame.locator("path.atlas-point")
     assert markers.count() == 25 == frame.evaluate("window.atlasRendered.drawn['points:gp_practices']")
-    assert set(markers.evaluate_all("paths => paths.map(p => p.getAttribute('fill'))")) == set(expected.colours)
+    # greys with black outlines, apart from the areas' colours: one grey per class
+    fills = set(markers.evaluate_all("paths => paths.map(p => p.getAttribute('fill'))"))
+    assert len(fills) == len(set(expected.colour_of())) and all(len({f[1:3], f[3:5], f[5:7]}) == 1 for f in fills)
+    assert set(markers.evaluate_all("paths => paths.map(p => p.getAttribute('stroke'))")) == {"#000000"}
     assert page.get_by_text("Table: GP practices on the map (25)").count() == 1
     screenshot(page, "app_luton_practices_by_obesity.png")
 
