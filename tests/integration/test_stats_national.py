@@ -114,7 +114,7 @@ def test_fast_path_with_an_island_a_missing_score_and_a_missing_boundary():
     """Synthetic district: the fast path's row equals atlas.stats.moran on the same areas."""
     from shapely.geometry import box
 
-    from atlas.analysis.national import _WORKER, _district_task, _start_worker
+    from atlas.analysis.national import _district_task, worker_context
     from atlas.stats import moran, spatial_weights
 
     codes = [f"E0100{i:04d}" for i in range(12)]
@@ -124,8 +124,8 @@ def test_fast_path_with_an_island_a_missing_score_and_a_missing_boundary():
     scores[3] = np.nan  # a missing score
     inputs = pd.DataFrame({"district": "E06000099", "district_name": "Testshire", "decile": np.arange(12) % 10 + 1,
                            "score": scores}, index=pd.Index(codes, name="code"))
-    _start_worker(inputs, {"permutations": 999, "seed": 7, "tolerance": 1.0, "keep_wkb": False})
-    row = _district_task(("E06000099", np.array(codes[:11], dtype=object), shapely.to_wkb(np.array(boxes))))
+    context = worker_context(inputs, {"permutations": 999, "seed": 7, "tolerance": 1.0, "keep_wkb": False})
+    row = _district_task(("E06000099", np.array(codes[:11], dtype=object), shapely.to_wkb(np.array(boxes))), context)
     frame = gpd.GeoDataFrame(geometry=boxes, index=pd.Index(codes[:11]), crs="EPSG:27700")
     reference = moran(pd.Series(scores[:11], index=codes[:11]), spatial_weights(frame), seed=7)
     assert row["moran_i"] == pytest.approx(reference.I, rel=1e-12) and row["moran_p"] == reference.p_sim
@@ -134,7 +134,6 @@ def test_fast_path_with_an_island_a_missing_score_and_a_missing_boundary():
     assert "1 LSOA(s) with no neighbour: E01000010" in row["note"]
     assert "with no boundary left out: E01000011" in row["note"]
     assert "with no score left out: E01000003" in row["note"]
-    _WORKER.clear()
 
 
 @pytest.mark.parametrize("gap, score", [(0.4, 0.2), (50.0, None)], ids=["same score", "no neighbours"])
@@ -142,7 +141,7 @@ def test_fast_path_gives_the_reason_atlas_stats_moran_gives(gap, score):
     """A district where Moran's I is undefined: the fast path's note is atlas.stats.moran's own message."""
     from shapely.geometry import box
 
-    from atlas.analysis.national import _WORKER, _district_task, _start_worker
+    from atlas.analysis.national import _district_task, worker_context
     from atlas.errors import StatisticError
     from atlas.stats import moran, spatial_weights
 
@@ -151,11 +150,8 @@ def test_fast_path_gives_the_reason_atlas_stats_moran_gives(gap, score):
     scores = np.full(4, score) if score is not None else np.array([0.1, 0.2, 0.3, 0.4])
     inputs = pd.DataFrame({"district": "E06000099", "district_name": "Testshire", "decile": [1, 2, 9, 10],
                            "score": scores}, index=pd.Index(codes, name="code"))
-    _start_worker(inputs, {"permutations": 99, "seed": 7, "tolerance": 1.0, "keep_wkb": False})
-    try:
-        row = _district_task(("E06000099", np.array(codes, dtype=object), shapely.to_wkb(np.array(boxes))))
-    finally:
-        _WORKER.clear()
+    context = worker_context(inputs, {"permutations": 99, "seed": 7, "tolerance": 1.0, "keep_wkb": False})
+    row = _district_task(("E06000099", np.array(codes, dtype=object), shapely.to_wkb(np.array(boxes))), context)
     frame = gpd.GeoDataFrame(geometry=boxes, index=pd.Index(codes), crs="EPSG:27700")
     with pytest.raises(StatisticError) as reference:
         moran(pd.Series(scores, index=codes), spatial_weights(frame), name="E06000099")
