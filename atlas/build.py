@@ -21,7 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import aggregate, authorities, comparators, config, estimates, points, registered, small_area, store
+from . import aggregate, authorities, batch, comparators, config, estimates, points, registered, small_area, store
 from .codes import ENGLAND, check_district_code
 from .errors import AtlasError, BuildError, SourceDirError, UnknownAreaError
 from .geography import Assignment, Boundaries, assign, district_members, member_table, read_boundaries
@@ -100,6 +100,54 @@ def build(la_code: str, source_dir: str | Path | None = None, out_dir: str | Pat
         atlas.report.seconds = round(time.perf_counter() - started, 2)
         store.save(atlas, folder)
     return atlas
+
+
+def build_all(codes: list[str] | None = None, source_dir: str | Path | None = None,
+              out_dir: str | Path | None = None, workers: int | None = None, scheduler: str | None = None,
+              retries: int = batch.DEFAULT_RETRIES) -> batch.BatchResult:
+    """Build the atlas of every district and upper-tier authority (or of ``codes``), one Dask task each.
+
+    Parameters
+    ----------
+    codes : list of str, optional
+        The authorities to build (default: every one :func:`atlas.authorities.list_authorities` gives,
+        districts and counties).
+    source_dir, out_dir
+        As :func:`build`.
+    workers, scheduler, retries
+        As :func:`atlas.batch.run_batch` (one worker process per core by default).
+
+    Returns
+    -------
+    atlas.batch.BatchResult
+        ``results``: code -> :func:`build_summary` of its atlas; ``failed``: code -> error.
+        An authority that fails does not stop the others.
+
+    Raises
+    ------
+    AtlasError
+        If a code is not of the form of an authority code, or the scheduler cannot be reached.
+    """
+    if scheduler:
+        batch.check_scheduler(scheduler)
+    source = config.source_dir(source_dir)
+    if codes is None:
+        codes = list(authorities.list_authorities(source_dir=source)["code"])
+    codes = [check_district_code(code) for code in dict.fromkeys(codes)]
+    folder = str(_atlas_folder(out_dir))
+    return batch.run_batch(_build_task, {code: (code,) for code in codes}, {"source": str(source), "folder": folder},
+                           workers, scheduler, retries, processes=workers != 1, label="authorities")
+
+
+def build_summary(atlas: Atlas) -> dict:
+    """What the batch reports of one built atlas: code, name, seconds, path, areas per geography, warnings."""
+    areas = {g: info["areas"] for g, info in atlas.report.geographies.items() if info["status"] == "built"}
+    return {"code": atlas.la_code, "name": atlas.la_name, "seconds": atlas.report.seconds,
+            "path": str(atlas.path) if atlas.path else "", "areas": areas, "warnings": len(atlas.report.warnings)}
+
+
+def _build_task(code: str, source: str, folder: str) -> dict:
+    return build_summary(build(code, source_dir=source, out_dir=folder))
 
 
 def current(la_code: str, source_dir: str | Path | None = None,
