@@ -16,20 +16,19 @@ HELP = "build an authority's atlas (one GeoPackage and a build report)"
 
 def add_arguments(parser) -> None:
     """The options of ``atlas build``."""
-    add_la(parser, required=False, help_text="district or county code, e.g. E06000032 for Luton, E10000015 for Hertfordshire "
+    which = parser.add_mutually_exclusive_group(required=True)
+    add_la(which, required=False, help_text="district or county code, e.g. E06000032 for Luton, E10000015 for Hertfordshire "
                                  "(E92000001 for all of England); `atlas districts` lists them")
     add_source(parser)
     add_atlas_dir(parser, "--out")
-    parser.add_argument("--all", action="store_true",
-                        help="build every district and county (upper-tier authority) on Dask")
+    which.add_argument("--all", action="store_true",
+                       help="build every district and county (upper-tier authority) on Dask")
     parser.add_argument("--only", metavar="CODE,CODE", help="with --all: these authorities only (comma-separated)")
     add_batch(parser, "--all")
 
 
 def run(args) -> int:
     """Build one atlas (``--la``) or every authority's (``--all``); print what was found."""
-    if args.all == bool(args.la):
-        raise AtlasError("Give --la CODE for one authority or --all for every one (not both).")
     if args.only and not args.all:
         raise AtlasError("--only goes with --all (give --la CODE for one authority).")
     if args.all:

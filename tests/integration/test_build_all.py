@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from atlas import cli, store
 from atlas.build import build_all
@@ -38,5 +39,8 @@ def test_build_all_returns_each_atlas_summary_on_one_worker(source_dir, tmp_path
 
 
 def test_la_and_all_together_are_refused(capsys):
-    assert cli.main(["build", "--all", "--la", CITY]) == 2
-    assert "not both" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as info:
+        cli.main(["build", "--all", "--la", CITY])
+    assert info.value.code == 2 and "not allowed with argument" in capsys.readouterr().err
+    assert cli.main(["build", "--la", CITY, "--only", SCILLY]) == 2
+    assert "--only goes with --all" in capsys.readouterr().err
