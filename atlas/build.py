@@ -110,8 +110,8 @@ def build_all(codes: list[str] | None = None, source_dir: str | Path | None = No
     Parameters
     ----------
     codes : list of str, optional
-        The authorities to build (default: every one :func:`atlas.authorities.list_authorities` gives,
-        districts and counties).
+        The authorities to build (default: every district and county
+        :func:`atlas.authorities.list_authorities` gives; regions only when named).
     source_dir, out_dir
         As :func:`build`.
     workers, scheduler, retries
@@ -132,7 +132,8 @@ def build_all(codes: list[str] | None = None, source_dir: str | Path | None = No
         batch.check_scheduler(scheduler)
     source = config.source_dir(source_dir)
     if codes is None:
-        codes = list(authorities.list_authorities(source_dir=source)["code"])
+        every = authorities.list_authorities(source_dir=source)
+        codes = list(every.loc[every["kind"] != "region", "code"])
     codes = [check_district_code(code) for code in dict.fromkeys(codes)]
     folder = str(_atlas_folder(out_dir))
     return batch.run_batch(_build_task, {code: (code,) for code in codes}, {"source": str(source), "folder": folder},
@@ -328,7 +329,7 @@ class _Builder:
         self._read_boundaries()
         outline = self._outline()
         self._check_inside(outline)
-        if self.authority.is_county:
+        if self.authority.is_group:
             self._add_district_geography(outline)
         self._place_points(outline)
         for geography in list(self.frames):
@@ -348,6 +349,10 @@ class _Builder:
         for spec in self.catalogue.area_boundaries():
             found = read_boundaries(spec, self.source, self.authority)
             entry: dict = {"label": spec.label, "level": spec.level, "vintage": spec.vintage}
+            partial = self._partial_cover(spec, found)
+            if partial:
+                self.report.geographies[spec.id] = {**entry, "status": "not available", "reason": partial}
+                continue
             if found is None:
                 looked = [p.replace("{lad}", d) for p in spec.files for d in self.authority.districts[:3]]
                 entry["status"] = "not available"
@@ -388,6 +393,20 @@ class _Builder:
                 f"{spec.label}: the areas are those {spec.members.file} lists under the district code(s) "
                 f"{', '.join(former)} (former codes of {self.la_name}'s area), resolved to {self.la}.")
 
+    def _partial_cover(self, spec: BoundarySpec, found) -> str:
+        """Why a county's or region's boundary set is left out: its files cover only some districts ("" if not).
+
+        A set read from per-district files with no member table (older wards, say) that
+        has files for a few of the group's districts would map part of it; it is left out.
+        """
+        if found is None or not self.authority.is_group or spec.members is not None:
+            return ""
+        named = {code for code in self.authority.aliases if any(code in f for f in found.files)}
+        if len(named) >= len(self.authority.districts):
+            return ""
+        return (f"files for only {len(named)} of the {len(self.authority.districts)} districts of {self.la_name} "
+                f"({', '.join(_short(found.files))}); a part of the area is not mapped")
+
     def _outline(self) -> gpd.GeoDataFrame | None:
         spec = self.catalogue.district_outline()
         if self.la == ENGLAND:
@@ -395,7 +414,7 @@ class _Builder:
         found = read_boundaries(spec, self.source, self.authority) if spec else None
         if found is not None and len(found.frame):
             self.report.outline = f"{spec.label} ({', '.join(found.files)})"
-            if self.authority.is_county:
+            if self.authority.is_group:
                 self.report.outline += f": the outlines of its {len(found.frame)} districts"
             return found.frame
         finest = next(iter(self.frames.values()))
