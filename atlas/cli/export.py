@@ -31,7 +31,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--ward-names", action="store_true", help="label the wards")
     add_atlas_dir(parser)
     add_source(parser)
-    add_batch(parser, "--all")
+    add_batch(parser, "--all", "2, at most one per geography")
 
 
 def run(args) -> int:

@@ -30,12 +30,12 @@ def add_atlas_dir(parser, *aliases: str) -> None:
                         help=f"folder of built atlases (default: ${config.OUT_ENV}/atlas, else output/atlas)")
 
 
-def add_batch(parser, what: str) -> None:
+def add_batch(parser, what: str, default_workers: str = "the cores, at most 4") -> None:
     """``--workers``, ``--scheduler`` and ``--retries``: how a batch runs on Dask (:mod:`atlas.batch`)."""
     from ..batch import CONNECT_TIMEOUT_S, DEFAULT_RETRIES
 
     parser.add_argument("--workers", type=int, metavar="N",
-                        help=f"{what}: worker processes of the local Dask cluster (default: the cores, at most 4)")
+                        help=f"{what}: worker processes of the local Dask cluster (default: {default_workers})")
     parser.add_argument("--scheduler", metavar="ADDRESS",
                         help=f"{what}: run on an existing Dask cluster, e.g. tcp://HOST:8786 "
                              f"(given up after {CONNECT_TIMEOUT_S} s)")

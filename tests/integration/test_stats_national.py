@@ -194,3 +194,23 @@ def test_a_damaged_cache_is_read_afresh(tmp_path):
     damaged.write_bytes(b"not parquet")
     assert _read_cache(damaged) is None
     assert _read_cache(tmp_path / "absent.parquet") is None
+
+
+def test_any_lsoa_2011_layer_for_every_district(run, source_dir, out_dir):
+    """--layer imd19_score: one row per district, each equal to the plain path on that layer; 20:20 unchanged."""
+    other = all_districts(source_dir, workers=1, cache_dir=out_dir / "cache", use_cache=True, layer="imd19_score")
+    table = other.table.set_index("lad_code")
+    assert len(table) == 317 and (table["layer"] == "imd19_score").all() and other.failed == {}
+    income = run.table.set_index("lad_code")
+    assert (table["most_20"] == income["most_20"]).all()  # the 20:20 index stays that of the Income deciles
+    assert not np.allclose(table["moran_i"].dropna(), income["moran_i"].dropna())
+    for la in (LUTON, "E08000025", "E06000058"):
+        plain = district_statistics(la, source_dir, layer="imd19_score")
+        assert table.loc[la, "moran_i"] == pytest.approx(plain["moran_i"], rel=1e-12)
+        assert table.loc[la, "moran_p"] == plain["moran_p"]
+
+
+def test_all_districts_refuses_a_layer_not_on_lsoa_2011(tmp_path, capsys):
+    assert cli.main(["stats", "--all-districts", "--layer", "c21_bad_health_pct", "--out", str(tmp_path / "x.csv")]) == 2
+    assert "layer c21_bad_health_pct is published on lsoa21" in capsys.readouterr().err
+    assert not (tmp_path / "x.csv").exists()
