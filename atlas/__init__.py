@@ -8,7 +8,8 @@ The public API:
 >>> same = atlas.load("output/atlas/E06000032.gpkg")  # doctest: +SKIP
 """
 
-from .build import build, list_districts
+from .build import build
+from .districts import list_districts
 from .errors import AtlasError
 from .model import Atlas
 from .specs import Catalogue

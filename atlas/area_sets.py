@@ -10,16 +10,17 @@ by :func:`atlas.build.build`, adds every kept set again after a rebuild.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
-import json
 from pathlib import Path
 
 import pandas as pd
 
 from . import config, store
+from . import kept as kept_files
 from .area_geography import add_to_atlas, without_area_set
-from .areas import AreaOptions, AreaSet, AreaSetError, resolve
+from .areas import GEOGRAPHY_PREFIX, AreaOptions, AreaSet, AreaSetError, resolve
 from .codes import check_district_code
 from .errors import AtlasError
 from .importer import check_size
@@ -36,21 +37,20 @@ def areas_folder(atlas_folder: str | Path, la_code: str) -> Path:
     return Path(atlas_folder) / AREAS_FOLDER / la_code
 
 
+#: The area sets' manifest: ``areas.json``, ids ``areas_...``.
+AREA_SETS = kept_files.ManifestKind(MANIFEST, "area sets", GEOGRAPHY_PREFIX, "an area set's geography id",
+                                    AreaSetError)
+
+
 def read_manifest(folder: Path) -> dict:
-    """The manifest of area sets kept in ``folder`` (geography id -> entry); empty when there is none.
+    """The manifest of area sets kept in ``folder`` (geography id -> entry), checked; empty when there is none.
 
     Raises
     ------
     AreaSetError
-        If the manifest exists but is not valid JSON.
+        If the manifest exists but is damaged (:func:`atlas.kept.read_manifest`).
     """
-    path = Path(folder) / MANIFEST
-    if not path.is_file():
-        return {}
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise AreaSetError(f"The area sets manifest {path} is damaged ({exc}); fix or delete it.") from exc
+    return kept_files.read_manifest(folder, AREA_SETS)
 
 
 def add_area_set(path: str | Path, name: str, la: str | None = None, options: AreaOptions | None = None,
@@ -61,7 +61,10 @@ def add_area_set(path: str | Path, name: str, la: str | None = None, options: Ar
     The file is kept as ``<atlas folder>/areas/<LA>/<geography id><suffix>``
     with an entry in ``areas.json``; when the authority's atlas is built, the
     set is added to it as a geography (and written) at once, else when it is
-    built. Every write is atomic; a file that fails any check writes nothing.
+    built. The kept file, the manifest and the atlas change together or not at
+    all (:func:`atlas.kept.write_together`), under the atlas folder's lock
+    (:func:`atlas.store.locked`, as ``atlas import``), so concurrent additions
+    are all kept; a file that fails any check, or a damaged manifest, writes nothing.
 
     Returns
     -------
@@ -77,26 +80,25 @@ def add_area_set(path: str | Path, name: str, la: str | None = None, options: Ar
         raise AreaSetError(f"No file {path} to add as an area set.")
     check_size(path.stat().st_size, path.name)
     folder = Path(atlas_folder) if atlas_folder else config.out_dir() / "atlas"
+    data = path.read_bytes()
     source = config.source_dir(source_dir)
     catalogue = Catalogue.load()
-    data = path.read_bytes()
     area_set = resolve(data, path.name, name, la, options, source, catalogue)
-    atlas_file = store.atlas_path(folder, area_set.la)
-    updated = add_to_atlas(store.load(atlas_file), area_set, source, catalogue) if atlas_file.is_file() else None
-    if not save:
-        return area_set, updated
-    kept = areas_folder(folder, area_set.la)
-    stored = f"{area_set.geography}{path.suffix.lower() or '.csv'}"
-    with store.atomic_path(kept / stored, path.suffix) as tmp:
-        Path(tmp).write_bytes(data)
-    if updated is not None:
-        store.save(updated, folder)
-    manifest = read_manifest(kept)
-    manifest[area_set.geography] = {
-        "name": area_set.name, "file": stored, "original_name": path.name, "added_on": dt.date.today().isoformat(),
-        "options": dataclasses.asdict(options or AreaOptions()), "areas": area_set.report.areas,
-        "lsoas": area_set.report.assigned, "vintage": area_set.report.vintage}
-    store.write_text_atomic(kept / MANIFEST, json.dumps(manifest, indent=2))
+    if save:
+        folder.mkdir(parents=True, exist_ok=True)
+    with store.locked(folder) if folder.is_dir() else contextlib.nullcontext():  # writers take turns
+        kept = areas_folder(folder, area_set.la)
+        manifest = read_manifest(kept)  # a damaged manifest stops here, before anything is written
+        atlas_file = store.atlas_path(folder, area_set.la)
+        updated = add_to_atlas(store.load(atlas_file), area_set, source, catalogue) if atlas_file.is_file() else None
+        if not save:
+            return area_set, updated
+        stored = f"{area_set.geography}{path.suffix.lower() or '.csv'}"
+        manifest[area_set.geography] = {
+            "name": area_set.name, "file": stored, "original_name": path.name,
+            "added_on": dt.date.today().isoformat(), "options": dataclasses.asdict(options or AreaOptions()),
+            "areas": area_set.report.areas, "lsoas": area_set.report.assigned, "vintage": area_set.report.vintage}
+        kept_files.write_together(folder, kept, AREA_SETS, manifest, updated, add=(stored, data))
     return area_set, updated
 
 
@@ -151,7 +153,11 @@ def load_area_set(name: str, la: str | None = None, atlas_folder: str | Path | N
 
 
 def remove_area_set(name: str, la: str | None = None, atlas_folder: str | Path | None = None) -> Atlas | None:
-    """Remove a kept set, its file and its geography from the authority's atlas (when built).
+    """Remove a kept set, its file and its geography from the authority's atlas (when built), together.
+
+    Only a plain file name inside the authority's area sets folder is ever
+    deleted, whatever the manifest says (a manifest naming another path is
+    refused as damaged).
 
     Returns
     -------
@@ -159,17 +165,15 @@ def remove_area_set(name: str, la: str | None = None, atlas_folder: str | Path |
         The atlas without the set (None when the authority has no built atlas).
     """
     folder = Path(atlas_folder) if atlas_folder else config.out_dir() / "atlas"
-    la_code, geography = find_area_set(name, la, folder)
-    kept = areas_folder(folder, la_code)
-    manifest = read_manifest(kept)
-    entry = manifest.pop(geography)
-    atlas_file = store.atlas_path(folder, la_code)
-    updated = None
-    if atlas_file.is_file():
-        updated = without_area_set(store.load(atlas_file), geography)
-        store.save(updated, folder)
-    store.write_text_atomic(kept / MANIFEST, json.dumps(manifest, indent=2))
-    (kept / entry["file"]).unlink(missing_ok=True)
+    find_area_set(name, la, folder)  # a clear error before the lock when there is no such set
+    with store.locked(folder):
+        la_code, geography = find_area_set(name, la, folder)
+        kept = areas_folder(folder, la_code)
+        manifest = read_manifest(kept)  # checked: every kept file is a plain name inside ``kept``
+        entry = manifest.pop(geography)
+        atlas_file = store.atlas_path(folder, la_code)
+        updated = without_area_set(store.load(atlas_file), geography) if atlas_file.is_file() else None
+        kept_files.write_together(folder, kept, AREA_SETS, manifest, updated, remove=entry["file"])
     return updated
 
 

@@ -30,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 import pyogrio
 
+from . import config
 from .codes import COUNTY_PREFIX, DISTRICT_PREFIXES, ENGLAND, ENTITY_KINDS, REGION_PREFIX, check_district_code
 from .errors import SourceFileError, SpecError, UnknownAreaError
 from .geography import DistrictSet, glob_files, member_table
@@ -110,7 +111,6 @@ def resolve(code: str, catalogue: Catalogue | None = None, source_dir: str | Pat
         If the code is not an authority code, is unknown to the source files, or
         is a former district code (the message names today's district).
     """
-    from . import config
 
     clean = check_district_code(code)
     if clean == ENGLAND:
@@ -142,7 +142,6 @@ def list_authorities(catalogue: Catalogue | None = None, source_dir: str | Path 
         Columns ``code``, ``name``, ``kind``, ``county`` (a district's county,
         or ""), ``districts`` (how many districts the atlas covers).
     """
-    from . import config
 
     catalogue = catalogue or Catalogue.load()
     tables = _tables(catalogue, config.source_dir(source_dir))
@@ -163,7 +162,6 @@ def list_with_geographies(catalogue: Catalogue | None = None,
     districts (or their former codes), or, for a set without one, when a file
     of the set exists for each of its districts (or its former codes).
     """
-    from . import config
 
     catalogue = catalogue or Catalogue.load()
     source = config.source_dir(source_dir)

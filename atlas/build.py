@@ -8,6 +8,12 @@ layers derived from them (nearest practice, counts per ward), and writes one
 GeoPackage with a build report. Nothing is dropped silently: every area without a value,
 every code the data hold that the boundaries lack, and every area assigned by a
 fallback rule is counted and listed in the report.
+
+The module is over 450 lines for one reason: the builder is one object whose steps
+(boundaries, points, layers, estimates, aggregation) share its state (the frames,
+the metadata rows and the report) and run in a fixed order; each step is a short
+method, and the work of each lives in its own module (:mod:`atlas.geography`,
+:mod:`atlas.points`, :mod:`atlas.readers`, :mod:`atlas.estimates`, :mod:`atlas.aggregate`).
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ import pandas as pd
 
 from . import aggregate, authorities, batch, comparators, config, estimates, points, registered, small_area, store
 from .codes import ENGLAND, check_district_code
-from .errors import AtlasError, BuildError, SourceDirError, UnknownAreaError
+from .errors import AtlasError, BuildError, SourceDirError
 from .geography import Assignment, Boundaries, assign, district_members, member_table, read_boundaries
 from .model import LAYER_COLUMNS, Atlas, empty_catchments, empty_shares, indicator_row, layer_columns
 from .readers import indicator_frame, member_of, read_source
@@ -232,71 +238,6 @@ def _load_readable(path: Path) -> Atlas | None:
         return store.load(path)
     except AtlasError:
         return None
-
-
-def district_name(catalogue: Catalogue, source_dir: Path, la: str) -> str:
-    """The name of district ``la`` from the member tables or outlines of the catalogue.
-
-    Raises
-    ------
-    UnknownAreaError
-        If no member table or outline file of the source directory has the code.
-    """
-    if la == ENGLAND:
-        return "England"
-    looked = []
-    for name, code, where in _district_names(catalogue, source_dir):
-        looked.append(where)
-        if code == la:
-            return name
-    raise UnknownAreaError(
-        f"No district {la} in the source data: it is not in {', '.join(sorted(set(looked)))}. "
-        f"Run `atlas districts` to list the districts with data (LSOA 2011 data use 2019 district codes)."
-    )
-
-
-def list_districts(catalogue: Catalogue | None = None, source_dir: str | Path | None = None) -> pd.DataFrame:
-    """Every English district the source directory knows, with what it has.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``code``, ``name`` and one boolean column per boundary set
-        saying whether the district has member areas of it.
-    """
-    catalogue = catalogue or Catalogue.load()
-    source = config.source_dir(source_dir)
-    names: dict[str, str] = {}
-    for name, code, _ in _district_names(catalogue, source):
-        if code.startswith(("E06", "E07", "E08", "E09")):
-            names.setdefault(code, name)
-    out = pd.DataFrame({"code": list(names), "name": list(names.values())})
-    for spec in catalogue.area_boundaries():
-        if spec.members is not None:
-            out[spec.id] = out["code"].isin(set(member_table(spec, source)["district"]))
-    return out.sort_values("code").reset_index(drop=True)
-
-
-def _district_names(catalogue: Catalogue, source_dir: Path):
-    for spec in catalogue.area_boundaries():
-        if spec.members is None or not spec.members.district_name:
-            continue
-        table = member_table(spec, source_dir).drop_duplicates("district")
-        for code, name in zip(table["district"], table["district_name"]):
-            yield str(name), code, spec.members.file
-    outline = catalogue.district_outline()
-    if outline is not None:
-        frames = [b for b in outline_frames(outline, source_dir)]
-        for frame, relative in frames:
-            for code, name in zip(frame.index, frame["name"]):
-                yield str(name), code, relative
-
-
-def outline_frames(spec: BoundarySpec, source_dir: Path):
-    from .geography import glob_files, read_boundary_file  # one reader for every boundary file
-    for pattern in spec.files:
-        for relative in glob_files(source_dir, pattern):
-            yield read_boundary_file(spec, Path(source_dir) / relative, relative), relative
 
 
 @dataclass

@@ -19,11 +19,15 @@ import pandas as pd
 from .errors import AtlasError
 from .estimates import PatientShares, catchment, main_group
 from .model import Atlas
+from .specs import Catalogue
 
-#: The point set whose members' catchments the atlas holds.
-PRACTICES = "gp_practices"
 FOOTPRINT_RULE = ("patient-weighted footprint: the LSOAs of {la} where the network's practices register more of "
                   "the residents than any other network of {la} ({period})")
+
+
+def practice_set(catalogue: Catalogue | None = None) -> str:
+    """The id of the GP practices' point set: the ``practices`` role of the specs' ``roles.toml``."""
+    return (catalogue or Catalogue.load()).role("practices")
 
 
 def has_catchments(built: Atlas) -> bool:
@@ -42,7 +46,7 @@ def _shares(built: Atlas) -> PatientShares:
 
 def practices_of(built: Atlas, network: str) -> list[str]:
     """The district's practices in a Primary Care Network (by code)."""
-    practices = built.points.get(PRACTICES)
+    practices = built.points.get(practice_set())
     if practices is None or "pcn_code" not in practices:
         return []
     return sorted(practices.index[practices["pcn_code"].astype(str) == str(network)])
@@ -82,7 +86,7 @@ def catchment_table(built: Atlas, practices) -> pd.DataFrame:
 
 def network_footprint(built: Atlas, network: str) -> list[str]:
     """The district's LSOAs (2011) where ``network`` registers more residents than any other network there."""
-    practices = built.points[PRACTICES]
+    practices = built.points[practice_set()]
     groups = practices["pcn_code"].dropna().astype(str)
     main = main_group(_shares(built), groups, areas=set(_lsoas(built).index))
     return sorted(main.index[main["group"] == str(network)])
@@ -96,8 +100,8 @@ def footprint_rule(built: Atlas) -> str:
 
 def geography_of(built: Atlas) -> str:
     """The geography of the catchments' area codes (the estimates' patient file, e.g. ``lsoa11``)."""
-    return next((info.get("geography") for info in built.report.estimates.values()
-                 if info.get("catchments")), "lsoa11")
+    found = next((info.get("geography") for info in built.report.estimates.values() if info.get("catchments")), None)
+    return found or next((spec.geography for spec in Catalogue.load().estimates.values() if spec.catchments), "")
 
 
 def _lsoas(built: Atlas) -> pd.DataFrame:

@@ -24,6 +24,7 @@ up (each LSOA assigned to the ward or MSOA as the build assigns it).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +32,10 @@ import pandas as pd
 
 from . import config
 from .errors import AtlasError, StatisticError
+from .geography import Boundaries, assign
+from .importer import lsoa_links
 from .model import Atlas
+from .specs import Catalogue
 
 #: The IMD and its domains: layer prefix -> label (layers ``<prefix>19_decile`` and ``<prefix>25_decile``).
 DOMAINS = {
@@ -39,10 +43,9 @@ DOMAINS = {
     "education": "Education, skills and training", "health": "Health and disability", "crime": "Crime",
     "barriers": "Barriers to housing and services", "living": "Living environment",
 }
-#: LSOAs ranked by each edition (England).
-LSOAS_RANKED = {"2019": 32_844, "2025": 33_755}
-OLD_GEOGRAPHY, NEW_GEOGRAPHY = "lsoa11", "lsoa21"
-POPULATION_LAYER = "census21_population"
+#: The editions compared, with the role (``roles.toml``) of each one's IMD decile layer; the domains' layers
+#: follow its naming (``imd19_decile`` -> ``income19_decile``, ``income19_rank``).
+EDITION_ROLES = {"2019": "deprivation_decile_old", "2025": "deprivation_decile_new"}
 #: Movement categories, in legend order (colours: ``atlas.classify.CHANGE_COLOURS``).
 DOWN, SAME, UP, NOT_COMPARED = ("Decile went down (more deprived relative to England)", "Same decile",
                                 "Decile went up (less deprived relative to England)", "Not compared")
@@ -51,6 +54,31 @@ METHOD = ("IoD2019 (LSOA 2011) converted to LSOA 2021 through the ONS LSOA 2011 
           "and parts of split LSOAs take their 2011 LSOA's decile and rank; LSOAs made by merging 2011 LSOAs "
           "(or by complex changes) are not compared, as deciles and ranks cannot be averaged. Deciles and ranks "
           "are relative to England, and the indices' methods changed between editions.")
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One IoD edition compared: its IMD decile layer, the LSOA geography it ranks and how many LSOAs England has there."""
+
+    layer: str
+    geography: str
+    ranked: int
+
+
+def editions(catalogue: Catalogue | None = None) -> dict[str, Edition]:
+    """The editions compared (by year), from the catalogue's roles and boundary specs."""
+    catalogue = catalogue or Catalogue.load()
+    out = {}
+    for year, role in EDITION_ROLES.items():
+        layer = catalogue.role(role)
+        geography = catalogue.indicators[layer].geography
+        out[year] = Edition(layer, geography, catalogue.boundaries[geography].england_areas or 0)
+    return out
+
+
+def new_geography(catalogue: Catalogue | None = None) -> str:
+    """The LSOA geography of the newer edition, on which change is mapped."""
+    return editions(catalogue)["2025"].geography
 
 
 def decile_change(built: Atlas, domain: str = "imd", source_dir: str | Path | None = None) -> pd.DataFrame:
@@ -82,8 +110,10 @@ def decile_change(built: Atlas, domain: str = "imd", source_dir: str | Path | No
     """
     if domain not in DOMAINS:
         raise AtlasError(f"Unknown IoD domain {domain!r}; choose one of: {', '.join(DOMAINS)}.")
-    layers = {(year, kind): f"{domain}{year[2:]}_{kind}" for year in LSOAS_RANKED for kind in ("decile", "rank")}
-    geography = {"2019": OLD_GEOGRAPHY, "2025": NEW_GEOGRAPHY}
+    found = editions()
+    layers = {(year, kind): found[year].layer.replace("imd", domain, 1).replace("_decile", f"_{kind}")
+              for year in found for kind in ("decile", "rank")}
+    geography = {year: edition.geography for year, edition in found.items()}
     values = {}
     for (year, kind), layer in layers.items():
         try:
@@ -94,8 +124,9 @@ def decile_change(built: Atlas, domain: str = "imd", source_dir: str | Path | No
     sources = links.groupby("new")["old"].agg(sorted).to_dict()
     kinds = links.groupby("new")["change"].agg(lambda c: "complex" if (c == "complex").any() else c.iloc[0])
     rows = {}
-    for code in built.table(NEW_GEOGRAPHY).index.astype(str):
-        rows[code] = _one(code, sources.get(code, []), kinds.get(code, ""), values)
+    ranked = {year: edition.ranked for year, edition in found.items()}
+    for code in built.table(geography["2025"]).index.astype(str):
+        rows[code] = _one(code, sources.get(code, []), kinds.get(code, ""), values, ranked)
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "code"
     table.attrs.update(domain=domain, label=DOMAINS[domain], method=METHOD)
@@ -103,7 +134,6 @@ def decile_change(built: Atlas, domain: str = "imd", source_dir: str | Path | No
 
 
 def _links(built: Atlas, source_dir) -> pd.DataFrame:
-    from .importer import lsoa_links
     source = Path(source_dir) if source_dir is not None else config.source_dir()
     links = lsoa_links(built, source)
     if links.empty:
@@ -112,7 +142,7 @@ def _links(built: Atlas, source_dir) -> pd.DataFrame:
     return links
 
 
-def _one(code: str, sources: list[str], link: str, values: dict) -> dict:
+def _one(code: str, sources: list[str], link: str, values: dict, ranked: dict) -> dict:
     new_decile, new_rank = values["2025", "decile"].get(code), values["2025", "rank"].get(code)
     row = {"source": ", ".join(sources), "link": link or "no link", "decile_2019": np.nan,
            "decile_2025": new_decile, "decile_change": np.nan, "rank_2019": np.nan, "rank_2025": new_rank,
@@ -131,7 +161,7 @@ def _one(code: str, sources: list[str], link: str, values: dict) -> dict:
             row.update(decile_change=change, movement=DOWN if change < 0 else UP if change > 0 else SAME,
                        note="part of a split 2011 LSOA" if link == "split" else "")
         if pd.notna(old_rank) and pd.notna(new_rank):
-            row["percentile_change"] = 100 * (new_rank / LSOAS_RANKED["2025"] - old_rank / LSOAS_RANKED["2019"])
+            row["percentile_change"] = 100 * (new_rank / ranked["2025"] - old_rank / ranked["2019"])
     return row
 
 
@@ -180,19 +210,21 @@ def change_by_area(built: Atlas, table: pd.DataFrame, geography: str,
     AtlasError
         If LSOA 2021 does not aggregate to ``geography`` or the atlas has no Census 2021 population.
     """
-    from .geography import Boundaries, assign
-    from .specs import Catalogue
 
     catalogue = Catalogue.load()
-    rule = catalogue.boundaries[geography].aggregate_from.get(NEW_GEOGRAPHY) if geography in catalogue.boundaries \
+    new = new_geography(catalogue)
+    rule = catalogue.boundaries[geography].aggregate_from.get(new) if geography in catalogue.boundaries \
         else None
     if rule is None:
         raise AtlasError(f"LSOA (2021) areas do not aggregate to {geography!r}; choose a ward or MSOA geography.")
     source = Path(source_dir) if source_dir is not None else config.source_dir()
-    child = Boundaries(catalogue.boundaries[NEW_GEOGRAPHY], built.table(NEW_GEOGRAPHY))
+    child = Boundaries(catalogue.boundaries[new], built.table(new))
     parent = Boundaries(catalogue.boundaries[geography], built.table(geography))
     parents = assign(rule, child, parent, source).parent
-    population = pd.to_numeric(built.values(POPULATION_LAYER, NEW_GEOGRAPHY), errors="coerce")
+    population_layer = built.population_layer(new)
+    if population_layer is None:
+        raise AtlasError(f"The {built.la_name} atlas has no population on {new}, to weight the shares by.")
+    population = pd.to_numeric(built.values(population_layer, new), errors="coerce")
     frame = pd.DataFrame({"parent": parents.reindex(table.index), "movement": table["movement"],
                           "population": population.reindex(table.index)}).dropna(subset=["parent", "population"])
     if frame.empty:

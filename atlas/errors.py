@@ -5,6 +5,8 @@ was expected, so the command line and the app can show it as it is, without a
 traceback.
 """
 
+import contextlib
+
 
 class AtlasError(Exception):
     """Base class for every error the atlas reports to its users."""
@@ -82,6 +84,42 @@ def as_atlas_error(exc: BaseException) -> AtlasError | None:
         return SourceFileError(f"A file could not be read ({type(exc).__name__}: {first}); expected a well-formed "
                                f"file of its kind.")
     return None
+
+
+def one_line(error: BaseException) -> str:
+    """The message of ``error`` on one line (a parser's message may span several)."""
+    return " ".join(part.strip() for part in str(error).splitlines() if part.strip())
+
+
+@contextlib.contextmanager
+def naming(path, error: type = None, expected: str = "a well-formed file of its kind"):
+    """A context in which a file that cannot be parsed is an error of the atlas's naming it.
+
+    A parser error (a damaged zip or XML, bad text encoding, a broken
+    GeoPackage ...) or an operating-system error without a file name, raised
+    while ``path`` is read, becomes one line naming ``path`` and what was
+    expected; errors of the atlas's pass as they are, and anything else (a bug)
+    is not dressed up.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file being read, as the user knows it.
+    error : type, optional
+        The :class:`AtlasError` subclass to raise (default :class:`SourceFileError`).
+    expected : str
+        What the file should have been, in words.
+    """
+    try:
+        yield
+    except AtlasError:
+        raise
+    except Exception as exc:
+        if not (_is_parser_error(exc) or (isinstance(exc, OSError) and exc.filename is None)):
+            raise
+        first = (str(exc).splitlines() or [""])[0]
+        raise (error or SourceFileError)(f"{path} could not be read ({type(exc).__name__}: {first}); expected "
+                                         f"{expected}.") from exc
 
 
 def _is_parser_error(exc: BaseException) -> bool:

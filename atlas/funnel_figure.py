@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import io
 
+from .plaintext import figure_text
+
 BENCHMARK_COLOURS = ("#000000", "#7b3294")
 
 
+@figure_text()  # practice, network and indicator names are drawn as written
 def funnel_png(entry: dict, title: str, highlight_label: str, dpi: int = 150) -> tuple[bytes, str]:
     """The funnel plot of a funnel entry as a PNG, and its text alternative."""
     import matplotlib

@@ -33,12 +33,19 @@ import pandas as pd
 
 from .errors import AtlasError, StatisticError
 from .model import Atlas
-from .specs import POINTS_PREFIX
+from .specs import POINTS_PREFIX, Catalogue
 from .stats import compare, local_quantiles, slope_index
 from .stats.rates import proportion_interval
 
 Z95 = 1.959963984540054
-SEXES = {"women": "le_female", "men": "le_male"}
+#: The sexes of the gap, with the role (``roles.toml``) of each one's life-expectancy layer.
+SEX_ROLES = {"women": "life_expectancy_women", "men": "life_expectancy_men"}
+
+
+def life_expectancy_layers(catalogue: Catalogue | None = None) -> dict[str, str]:
+    """The life-expectancy layer of each sex, by the catalogue's roles."""
+    catalogue = catalogue or Catalogue.load()
+    return {sex: catalogue.role(role) for sex, role in SEX_ROLES.items()}
 PUBLISHED_FILE = Path(__file__).resolve().parent / "data" / "published_figures.toml"
 SII_SEED = 20240501
 
@@ -85,7 +92,7 @@ class LifeExpectancyGap:
     def comparison_table(self) -> pd.DataFrame:
         """Ours beside the published figures: most and least deprived group, and the gap, per sex."""
         rows = []
-        for sex in SEXES:
+        for sex in SEX_ROLES:
             mine = self.groups[self.groups["sex"] == sex].set_index("group")
             if mine.empty:
                 continue
@@ -101,8 +108,9 @@ class LifeExpectancyGap:
         return pd.DataFrame(rows)
 
 
-def life_expectancy_gap(built: Atlas, k: int = 5, geography: str = "msoa11", deprivation: str = "imd19_score",
-                        population: str = "iod19_population", simulations: int = 100_000) -> LifeExpectancyGap:
+def life_expectancy_gap(built: Atlas, k: int = 5, geography: str | None = None, deprivation: str | None = None,
+                        population: str | None = None, simulations: int = 100_000,
+                        catalogue: Catalogue | None = None) -> LifeExpectancyGap:
     """Life expectancy by local deprivation group, the gap and the slope index of inequality.
 
     Parameters
@@ -110,14 +118,16 @@ def life_expectancy_gap(built: Atlas, k: int = 5, geography: str = "msoa11", dep
     built : Atlas
     k : int
         Number of local deprivation groups (5: quintiles).
-    geography : str
-        Geography of the life-expectancy layers.
-    deprivation : str
-        Layer ranking the areas (higher = more deprived).
-    population : str
-        Layer weighting the groups and the group means.
+    geography : str, optional
+        Geography of the life-expectancy layers (default: the one they are published on).
+    deprivation : str, optional
+        Layer ranking the areas (higher = more deprived; default: the ``deprivation_score`` role).
+    population : str, optional
+        Layer weighting the groups and the group means (default: the ``deprivation_population`` role).
     simulations : int
         Simulations for the SII's confidence interval.
+    catalogue : Catalogue, optional
+        The specs whose roles name the layers (the project's by default).
 
     Returns
     -------
@@ -128,33 +138,39 @@ def life_expectancy_gap(built: Atlas, k: int = 5, geography: str = "msoa11", dep
     AtlasError
         If the atlas lacks the life-expectancy, deprivation or population layer.
     """
+    catalogue = catalogue or Catalogue.load()
+    sexes = life_expectancy_layers(catalogue)
+    geography = geography or catalogue.indicators[sexes["women"]].geography
+    deprivation = deprivation or catalogue.role("deprivation_score")
+    population = population or catalogue.role("deprivation_population")
     frame = built.table(geography)
-    for layer in (*SEXES.values(), deprivation, population):
+    for layer in (*sexes.values(), deprivation, population):
         built.layer(layer, geography)  # raises a clear error when absent
     groups = local_quantiles(frame[deprivation], frame[population], k=k)
     rows, sii, gap, missing = [], {}, {}, {}
-    for sex, layer in SEXES.items():
+    for sex, layer in sexes.items():
         missing[sex] = sorted(frame.index[frame[layer].isna()])
         table = _groups(frame, layer, groups, population, deprivation, k)
         rows.append(table.assign(sex=sex))
         complete = table.dropna(subset=["value"])
         gap[sex] = float(complete["value"].iloc[-1] - complete["value"].iloc[0]) if len(complete) >= 2 else None
         sii[sex] = _sii(table, sex, simulations)
-    meta = built.layer(SEXES["women"], geography)
+    meta = built.layer(sexes["women"], geography)
     label = built.geography_labels.get(geography, geography)
-    grouping = (f"local quintiles: {built.la_name}'s {len(frame)} {label} areas ranked by their IMD 2019 score "
+    ranked_by = built.layer(deprivation, geography).get("label") or deprivation
+    grouping = (f"local quintiles: {built.la_name}'s {len(frame)} {label} areas ranked by their {ranked_by} "
                 f"(population-weighted mean of their LSOAs) into {k} groups of near-equal population"
-                if k == 5 else f"{k} local groups of near-equal population by IMD 2019 score")
+                if k == 5 else f"{k} local groups of near-equal population by {ranked_by}")
     method = ("Group value: population-weighted mean of the areas' published life expectancies; its 95% interval "
               "from the areas' intervals. Slope index of inequality: OHID method (population-weighted regression "
               "on relative rank, most deprived first; interval by simulation): the fitted gap in years across "
               "the district's deprivation range.")
     published = published_gap(built.la_code)
-    note = (f"Our figures: {meta['period']}, life expectancy by {label}, {grouping}. {_level_note(built)}"
+    note = (f"Our figures: {meta['period']}, life expectancy by {label}, {grouping}. {_level_note(built, sexes)}"
             + (f"Published figures: {published['period']}, {published['method']} Different period, areas and "
                f"grouping: compare the size of the gap, not the exact years." if published else ""))
     membership = pd.DataFrame({"group": groups, "name": frame["name"], deprivation: frame[deprivation],
-                               population: frame[population], **{sex: frame[layer] for sex, layer in SEXES.items()}})
+                               population: frame[population], **{sex: frame[layer] for sex, layer in sexes.items()}})
     return LifeExpectancyGap(pd.concat(rows, ignore_index=True), sii, gap, missing, grouping, method,
                              str(meta["period"]), published, note, membership)
 
@@ -181,10 +197,10 @@ def _groups(frame, layer, groups, population, deprivation, k) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def _level_note(built: Atlas) -> str:
+def _level_note(built: Atlas, sexes: dict[str, str]) -> str:
     """The England level of the MSOA file, which runs above ONS's published national life expectancy."""
     levels = []
-    for sex, layer in SEXES.items():
+    for sex, layer in sexes.items():
         entry = next((e for e in built.report.benchmarks if e["layer"] == layer), None)
         england = next((b for b in (entry or {}).get("benchmarks", []) if b["area"] == "england"), None)
         if england and england.get("value") is not None:
@@ -232,8 +248,7 @@ def published_gap(la_code: str, path=None) -> dict | None:
 
 # -- Primary Care Networks -------------------------------------------------------------------
 
-def pcn_table(built: Atlas, layer: str = "qof_ob", point_set: str = "gp_practices", by: str = "pcn_code",
-              name: str = "pcn_name") -> pd.DataFrame:
+def pcn_table(built: Atlas, layer: str, point_set: str, by: str = "pcn_code", name: str = "pcn_name") -> pd.DataFrame:
     """A practice indicator aggregated to Primary Care Networks (summed numerators over summed denominators).
 
     Parameters

@@ -46,6 +46,8 @@ from .postcode_index import normalise_postcodes, organisation_postcodes, postcod
 from .readers import apply_where, indicator_frame, member_of, read_source, read_table, require_columns
 
 __all__ = ["normalise_postcodes", "postcode_sector", "read_postcodes", "build_points", "place"]
+from .access import nearest_table
+from .classify import classify
 from .specs import Catalogue, IndicatorSpec, PointSetSpec, PostcodeSpec, SourceSpec
 
 BNG = "EPSG:27700"
@@ -411,7 +413,6 @@ def computed_table(source: SourceSpec, frame: gpd.GeoDataFrame, placed: dict[str
     """
     population = _population(source, frame)
     if source.computed == "nearest_point":
-        from .access import nearest_table
         return nearest_table(frame, _covered(placed[source.points]), population, source.radius_km)
     table = pd.DataFrame({"code": frame.index.to_numpy(), "population": population.to_numpy()})
     for point_set in source.point_sets:
@@ -502,7 +503,6 @@ def point_style(built, point_set: str, colour_by: str | None = None, size_by: st
     -------
     PointStyle
     """
-    from .classify import classify
 
     frame = built.table(f"points:{point_set}")
     colour_by = colour_by or built.report.point_set(point_set).get("colour_by")

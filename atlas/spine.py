@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .model import Atlas
+from .plaintext import figure_text
 
 MARKERS = {"Better": ("#2166ac", "^"), "Worse": ("#d6604d", "v"), "Similar": ("#d9d9d9", "o"),
            "": ("#ffffff", "o")}
@@ -88,6 +89,7 @@ def _float(value) -> float:
         return float("nan")
 
 
+@figure_text()  # indicator and area names are drawn as written
 def spine_png(table: pd.DataFrame, area_name: str, la_name: str, dpi: int = 150) -> tuple[bytes, str]:
     """The spine chart as a PNG and its text alternative.
 

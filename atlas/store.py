@@ -25,7 +25,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from .errors import AtlasError
+from .errors import AtlasError, naming
 from .model import Atlas, empty_catchments, empty_shares
 from .report import BuildReport
 
@@ -281,6 +281,11 @@ def load(path: str | os.PathLike) -> Atlas:
         raise AtlasError(f"{path} is not a readable GeoPackage: {exc}") from exc
     if REPORT_TABLE not in names or LAYERS_TABLE not in names:
         raise AtlasError(f"{path} is not an atlas GeoPackage (it lacks the {REPORT_TABLE} and {LAYERS_TABLE} tables).")
+    with naming(path, expected="an atlas GeoPackage written by `atlas build` (rebuild it)"):
+        return _read_atlas(path, names)
+
+
+def _read_atlas(path: Path, names: list[str]) -> Atlas:
     report = BuildReport.from_dict(json.loads(pyogrio.read_dataframe(path, layer=REPORT_TABLE)["json"].iloc[0]),
                                    where=str(path))
     layers = pyogrio.read_dataframe(path, layer=LAYERS_TABLE)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from . import config
 from .codes import ENGLAND
+from .districts import outline_frames
 from .errors import AtlasError
 from .readers import apply_where, read_table, require_columns, to_number
 from .specs import Catalogue, SeriesSpec
@@ -108,7 +109,6 @@ _NEIGHBOURS: dict[tuple, dict[str, list[str]]] = {}
 def _neighbours(spec, source_dir: Path) -> dict[str, list[str]]:
     import geopandas as gpd
 
-    from .build import outline_frames  # the one reader of outline files
 
     frames = [frame for frame, _ in outline_frames(spec, source_dir)]
     if not frames:

@@ -37,10 +37,12 @@ from folium.elements import Template
 
 from . import config
 from .classify import (
+    BIVARIATE_COLOURS,
     LISA_COLOURS,
     MISSING_COLOUR,
     MISSING_LABEL,
     Classes,
+    bivariate_legend,
     decile_label,
     format_value,
     layer_classes,
@@ -563,7 +565,6 @@ def bivariate_layer(entry: dict) -> CategoryLayer:
     Legend labels name both indicators' thirds ("Income: high, Obesity: low"); colours are
     :data:`atlas.classify.BIVARIATE_COLOURS`.
     """
-    from .classify import BIVARIATE_COLOURS, bivariate_legend
 
     x_label, y_label = (_short_label(entry[key]) for key in ("x_label", "y_label"))
     legend = bivariate_legend(x_label, y_label)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..classify import bivariate_classes
 from ..errors import AtlasError, StatisticError
 from ..model import Atlas
 from ..stats.bivariate import lisa_bv, moran_bv
@@ -95,7 +96,6 @@ def bivariate_summary(built: Atlas, x_layer: str, x_geography: str, y_layer: str
         ``"x-y"`` by code, from :func:`atlas.classify.bivariate_classes`),
         ``reading`` and ``method``; or ``message``.
     """
-    from ..classify import bivariate_classes
     try:
         if x_geography != y_geography:
             raise StatisticError(

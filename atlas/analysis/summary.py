@@ -18,6 +18,7 @@ import shapely
 from ..caching import fingerprint
 from ..errors import AtlasError, StatisticError
 from ..model import Atlas
+from ..specs import Catalogue
 from ..stats.inequality import GINI_NOTE, area_gini, ten_ten, twenty_twenty
 from ..stats.moran import (
     CLUSTERS,
@@ -36,7 +37,6 @@ from ..stats.moran import (
 from ..stats.weights import DEFAULT_SNAP_TOLERANCE_M, SpatialWeights, spatial_weights
 
 #: The layer and geography of the published 20:20 index (IoD2019 Income domain deciles, LSOA 2011).
-INCOME_DECILE_LAYER = "income19_decile"
 _NO_GINI_KINDS = {"decile": "national deciles", "rank": "national ranks"}
 _WEIGHTS_CACHE: OrderedDict = OrderedDict()
 _WEIGHTS_CACHE_SIZE = 16
@@ -183,7 +183,10 @@ def _lisa_entry(values, weights, permutations, seed, alpha, fdr, name) -> dict:
 
 
 def _decile_entries(built_atlas: Atlas) -> tuple[dict, dict]:
-    source_layer = INCOME_DECILE_LAYER
+    try:
+        source_layer = Catalogue.load().role("income_decile")  # IoD2019 Income deciles, as published
+    except AtlasError as exc:
+        return {"available": False, "message": str(exc)}, {"available": False, "message": str(exc)}
     source_geography = built_atlas.native_geography(source_layer) or "the LSOAs it is published on"
     try:
         deciles = built_atlas.values(source_layer, source_geography)
@@ -240,7 +243,6 @@ def _population_layer(built_atlas: Atlas, layer: str, geography: str) -> str | N
 @functools.lru_cache(maxsize=1)
 def _weights_of_layers() -> dict[str, str]:
     """Each catalogue indicator's population weight (read once per process)."""
-    from ..specs import Catalogue
     try:
         catalogue = Catalogue.load()
     except AtlasError:

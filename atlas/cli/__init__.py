@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..errors import as_atlas_error
+from ..errors import as_atlas_error, one_line
 from . import app, areas, build, districts, export, fetch, imports, profile, stats
 
 #: Sub-commands in the order of ``atlas --help``: name -> module (HELP, add_arguments, run).
@@ -66,5 +66,5 @@ def main(argv: list[str] | None = None) -> int:
         error = as_atlas_error(exc)
         if error is None:
             raise
-        print(f"atlas {args.command}: error: {error}", file=sys.stderr)
+        print(f"atlas {args.command}: error: {one_line(error)}", file=sys.stderr)
         return 2

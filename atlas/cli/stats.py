@@ -18,11 +18,12 @@ import sys
 from .. import config
 from ..analysis.area_stats import area_statistics
 from ..analysis.national import all_districts, write_csv
-from ..analysis.summary import INCOME_DECILE_LAYER, summarise
+from ..analysis.summary import summarise
 from ..area_sets import load_area_set
 from ..build import current
 from ..codes import check_district_code
 from ..errors import AtlasError
+from ..specs import Catalogue
 from ..stats.moran import CLUSTERS, DEFAULT_ALPHA, DEFAULT_PERMUTATIONS, DEFAULT_SEED
 from ..stats.weights import DEFAULT_SNAP_TOLERANCE_M
 from .options import add_atlas_dir, add_batch, add_source, print_failures
@@ -144,7 +145,7 @@ def resolve_layer(built, wanted: str, geography: str) -> str:
 
 
 def _result(built, summary: dict, args, how: str) -> dict:
-    lsoas = built.native_geography(INCOME_DECILE_LAYER)  # the LSOAs the 20:20 index counts
+    lsoas = built.native_geography(Catalogue.load().role("income_decile"))  # the LSOAs the 20:20 index counts
     moran = summary["moran"]
     lisa = summary["lisa"]
     keep = ("least", "most", "share", "n", "missing", "label", "source")

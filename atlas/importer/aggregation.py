@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import aggregate
+from ..geography import Boundaries, assign
 from ..specs import KIND_AGGREGATION
 from .common import SINGLE_VALUE_KINDS
 from .conversion import district_population
@@ -15,7 +16,6 @@ from .options import MatchReport
 
 def aggregate_import(values: pd.Series, native: str, kind: str, areas: DistrictAreas, report: MatchReport) -> dict:
     """The layer on larger geographies that aggregate from the native one, as the build aggregates its layers."""
-    from ..geography import Boundaries, assign
     if kind in SINGLE_VALUE_KINDS or areas.source is None:
         return {}
     built, out, how = areas.atlas, {}, KIND_AGGREGATION[kind]

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import SourceFileError
+from ..geography import member_table
 from ..model import Atlas
 from ..specs import Catalogue
 
@@ -49,7 +50,6 @@ class DistrictAreas:
 
 
 def _national_members(spec, source: Path) -> dict:
-    from ..geography import member_table
     try:
         table = member_table(spec, source).drop_duplicates("code")
     except SourceFileError:

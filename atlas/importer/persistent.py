@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 from pathlib import Path
 
 from .. import config, store
+from .. import kept as kept_files
 from ..codes import check_district_code
 from ..errors import AtlasError
 from ..model import Atlas
@@ -25,43 +25,19 @@ def imports_folder(atlas_folder: str | Path, la_code: str) -> Path:
     return Path(atlas_folder) / "imports" / la_code
 
 
+#: The imports' manifest: ``imports.json``, ids ``import_...``.
+IMPORTS = kept_files.ManifestKind(MANIFEST, "imports", LAYER_PREFIX, "an imported layer id", ImportFileError)
+
+
 def read_manifest(folder: Path) -> dict:
-    """The manifest of imports kept in ``folder`` (layer id -> entry); empty when there is none.
+    """The manifest of imports kept in ``folder`` (layer id -> entry), checked; empty when there is none.
 
     Raises
     ------
     ImportFileError
-        If the manifest exists but is not valid JSON.
+        If the manifest exists but is damaged (:func:`atlas.kept.read_manifest`).
     """
-    path = Path(folder) / MANIFEST
-    if not path.is_file():
-        return {}
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ImportFileError(f"The imports manifest {path} is damaged ({exc}); fix or delete it.") from exc
-    problem = _manifest_problem(manifest)
-    if problem:
-        raise ImportFileError(f"The imports manifest {path} is damaged: {problem}. Nothing was changed; fix or "
-                              f"delete it.")
-    return manifest
-
-
-def _manifest_problem(manifest) -> str | None:
-    """What is wrong with a manifest read from disk (None when nothing is)."""
-    if not isinstance(manifest, dict):
-        return f"it holds a {type(manifest).__name__}, not a table of imported layers"
-    for layer, entry in manifest.items():
-        if not str(layer).startswith(LAYER_PREFIX):
-            return f"{layer!r} is not an imported layer id (they start with {LAYER_PREFIX!r})"
-        if not isinstance(entry, dict) or not isinstance(entry.get("options"), dict):
-            return f"the entry of {layer} is not a table with its options"
-        stored = entry.get("file")
-        if not isinstance(stored, str) or stored in ("", ".", "..", MANIFEST) or Path(stored).name != stored \
-                or "\\" in stored or stored.startswith("."):
-            return (f"the entry of {layer} names the file {stored!r}; a kept file is a plain file name inside "
-                    f"the imports folder")
-    return None
+    return kept_files.read_manifest(folder, IMPORTS)
 
 
 def import_file(path: str | Path, la_code: str, options: ImportOptions | None = None,
@@ -117,10 +93,7 @@ def import_file(path: str | Path, la_code: str, options: ImportOptions | None = 
         updated = _with_import_report(updated, result)
         manifest[result.layer] = {"file": stored, "original_name": path.name, "imported_on": today.isoformat(),
                                   "options": dataclasses.asdict(result.options)}
-        with store.transaction() as tx:  # the atlas, the kept file and the manifest change together
-            tx.write_bytes(kept / stored, data)
-            store.save(updated, folder, tx)
-            tx.write_text(kept / MANIFEST, json.dumps(manifest, indent=2))
+        kept_files.write_together(folder, kept, IMPORTS, manifest, updated, add=(stored, data))
     return updated, result
 
 
@@ -161,10 +134,7 @@ def remove_import(la_code: str, layer: str, atlas_folder: str | Path | None = No
         updated = without_layer(built, layer)
         updated.report = dataclasses.replace(updated.report, imports=[e for e in updated.report.imports
                                                                       if e.get("layer") != layer])
-        with store.transaction() as tx:
-            store.save(updated, folder, tx)
-            tx.write_text(kept / MANIFEST, json.dumps(manifest, indent=2))
-            tx.remove(kept / entry["file"])
+        kept_files.write_together(folder, kept, IMPORTS, manifest, updated, remove=entry["file"])
     return updated
 
 

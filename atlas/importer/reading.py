@@ -12,9 +12,13 @@ from pathlib import Path
 import pandas as pd
 
 from ..codes import GSS_PATTERN
+from ..errors import naming
 from .common import ImportFileError
 from .options import Upload
 
+#: Suffixes of files that are not tables (boundaries, databases, archives): refused by name.
+NOT_TABLES = (".geojson", ".json", ".gpkg", ".shp", ".kml", ".kmz", ".zip", ".sqlite", ".db", ".parquet",
+              ".pdf", ".docx")
 #: Largest file accepted, in bytes (every LSOA in England, one value each, is about 1.5 MB).
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 #: Largest unpacked size of an Excel workbook (a guard against zip bombs).
@@ -56,11 +60,15 @@ def read_upload(data: bytes, filename: str, sheet: str | None = None) -> Upload:
     is_zip = data[:4] == b"PK\x03\x04"
     if suffix in (".xls", ".xlsm", ".xlsb", ".ods", ".numbers"):
         raise ImportFileError(f"{name}: {suffix} files are not read; save it as an Excel workbook (.xlsx) or CSV.")
-    if suffix == ".xlsx" or is_zip:
-        if not is_zip:
-            raise ImportFileError(f"{name} is named .xlsx but is not an Excel workbook; save it again from Excel.")
-        return _read_xlsx(data, name, sheet)
-    return _read_csv(data, name)
+    if suffix in NOT_TABLES:
+        raise ImportFileError(f"{name}: {suffix} files (maps or databases) are not read here; give a table of area "
+                              f"codes as CSV or an Excel workbook (.xlsx).")
+    with naming(name, ImportFileError, "a CSV file or an Excel workbook (.xlsx)"):  # any parser error names it
+        if suffix == ".xlsx" or is_zip:
+            if not is_zip:
+                raise ImportFileError(f"{name} is named .xlsx but is not an Excel workbook; save it again from Excel.")
+            return _read_xlsx(data, name, sheet)
+        return _read_csv(data, name)
 
 
 def check_size(n_bytes: int, name: str) -> None:
@@ -145,7 +153,12 @@ _SEPARATOR_NAMES = {"\t": "tabs", ";": "semicolons", "|": "vertical bars", ",": 
 
 def _decode(data: bytes, name: str) -> tuple[str, list[str]]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), ["read as UTF-16 text (Excel's 'Unicode text'); byte-order mark removed"]
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise ImportFileError(f"{name} starts as UTF-16 text (Excel's 'Unicode text') but is not valid UTF-16 "
+                                  f"({exc.reason} at byte {exc.start}); save it again, or as 'CSV UTF-8'.") from exc
+        return text, ["read as UTF-16 text (Excel's 'Unicode text'); byte-order mark removed"]
     notes = ["byte-order mark removed from the start of the file"] if data.startswith(b"\xef\xbb\xbf") else []
     try:
         return data.decode("utf-8-sig"), notes

@@ -35,7 +35,6 @@ from .common import (
     PCN_CODE,
     PCN_RULE,
     POPULATION_THEME,
-    PRACTICES,
     england_areas,
     life_expectancy_geography,
     lsoa_geographies,
@@ -49,7 +48,7 @@ from .render import TEMPLATES, profile_format, render_csv, render_html, render_p
 
 __all__ = [
     "AREA_EDGE", "AREA_FILL", "Area", "COMPARE_NOTE", "FORMATS", "LE_THEME", "LSOA_CODE", "NAMED_LEVELS", "PCN_CODE",
-    "PCN_RULE", "POPULATION_THEME", "PRACTICES", "Profile", "Rule", "TEMPLATES", "Table",
+    "PCN_RULE", "POPULATION_THEME", "Profile", "Rule", "TEMPLATES", "Table",
     "aggregate_over", "area_map", "build_profile", "england_areas", "england_values", "estimate_notes", "find_area",
     "kind_label", "layer_rule", "life_expectancy_geography", "lsoa_assignment", "lsoa_geographies",
     "named_geographies", "nearest_practice",

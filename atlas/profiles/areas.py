@@ -14,13 +14,14 @@ from .. import config
 from ..carto import (
     dissolve,
 )
-from ..catchments import footprint_rule, has_catchments, network_footprint
+from ..catchments import footprint_rule, has_catchments, network_footprint, practice_set
 from ..errors import AtlasError, UnknownAreaError
+from ..geography import Boundaries, assign
 from ..model import Atlas
+from ..specs import AggregationRule
 from .common import (
     LSOA_CODE,
     PCN_RULE,
-    PRACTICES,
     geography_label,
     lsoa_geographies,
     memo,
@@ -215,8 +216,6 @@ def lsoa_assignment(built: Atlas, child: str, parent: str, source_dir=None, cata
     method : str
         The rule, in words.
     """
-    from ..geography import Boundaries, assign
-    from ..specs import AggregationRule
 
     def compute():
         specs = specs_catalogue(catalogue).boundaries
@@ -274,7 +273,7 @@ def _pcn_area(built: Atlas, code: str, name: str, lookup: str | os.PathLike | No
               footprint: str = "patients") -> Area:
     if footprint not in ("patients", "nearest"):
         raise AtlasError(f"Unknown footprint rule {footprint!r}: use 'patients' or 'nearest'.")
-    practices = built.points[PRACTICES]
+    practices = built.points[practice_set()]
     members = sorted(practices.index[practices["pcn_code"].astype(str) == code])
     if lookup:
         lsoas, rule = lookup_lsoas(built, code, name, Path(lookup))

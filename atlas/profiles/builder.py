@@ -13,13 +13,16 @@ import string
 import numpy as np
 import pandas as pd
 
-from .. import config
+from .. import config, similar
+from ..analysis.analyses import funnel_summary
 from ..carto import (
     boundary_attributions,
 )
+from ..catchments import practice_set
 from ..classify import decile_label, format_value, layer_decimals
 from ..errors import AtlasError
 from ..estimates import METHOD_LINE
+from ..health import pcn_table
 from ..model import Atlas
 from ..report import vintage_year
 from .areas import Area, codes_inside, find_area, lsoa_assignment
@@ -27,7 +30,6 @@ from .common import (
     COMPARE_NOTE,
     LE_THEME,
     POPULATION_THEME,
-    PRACTICES,
     as_text,
     base_layer,
     count_text,
@@ -135,6 +137,7 @@ class _ProfileBuilder:
         self.built, self.area, self.catalogue, self.source_dir = built, area, catalogue, source_dir
         self.lsoa_geographies = lsoa_geographies(built)  # newest first
         self.le_geography = life_expectancy_geography(built)
+        self.practices = practice_set(catalogue)  # the GP practices' point set
         self.notes: list[str] = [area.rule, *area.notes]
         self.used: list[dict] = []  # metadata of every layer shown, for the sources
         try:
@@ -447,7 +450,6 @@ class _ProfileBuilder:
     # -- Primary Care Network indicators ----------------------------------------------------------------
     def _similar_authorities(self) -> Table | None:
         """The authority beside its 15 most similar authorities and England (:mod:`atlas.similar`)."""
-        from .. import similar
 
         try:
             found = similar.similar_authorities(self.built.la_code, self.source_dir)
@@ -471,13 +473,12 @@ class _ProfileBuilder:
 
     def _network_funnel(self) -> Table | None:
         """A funnel plot of the district's practices on the first QOF register, the network's highlighted."""
-        if self.area.kind != "pcn" or PRACTICES not in self.built.points:
+        if self.area.kind != "pcn" or self.practices not in self.built.points:
             return None
-        from ..analysis.analyses import funnel_summary
         from ..funnel_figure import funnel_png
 
-        geography = f"points:{PRACTICES}"
-        practices = self.built.points[PRACTICES]
+        geography = f"points:{self.practices}"
+        practices = self.built.points[self.practices]
         layers = [layer for layer in self.built.layers_on(geography)["layer"] if f"{layer}_numerator" in practices]
         if not layers or "pcn_code" not in practices:
             return None
@@ -501,16 +502,15 @@ class _ProfileBuilder:
     def _network_indicators(self) -> Table | None:
         if self.area.kind != "pcn":
             return None
-        from ..health import pcn_table
 
-        geography = f"points:{PRACTICES}"
-        practices = self.built.points[PRACTICES]
+        geography = f"points:{self.practices}"
+        practices = self.built.points[self.practices]
         records = []
         for meta in self.built.layers_on(geography).to_dict("records"):
             layer = meta["layer"]
             if f"{layer}_numerator" not in practices or f"{layer}_denominator" not in practices:
                 continue
-            row = memo(self.built, ("pcn_table", layer), lambda: pcn_table(self.built, layer)).loc[self.area.code]
+            row = memo(self.built, ("pcn_table", layer), lambda: pcn_table(self.built, layer, self.practices)).loc[self.area.code]
             records.append({
                 "layer": layer, "indicator": meta["label"], "units": meta["units"], "area": row["value"],
                 "lower": row["lower"], "upper": row["upper"], "numerator": row["numerator"],
@@ -547,11 +547,11 @@ class _ProfileBuilder:
         shape = self.area.geometry.buffer(1)
         serving = self._serving_practices()
         for point_set, points in self.built.points.items():
-            if point_set == PRACTICES and self.area.kind == "pcn":
+            if point_set == self.practices and self.area.kind == "pcn":
                 chosen = {code: "Practice of the network" for code in self.area.practices}
             else:
                 chosen = {code: "In the area" for code in points.index[points.within(shape)]}
-                if point_set == PRACTICES:
+                if point_set == self.practices:
                     for code, n in serving.items():
                         chosen.setdefault(code, f"Nearest practice of {n} of the area's LSOAs")
             label = self._set_label(point_set)
@@ -586,7 +586,7 @@ class _ProfileBuilder:
         return label
 
     def _serving_practices(self) -> dict[str, int]:
-        if PRACTICES not in self.built.points or self.area.kind == "pcn":
+        if self.practices not in self.built.points or self.area.kind == "pcn":
             return {}
         geography = next((g for g in self.lsoa_geographies if self.area.members.get(g)), None)
         if geography is None:

@@ -11,9 +11,10 @@ import pandas as pd
 from ..build import MOST_DEPRIVED_SUFFIX
 from ..classify import format_value
 from ..errors import AtlasError
+from ..health import life_expectancy_gap
 from ..model import POINTS_PREFIX, Atlas
+from ..specs import Catalogue
 
-PRACTICES = "gp_practices"
 POPULATION_THEME = "Population"
 LE_THEME = "Life expectancy"
 FORMATS = ("html", "pdf", "csv")
@@ -32,7 +33,6 @@ COMPARE_NOTE = ("Better / Similar / Worse (OHID Fingertips method): Similar when
 
 @functools.lru_cache(maxsize=4)
 def _default_catalogue():
-    from ..specs import Catalogue
 
     return Catalogue.load()
 
@@ -134,7 +134,6 @@ def memo(built: Atlas, key, compute):
 
 def district_life_expectancy_gap(built: Atlas):
     """The district's life-expectancy gap (atlas.health); None when it cannot be computed."""
-    from ..health import life_expectancy_gap
 
     def compute():
         try:

@@ -12,11 +12,12 @@ from ..carto import (
     outline_collection,
     scale_bar,
 )
+from ..catchments import practice_set
 from ..classify import point_markers
 from ..model import Atlas
 from ..plaintext import figure_text
 from .areas import Area
-from .common import PRACTICES, count_text, geography_label, lsoa_geographies, point_set_label
+from .common import count_text, geography_label, lsoa_geographies, point_set_label
 
 # -- the map -------------------------------------------------------------------------------------------------
 AREA_FILL, AREA_EDGE = "#fdb863", "#7f3b08"
@@ -60,7 +61,7 @@ def area_map(built: Atlas, area: Area, dpi: int = 150) -> tuple[bytes, str]:
                               markeredgecolor="white", markersize=7, label=label))
         counts.append(count_text(len(points), label))
     if area.kind == "pcn" and area.practices:
-        members = built.points[PRACTICES].loc[area.practices]
+        members = built.points[practice_set()].loc[area.practices]
         ax.scatter(members.geometry.x, members.geometry.y, s=70, marker="o", facecolor="none",
                    edgecolor="black", linewidth=1.4, zorder=6)
         handles.append(Line2D([], [], linestyle="none", marker="o", markerfacecolor="none", markeredgecolor="black",

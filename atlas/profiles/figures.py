@@ -12,8 +12,10 @@ import pandas as pd
 
 from .. import aggregate, config, store
 from ..caching import fingerprint
+from ..health import point_layer_scale
 from ..model import Atlas
-from ..specs import SPEC_ROOT
+from ..readers import indicator_frame, read_source
+from ..specs import KIND_AGGREGATION, SPEC_ROOT
 from .common import england_areas, specs_catalogue
 
 
@@ -44,8 +46,6 @@ def layer_rule(built: Atlas, layer: str, geography: str, catalogue=None) -> Rule
     atlas otherwise (an import) aggregates by its kind, weighted by the
     geography's population layer.
     """
-    from ..health import point_layer_scale
-    from ..specs import KIND_AGGREGATION
 
     spec = specs_catalogue(catalogue).indicators.get(layer)
     if spec is not None and spec.geography == geography:
@@ -98,7 +98,6 @@ def england_values(source_dir: str | os.PathLike | None = None, catalogue=None) 
         By indicator id: ``value``, ``areas`` (English areas used) and, for
         deciles, ``shares`` and ``area_shares`` (population and area share by decile).
     """
-    from ..readers import read_source
 
     catalogue = specs_catalogue(catalogue)
     source = config.source_dir(source_dir)
@@ -131,7 +130,6 @@ def england_values(source_dir: str | os.PathLike | None = None, catalogue=None) 
 
 
 def _england_one(indicator, catalogue, table) -> dict | None:
-    from ..readers import indicator_frame
 
     frame = indicator_frame(table(indicator.source), indicator)
     if len(frame) < 0.95 * england_areas(catalogue, indicator.geography):

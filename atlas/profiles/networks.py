@@ -8,15 +8,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..access import nearest_table
+from ..catchments import practice_set
 from ..errors import AtlasError
 from ..model import Atlas
-from .common import LSOA_CODE, PRACTICES, lsoa_geographies
+from .common import LSOA_CODE, lsoa_geographies
 
 
 # -- Primary Care Networks --------------------------------------------------------------------------------
 def networks(built: Atlas) -> dict[str, str]:
     """The Primary Care Networks of the district's practices: code -> name (empty without practices)."""
-    practices = built.points.get(PRACTICES)
+    practices = built.points.get(practice_set())
     if practices is None or "pcn_code" not in practices:
         return {}
     pairs = practices[["pcn_code", "pcn_name"]].dropna().drop_duplicates("pcn_code")
@@ -46,9 +48,8 @@ def nearest_practice(built: Atlas, geography: str) -> pd.DataFrame:
     """
     import geopandas as gpd
 
-    from ..access import nearest_table
 
-    practices = built.points[PRACTICES]
+    practices = built.points[practice_set()]
     frame = built.table(geography)
     inside = gpd.GeoDataFrame(geometry=frame.geometry.representative_point(), crs=frame.crs)
     nearest = nearest_table(inside, practices, pd.Series(np.nan, index=frame.index), None)

@@ -13,8 +13,18 @@ from .downloads import FileDownload, collect_downloads
 from .estimate import EstimateSpec, estimate_indicators
 from .layer import POLARITIES, IndicatorSpec, SourceSpec, layer_indicators
 from .points import POINTS_PREFIX, PointSetSpec, PostcodeSpec
-from .reading import SPEC_ROOT, check_keys, check_table, read_toml, relative_name, spec_files, without_downloads
+from .reading import ROLES_FILE, SPEC_ROOT, check_keys, check_table, read_toml, relative_name, spec_files, without_downloads
 from .series import SeriesSpec
+
+
+def _roles(data: dict, where: str) -> dict[str, str]:
+    """The ``[roles]`` table: role -> id."""
+    check_keys(where, data, {"roles"}, {"roles"})
+    roles = data["roles"]
+    bad = sorted(k for k, v in roles.items() if not isinstance(v, str) or not v)
+    if bad:
+        raise SpecError(f"{where} [roles]: {', '.join(bad)} must name an indicator or point-set id")
+    return dict(roles)
 
 
 def _load_other_specs(data: dict, where: str) -> dict:
@@ -65,6 +75,8 @@ class Catalogue:
     estimates: dict[str, EstimateSpec] = field(default_factory=dict)
     #: Every file the specs name, by pattern, with the specs naming it and its download (``atlas fetch``).
     downloads: dict[str, FileDownload] = field(default_factory=dict)
+    #: Which indicator or point set plays each role of the fixed analyses (``roles.toml``), by role.
+    roles: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, root: str | Path | None = None) -> "Catalogue":
@@ -135,12 +147,17 @@ class Catalogue:
                     raise SpecError(f"{spec.spec_file}: estimate {ind.id!r} is also an indicator of "
                                     f"{indicators[ind.id].source.spec_file}")
                 indicators[ind.id] = ind
+        roles = _roles(*parse(root / ROLES_FILE)) if root / ROLES_FILE in files else {}
         catalogue = cls(boundaries, indicators, others["points"], others["postcodes"], others["series"],
-                        estimates=others["estimates"], downloads=downloads)
+                        estimates=others["estimates"], downloads=downloads, roles=roles)
         catalogue._validate()
         return catalogue
 
     def _validate(self) -> None:
+        unknown = sorted(f"{role} = {ident!r}" for role, ident in self.roles.items()
+                         if ident not in self.indicators and ident not in self.points)
+        if unknown:
+            raise SpecError(f"{ROLES_FILE}: {', '.join(unknown)} name(s) no indicator or point set of the catalogue")
         for spec in self.points.values():
             if spec.locate not in self.postcodes:
                 raise SpecError(f"{spec.spec_file}: locate {spec.locate!r} is not a [postcodes] spec; "
@@ -192,6 +209,19 @@ class Catalogue:
         weight = self.indicators.get(source.weight) if source.weight else None
         if source.weight and (weight is None or weight.geography != source.geography):
             raise SpecError(f"{where}: weight {source.weight!r} must be an indicator on {source.geography}")
+
+    def role(self, name: str) -> str:
+        """The id of the indicator or point set that plays a role of the fixed analyses (``roles.toml``).
+
+        Raises
+        ------
+        SpecError
+            If ``roles.toml`` gives no id for the role.
+        """
+        if name not in self.roles:
+            raise SpecError(f"{ROLES_FILE}: no layer or point set is given the role {name!r} (the analysis "
+                            f"that needs it cannot run); roles given: {', '.join(sorted(self.roles)) or 'none'}.")
+        return self.roles[name]
 
     def indicators_on(self, geography: str) -> list[IndicatorSpec]:
         """Indicators whose values are keyed by ``geography``."""

@@ -11,6 +11,8 @@ from ..errors import SpecError
 #: The folder of the packaged specs: ``boundaries/`` (one TOML per boundary set) and ``layers/``
 #: (one TOML per dataset). The checkout's top-level ``boundaries`` and ``layers`` point here.
 SPEC_ROOT = Path(__file__).resolve().parent
+#: The file (in the spec folder) saying which layer or point set plays each role of the fixed analyses.
+ROLES_FILE = "roles.toml"
 
 
 def check_keys(where: str, table: dict, allowed: set[str], required: set[str]) -> None:
@@ -72,7 +74,7 @@ def relative_name(path: Path, root: Path | None = None) -> str:
 
 
 def spec_files(root: str | Path | None = None) -> list[Path]:
-    """Every spec file under ``root`` (default ``SPEC_ROOT``): ``boundaries/*.toml``, then ``layers/**/*.toml``.
+    """Every spec file under ``root`` (default ``SPEC_ROOT``): ``boundaries/*.toml``, ``layers/**/*.toml``, ``roles.toml``.
 
     Parameters
     ----------
@@ -83,4 +85,5 @@ def spec_files(root: str | Path | None = None) -> list[Path]:
     list of pathlib.Path
     """
     root = Path(root) if root else SPEC_ROOT
-    return sorted((root / "boundaries").glob("*.toml")) + sorted((root / "layers").rglob("*.toml"))
+    roles = [root / ROLES_FILE] if (root / ROLES_FILE).is_file() else []
+    return sorted((root / "boundaries").glob("*.toml")) + sorted((root / "layers").rglob("*.toml")) + roles

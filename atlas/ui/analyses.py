@@ -16,8 +16,10 @@ import streamlit as st
 
 from .. import change, webmap
 from ..analysis import analyses
+from ..catchments import practice_set
 from ..classify import CHANGE_COLOURS, HOTSPOT_COLOURS
 from ..errors import AtlasError
+from ..specs import POINTS_PREFIX
 from ..stats.funnel import LEVELS, POSITIONS
 from ..stats.hotspots import BINS
 from . import common
@@ -31,7 +33,7 @@ FUNNEL_POSITION_COLOURS = ["#b2182b", "#ef8a62", "#999999", "#67a9cf", "#2166ac"
 
 def category_controls(built, geography: str, layer: str, column) -> tuple[str, str | None]:
     """The "Second map layer" select box (and the bivariate partner); the choice and the partner layer."""
-    options = [LISA, HOT_SPOTS, BIVARIATE] + ([CHANGE] if geography == change.NEW_GEOGRAPHY else [])
+    options = [LISA, HOT_SPOTS, BIVARIATE] + ([CHANGE] if geography == change.new_geography() else [])
     if st.session_state.get("category") not in options:
         st.session_state["category"] = LISA
     kind = column.selectbox(
@@ -131,7 +133,7 @@ def _cached(kind: str, la: str, layer: str, geography: str, partner: str, path: 
 def panel(built, view: webmap.MapView, kind: str, entry: dict | None) -> None:
     """The readings of the chosen categorical layer and of the layer's smoothed rates, under the statistics."""
     if kind != LISA:
-        st.markdown(f"**{CATEGORY_LABELS[kind]}**")
+        st.markdown(f"**{plain(CATEGORY_LABELS[kind])}**")
         if entry is None:
             st.caption("Not available for this indicator.")
         else:
@@ -165,15 +167,15 @@ def area_funnel(built, view: webmap.MapView) -> None:
 
 def change_shares(built, geography: str) -> None:
     """On wards and MSOAs: the share of each area's residents in LSOAs whose IMD decile moved since 2019."""
-    if geography == change.NEW_GEOGRAPHY or geography.startswith("lsoa"):
+    if geography in built.geographies_at("lsoa"):
         return
     try:
-        table = cached("change", built, "imd25_decile", change.NEW_GEOGRAPHY, "imd")["table"]
+        table = cached("change", built, change.editions()["2025"].layer, change.new_geography(), "imd")["table"]
         shares = change.change_by_area(built, table, geography)
     except (AtlasError, KeyError):
         return
     label = built.geography_labels.get(geography, geography)
-    with st.expander(f"IMD decile change since 2019 by {label}: shares of residents"):
+    with st.expander(plain(f"IMD decile change since 2019 by {label}: shares of residents")):
         st.caption(plain(f"The share of each area's Census 2021 residents living in LSOAs (2021) whose national "
                          f"IMD decile went down, stayed or went up from IoD2019 to IoD2025. {change.METHOD}"))
         names = built.table(geography)["name"] if "name" in built.table(geography).columns else None
@@ -195,23 +197,24 @@ def change_table(entry: dict | None) -> None:
 
 def funnel_section(built) -> None:
     """A funnel plot of GP practices' QOF prevalence against list size, one network highlighted."""
-    geography = "points:gp_practices"
-    if "gp_practices" not in built.points:
+    practices = practice_set()
+    geography = POINTS_PREFIX + practices
+    if practices not in built.points:
         return
     layers = built.layers_on(geography)
-    layers = layers[[f"{layer}_numerator" in built.points["gp_practices"].columns for layer in layers["layer"]]]
+    layers = layers[[f"{layer}_numerator" in built.points[practices].columns for layer in layers["layer"]]]
     if layers.empty:
         return
     with st.expander("Funnel plot: GP practices' recorded prevalence against list size"):
         labels = dict(zip(layers["layer"], layers["label"]))
         left, right = st.columns(2)
         layer = left.selectbox("Register", list(labels), format_func=labels.get, key="funnel_layer")
-        networks = sorted(built.points["gp_practices"].get("pcn_name", pd.Series(dtype=str)).dropna().unique())
+        networks = sorted(built.points[practices].get("pcn_name", pd.Series(dtype=str)).dropna().unique())
         network = right.selectbox("Highlight a Primary Care Network", ["(none)", *networks], key="funnel_pcn")
         entry = analyses.funnel_summary(built, layer, geography,
                                         None if network == "(none)" else ("pcn_name", network))
         if not entry["available"]:
-            st.info(entry["message"])
+            st.info(plain(entry["message"]))
             return
         st.altair_chart(funnel_chart(entry, built.la_name), width="stretch")
         st.caption(plain(entry["reading"] + " " + entry["method"]))

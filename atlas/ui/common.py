@@ -24,7 +24,7 @@ import atlas
 from atlas import authorities, config
 from atlas.analysis import summarise
 from atlas.caching import fingerprint
-from atlas.errors import AtlasError, as_atlas_error
+from atlas.errors import AtlasError, as_atlas_error, one_line
 from atlas.plaintext import plain
 from atlas.store import atlas_path
 
@@ -45,7 +45,7 @@ def guarded(draw):
             error = as_atlas_error(exc)
             if error is None:
                 raise
-            st.error(plain(error))
+            st.error(plain(one_line(error)))
     return guarded_draw
 
 
@@ -131,12 +131,12 @@ def chosen_atlas(key: str = "la") -> atlas.Atlas:
         name = table["name"].get(la, la)
         what = f"a county of {table.loc[la, 'districts']} districts" if la in table.index and table.loc[
             la, "kind"] == "county" else "a district"
-        with st.status(f"Building the atlas of {name} ({la}), {what}, from the official files ...",
+        with st.status(plain(f"Building the atlas of {name} ({la}), {what}, from the official files ..."),
                        expanded=True) as progress:
             st.write("Reading its boundaries, indicators and point sets (first time only; a few seconds, "
                      "a county longer) ...")
             built = load_atlas(la)
-            progress.update(label=f"Built the atlas of {name} ({la}) in {built.report.seconds or '?'} s.",
+            progress.update(label=plain(f"Built the atlas of {name} ({la}) in {built.report.seconds or '?'} s."),
                             state="complete", expanded=False)
             return built
     except AtlasError as exc:

@@ -27,10 +27,10 @@ import pandas as pd
 import streamlit as st
 
 from .. import config, similar
-from ..catchments import catchment_table, footprint_rule, geography_of, has_catchments, practices_of
+from ..catchments import catchment_table, footprint_rule, geography_of, has_catchments, practice_set, practices_of
 from ..errors import AtlasError
 from ..estimates import METHOD_LINE
-from ..health import life_expectancy_gap, pcn_table
+from ..health import life_expectancy_gap, life_expectancy_layers, pcn_table
 from ..plaintext import figure_text, plain
 from ..points import point_style
 from ..specs import POINTS_PREFIX, Catalogue
@@ -51,8 +51,8 @@ def page() -> None:
     st.caption("Figures for the whole district and its deprivation gradient. Small-area maps are on the "
                "Map atlas page.")
     _life_expectancy_section(built)
-    _pcn_section(built)
-    _catchment_section(built)
+    _pcn_section(built, practice_set())
+    _catchment_section(built, practice_set())
     _trends_section(built)
     _similar_section(built)
 
@@ -75,22 +75,23 @@ def _life_expectancy_section(built) -> None:
     except AtlasError as exc:
         st.info(plain(f"The life-expectancy gap cannot be shown for {built.la_name}: {exc}"))
         return
-    st.write(f"**Grouping:** {gap.grouping}. **Period:** {gap.period}.")
+    st.write(f"**Grouping:** {plain(gap.grouping)}. **Period:** {plain(gap.period)}.")
     columns = st.columns(2)
     for column, sex in zip(columns, ("women", "men")):
         result = gap.sii.get(sex, {})
         with column:
             if "sii" in result:
-                st.metric(f"Slope index of inequality, {sex}", f"{result['sii']:.1f} years",
-                          help=result["method"])
-                st.caption(f"95% interval {result['lower']:.1f} to {result['upper']:.1f} years: the fitted gap "
-                           f"between the most and least deprived ends of {built.la_name}.")
+                st.metric(plain(f"Slope index of inequality, {sex}"), f"{result['sii']:.1f} years",
+                          help=plain(result["method"]))
+                st.caption(plain(f"95% interval {result['lower']:.1f} to {result['upper']:.1f} years: the fitted "
+                                 f"gap between the most and least deprived ends of {built.la_name}."))
             else:
                 st.warning(plain(f"No slope index for {sex}: {result.get('message', 'not computable')}"))
-    st.markdown(f"**{built.la_name}: life expectancy at birth by local deprivation quintile, {gap.period}**")
+    st.markdown(f"**{plain(built.la_name)}: life expectancy at birth by local deprivation quintile, "
+                f"{plain(gap.period)}**")
     st.altair_chart(_gap_chart(gap), width="stretch")
-    st.caption("Dots: life expectancy of each local deprivation quintile (1 = most deprived); bars: 95% "
-               "intervals. " + gap.method)
+    st.caption(plain("Dots: life expectancy of each local deprivation quintile (1 = most deprived); bars: 95% "
+                     "intervals. " + gap.method))
     _published_comparison(gap)
     with st.expander("Table: life expectancy by deprivation group"):
         table = gap.groups[["sex", "label", "msoas", "population", "imd_min", "imd_max", "value", "lower",
@@ -101,9 +102,10 @@ def _life_expectancy_section(built) -> None:
         st.dataframe(table.round(2), hide_index=True, width="stretch")
         for sex, codes in gap.missing.items():
             if codes:
-                st.caption(f"No published value for {sex} in {', '.join(codes)} (too few deaths): "
-                           f"shown as no data and left out of its group, never counted as zero.")
-    _sources(built, "le_female", "msoa11")
+                st.caption(plain(f"No published value for {sex} in {', '.join(codes)} (too few deaths): "
+                                 f"shown as no data and left out of its group, never counted as zero."))
+    women = life_expectancy_layers()["women"]
+    _sources(built, women, built.native_geography(women))
 
 
 def _gap_chart(gap) -> alt.LayerChart:
@@ -131,8 +133,8 @@ def _published_comparison(gap) -> None:
         st.caption("No published figures are recorded for this district (atlas/data/published_figures.toml).")
         return
     st.dataframe(comparison_rows(gap), hide_index=True, width="stretch")
-    st.info(f"**Different period and method.** {gap.note} Source of the published figures: "
-            f"{gap.published['title']}.")
+    st.info(f"**Different period and method.** {plain(gap.note)} Source of the published figures: "
+            f"{plain(gap.published['title'])}.")
 
 
 def comparison_rows(gap) -> pd.DataFrame:
@@ -161,7 +163,7 @@ def comparison_rows(gap) -> pd.DataFrame:
 
 
 # -- Primary Care Networks ----------------------------------------------------------------------
-def _pcn_section(built, point_set: str = "gp_practices") -> None:
+def _pcn_section(built, point_set: str) -> None:
     st.header("GP registers by Primary Care Network")
     layers = built.layers_on(f"points:{point_set}")
     ratios = layers[layers["has_interval"].astype(bool)]
@@ -188,17 +190,12 @@ def _pcn_section(built, point_set: str = "gp_practices") -> None:
     st.dataframe(shown, hide_index=True, width="stretch", column_config={
         "Prevalence (%)": number(format="%.1f"), "Lower 95%": number(format="%.1f"),
         "Upper 95%": number(format="%.1f"), "On the register": number(format="localized"),
-        "Registered patients": number(format="localized", help=f"Patients in the register's age band ({meta['units']})")})
+        "Registered patients": number(format="localized",
+                                      help=plain(f"Patients in the register's age band ({meta['units']})"))})
     benchmarks = "; ".join(
         f"{b['label']} {b['value']:.1f}% ({b['numerator']:,.0f} of {b['denominator']:,.0f})"
         for b in built.benchmarks(layer, POINTS_PREFIX + point_set) if b.get("value") is not None)
-    judged = ("Better or Worse" if meta["higher_is"] != "neutral" else
-              "Higher or Lower (no judgement: recorded prevalence also reflects how well cases are found)")
-    st.caption(f"{meta['label']}, {meta['period']}. Each network's practices' registers summed over their "
-               f"registered patients ({meta['units']}), with 95% Wilson intervals. {judged} when the "
-               f"benchmark lies outside a network's interval, else Similar. Benchmarks: {benchmarks}. "
-               f"Networks: current membership (QOF 2023-24 structures). Data: {meta['source_title']}. "
-               f"{meta['attribution']}")
+    st.caption(pcn_caption(meta, benchmarks))
     _estimate_link(built, layer)
     _practice_map(built, point_set, layer, meta)
 
@@ -211,21 +208,21 @@ def _estimate_link(built, layer: str) -> None:
         return
     row = fed.iloc[0]
     where = ", ".join(dict.fromkeys(fed["geography_label"]))
-    st.caption(f"These practice registers feed the small-area estimate \"{row['label']}\" on the Map atlas page "
-               f"({where}). {METHOD_LINE}")
+    st.caption(plain(f"These practice registers feed the small-area estimate \"{row['label']}\" on the Map atlas "
+                     f"page ({where}). {METHOD_LINE}"))
 
 
 def _practice_map(built, point_set: str, layer: str, meta: dict) -> None:
     st.subheader("The practices on a map")
     choice = st.radio("Colour the practices by", ["Primary Care Network", meta["label"]], horizontal=True,
-                      key="district_practice_colour")
+                      key="district_practice_colour", format_func=plain)  # radio options are Markdown
     colour_by = None if choice == "Primary Care Network" else layer
     style = point_style(built, point_set, colour_by=colour_by)
     st.image(_practice_png(_built_token(built), point_set, colour_by, built), width="stretch")
     placed = built.layer(point_set, f"points:{point_set}")
-    st.caption(f"{style.title} of each active GP practice in {built.la_name}, at its postcode "
-               f"({placed['period']}). {style.size_note} Practices: {placed['attribution']} District and ward "
-               f"boundaries: {_boundary_note(built)}")
+    st.caption(plain(f"{style.title} of each active GP practice in {built.la_name}, at its postcode "
+                     f"({placed['period']}). {style.size_note} Practices: {placed['attribution']} District and "
+                     f"ward boundaries: {_boundary_note(built)}"))
     with st.expander("Table: the practices"):
         st.dataframe(points_table(built, point_set, layer, name="Practice").round(1), width="stretch")
 
@@ -284,10 +281,10 @@ def _boundary_note(built) -> str:
 
 
 # -- catchments -----------------------------------------------------------------------------------
-def _catchment_section(built, point_set: str = "gp_practices") -> None:
+def _catchment_section(built, point_set: str) -> None:
     st.subheader("Where the practices' patients live")
     if not has_catchments(built) or point_set not in built.points:
-        st.info(f"No catchments in the {built.la_name} atlas (its build had no patients-by-LSOA file).")
+        st.info(plain(f"No catchments in the {built.la_name} atlas (its build had no patients-by-LSOA file)."))
         return
     practices = built.points[point_set]
     kind = st.radio("Catchment of", ["a Primary Care Network", "a practice"], horizontal=True,
@@ -305,17 +302,17 @@ def _catchment_section(built, point_set: str = "gp_practices") -> None:
     try:
         table = catchment_table(built, members)
     except AtlasError as exc:
-        st.info(str(exc))
+        st.info(plain(exc))
         return
     st.image(_catchment_png(_built_token(built), tuple(members), title, point_set, built), width="stretch")
     outside = float(table.loc[~table["in_district"], "share"].sum())
     period = next((i.get("period") for i in built.report.estimates.values()), "")
-    st.caption(f"Share of the registered patients of {title} living in each LSOA "
-               f"({built.geography_labels.get(geography_of(built), geography_of(built))}) of {built.la_name}; "
-               f"{outside:.1%} of them live outside {built.la_name} (not drawn). Registered patients by LSOA: "
-               f"{period}; patients without a known LSOA are left out. Networks' footprints in profiles: "
-               f"{footprint_rule(built)}. Source: NHS Digital, Patients Registered at a GP Practice (Open Government "
-               f"Licence v3.0). LSOA boundaries: {_boundary_note(built)}")
+    st.caption(plain(f"Share of the registered patients of {title} living in each LSOA "
+                     f"({built.geography_labels.get(geography_of(built), geography_of(built))}) of {built.la_name}; "
+                     f"{outside:.1%} of them live outside {built.la_name} (not drawn). Registered patients by "
+                     f"LSOA: {period}; patients without a known LSOA are left out. Networks' footprints in "
+                     f"profiles: {footprint_rule(built)}. Source: NHS Digital, Patients Registered at a GP Practice "
+                     f"(Open Government Licence v3.0). LSOA boundaries: {_boundary_note(built)}"))
     with st.expander("Table: the catchment"):
         shown = pd.DataFrame({"LSOA": table.index, "Name": table["name"].fillna("(outside the district)"),
                               "Patients": table["patients"], "Share of its patients (%)": table["share"] * 100})
@@ -332,7 +329,8 @@ def _catchment_png(token: tuple, members: tuple, title: str, point_set: str, _bu
     return buffer.getvalue()
 
 
-def catchment_figure(built, table: pd.DataFrame, title: str, members: list, point_set: str = "gp_practices"):
+@figure_text()  # practice and network names are drawn as written
+def catchment_figure(built, table: pd.DataFrame, title: str, members: list, point_set: str | None = None):
     """A static map of a catchment: each LSOA of the district shaded by its share of the patients (viridis,
     colour-blind safe), the chosen practices marked, with a colour bar."""
     import matplotlib.pyplot as plt
@@ -345,6 +343,7 @@ def catchment_figure(built, table: pd.DataFrame, title: str, members: list, poin
                                                              "shrink": 0.6})
     if built.outline is not None:
         built.outline.boundary.plot(ax=ax, color="#222222", linewidth=1.2)
+    point_set = point_set or practice_set()
     chosen = built.points[point_set].loc[[m for m in members if m in built.points[point_set].index]]
     ax.scatter(chosen.geometry.x, chosen.geometry.y, s=60, marker="D", c="#cc6677", edgecolors="#000000",
                linewidths=0.8, zorder=3, label="its practice(s)")
@@ -377,19 +376,19 @@ def _trends_section(built) -> None:
         return
     for series_id, rows in series.groupby("series", sort=False):
         info = meta[series_id]
-        st.subheader(info["label"])
-        st.caption(info["description"])
-        st.markdown(f"**{info['label']}: {built.la_name} (district level) against England and neighbours**")
+        st.subheader(plain(info["label"]))
+        st.caption(plain(info["description"]))
+        st.markdown(f"**{plain(info['label'])}: {plain(built.la_name)} (district level) against England and "
+                    f"neighbours**")
         st.altair_chart(_trend_chart(rows, info), width="stretch")
         gaps = rows.loc[(rows["role"] == "district") & rows["value"].isna(), "period"].tolist()
         if gaps:
-            st.caption(f"No value published for {built.la_name} in {', '.join(gaps)}: shown as a gap in the "
-                       f"line, not as zero.")
-        with st.expander(f"Table: {info['label']}"):
+            st.caption(plain(f"No value published for {built.la_name} in {', '.join(gaps)}: shown as a gap in "
+                             f"the line, not as zero."))
+        with st.expander(plain(f"Table: {info['label']}")):
             wide = rows.pivot_table(index="period", columns="area_name", values="value", sort=False)
             st.dataframe(wide, width="stretch")
-        st.caption(f"Data: {info['title']}. {info['publisher']}. {info['attribution']} Licence: "
-                   f"{info['licence']}. Neighbours: districts whose boundary touches {built.la_name}'s.")
+        st.caption(series_caption(info, built.la_name))
 
 
 def _trend_chart(rows: pd.DataFrame, info: dict) -> alt.Chart:
@@ -415,11 +414,67 @@ def _trend_chart(rows: pd.DataFrame, info: dict) -> alt.Chart:
     ).properties(height=320)
 
 
+def pcn_caption(meta: dict, benchmarks: str) -> str:
+    """The caption under the table of GP registers by network, as plain text (names from specs escaped).
+
+    Parameters
+    ----------
+    meta : dict
+        The register layer's metadata (label, period, units, polarity, source, attribution).
+    benchmarks : str
+        The district's and England's figures, already written out.
+
+    Returns
+    -------
+    str
+        Text for ``st.caption``: every character shown as written (:func:`atlas.plaintext.plain`).
+    """
+    judged = ("Better or Worse" if meta["higher_is"] != "neutral" else
+              "Higher or Lower (no judgement: recorded prevalence also reflects how well cases are found)")
+    return plain(f"{meta['label']}, {meta['period']}. Each network's practices' registers summed over their "
+                 f"registered patients ({meta['units']}), with 95% Wilson intervals. {judged} when the "
+                 f"benchmark lies outside a network's interval, else Similar. Benchmarks: {benchmarks}. "
+                 f"Networks: current membership (QOF 2023-24 structures). Data: {meta['source_title']}. "
+                 f"{meta['attribution']}")
+
+
+def series_caption(info: dict, la_name: str) -> str:
+    """The source line under a district-level trend chart, as plain text (names from specs escaped).
+
+    Parameters
+    ----------
+    info : dict
+        The series' metadata (:func:`atlas.trends.series_meta`): title, publisher, attribution, licence.
+    la_name : str
+        The district's name.
+
+    Returns
+    -------
+    str
+    """
+    return plain(f"Data: {info['title']}. {info['publisher']}. {info['attribution']} Licence: "
+                 f"{info['licence']}. Neighbours: districts whose boundary touches {la_name}'s.")
+
+
+def source_caption(meta: dict) -> str:
+    """The source line under the life-expectancy gap, as plain text (names from specs escaped).
+
+    Parameters
+    ----------
+    meta : dict
+        The life-expectancy layer's metadata (source title, publisher, attribution, licence).
+
+    Returns
+    -------
+    str
+    """
+    return plain(f"Data: {meta['source_title']} ({meta['publisher']}). {meta['attribution']} "
+                 f"Licence: {meta['licence']}. Deprivation: English Indices of Deprivation 2019 (MHCLG), IMD "
+                 f"score averaged over each MSOA's LSOAs weighted by population.")
+
+
 def _sources(built, layer: str, geography: str) -> None:
-    meta = built.layer(layer, geography)
-    st.caption(f"Data: {meta['source_title']} ({meta['publisher']}). {meta['attribution']} "
-               f"Licence: {meta['licence']}. Deprivation: English Indices of Deprivation 2019 (MHCLG), IMD "
-               f"score averaged over each MSOA's LSOAs weighted by population.")
+    st.caption(source_caption(built.layer(layer, geography)))
 
 
 # -- similar authorities -------------------------------------------------------------------------------
@@ -430,12 +485,12 @@ def _similar_section(built) -> None:
         found = similar.similar_authorities(built.la_code)
         compared = similar.comparison(found)
     except AtlasError as exc:
-        st.info(f"No similar authorities for {built.la_name}: {exc}")
+        st.info(plain(f"No similar authorities for {built.la_name}: {exc}"))
         return
-    st.caption(found.reading())
+    st.caption(plain(found.reading()))
     for note in found.notes:
-        st.caption(note)
-    st.subheader(f"{built.la_name} beside its similar authorities and England")
+        st.caption(plain(note))
+    st.subheader(plain(f"{built.la_name} beside its similar authorities and England"))
     st.dataframe(compared.round(3), width="stretch")
     st.subheader("The 15 most similar, nearest first")
     shown = found.neighbours.set_index("code").join(found.inputs.round(3))

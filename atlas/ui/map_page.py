@@ -195,8 +195,8 @@ def _classification_controls(meta: dict) -> tuple[str, int, str | None, bool]:
     palette = palette_column.selectbox(
         "Colour palette", [DEFAULT_PALETTE_OPTION, *SEQUENTIAL_PALETTES], key="palette", disabled=categorical,
         format_func=lambda p: "The indicator's own" if p == DEFAULT_PALETTE_OPTION else PALETTE_NAMES.get(p, p),
-        help=f"Colour-blind-safe ColorBrewer palettes; the darker end always marks the worse values. This "
-             f"indicator's own palette is {PALETTE_NAMES.get(own, own)}.")
+        help=plain(f"Colour-blind-safe ColorBrewer palettes; the darker end always marks the worse values. This "
+                   f"indicator's own palette is {PALETTE_NAMES.get(own, own)}."))
     tiles = tiles_column.toggle(
         "Street map underneath", key="tiles", value=False,
         help="OpenStreetMap tiles under the areas. They come from openstreetmap.org, so they need internet "
@@ -368,7 +368,7 @@ def _metadata(view: webmap.MapView, lisa_note: str | None) -> None:
     }
     if meta.get("url"):
         rows["Official file"] = meta["url"]
-    lines = [f"- **{name}:** {plain(str(value))}" for name, value in rows.items() if value]
+    lines = [f"- **{plain(name)}:** {plain(str(value))}" for name, value in rows.items() if value]
     st.markdown("\n".join(lines))
 
 
@@ -396,7 +396,7 @@ def _figure(title: str, entry: dict, value, source_key: str | None = None) -> No
     """One statistic: its figure and plain-English reading, or the message saying why there is none."""
     source = f" From {entry[source_key]}." if source_key and entry.get(source_key) else ""
     if entry.get("available"):
-        st.metric(title, value(entry))
+        st.metric(plain(title), value(entry))
         st.caption(plain(entry.get("reading", "") + source))
         for note in entry.get("notes") or []:
             st.caption(plain(note))

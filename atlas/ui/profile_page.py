@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from .. import profiles
+from ..catchments import practice_set
 from ..errors import AtlasError
 from ..plaintext import plain
 from . import common
@@ -62,7 +63,8 @@ def _kind_control(built) -> str:
     kinds = _kinds(built)
     if st.session_state.get("profile_kind") not in kinds:
         st.session_state["profile_kind"] = next(iter(kinds))
-    return st.radio("Kind of area", list(kinds), key="profile_kind", format_func=kinds.get, horizontal=True)
+    return st.radio("Kind of area", list(kinds), key="profile_kind", format_func=lambda k: plain(kinds[k]),
+                    horizontal=True)
 
 
 def _area_control(built, kind: str) -> tuple[str | list[str] | None, str | None]:
@@ -73,12 +75,12 @@ def _area_control(built, kind: str) -> tuple[str | list[str] | None, str | None]
                             format_func=lambda c: f"{networks[c]} ({c})")
         upload = st.file_uploader("Optional: an LSOA-to-PCN lookup (CSV or Excel, a column of LSOA codes and a "
                                   "column of network codes or names)", type=["csv", "xlsx"], key="profile_lookup")
-        st.caption(plain(profiles.PCN_RULE.format(la=built.la_name, n=len(built.points[profiles.PRACTICES]))
+        st.caption(plain(profiles.PCN_RULE.format(la=built.la_name, n=len(built.points[practice_set()]))
                          + " A lookup file, when given, defines the footprint instead."))
         return code, _keep_lookup(upload)
     if kind == LSOAS:
         geography = st.radio("LSOA vintage", profiles.lsoa_geographies(built),
-                             key="profile_lsoa_vintage", format_func=lambda g: built.geography_labels.get(g, g),
+                             key="profile_lsoa_vintage", format_func=lambda g: plain(built.geography_labels.get(g, g)),
                              horizontal=True)
         frame = built.table(geography)
         chosen = st.multiselect("LSOAs", list(frame.index), key=f"profile_lsoas_{geography}",
@@ -87,7 +89,7 @@ def _area_control(built, kind: str) -> tuple[str | list[str] | None, str | None]
         return (chosen or None), None
     frame = built.table(kind)
     order = frame["name"].astype(str).sort_values().index
-    code = st.selectbox(profiles.kind_label(built, kind), list(order), key=f"profile_{kind}",
+    code = st.selectbox(plain(profiles.kind_label(built, kind)), list(order), key=f"profile_{kind}",
                         format_func=lambda c: f"{frame.at[c, 'name']} ({c})")
     return code, None
 

@@ -13,6 +13,7 @@ appears as written and runs nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
 import streamlit as st
@@ -36,9 +37,10 @@ __all__ = ["plain", "upload_section", "with_uploads", "show_report"]
 
 #: Session-state key: district code -> {layer id: ImportResult}.
 SESSION_KEY = "uploaded_indicators"
-#: Session-state key: the files read in this session, so an upload is parsed once, not on every rerun.
+#: Session-state key: what was read, detected and matched from the files of this session, so an upload is
+#: parsed once per file and options, not on every rerun.
 READS_KEY = "uploaded_reads"
-_READS_KEPT = 4
+_READS_KEPT = 8
 _KIND_HELP = ("How the values combine when areas are merged, split or grouped into wards: counts are summed "
               "(and shared by population); every other kind is averaged, weighted by population.")
 _POLARITY = {"neutral": "Neither (neutral)", "worse": "Higher is worse", "better": "Higher is better"}
@@ -96,7 +98,7 @@ def _check_upload(built: Atlas, filename: str, data: bytes) -> None:
         options = _options_form(built, upload, token)
         if options is None:
             return
-        result = prepare(upload, built, options)
+        result = prepare_once(upload, built, options)
     except AtlasError as exc:
         st.error(plain(exc))
         return
@@ -116,18 +118,53 @@ def read_once(data: bytes, filename: str, sheet: str | None = None):
     ImportFileError
         As ``read_upload`` (an error is not kept: the next rerun reads again).
     """
-    reads = st.session_state.setdefault(READS_KEY, {})
-    key = (hashlib.sha256(data).hexdigest(), filename, sheet)
-    if key not in reads:
-        while len(reads) >= _READS_KEPT:
-            reads.pop(next(iter(reads)))
-        reads[key] = read_upload(data, filename, sheet)
-    return reads[key]
+    return _once(("read", hashlib.sha256(data).hexdigest(), filename, sheet), lambda: read_upload(data, filename, sheet))
+
+
+def detect_once(upload, built: Atlas, code_column: str | None = None):
+    """:func:`atlas.importer.detect` for a file read by :func:`read_once`, once per column and atlas."""
+    return _once_for(upload, ("detect", code_column, _atlas_token(built)),
+                     lambda: detect(upload, built, code_column=code_column))
+
+
+def prepare_once(upload, built: Atlas, options: ImportOptions):
+    """:func:`atlas.importer.prepare` for a file read by :func:`read_once`, once per options and atlas.
+
+    A rerun with the same file, sheet and options (any click elsewhere on the
+    page) reuses the match; changing an option matches again.
+
+    Raises
+    ------
+    ImportFileError, AtlasError
+        As ``prepare`` (an error is not kept: the next rerun matches again).
+    """
+    return _once_for(upload, ("prepare", repr(dataclasses.astuple(options)), _atlas_token(built)),
+                     lambda: prepare(upload, built, options))
+
+
+def _once(key: tuple, compute):
+    """``compute()``, kept in this session under ``key`` (the oldest dropped beyond a few)."""
+    kept = st.session_state.setdefault(READS_KEY, {})
+    if key not in kept:
+        while len(kept) >= _READS_KEPT:
+            kept.pop(next(iter(kept)))
+        kept[key] = compute()
+    return kept[key]
+
+
+def _once_for(upload, key: tuple, compute):
+    """``compute()`` about the read file ``upload``, kept with it (the entry holds the file, so its id is its own)."""
+    return _once((id(upload), *key), lambda: (upload, compute()))[1]
+
+
+def _atlas_token(built: Atlas) -> tuple:
+    """What a match against ``built`` depends on: its district, file and build time."""
+    return built.la_code, str(built.path), str(built.report.built)
 
 
 def _options_form(built: Atlas, upload, token: str) -> ImportOptions | None:
     """Controls prefilled with what was detected; the options the user settles on."""
-    found = detect(upload, built)
+    found = detect_once(upload, built)
     st.caption(f"Detected: {plain(found.explanation)}.")
     if found.ambiguous:
         st.warning("The codes exist in both vintages: check the geography below.")
@@ -136,7 +173,7 @@ def _options_form(built: Atlas, upload, token: str) -> ImportOptions | None:
     code_column = st.selectbox("Column of area codes", columns, index=columns.index(found.code_column),
                                key=f"upload_code_column_{token}")
     if code_column != found.code_column:
-        found = detect(upload, built, code_column=code_column)
+        found = detect_once(upload, built, code_column)
     geography = st.selectbox("Geography of the codes", geographies, index=geographies.index(found.geography),
                              format_func=lambda g: built.geography_labels.get(g, g), key=f"upload_geography_{token}")
     values = found.value_columns or [c for c in columns if c != code_column]

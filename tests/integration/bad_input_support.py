@@ -20,6 +20,7 @@ import shapely
 
 from atlas import store
 from atlas.model import LAYER_COLUMNS, Atlas
+from atlas.report import BuildReport
 
 LUTON = "E06000032"
 CODES = [f"E01099{n:03d}" for n in range(1, 9)]
@@ -27,14 +28,17 @@ CODES = [f"E01099{n:03d}" for n in range(1, 9)]
 NO_SOURCE = "no-source-directory"
 
 
-def tiny_atlas(folder: Path) -> Path:
-    """Write the tiny atlas into ``folder`` (made if needed); return its GeoPackage."""
+def tiny_atlas(folder: Path, codes: list[str] = CODES) -> Path:
+    """Write the tiny atlas into ``folder`` (made if needed); return its GeoPackage.
+
+    ``codes`` are its eight LSOA (2021) codes: made-up ones by default, or real ones (area sets need them).
+    """
     squares = [shapely.box(510_000 + 500 * (i % 4), 220_000 + 500 * (i // 4), 510_500 + 500 * (i % 4),
-                           220_500 + 500 * (i // 4)) for i in range(len(CODES))]
-    frame = gpd.GeoDataFrame({"name": [f"Area {i + 1}" for i in range(len(CODES))]}, geometry=squares,
-                             crs="EPSG:27700", index=pd.Index(CODES, name="code"))
-    report = {"la": LUTON, "la_name": "Luton", "geography_order": ["lsoa21"], "warnings": [],
-              "geographies": {"lsoa21": {"label": "LSOA (2021)", "level": "lsoa", "status": "built"}}}
+                           220_500 + 500 * (i // 4)) for i in range(len(codes))]
+    frame = gpd.GeoDataFrame({"name": [f"Area {i + 1}" for i in range(len(codes))]}, geometry=squares,
+                             crs="EPSG:27700", index=pd.Index(codes, name="code"))
+    report = BuildReport(LUTON, "Luton", geography_order=["lsoa21"], geographies={
+        "lsoa21": {"label": "LSOA (2021)", "level": "lsoa", "status": "built"}})
     outline = gpd.GeoDataFrame({"name": ["Luton"]}, geometry=[shapely.union_all(squares)], crs="EPSG:27700",
                                index=pd.Index([LUTON], name="code"))
     shares = pd.DataFrame({"geography": pd.Series(dtype=str), "code": pd.Series(dtype=str),
@@ -81,3 +85,13 @@ def write_csv(path: Path, rows: list[str], encoding: str = "utf-8") -> Path:
     """A CSV of ``rows`` (lines) at ``path``."""
     path.write_text("\n".join(rows) + "\n", encoding=encoding)
     return path
+
+
+def assert_refused(err: str, status: int, before: dict, folder: Path, layers: set, *words: str) -> None:
+    """A refusal: status 2, ``words`` in one line of error, no traceback, no file changed, the atlas opens as before."""
+    assert status == 2, err
+    assert "Traceback" not in err and err.count("\n") == 1, err
+    for word in words:
+        assert word in err, (word, err)
+    assert snapshot(folder) == before
+    assert_opens(Path(folder) / f"{LUTON}.gpkg", layers)

@@ -70,7 +70,7 @@ def test_other_qof_registers_come_from_the_same_spec_pattern_without_judgement(l
 
 
 def test_obesity_aggregates_to_primary_care_networks_as_summed_registers_over_lists(luton):
-    table = pcn_table(luton, "qof_ob")
+    table = pcn_table(luton, "qof_ob", "gp_practices")
     assert len(table) == 7 and table["practices"].sum() == 25
     assert table["numerator"].sum() == 20822 and table["denominator"].sum() == 201624
     phoenix = table.loc["U27128"]
@@ -91,7 +91,7 @@ def test_a_practice_without_network_or_register_gets_a_group_without_data_not_an
     practices = luton.points["gp_practices"].copy()
     new = practices.index[0]
     practices.loc[new, ["pcn_code", "pcn_name", "qof_ob_numerator", "qof_ob_denominator"]] = None
-    table = pcn_table(dataclasses.replace(luton, points={**luton.points, "gp_practices": practices}), "qof_ob")
+    table = pcn_table(dataclasses.replace(luton, points={**luton.points, "gp_practices": practices}), "qof_ob", "gp_practices")
     alone = table.loc["(no network)"]
     assert alone["name"] == "(no network)" and alone["practices"] == 1
     assert pd.isna(alone[["numerator", "denominator", "value", "lower", "upper"]]).all()  # no data, never 0

@@ -246,3 +246,22 @@ def test_the_packaged_catalogue_loads_and_every_geography_is_declared():
     for points in catalogue.points.values():
         assert points.locate in catalogue.postcodes
     assert catalogue.district_outline() is not None
+
+
+def test_roles_name_layers_and_point_sets_of_the_catalogue():
+    catalogue = Catalogue.load()
+    assert catalogue.role("practices") in catalogue.points
+    for role in ("income_decile", "income_score", "life_expectancy_women", "life_expectancy_men",
+                 "deprivation_score", "deprivation_population", "deprivation_decile_new", "deprivation_decile_old"):
+        assert catalogue.role(role) in catalogue.indicators
+    with pytest.raises(SpecError, match="no layer or point set is given the role 'nothing'"):
+        catalogue.role("nothing")
+
+
+def test_a_role_naming_no_spec_is_refused(tmp_path):
+    import shutil
+
+    shutil.copytree(SPEC_ROOT, tmp_path / "specs")
+    (tmp_path / "specs" / "roles.toml").write_text('[roles]\npractices = "gp_surgeries"\n')
+    with pytest.raises(SpecError, match=r"roles.toml: practices = 'gp_surgeries' name\(s\) no indicator or point set"):
+        Catalogue.load(tmp_path / "specs")
