@@ -99,3 +99,15 @@ def test_the_cli_says_so_with_exit_status_2(tmp_path, capsys):
     assert status == 2 and "Traceback" not in err
     assert err.count("\n") == 1 and f"Cannot reach the Dask scheduler at {address}" in err
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_an_existing_cluster_is_used_through_its_scheduler_address():
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, protocol="tcp",
+                      dashboard_address=None) as cluster:
+        result = batch.run_batch(scaled, {"a": (1,), "b": (2,), "c": (3,)}, shared={"factor": 5},
+                                 scheduler=cluster.scheduler_address, retries=0, progress=False)
+        assert result.scheduler == cluster.scheduler_address and result.workers == 1
+        assert result.results == {"a": 5, "b": 10} and list(result.failed) == ["c"]
+        assert len(cluster.scheduler.workers) == 1  # the cluster is left running for its owner
