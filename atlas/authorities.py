@@ -6,7 +6,8 @@ districts' areas together). The district outline spec (``district.toml``) names
 three tables this module reads:
 
 * its own file (the May 2025 district outlines): today's districts and names;
-* ``[upper_tier]``: the county each district lies in (none for unitaries);
+* ``[upper_tier]``: the county each district lies in (none for unitaries), and
+  its region (E12, when the table names one: a region's atlas is all its districts);
 * ``[successors]``: former district codes and the district each lies in today.
 
 A code is resolved to an :class:`Authority` (:func:`resolve`):
@@ -30,7 +31,7 @@ import pandas as pd
 import pyogrio
 
 from . import config
-from .codes import COUNTY_PREFIX, DISTRICT_PREFIXES, ENGLAND, ENTITY_KINDS, check_district_code
+from .codes import COUNTY_PREFIX, DISTRICT_PREFIXES, ENGLAND, ENTITY_KINDS, REGION_PREFIX, check_district_code
 from .errors import SourceFileError, SpecError, UnknownAreaError
 from .geography import DistrictSet, glob_files, member_table
 from .readers import normalise_codes, read_table, require_columns
@@ -45,7 +46,7 @@ class Authority(DistrictSet):
     ----------
     name : str
     kind : str
-        ``"county"``, ``"unitary authority"``, ``"metropolitan borough"``,
+        ``"county"``, ``"region"``, ``"unitary authority"``, ``"metropolitan borough"``,
         ``"London borough"``, ``"district"`` (in a county) or ``"country"``.
     county : str or None
         The county (upper-tier authority) of a district in one.
@@ -65,6 +66,11 @@ class Authority(DistrictSet):
     def is_county(self) -> bool:
         return self.kind == "county"
 
+    @property
+    def is_group(self) -> bool:
+        """A county or a region: an atlas of several districts, with them as a geography."""
+        return self.kind in ("county", "region")
+
     def describe(self) -> dict:
         """The build report's ``authority`` section."""
         return {"code": self.code, "name": self.name, "kind": self.kind, "county": self.county,
@@ -81,6 +87,8 @@ class _Tables:
     former_names: dict     # former code -> name
     data_codes: frozenset  # district codes the member tables key areas by
     unread: tuple = ()     # errors of the tables that could not be read (their file is missing)
+    region_of: dict = field(default_factory=dict)     # district code -> region code
+    region_names: dict = field(default_factory=dict)  # region code -> name
 
 
 def resolve(code: str, catalogue: Catalogue | None = None, source_dir: str | Path | None = None) -> Authority:
@@ -89,7 +97,7 @@ def resolve(code: str, catalogue: Catalogue | None = None, source_dir: str | Pat
     Parameters
     ----------
     code : str
-        A district or county code (or ``E92000001`` for England).
+        A district, county or region code (or ``E92000001`` for England).
     catalogue : Catalogue, optional
     source_dir : path-like, optional
 
@@ -113,18 +121,20 @@ def resolve(code: str, catalogue: Catalogue | None = None, source_dir: str | Pat
         return _district(clean, tables)
     if clean in tables.county_names:
         return _county(clean, tables)
+    if clean in tables.region_names:
+        return _region(clean, tables)
     if clean in tables.successor:
         return _former(clean, tables)
     if tables.unread:  # the code may be in a table that is missing: say which
         raise SourceFileError(f"{clean} is not one of today's districts, and the tables that name counties and "
                               f"former districts cannot be read: " + " ".join(tables.unread))
-    known = "today's districts (May 2025 outlines) and counties"
+    known = "today's districts (May 2025 outlines), counties and regions"
     raise UnknownAreaError(f"{clean} is not an authority the source files know: it is in none of {known}, nor a "
                            f"former district code. Run `atlas districts` to list every authority that can be built.")
 
 
 def list_authorities(catalogue: Catalogue | None = None, source_dir: str | Path | None = None) -> pd.DataFrame:
-    """Every district and county the source directory can build.
+    """Every district, county and region the source directory can build.
 
     Returns
     -------
@@ -137,6 +147,7 @@ def list_authorities(catalogue: Catalogue | None = None, source_dir: str | Path 
     tables = _tables(catalogue, config.source_dir(source_dir))
     rows = [_district(c, tables) for c in sorted(tables.current)]
     rows += [_county(c, tables) for c in sorted(tables.county_names)]
+    rows += [_region(c, tables) for c in sorted(tables.region_names)]
     return pd.DataFrame({
         "code": [a.code for a in rows], "name": [a.name for a in rows], "kind": [a.kind for a in rows],
         "county": [a.county or "" for a in rows], "districts": [len(a.districts) for a in rows],
@@ -158,6 +169,7 @@ def list_with_geographies(catalogue: Catalogue | None = None,
     table = list_authorities(catalogue, source)
     found = {a.code: a for a in (_district(c, tables) for c in tables.current)}
     found.update({c: _county(c, tables) for c in tables.county_names})
+    found.update({c: _region(c, tables) for c in tables.region_names})
     for spec in catalogue.area_boundaries():
         if spec.members is not None:
             listed = set(member_table(spec, source)["district"])
@@ -203,6 +215,16 @@ def _county(code: str, tables: _Tables) -> Authority:
     return Authority(code, districts, frozenset(districts) | former, name=tables.county_names[code], kind="county",
                      district_names=names,
                      notes=(f"county (upper-tier authority) of {len(districts)} districts: "
+                            + ", ".join(f"{d} {names[d]}" for d in districts),))
+
+
+def _region(code: str, tables: _Tables) -> Authority:
+    districts = tuple(sorted(d for d, r in tables.region_of.items() if r == code and d in tables.current))
+    former = frozenset(old for old, new in tables.successor.items() if new in districts)
+    names = {d: tables.current[d] for d in districts}
+    return Authority(code, districts, frozenset(districts) | former, name=tables.region_names[code], kind="region",
+                     district_names=names,
+                     notes=(f"region of {len(districts)} districts: "
                             + ", ".join(f"{d} {names[d]}" for d in districts),))
 
 
@@ -276,9 +298,13 @@ def _read_tables(outline: BoundarySpec, catalogue: Catalogue, source: Path) -> _
             if isinstance(code, str) and code.startswith(DISTRICT_PREFIXES):
                 current.setdefault(code, name)
     county_of, county_names, unread = {}, {}, []
+    region_of, region_names = {}, {}
     if outline.upper_tier:
         t = outline.upper_tier
-        table = _columns(source, t, [t["district"], t["code"], t["name"]], outline, unread)
+        regions = [t["region"], t["region_name"]] if t.get("region") and t.get("region_name") else []
+        table = _columns(source, t, [t["district"], t["code"], t["name"]] + regions, outline, unread)
+        if regions:
+            region_of, region_names = _regions(table, t)
         table = table[table[t["code"]].astype("string").str.startswith(COUNTY_PREFIX, na=False)]
         for district, county, name in zip(normalise_codes(table[t["district"]]), normalise_codes(table[t["code"]]),
                                           table[t["name"]].astype(str)):
@@ -299,7 +325,15 @@ def _read_tables(outline: BoundarySpec, catalogue: Catalogue, source: Path) -> _
     for spec in catalogue.area_boundaries():
         if spec.members is not None:
             data_codes |= set(member_table(spec, source)["district"])
-    return _Tables(current, county_of, county_names, successor, former_names, frozenset(data_codes), tuple(unread))
+    return _Tables(current, county_of, county_names, successor, former_names, frozenset(data_codes), tuple(unread),
+                   region_of, region_names)
+
+
+def _regions(table: pd.DataFrame, t: dict) -> tuple[dict, dict]:
+    """District -> region and region -> name, from the upper-tier table's region columns (E12 codes only)."""
+    table = table[table[t["region"]].astype("string").str.startswith(REGION_PREFIX, na=False)]
+    districts, regions = normalise_codes(table[t["district"]]), normalise_codes(table[t["region"]])
+    return dict(zip(districts, regions)), dict(zip(regions, table[t["region_name"]].astype(str)))
 
 
 def _columns(source: Path, table: dict, columns: list, outline: BoundarySpec, unread: list) -> pd.DataFrame:

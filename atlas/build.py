@@ -27,7 +27,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import aggregate, authorities, comparators, config, estimates, points, registered, small_area, store
+from . import aggregate, authorities, batch, comparators, config, estimates, points, registered, small_area, store
 from .codes import ENGLAND, check_district_code
 from .errors import AtlasError, BuildError, SourceDirError
 from .geography import Assignment, Boundaries, assign, district_members, member_table, read_boundaries
@@ -106,6 +106,55 @@ def build(la_code: str, source_dir: str | Path | None = None, out_dir: str | Pat
         atlas.report.seconds = round(time.perf_counter() - started, 2)
         store.save(atlas, folder)
     return atlas
+
+
+def build_all(codes: list[str] | None = None, source_dir: str | Path | None = None,
+              out_dir: str | Path | None = None, workers: int | None = None, scheduler: str | None = None,
+              retries: int = batch.DEFAULT_RETRIES) -> batch.BatchResult:
+    """Build the atlas of every district and upper-tier authority (or of ``codes``), one Dask task each.
+
+    Parameters
+    ----------
+    codes : list of str, optional
+        The authorities to build (default: every district and county
+        :func:`atlas.authorities.list_authorities` gives; regions only when named).
+    source_dir, out_dir
+        As :func:`build`.
+    workers, scheduler, retries
+        As :func:`atlas.batch.run_batch` (one worker process per core by default).
+
+    Returns
+    -------
+    atlas.batch.BatchResult
+        ``results``: code -> :func:`build_summary` of its atlas; ``failed``: code -> error.
+        An authority that fails does not stop the others.
+
+    Raises
+    ------
+    AtlasError
+        If a code is not of the form of an authority code, or the scheduler cannot be reached.
+    """
+    if scheduler:
+        batch.check_scheduler(scheduler)
+    source = config.source_dir(source_dir)
+    if codes is None:
+        every = authorities.list_authorities(source_dir=source)
+        codes = list(every.loc[every["kind"] != "region", "code"])
+    codes = [check_district_code(code) for code in dict.fromkeys(codes)]
+    folder = str(_atlas_folder(out_dir))
+    return batch.run_batch(_build_task, {code: (code,) for code in codes}, {"source": str(source), "folder": folder},
+                           workers, scheduler, retries, processes=workers != 1, label="authorities")
+
+
+def build_summary(atlas: Atlas) -> dict:
+    """What the batch reports of one built atlas: code, name, seconds, path, areas per geography, warnings."""
+    areas = {g: info["areas"] for g, info in atlas.report.geographies.items() if info["status"] == "built"}
+    return {"code": atlas.la_code, "name": atlas.la_name, "seconds": atlas.report.seconds,
+            "path": str(atlas.path) if atlas.path else "", "areas": areas, "warnings": len(atlas.report.warnings)}
+
+
+def _build_task(code: str, source: str, folder: str) -> dict:
+    return build_summary(build(code, source_dir=source, out_dir=folder))
 
 
 def current(la_code: str, source_dir: str | Path | None = None,
@@ -221,7 +270,7 @@ class _Builder:
         self._read_boundaries()
         outline = self._outline()
         self._check_inside(outline)
-        if self.authority.is_county:
+        if self.authority.is_group:
             self._add_district_geography(outline)
         self._place_points(outline)
         for geography in list(self.frames):
@@ -241,6 +290,10 @@ class _Builder:
         for spec in self.catalogue.area_boundaries():
             found = read_boundaries(spec, self.source, self.authority)
             entry: dict = {"label": spec.label, "level": spec.level, "vintage": spec.vintage}
+            partial = self._partial_cover(spec, found)
+            if partial:
+                self.report.geographies[spec.id] = {**entry, "status": "not available", "reason": partial}
+                continue
             if found is None:
                 looked = [p.replace("{lad}", d) for p in spec.files for d in self.authority.districts[:3]]
                 entry["status"] = "not available"
@@ -281,6 +334,20 @@ class _Builder:
                 f"{spec.label}: the areas are those {spec.members.file} lists under the district code(s) "
                 f"{', '.join(former)} (former codes of {self.la_name}'s area), resolved to {self.la}.")
 
+    def _partial_cover(self, spec: BoundarySpec, found) -> str:
+        """Why a county's or region's boundary set is left out: its files cover only some districts ("" if not).
+
+        A set read from per-district files with no member table (older wards, say) that
+        has files for a few of the group's districts would map part of it; it is left out.
+        """
+        if found is None or not self.authority.is_group or spec.members is not None:
+            return ""
+        named = {code for code in self.authority.aliases if any(code in f for f in found.files)}
+        if len(named) >= len(self.authority.districts):
+            return ""
+        return (f"files for only {len(named)} of the {len(self.authority.districts)} districts of {self.la_name} "
+                f"({', '.join(_short(found.files))}); a part of the area is not mapped")
+
     def _outline(self) -> gpd.GeoDataFrame | None:
         spec = self.catalogue.district_outline()
         if self.la == ENGLAND:
@@ -288,7 +355,7 @@ class _Builder:
         found = read_boundaries(spec, self.source, self.authority) if spec else None
         if found is not None and len(found.frame):
             self.report.outline = f"{spec.label} ({', '.join(found.files)})"
-            if self.authority.is_county:
+            if self.authority.is_group:
                 self.report.outline += f": the outlines of its {len(found.frame)} districts"
             return found.frame
         finest = next(iter(self.frames.values()))

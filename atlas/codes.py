@@ -32,6 +32,8 @@ ENTITY_KINDS = {
 DISTRICT_PREFIXES = ("E06", "E07", "E08", "E09")
 #: Counties: upper-tier authorities made of districts (unitary authorities are both tiers).
 COUNTY_PREFIX = "E10"
+#: Regions (the nine English regions of the lookups' RGN column): groups of districts.
+REGION_PREFIX = "E12"
 
 
 def kind_of(code: str) -> str | None:
@@ -53,8 +55,8 @@ def kind_of(code: str) -> str | None:
 def check_district_code(code: str) -> str:
     """Return ``code`` normalised if it has the form of an English authority code.
 
-    District codes (E06, E07, E08, E09) and county codes (E10, upper-tier
-    authorities made of districts) are accepted; so is England itself
+    District codes (E06, E07, E08, E09), county codes (E10, upper-tier
+    authorities made of districts) and region codes (E12) are accepted; so is England itself
     (``E92000001``), which stands for every district.
 
     Raises
@@ -64,11 +66,12 @@ def check_district_code(code: str) -> str:
         message says which kind and gives an example of a district code).
     """
     clean = str(code).strip().upper()
-    if clean == ENGLAND or clean.startswith((*DISTRICT_PREFIXES, COUNTY_PREFIX)) and GSS_PATTERN.match(clean):
+    if clean == ENGLAND or clean.startswith((*DISTRICT_PREFIXES, COUNTY_PREFIX, REGION_PREFIX)) \
+            and GSS_PATTERN.match(clean):
         return clean
     kind = kind_of(clean)
     example = ("district codes start E06, E07, E08 or E09, e.g. E06000032 for Luton; county codes E10, "
-               "e.g. E10000015 for Hertfordshire")
+               "e.g. E10000015 for Hertfordshire; region codes E12, e.g. E12000006 for East of England")
     if kind is None:
         raise UnknownAreaError(f"{code!r} is not an ONS area code; {example}.")
     article = "an" if kind[:1].lower() in "aeiou" else "a"

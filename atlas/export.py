@@ -22,7 +22,6 @@ partial file.
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import datetime as dt
 import html
@@ -37,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import config, store
+from . import batch, config, store
 from .carto import (
     area_collection,
     bivariate_grid,
@@ -579,11 +578,15 @@ def batch_plan(built: Atlas) -> list[tuple[str, str, str | None]]:
 
 
 def export_all(built: Atlas, out_dir: str | os.PathLike, fmt: str = "png", paper: str = "a4-landscape",
-               dpi: int = 300, ward_names: bool = False, workers: int | None = None) -> pd.DataFrame:
+               dpi: int = 300, ward_names: bool = False, workers: int | None = None,
+               scheduler: str | None = None, retries: int = batch.DEFAULT_RETRIES) -> pd.DataFrame:
     """Write a map of every area layer at each geography, plus ``index.csv`` and ``index.html``.
 
     Ranks are left out (their decile maps show the same in the usual categories) and so is
-    any layer with no values; both are listed in the index with the reason.
+    any layer with no values; both are listed in the index with the reason. The maps of
+    each geography are one task of a Dask batch (:mod:`atlas.batch`; the map furniture is
+    drawn once per geography); a geography whose task fails has its layers listed in the
+    index with status ``failed: <error>``, the others are written.
 
     Parameters
     ----------
@@ -593,7 +596,12 @@ def export_all(built: Atlas, out_dir: str | os.PathLike, fmt: str = "png", paper
     fmt, paper, dpi, ward_names
         As :func:`render_map`; each layer in its default classification.
     workers : int, optional
-        Processes to draw with (default: up to 2, the cores most machines here have).
+        Dask workers of the local cluster (default: up to 2, the cores most machines here have);
+        1 draws in one worker thread of this process.
+    scheduler : str, optional
+        Address of an existing Dask scheduler instead of a local cluster.
+    retries : int
+        Retries of a geography whose task failed.
 
     Returns
     -------
@@ -603,23 +611,21 @@ def export_all(built: Atlas, out_dir: str | os.PathLike, fmt: str = "png", paper
     fmt = _check_format(fmt)
     out_dir = Path(out_dir)
     _check_folder(out_dir)
-    MapCanvas(built, next(iter(built.geographies)), paper, dpi).close()  # check options before forking
+    MapCanvas(built, next(iter(built.geographies)), paper, dpi).close()  # check options before starting workers
     plan = batch_plan(built)
-    todo = [(g, layer) for g, layer, reason in plan if reason is None]
-    workers = max(1, min(workers or min(2, os.cpu_count() or 1), len(todo) or 1))
+    by_geography: dict = {}
+    for geography, layer, reason in plan:
+        if reason is None:
+            by_geography.setdefault(geography, []).append(layer)
+    workers = max(1, min(workers or min(2, os.cpu_count() or 1), len(by_geography) or 1))
     options = (str(out_dir), fmt, paper, dpi, ward_names)
-    if workers == 1:
-        _init_worker(built, options)
-        rows = [_export_one(task) for task in todo]
-    else:
-        layer_classes(built, todo[0][1], todo[0][0])  # imports the classifiers once, before forking
-        size = -(-len(todo) // workers)  # contiguous parts: each process draws few geographies' furniture
-        chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
-        with concurrent.futures.ProcessPoolExecutor(workers, initializer=_init_worker,
-                                                    initargs=(built, options)) as pool:
-            rows = [row for part in pool.map(_export_chunk, chunks) for row in part]
-    done = {(r["geography"], r["layer"]): r for r in rows}
-    index = pd.DataFrame([done.get((g, layer)) or _index_row(built, g, layer, None, None, f"skipped: {reason}")
+    result = batch.run_batch(_export_geography, {g: (g, layers) for g, layers in by_geography.items()},
+                             {"built": built, "options": options}, workers, scheduler, retries,
+                             processes=workers > 1, label="geographies")
+    done = {(r["geography"], r["layer"]): r for part in result.results.values() for r in part}
+    failed = {(g, layer): f"failed: {result.failed[g]}" for g in result.failed for layer in by_geography[g]}
+    index = pd.DataFrame([done.get((g, layer)) or _index_row(built, g, layer, None, None,
+                                                             failed.get((g, layer), f"skipped: {reason}"))
                           for g, layer, reason in plan], columns=INDEX_COLUMNS)
     store.write_text_atomic(out_dir / "index.csv", csv_text(index))
     store.write_text_atomic(out_dir / "index.html", index_html(built, index))
@@ -637,32 +643,21 @@ def _check_folder(folder: Path) -> None:
                          f"Choose a folder you can write to.") from exc
 
 
-_WORKER: dict = {}
+def _export_geography(geography: str, layers: list[str], built: Atlas, options: tuple) -> list[dict]:
+    """One task of the batch: the maps of every layer on one geography (one canvas, redrawn per layer)."""
+    out_dir, fmt, paper, dpi, ward_names = options
+    canvas = MapCanvas(built, geography, paper, dpi, ward_names)
+    try:
+        return [_export_one(canvas, built, geography, layer, Path(out_dir), fmt) for layer in layers]
+    finally:
+        canvas.close()
 
 
-def _init_worker(built: Atlas, options: tuple) -> None:
-    _WORKER.clear()
-    _WORKER.update(built=built, options=options, canvases={})
-
-
-def _export_chunk(tasks: list[tuple[str, str]]) -> list[dict]:
-    return [_export_one(task) for task in tasks]
-
-
-def _export_one(task: tuple[str, str]) -> dict:
-    geography, layer = task
-    built, (out_dir, fmt, paper, dpi, ward_names) = _WORKER["built"], _WORKER["options"]
-    canvases = _WORKER["canvases"]
-    if geography not in canvases:
-        for old in canvases.values():
-            old.close()
-        canvases.clear()
-        canvases[geography] = MapCanvas(built, geography, paper, dpi, ward_names)
-    canvas = canvases[geography]
+def _export_one(canvas: MapCanvas, built: Atlas, geography: str, layer: str, out_dir: Path, fmt: str) -> dict:
     classes = layer_classes(built, layer, geography)
     canvas.draw(layer, classes)
     name = f"{geography}_{layer}.{fmt}"
-    store.write_bytes_atomic(Path(out_dir) / name, canvas.to_bytes(fmt))
+    store.write_bytes_atomic(out_dir / name, canvas.to_bytes(fmt))
     return _index_row(built, geography, layer, name, classes, "written")
 
 

@@ -6,7 +6,7 @@ district the IoD2019 files give it, whatever boundary file holds its polygon
 plain per-district path, :func:`district_statistics` (the engine's boundaries,
 libpysal weights, :func:`atlas.stats.moran`), organised for speed:
 
-* each boundary file is read once, in parallel processes, with the engine's
+* each boundary file is read once, as tasks of a Dask batch (:mod:`atlas.batch`), with the engine's
   reader (checked CRS, British National Grid, made valid); the districts
   whose LSOAs are all in that file are computed there and then, and the few
   split across files (districts merged since 2011) are put together and
@@ -24,9 +24,7 @@ libpysal weights, :func:`atlas.stats.moran`), organised for speed:
 from __future__ import annotations
 
 import io
-import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,7 +34,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import shapely
 
-from .. import config, store
+from .. import batch, config, store
 from ..caching import fingerprint
 from ..errors import SourceFileError, StatisticError
 from ..geography import glob_files, member_table, read_boundaries, read_boundary_file
@@ -60,10 +58,8 @@ SCORE_LAYER = "income19_score"
 DECILE_LAYER = "income19_decile"
 #: The columns of ``atlas stats --all-districts`` (the issue's), then how each row was computed.
 COLUMNS = ["lad_code", "lad_name", "n_lsoa", "least_20", "most_20", "share_20_20", "moran_i", "moran_p"]
-EXTRA_COLUMNS = ["islands", "snap_tolerance_m", "permutations", "seed", "note"]
+EXTRA_COLUMNS = ["islands", "layer", "snap_tolerance_m", "permutations", "seed", "note"]
 CACHE_VERSION = "1"
-#: Each worker process's copy of the IoD2019 inputs and settings (set by ``_start_worker``).
-_WORKER: dict = {}
 
 
 @dataclass
@@ -81,11 +77,13 @@ class NationalRun:
         (reading, reprojecting, validating polygons), ``weights_cpu``,
         ``statistics_cpu``.
     workers : int
-        Processes used.
+        Dask workers used.
     cache : str
         ``off``, ``cold`` (read from the files, then cached) or ``warm`` (read from the cache).
     missing_boundaries : list of str
         LSOAs of IoD2019 with no polygon in any file (left out of Moran's I, named in the notes).
+    failed : dict
+        District code -> error, for districts whose task failed after its retries (no row in ``table``).
     """
 
     table: pd.DataFrame
@@ -93,33 +91,67 @@ class NationalRun:
     workers: int = 1
     cache: str = "off"
     missing_boundaries: list = field(default_factory=list)
+    failed: dict = field(default_factory=dict)
 
 
-def national_inputs(source_dir: Path, catalogue: Catalogue) -> pd.DataFrame:
-    """IoD2019 for every LSOA 2011: district, district name, Income decile and score.
+def national_inputs(source_dir: Path, catalogue: Catalogue, layer: str = SCORE_LAYER) -> pd.DataFrame:
+    """IoD2019 for every LSOA 2011: district, district name, Income decile and a layer's value.
 
     Read through the catalogue's own specs (``lsoa11`` members, ``income19_decile``,
-    ``income19_score``), so the figures are those of every built atlas.
+    and ``layer``, by default ``income19_score``), so the figures are those of every built atlas.
+
+    Parameters
+    ----------
+    source_dir : pathlib.Path
+    catalogue : Catalogue
+    layer : str
+        The area indicator Moran's I is computed on; it must be published on LSOA 2011.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by LSOA code (sorted): ``district``, ``district_name``, ``decile``, ``score``.
+        Indexed by LSOA code (sorted): ``district``, ``district_name``, ``decile``, ``score`` (the layer's value).
+
+    Raises
+    ------
+    StatisticError
+        If ``layer`` is not an area indicator on LSOA 2011.
     """
+    check_layer(catalogue, layer)
     members = member_table(catalogue.boundaries[BOUNDARIES], source_dir).drop_duplicates("code")
     table = members.set_index("code")[["district", "district_name"]]
-    for column, layer in (("decile", DECILE_LAYER), ("score", SCORE_LAYER)):
-        indicator = catalogue.indicators[layer]
+    for column, layer_id in (("decile", DECILE_LAYER), ("score", layer)):
+        indicator = catalogue.indicators[layer_id]
         values = indicator_frame(read_source(indicator.source, source_dir), indicator)["value"]
         table[column] = values.reindex(table.index).to_numpy()
     return table.sort_index()
 
 
+def check_layer(catalogue: Catalogue, layer: str) -> None:
+    """Check that ``layer`` is an area indicator published on LSOA 2011 (the national path's areas).
+
+    Raises
+    ------
+    StatisticError
+        Naming the layer and what was expected (with the ids that would do when it is unknown).
+    """
+    indicator = catalogue.indicators.get(layer)
+    if indicator is None:
+        on_lsoa = sorted(i for i, spec in catalogue.indicators.items() if spec.source.geography == BOUNDARIES)
+        raise StatisticError(f"No layer {layer!r} in the specs; --all-districts takes an area indicator on "
+                             f"{BOUNDARIES}, e.g. {', '.join(on_lsoa[:6])} ({len(on_lsoa)} in all).")
+    if indicator.source.geography != BOUNDARIES:
+        raise StatisticError(f"--all-districts computes on {BOUNDARIES} (every LSOA 2011 of England); layer "
+                             f"{layer} is published on {indicator.source.geography}.")
+
+
 def all_districts(source_dir: str | Path | None = None, permutations: int = DEFAULT_PERMUTATIONS,
                   seed: int = DEFAULT_SEED, snap_tolerance_m: float = DEFAULT_SNAP_TOLERANCE_M,
                   workers: int | None = None, catalogue: Catalogue | None = None,
-                  cache_dir: str | Path | None = None, use_cache: bool = False) -> NationalRun:
-    """The 20:20 index and Moran's I of the Income score for every IoD2019 district.
+                  cache_dir: str | Path | None = None, use_cache: bool = False,
+                  scheduler: str | None = None, retries: int = batch.DEFAULT_RETRIES,
+                  layer: str = SCORE_LAYER) -> NationalRun:
+    """The 20:20 index and Moran's I of an LSOA 2011 indicator for every IoD2019 district.
 
     Parameters
     ----------
@@ -130,7 +162,8 @@ def all_districts(source_dir: str | Path | None = None, permutations: int = DEFA
     snap_tolerance_m : float
         Snapping tolerance of the contiguity weights (metres; above 0).
     workers : int, optional
-        Processes (default: every core); 1 runs in this process.
+        Dask workers of the local cluster (default :func:`atlas.batch.default_workers`);
+        1 runs one worker thread in this process.
     catalogue : Catalogue, optional
     cache_dir : path-like, optional
         Folder of the boundary cache (default ``output/cache``).
@@ -138,6 +171,13 @@ def all_districts(source_dir: str | Path | None = None, permutations: int = DEFA
         Read the reprojected boundaries from the cache when it matches the
         files' names, sizes and modification times; else read the files and
         write the cache.
+    scheduler : str, optional
+        Address of an existing Dask scheduler to run the tasks on instead of a local cluster.
+    retries : int
+        Retries of a failed task.
+    layer : str
+        The area indicator of Moran's I (default the IoD2019 Income score); the
+        20:20 index is always that of the IoD2019 Income deciles.
 
     Returns
     -------
@@ -151,9 +191,11 @@ def all_districts(source_dir: str | Path | None = None, permutations: int = DEFA
         If the snapping tolerance is not above 0.
     """
     started = time.perf_counter()
+    if scheduler:
+        batch.check_scheduler(scheduler)  # before any reading: an unreachable cluster fails at once
     source = config.source_dir(source_dir)
     catalogue = catalogue or Catalogue.load()
-    workers = max(1, int(workers or os.cpu_count() or 1))
+    workers = batch.default_workers() if workers is None else int(workers)
     if snap_tolerance_m <= 0:
         raise StatisticError("The all-districts computation needs a snapping tolerance above 0 m "
                              "(the LSOA polygons do not touch).")
@@ -163,31 +205,32 @@ def all_districts(source_dir: str | Path | None = None, permutations: int = DEFA
         raise SourceFileError(f"No LSOA 2011 boundary files match {spec.national_files} in {source} "
                               f"(wanted by {spec.spec_file}).")
     cache_file = _cache_file(cache_dir, source, files, spec) if use_cache else None
-    inputs = national_inputs(source, catalogue)
+    inputs = national_inputs(source, catalogue, layer)
     timings = {"inputs": time.perf_counter() - started}
     clock = time.perf_counter()
     settings = {"permutations": int(permutations), "seed": int(seed), "tolerance": float(snap_tolerance_m),
-                "keep_wkb": cache_file is not None}
-    with _pool(workers, inputs, settings) as pool:
-        cached = _read_cache(cache_file) if cache_file is not None else None
-        if cached is not None:
-            rows, found, cpu = _from_cache(cached, inputs, pool)
-            state = "warm"
-        else:
-            by_size = sorted(files, key=lambda f: -(source / f).stat().st_size)  # big files first: even load
-            rows, found, cpu = _from_files(spec, source, by_size, inputs, pool, cache_file)
-            state = "cold" if cache_file is not None else "off"
+                "keep_wkb": cache_file is not None, "layer": layer}
+    pool = _Pool(worker_context(inputs, settings), workers, scheduler, retries)
+    cached = _read_cache(cache_file) if cache_file is not None else None
+    if cached is not None:
+        rows, found, cpu = _from_cache(cached, inputs, pool)
+        state = "warm"
+    else:
+        by_size = sorted(files, key=lambda f: -(source / f).stat().st_size)  # big files first: even load
+        rows, found, cpu = _from_files(spec, source, by_size, inputs, pool, cache_file)
+        state = "cold" if cache_file is not None else "off"
     timings["districts"] = time.perf_counter() - clock
     timings.update(cpu)
     table = pd.DataFrame(rows, columns=COLUMNS + EXTRA_COLUMNS).sort_values("lad_code").reset_index(drop=True)
     timings["total"] = time.perf_counter() - started
-    return NationalRun(table, timings, workers, state, sorted(set(inputs.index) - found))
+    return NationalRun(table, timings, pool.workers or workers, state, sorted(set(inputs.index) - found), pool.failed)
 
 
 def district_statistics(la_code: str, source_dir: str | Path | None = None,
                         permutations: int = DEFAULT_PERMUTATIONS, seed: int = DEFAULT_SEED,
                         snap_tolerance_m: float = DEFAULT_SNAP_TOLERANCE_M,
-                        catalogue: Catalogue | None = None, inputs: pd.DataFrame | None = None) -> dict:
+                        catalogue: Catalogue | None = None, inputs: pd.DataFrame | None = None,
+                        layer: str = SCORE_LAYER) -> dict:
     """One district's row by the plain path: the engine's boundaries, libpysal weights, esda Moran.
 
     The reference the fast :func:`all_districts` is tested against.
@@ -199,14 +242,14 @@ def district_statistics(la_code: str, source_dir: str | Path | None = None,
     """
     source = config.source_dir(source_dir)
     catalogue = catalogue or Catalogue.load()
-    inputs = inputs if inputs is not None else national_inputs(source, catalogue)
+    inputs = inputs if inputs is not None else national_inputs(source, catalogue, layer)
     rows = inputs[inputs["district"] == la_code]
     if rows.empty:
         raise StatisticError(f"No district {la_code} in IoD2019: use a 2019 district code (`atlas districts`).")
     found = read_boundaries(catalogue.boundaries[BOUNDARIES], source, la_code)
     frame = found.frame if found is not None else None
     row = _base_row(la_code, str(rows["district_name"].iloc[0]), rows["decile"].to_numpy(dtype=float),
-                    permutations, seed, snap_tolerance_m)
+                    permutations, seed, snap_tolerance_m, layer)
     scores = rows["score"].reindex(frame.index) if frame is not None else pd.Series(dtype=float)
     with_value = int(np.isfinite(scores).sum())  # LSOAs with a boundary and a score, as the fast path counts
     if with_value < MIN_AREAS:
@@ -270,47 +313,60 @@ def write_csv(table: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
-# -- processes ----------------------------------------------------------------------------------------
+# -- the tasks on Dask ------------------------------------------------------------------------------
 
-class _InlinePool:
-    """Stands in for a process pool when one process is asked for."""
+class _Pool:
+    """Maps a task function over tasks as one Dask batch each, with the shared context sent once."""
 
-    def map(self, function, *iterables, chunksize=1):
-        return map(function, *iterables)
+    def __init__(self, context: dict, workers: int, scheduler: str | None, retries: int):
+        self.context, self.workers_asked, self.scheduler, self.retries = context, workers, scheduler, retries
+        self.workers = 0
+        self.failed: dict = {}
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        _WORKER.clear()
-        return False
-
-
-def _pool(workers: int, inputs: pd.DataFrame, settings: dict):
-    if workers == 1:
-        _start_worker(inputs, settings)
-        return _InlinePool()
-    return ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(inputs, settings))
+    def map(self, function, tasks: dict, label: str) -> list:
+        """Results of the tasks that succeeded (in order); the others are kept in ``failed``."""
+        done = batch.run_batch(function, {key: (task,) for key, task in tasks.items()}, {"context": self.context},
+                               self.workers_asked, self.scheduler, self.retries,
+                               processes=self.workers_asked > 1, label=label)
+        self.workers = max(self.workers, done.workers)
+        self.failed.update(done.failed)
+        return list(done.results.values())
 
 
-def _start_worker(inputs: pd.DataFrame, settings: dict) -> None:
-    _WORKER.clear()
-    _WORKER.update(settings)
-    _WORKER["index"] = pd.Index(np.asarray(inputs.index.to_numpy(), dtype=object))
-    _WORKER["district"] = np.asarray(inputs["district"].to_numpy(), dtype=object)
-    _WORKER["name"] = np.asarray(inputs["district_name"].to_numpy(), dtype=object)
-    _WORKER["decile"] = inputs["decile"].to_numpy(dtype=float)
-    _WORKER["score"] = inputs["score"].to_numpy(dtype=float)
-    order = np.argsort(_WORKER["district"].astype(str), kind="stable")  # keeps code order within each
-    districts, starts = np.unique(_WORKER["district"][order].astype(str), return_index=True)
-    _WORKER["members"] = dict(zip(districts, np.split(order, starts[1:])))
+def worker_context(inputs: pd.DataFrame, settings: dict) -> dict:
+    """What every task needs: the IoD2019 inputs as arrays, each district's members, the settings.
+
+    Parameters
+    ----------
+    inputs : pandas.DataFrame
+        As :func:`national_inputs`.
+    settings : dict
+        ``permutations``, ``seed``, ``tolerance`` (metres) and ``keep_wkb`` (hand the polygons back for the cache).
+
+    Returns
+    -------
+    dict
+    """
+    context = dict(settings)
+    context["index"] = pd.Index(np.asarray(inputs.index.to_numpy(), dtype=object))
+    context["district"] = np.asarray(inputs["district"].to_numpy(), dtype=object)
+    context["name"] = np.asarray(inputs["district_name"].to_numpy(), dtype=object)
+    context["decile"] = inputs["decile"].to_numpy(dtype=float)
+    context["score"] = inputs["score"].to_numpy(dtype=float)
+    order = np.argsort(context["district"].astype(str), kind="stable")  # keeps code order within each
+    districts, starts = np.unique(context["district"][order].astype(str), return_index=True)
+    context["members"] = dict(zip(districts, np.split(order, starts[1:])))
+    return context
 
 
 # -- the two ways in: boundary files, or the cache ----------------------------------------------------
 
 def _from_files(spec, source: Path, files: list[str], inputs: pd.DataFrame, pool, cache_file):
     """Read every file (in the pool); districts whole in one file are computed there."""
-    results = list(pool.map(_file_task, [(spec, source, f) for f in files], chunksize=2))
+    results = pool.map(_file_task, {f: (spec, source, f) for f in files}, "boundary files")
+    if pool.failed:  # a file not read would leave its districts without polygons: stop, naming it
+        name, error = next(iter(pool.failed.items()))
+        raise SourceFileError(f"Could not read the boundary file {name}: {error}")
     whole = {row["lad_code"]: row for result in results for row in result["rows"]}  # one row per district
     partial: dict = {}
     for result in results:
@@ -324,7 +380,7 @@ def _from_files(spec, source: Path, files: list[str], inputs: pd.DataFrame, pool
     done = set(whole) | set(partial)
     merged += [(la, np.array([], dtype=object), np.array([], dtype=object))
                for la in sorted(set(inputs["district"]) - done)]  # districts with no polygon at all
-    rows += list(pool.map(_district_task, merged))
+    rows += pool.map(_district_task, {task[0]: task for task in merged}, "districts")
     if cache_file is not None:
         codes = np.concatenate([r["wkb"][0] for r in results])
         wkb = np.concatenate([r["wkb"][1] for r in results])
@@ -358,7 +414,7 @@ def _from_cache(cached, inputs: pd.DataFrame, pool):
     tasks = [(la, codes[rows], wkb[rows]) for la, rows in district.groupby(district.to_numpy()).indices.items()]
     tasks += [(la, codes[:0], wkb[:0]) for la in sorted(set(inputs["district"]) - set(district.dropna()))]
     tasks.sort(key=lambda t: -len(t[1]))  # big districts first: even load
-    rows = list(pool.map(_district_task, tasks, chunksize=4))
+    rows = pool.map(_district_task, {task[0]: task for task in tasks}, "districts")
     return rows, set(codes) & set(inputs.index), _cpu(rows, read_cpu)
 
 
@@ -375,7 +431,7 @@ def _cache_file(cache_dir, source: Path, files: list[str], spec) -> Path:
 
 # -- work done in the worker processes ----------------------------------------------------------------
 
-def _file_task(task) -> dict:
+def _file_task(task, context: dict) -> dict:
     """Read one boundary file; compute the districts it holds whole; hand back the rest."""
     clock = time.process_time()
     spec, source, relative = task
@@ -383,38 +439,38 @@ def _file_task(task) -> dict:
     codes = np.asarray(frame.index.to_numpy(), dtype=object)
     geometries = frame.geometry.to_numpy()
     out = {"rows": [], "partial": {}, "found": set(codes),
-           "wkb": (codes, shapely.to_wkb(geometries)) if _WORKER["keep_wkb"] else None}
-    position = _WORKER["index"].get_indexer(codes)
+           "wkb": (codes, shapely.to_wkb(geometries)) if context["keep_wkb"] else None}
+    position = context["index"].get_indexer(codes)
     known = position >= 0
     district = np.full(len(codes), None, dtype=object)
-    district[known] = _WORKER["district"][position[known]]
+    district[known] = context["district"][position[known]]
     out["read_cpu"] = time.process_time() - clock
     for la in sorted(set(district[known])):
         mine = district == la
-        if mine.sum() == len(_WORKER["members"][la]):
-            out["rows"].append(_district_row(la, codes[mine], geometries[mine]))
+        if mine.sum() == len(context["members"][la]):
+            out["rows"].append(_district_row(la, codes[mine], geometries[mine], context))
         else:
             out["partial"][la] = (codes[mine], shapely.to_wkb(geometries[mine]))
     return out
 
 
-def _district_task(task) -> dict:
+def _district_task(task, context: dict) -> dict:
     """One district's row from its LSOAs with a polygon: ``(district, codes, polygons as WKB)``."""
     la, codes, wkb = task
-    return _district_row(la, codes, shapely.from_wkb(wkb))
+    return _district_row(la, codes, shapely.from_wkb(wkb), context)
 
 
-def _district_row(la: str, codes: np.ndarray, geometries: np.ndarray) -> dict:
+def _district_row(la: str, codes: np.ndarray, geometries: np.ndarray, context: dict) -> dict:
     """One district's row: 20:20 of all its LSOAs, Moran's I of those with a polygon and a score."""
-    mine = _WORKER["members"][la]  # every LSOA of the district, in code order
-    row = _base_row(la, str(_WORKER["name"][mine[0]]), _WORKER["decile"][mine], _WORKER["permutations"],
-                    _WORKER["seed"], _WORKER["tolerance"])
+    mine = context["members"][la]  # every LSOA of the district, in code order
+    row = _base_row(la, str(context["name"][mine[0]]), context["decile"][mine], context["permutations"],
+                    context["seed"], context["tolerance"], context.get("layer", SCORE_LAYER))
     codes, first = np.unique(codes.astype(str), return_index=True)  # code order, as atlas.stats.moran permutes
     codes, geometries = codes.astype(object), geometries[first]  # (a code repeated across files: its first polygon)
-    scores = _WORKER["score"][_WORKER["index"].get_indexer(codes)]
-    no_boundary = sorted(set(_WORKER["index"][mine]) - set(codes))
-    row.update(group_moran(la, codes, geometries, scores, no_boundary, _WORKER["permutations"], _WORKER["seed"],
-                           _WORKER["tolerance"]))
+    scores = context["score"][context["index"].get_indexer(codes)]
+    no_boundary = sorted(set(context["index"][mine]) - set(codes))
+    row.update(group_moran(la, codes, geometries, scores, no_boundary, context["permutations"], context["seed"],
+                           context["tolerance"]))
     return row
 
 
@@ -474,11 +530,12 @@ def group_moran(name: str, codes: np.ndarray, geometries: np.ndarray, scores: np
     return out
 
 
-def _base_row(la: str, la_name: str, deciles, permutations: int, seed: int, tolerance: float) -> dict:
+def _base_row(la: str, la_name: str, deciles, permutations: int, seed: int, tolerance: float,
+              layer: str = SCORE_LAYER) -> dict:
     index = twenty_twenty(deciles, name=la)
     return {"lad_code": la, "lad_name": la_name, "n_lsoa": len(deciles), "least_20": index["least"],
             "most_20": index["most"], "share_20_20": index["share"], "moran_i": np.nan, "moran_p": np.nan,
-            "islands": np.nan, "snap_tolerance_m": tolerance, "permutations": permutations, "seed": seed,
+            "islands": np.nan, "layer": layer, "snap_tolerance_m": tolerance, "permutations": permutations, "seed": seed,
             "note": ""}
 
 

@@ -22,6 +22,8 @@ def run(args) -> int:
     flags = [c for c in table.columns if table[c].dtype == bool]
     table[flags] = table[flags].replace({True: "yes", False: "-"})
     print(table.to_string(index=False))
-    print(f"\n{len(table)} authorities: {int((table['kind'] != 'county').sum())} districts, "
-          f"{int((table['kind'] == 'county').sum())} counties. Build one with `atlas build --la CODE`.")
+    groups = table["kind"].isin(["county", "region"])
+    print(f"\n{len(table)} authorities: {int((~groups).sum())} districts, "
+          f"{int((table['kind'] == 'county').sum())} counties, {int((table['kind'] == 'region').sum())} regions. "
+          f"Build one with `atlas build --la CODE`.")
     return 0

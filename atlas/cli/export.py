@@ -8,7 +8,7 @@ from ..analysis.maps import KINDS, analysis_map
 from ..build import current
 from ..errors import AtlasError
 from ..export import FORMATS, PAPERS, export_all, export_analysis_map, export_map
-from .options import add_atlas_dir, add_la, add_source
+from .options import add_atlas_dir, add_batch, add_la, add_source, print_failures
 
 HELP = "export report-ready A4 maps (PNG, SVG or PDF), one layer or every layer"
 
@@ -40,7 +40,7 @@ def add_arguments(parser) -> None:
                         help="the second indicator of --analysis bivariate or bivariate-lisa (same geography)")
     add_atlas_dir(parser)
     add_source(parser)
-    parser.add_argument("--workers", type=int, metavar="N", help="processes for --all (default 2)")
+    add_batch(parser, "--all", "2, at most one per geography")
 
 
 def run(args) -> int:
@@ -56,11 +56,14 @@ def run(args) -> int:
     built, _ = current(args.la, args.source, args.atlas_dir)
     started = time.perf_counter()
     if args.all:
-        index = export_all(built, args.out, args.format, args.paper, args.dpi, args.ward_names, args.workers)
+        index = export_all(built, args.out, args.format, args.paper, args.dpi, args.ward_names, args.workers,
+                           args.scheduler, args.retries)
         written = int((index["status"] == "written").sum())
+        failed = index[index["status"].str.startswith("failed")]
         print(f"Wrote {written} maps of {built.la_name} to {args.out} in {time.perf_counter() - started:.1f} s "
-              f"({len(index) - written} layers skipped; see index.csv and index.html).")
-        return 0
+              f"({len(index) - written - len(failed)} layers skipped; see index.csv and index.html).")
+        return print_failures(dict(zip(failed["geography"] + "/" + failed["layer"], failed["status"].str[8:])),
+                              "maps")
     out = export_map(built, args.layer, args.geography, args.out, args.scheme, args.classes, args.palette,
                      args.paper, args.dpi, args.ward_names)
     print(f"Wrote {out} ({out.stat().st_size / 1024:.0f} KB) in {time.perf_counter() - started:.1f} s.")

@@ -26,7 +26,7 @@ from ..errors import AtlasError
 from ..specs import Catalogue
 from ..stats.moran import CLUSTERS, DEFAULT_ALPHA, DEFAULT_PERMUTATIONS, DEFAULT_SEED
 from ..stats.weights import DEFAULT_SNAP_TOLERANCE_M
-from .options import add_atlas_dir, add_source
+from .options import add_atlas_dir, add_batch, add_source, print_failures
 
 DEFAULT_INDICATOR = "income19_score"
 
@@ -40,11 +40,12 @@ def add_arguments(parser) -> None:
                         "the authority of the set, when sets of that name are kept for several)")
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--all-districts", action="store_true",
-                       help="every IoD2019 district of England (20:20 and Moran's I of the Income score) to --out")
+                       help="every IoD2019 district of England (20:20 and Moran's I of --indicator, an LSOA 2011 "
+                            "layer, by default the Income score) to --out")
     which.add_argument("--areas", metavar="NAME",
                        help="one row per area of an area set (`atlas areas add`): 20:20, Moran's I, area Gini, to --out")
     parser.add_argument("--out", metavar="FILE.csv", help="CSV to write with --all-districts or --areas")
-    parser.add_argument("--indicator", metavar="LAYER", default=DEFAULT_INDICATOR,
+    parser.add_argument("--indicator", "--layer", dest="indicator", metavar="LAYER", default=DEFAULT_INDICATOR,
                         help=f"layer id for Moran's I and LISA (default {DEFAULT_INDICATOR})")
     parser.add_argument("--geography", metavar="ID",
                         help="areas for Moran's I and LISA (default: the geography the indicator is published on)")
@@ -59,7 +60,7 @@ def add_arguments(parser) -> None:
                              f"(default {DEFAULT_SNAP_TOLERANCE_M:g}; 0 = strict queen contiguity)")
     parser.add_argument("--alpha", type=float, default=DEFAULT_ALPHA, help="LISA significance level (default 0.05)")
     parser.add_argument("--fdr", action="store_true", help="LISA with the false-discovery-rate cut-off")
-    parser.add_argument("--workers", type=int, metavar="N", help="processes for --all-districts (default: all cores)")
+    add_batch(parser, "--all-districts")
     parser.add_argument("--no-cache", action="store_true",
                         help="--all-districts: read every boundary file, neither using nor writing output/cache")
 
@@ -235,11 +236,9 @@ def _plain(value):
 def _run_all_districts(args) -> int:
     if not args.out:
         raise AtlasError("--all-districts needs --out FILE.csv (where to write one row per district).")
-    if args.indicator != DEFAULT_INDICATOR:
-        raise AtlasError(f"--all-districts computes the IoD2019 Income score ({DEFAULT_INDICATOR}) only, as the "
-                         f"English Atlas of Inequality does; got --indicator {args.indicator}.")
     run = all_districts(args.source, permutations=args.permutations, seed=args.seed,
-                        snap_tolerance_m=args.snap_tolerance, workers=args.workers, use_cache=not args.no_cache)
+                        snap_tolerance_m=args.snap_tolerance, workers=args.workers, use_cache=not args.no_cache,
+                        scheduler=args.scheduler, retries=args.retries, layer=args.indicator)
     path = write_csv(run.table, args.out)
     t = run.timings
     no_moran = run.table[run.table["moran_i"].isna()]
@@ -248,24 +247,24 @@ def _run_all_districts(args) -> int:
         "without_moran": dict(zip(no_moran["lad_code"], no_moran["note"])),
         "missing_boundaries": run.missing_boundaries, "permutations": args.permutations, "seed": args.seed,
         "snap_tolerance_m": args.snap_tolerance, "workers": run.workers, "cache": run.cache,
-        "seconds": {k: round(v, 2) for k, v in t.items()},
+        "seconds": {k: round(v, 2) for k, v in t.items()}, "layer": args.indicator, "failed": run.failed,
     }
     if args.json:
         print(_json(summary))
-        return 0
+        return print_failures(run.failed, "districts")
     print(f"Wrote {len(run.table)} districts ({summary['lsoas']} LSOAs) to {path} in {t['total']:.1f} s "
-          f"({run.workers} processes; boundary cache {run.cache}).")
+          f"({run.workers} Dask workers; boundary cache {run.cache}).")
     print(f"  time: IoD2019 tables {t['inputs']:.1f} s; boundaries and districts {t['districts']:.1f} s "
           f"(CPU: reading {t['read_cpu']:.1f} s, weights {t['weights_cpu']:.1f} s, statistics "
           f"{t['statistics_cpu']:.1f} s)")
-    print(f"  Moran's I of the Income score, {args.permutations} permutations (seed {args.seed}), queen contiguity "
+    print(f"  Moran's I of {args.indicator}, {args.permutations} permutations (seed {args.seed}), queen contiguity "
           f"with a {args.snap_tolerance:g} m snapping tolerance; 20:20 from IoD2019 Income deciles.")
     for code, note in summary["without_moran"].items():
         print(f"  no Moran's I: {note}")
     if run.missing_boundaries:
         print(f"  {len(run.missing_boundaries)} LSOA(s) have no boundary in any file: "
               f"{', '.join(run.missing_boundaries[:10])}")
-    return 0
+    return print_failures(run.failed, "districts")
 
 
 # -- an area set ------------------------------------------------------------------------------------

@@ -114,7 +114,8 @@ class BoundarySpec:
         every area code read (``codes_file``), labels the areas read.
     upper_tier : dict
         District outlines only: the table of each district's upper-tier authority
-        (``file``, ``district``, ``district_name``, ``code``, ``name`` columns).
+        (``file``, ``district``, ``district_name``, ``code``, ``name`` columns; optionally
+        ``region`` and ``region_name``, the region each district lies in).
     successors : dict
         District outlines only: the table of former district codes and the
         district each lies in today (``file``, ``old``, ``old_name``, ``new``, ``new_name``).
@@ -186,7 +187,7 @@ class BoundarySpec:
                             ("successors", ("file", "old", "new"))):
             if key in data:
                 check_keys(f"{where} [{key}]", data[key], set(needed) | {"district_name", "old_name", "new_name",
-                                                                           "reader"}, set(needed))
+                                                                           "reader", "region", "region_name"}, set(needed))
         files = data["files"] if isinstance(data["files"], list) else [data["files"]]
         fields = {k: v for k, v in data.items() if k not in ("members", "aggregate_from", "files", "variants")}
         return cls(files=files, members=members, aggregate_from=rules, variants=variants, spec_file=where, **fields)

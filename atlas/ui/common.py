@@ -116,7 +116,7 @@ def _districts(source: str) -> pd.DataFrame:
 
 def authority_label(code: str, name: str, kind: str) -> str:
     """How the Authority box names an authority: ``Luton (E06000032)``, ``Hertfordshire (county, E10000015)``."""
-    return f"{name} (county, {code})" if kind == "county" else f"{name} ({code})"
+    return f"{name} ({kind}, {code})" if kind in ("county", "region") else f"{name} ({code})"
 
 
 def chosen_atlas(key: str = "la") -> atlas.Atlas:

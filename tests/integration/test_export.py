@@ -218,3 +218,25 @@ def test_command_line(luton, luton_path, tmp_path, capsys):
     assert not (tmp_path / "nope.png").exists()
     assert main(["export", "--la", "E06000032", "--atlas-dir", folder, "--out", str(tmp_path / "x.png")]) == 2
     assert "Give --layer and --geography" in capsys.readouterr().err
+
+
+def test_batch_with_a_failing_geography_writes_the_others_and_lists_it(luton, tmp_path, monkeypatch):
+    """One geography's task fails (on every retry): its layers say why in the index; the other is written."""
+    two = dataclasses.replace(luton, geographies={g: luton.geographies[g] for g in ("lsoa11", "ward2023")},
+                              layers=luton.layers[luton.layers["geography"].isin(["lsoa11", "ward2023"])])
+    draw = export.MapCanvas.draw
+
+    def broken(self, layer, classes):
+        if self.geography == "ward2023":
+            raise OSError("disk full while drawing wards")
+        return draw(self, layer, classes)
+
+    monkeypatch.setattr(export.MapCanvas, "draw", broken)  # one worker thread in this process sees it
+    index = export.export_all(two, tmp_path / "all", dpi=72, workers=1, retries=1)
+    wards = index[index["geography"] == "ward2023"]
+    mapped = wards[~wards["status"].str.startswith("skipped")]
+    assert len(mapped) and (mapped["status"] == "failed: OSError: disk full while drawing wards").all()
+    lsoas = index[(index["geography"] == "lsoa11") & ~index["status"].str.startswith("skipped")]
+    assert len(lsoas) and (lsoas["status"] == "written").all()
+    assert not list((tmp_path / "all").glob("ward2023_*.png")) and list((tmp_path / "all").glob("lsoa11_*.png"))
+    assert "failed: OSError" in (tmp_path / "all" / "index.html").read_text()

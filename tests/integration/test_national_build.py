@@ -288,7 +288,8 @@ def test_a_recoded_district_builds_under_its_former_code(source_dir):
 
 def test_every_district_and_county_is_listed(source_dir):
     table = authorities.list_authorities(source_dir=source_dir)
-    assert (table["kind"] != "county").sum() == 296  # May 2025 districts of England
+    assert (~table["kind"].isin(["county", "region"])).sum() == 296  # May 2025 districts of England
+    assert (table["kind"] == "region").sum() == 9
     counties = table[table["kind"] == "county"]
     assert len(counties) == 21 and "Hertfordshire" in set(counties["name"])
     assert table.set_index("code").loc[HERTFORDSHIRE, "districts"] == 10

@@ -114,7 +114,7 @@ def test_fast_path_with_an_island_a_missing_score_and_a_missing_boundary():
     """Synthetic district: the fast path's row equals atlas.stats.moran on the same areas."""
     from shapely.geometry import box
 
-    from atlas.analysis.national import _WORKER, _district_task, _start_worker
+    from atlas.analysis.national import _district_task, worker_context
     from atlas.stats import moran, spatial_weights
 
     codes = [f"E0100{i:04d}" for i in range(12)]
@@ -124,8 +124,8 @@ def test_fast_path_with_an_island_a_missing_score_and_a_missing_boundary():
     scores[3] = np.nan  # a missing score
     inputs = pd.DataFrame({"district": "E06000099", "district_name": "Testshire", "decile": np.arange(12) % 10 + 1,
                            "score": scores}, index=pd.Index(codes, name="code"))
-    _start_worker(inputs, {"permutations": 999, "seed": 7, "tolerance": 1.0, "keep_wkb": False})
-    row = _district_task(("E06000099", np.array(codes[:11], dtype=object), shapely.to_wkb(np.array(boxes))))
+    context = worker_context(inputs, {"permutations": 999, "seed": 7, "tolerance": 1.0, "keep_wkb": False})
+    row = _district_task(("E06000099", np.array(codes[:11], dtype=object), shapely.to_wkb(np.array(boxes))), context)
     frame = gpd.GeoDataFrame(geometry=boxes, index=pd.Index(codes[:11]), crs="EPSG:27700")
     reference = moran(pd.Series(scores[:11], index=codes[:11]), spatial_weights(frame), seed=7)
     assert row["moran_i"] == pytest.approx(reference.I, rel=1e-12) and row["moran_p"] == reference.p_sim
@@ -134,7 +134,6 @@ def test_fast_path_with_an_island_a_missing_score_and_a_missing_boundary():
     assert "1 LSOA(s) with no neighbour: E01000010" in row["note"]
     assert "with no boundary left out: E01000011" in row["note"]
     assert "with no score left out: E01000003" in row["note"]
-    _WORKER.clear()
 
 
 @pytest.mark.parametrize("gap, score", [(0.4, 0.2), (50.0, None)], ids=["same score", "no neighbours"])
@@ -142,7 +141,7 @@ def test_fast_path_gives_the_reason_atlas_stats_moran_gives(gap, score):
     """A district where Moran's I is undefined: the fast path's note is atlas.stats.moran's own message."""
     from shapely.geometry import box
 
-    from atlas.analysis.national import _WORKER, _district_task, _start_worker
+    from atlas.analysis.national import _district_task, worker_context
     from atlas.errors import StatisticError
     from atlas.stats import moran, spatial_weights
 
@@ -151,11 +150,8 @@ def test_fast_path_gives_the_reason_atlas_stats_moran_gives(gap, score):
     scores = np.full(4, score) if score is not None else np.array([0.1, 0.2, 0.3, 0.4])
     inputs = pd.DataFrame({"district": "E06000099", "district_name": "Testshire", "decile": [1, 2, 9, 10],
                            "score": scores}, index=pd.Index(codes, name="code"))
-    _start_worker(inputs, {"permutations": 99, "seed": 7, "tolerance": 1.0, "keep_wkb": False})
-    try:
-        row = _district_task(("E06000099", np.array(codes, dtype=object), shapely.to_wkb(np.array(boxes))))
-    finally:
-        _WORKER.clear()
+    context = worker_context(inputs, {"permutations": 99, "seed": 7, "tolerance": 1.0, "keep_wkb": False})
+    row = _district_task(("E06000099", np.array(codes, dtype=object), shapely.to_wkb(np.array(boxes))), context)
     frame = gpd.GeoDataFrame(geometry=boxes, index=pd.Index(codes), crs="EPSG:27700")
     with pytest.raises(StatisticError) as reference:
         moran(pd.Series(scores, index=codes), spatial_weights(frame), name="E06000099")
@@ -198,3 +194,23 @@ def test_a_damaged_cache_is_read_afresh(tmp_path):
     damaged.write_bytes(b"not parquet")
     assert _read_cache(damaged) is None
     assert _read_cache(tmp_path / "absent.parquet") is None
+
+
+def test_any_lsoa_2011_layer_for_every_district(run, source_dir, out_dir):
+    """--layer imd19_score: one row per district, each equal to the plain path on that layer; 20:20 unchanged."""
+    other = all_districts(source_dir, workers=1, cache_dir=out_dir / "cache", use_cache=True, layer="imd19_score")
+    table = other.table.set_index("lad_code")
+    assert len(table) == 317 and (table["layer"] == "imd19_score").all() and other.failed == {}
+    income = run.table.set_index("lad_code")
+    assert (table["most_20"] == income["most_20"]).all()  # the 20:20 index stays that of the Income deciles
+    assert not np.allclose(table["moran_i"].dropna(), income["moran_i"].dropna())
+    for la in (LUTON, "E08000025", "E06000058"):
+        plain = district_statistics(la, source_dir, layer="imd19_score")
+        assert table.loc[la, "moran_i"] == pytest.approx(plain["moran_i"], rel=1e-12)
+        assert table.loc[la, "moran_p"] == plain["moran_p"]
+
+
+def test_all_districts_refuses_a_layer_not_on_lsoa_2011(tmp_path, capsys):
+    assert cli.main(["stats", "--all-districts", "--layer", "c21_bad_health_pct", "--out", str(tmp_path / "x.csv")]) == 2
+    assert "layer c21_bad_health_pct is published on lsoa21" in capsys.readouterr().err
+    assert not (tmp_path / "x.csv").exists()

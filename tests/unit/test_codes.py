@@ -49,7 +49,7 @@ def test_english_district_codes_and_england_are_accepted_normalised(code, clean)
 
 @pytest.mark.parametrize("code, kind", [
     ("E01015693", "LSOA"), ("E05015000", "electoral ward"), ("W06000015", "district (unitary authority)"),
-    ("E12000006", "region"),
+    ("E11000001", "metropolitan county"),
 ])
 def test_other_kinds_of_area_are_refused_naming_their_kind(code, kind):
     with pytest.raises(UnknownAreaError) as info:
