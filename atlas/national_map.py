@@ -104,7 +104,7 @@ def atlas_areas(built: Atlas, geography: str) -> gpd.GeoDataFrame:
 def geometry_key(frame: gpd.GeoDataFrame, label: str) -> str:
     """Fingerprint of a geography's areas (codes, names and geometry) and the encoding settings."""
     return fingerprint(FORMAT, label, str(frame.crs), "\n".join(frame["code"]), "\n".join(frame["name"]),
-                       shapely.to_wkb(np.asarray(frame.geometry.values)).tobytes() if len(frame) else b"",
+                       b"".join(shapely.to_wkb(np.asarray(frame.geometry.values))),
                        f"{COARSE_TOLERANCE_M}|{FINE_TOLERANCE_M}|{CHUNK_M}|{SCALE}")
 
 
