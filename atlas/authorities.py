@@ -68,8 +68,8 @@ class Authority(DistrictSet):
 
     @property
     def is_group(self) -> bool:
-        """A county or a region: an atlas of several districts, with them as a geography."""
-        return self.kind in ("county", "region")
+        """A county, a region or England: an atlas of several districts, with them as a geography."""
+        return self.kind in ("county", "region", "country")
 
     def describe(self) -> dict:
         """The build report's ``authority`` section."""
@@ -113,10 +113,10 @@ def resolve(code: str, catalogue: Catalogue | None = None, source_dir: str | Pat
     """
 
     clean = check_district_code(code)
-    if clean == ENGLAND:
-        return Authority(ENGLAND, (ENGLAND,), frozenset({ENGLAND}), name="England", kind="country")
     catalogue = catalogue or Catalogue.load()
     tables = _tables(catalogue, config.source_dir(source_dir))
+    if clean == ENGLAND:
+        return _england(tables)
     if clean in tables.current:
         return _district(clean, tables)
     if clean in tables.county_names:
@@ -181,6 +181,35 @@ def list_with_geographies(catalogue: Catalogue | None = None,
     return table
 
 
+def upper_tiers(districts, catalogue: Catalogue | None = None,
+                source_dir: str | Path | None = None) -> pd.DataFrame:
+    """The upper-tier authority of each district: its county, or the district itself (unitary,
+    metropolitan borough, London borough), from the district spec's ``[upper_tier]`` table.
+
+    Parameters
+    ----------
+    districts : iterable of str
+        Today's district codes.
+    catalogue : Catalogue, optional
+    source_dir : path-like, optional
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by district code, with the upper tier's ``code``, ``name`` and ``kind``.
+    """
+    catalogue = catalogue or Catalogue.load()
+    tables = _tables(catalogue, config.source_dir(source_dir))
+    rows = []
+    for district in districts:
+        county = tables.county_of.get(district)
+        if county:
+            rows.append((district, county, tables.county_names[county], "county"))
+        else:
+            rows.append((district, district, tables.current.get(district, district), _kind(district)))
+    return pd.DataFrame(rows, columns=["district", "code", "name", "kind"]).set_index("district")
+
+
 def _former_codes(district: str, tables: _Tables) -> set:
     return {old for old, new in tables.successor.items() if new == district}
 
@@ -226,6 +255,18 @@ def _region(code: str, tables: _Tables) -> Authority:
                      district_names=names,
                      notes=(f"region of {len(districts)} districts: "
                             + ", ".join(f"{d} {names[d]}" for d in districts),))
+
+
+def _england(tables: _Tables) -> Authority:
+    """England: every English district of today (and their former codes), or England's own code alone when
+    the outline file names none (a source directory without district outlines)."""
+    districts = tuple(sorted(tables.current))
+    if not districts:
+        return Authority(ENGLAND, (ENGLAND,), frozenset({ENGLAND}), name="England", kind="country")
+    former = frozenset(old for old, new in tables.successor.items() if new in districts)
+    return Authority(ENGLAND, districts, frozenset(districts) | former | {ENGLAND}, name="England", kind="country",
+                     district_names=dict(tables.current),
+                     notes=(f"England: the areas of its {len(districts)} districts of today",))
 
 
 def _former(code: str, tables: _Tables) -> Authority:

@@ -26,8 +26,9 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
-from . import aggregate, authorities, batch, comparators, config, estimates, points, registered, small_area, store
+from . import aggregate, authorities, batch, comparators, config, estimates, points, registered, small_area, store, upper_tier
 from .codes import ENGLAND, check_district_code
 from .errors import AtlasError, BuildError, SourceDirError
 from .geography import Assignment, Boundaries, assign, district_members, member_table, read_boundaries
@@ -261,6 +262,8 @@ class _Builder:
     estimate_links: dict = field(default_factory=dict)
     #: Registered patients against residents by source id (atlas.registered).
     registered_runs: dict = field(default_factory=dict)
+    #: The upper tier of each district (atlas.authorities.upper_tiers), for a region's or England's atlas.
+    tiers: pd.DataFrame | None = None
 
     def run(self) -> Atlas:
         self.report = BuildReport(
@@ -272,6 +275,7 @@ class _Builder:
         self._check_inside(outline)
         if self.authority.is_group:
             self._add_district_geography(outline)
+            self._add_upper_tier()
         self._place_points(outline)
         for geography in list(self.frames):
             self._join_layers(geography)
@@ -350,7 +354,7 @@ class _Builder:
 
     def _outline(self) -> gpd.GeoDataFrame | None:
         spec = self.catalogue.district_outline()
-        if self.la == ENGLAND:
+        if not self.authority.names_districts:  # England without district outlines to list its districts
             return None
         found = read_boundaries(spec, self.source, self.authority) if spec else None
         if found is not None and len(found.frame):
@@ -374,6 +378,7 @@ class _Builder:
         if outline is None or self.report.outline.startswith("dissolved"):
             return
         shape = outline.geometry.union_all().buffer(OUTLINE_TOLERANCE_M)
+        shapely.prepare(shape)  # one outline against every area (England's: tens of thousands)
         for geography, frame in self.frames.items():
             outside = frame.index[~frame.geometry.representative_point().within(shape)].tolist()
             if not outside:
@@ -398,6 +403,34 @@ class _Builder:
         self.report.geographies[spec.id] = {"label": spec.label, "level": spec.level, "vintage": spec.vintage,
                                                "status": "built", "areas": len(found.frame),
                                                "files": [self.report.outline]}
+
+    def _add_upper_tier(self) -> None:
+        """A region's or England's upper-tier authorities (counties, and districts that are upper tier
+        themselves) as a geography: the district outlines dissolved, reached through the districts."""
+        spec = self.catalogue.district_outline()
+        if self.authority.kind == "county" or spec is None or spec.id not in self.boundaries or not spec.upper_tier:
+            return
+        districts = self.boundaries[spec.id]
+        tiers = authorities.upper_tiers(districts.frame.index, self.catalogue, self.source)
+        found = upper_tier.upper_tier_boundaries(districts, tiers, upper_tier.upper_tier_spec(spec))
+        self.tiers = tiers
+        self.boundaries[upper_tier.UPPER_TIER] = found
+        self.frames[upper_tier.UPPER_TIER] = found.frame.drop(columns="kind")
+        self.report.geographies[upper_tier.UPPER_TIER] = {
+            "label": found.label, "level": found.spec.level, "vintage": found.vintage, "status": "built",
+            "areas": len(found.frame), "files": [self.report.outline, spec.upper_tier["file"]],
+            "kinds": found.frame["kind"].value_counts().to_dict()}
+
+    def _assign(self, rule, child: str, target: str) -> Assignment:
+        """Assign ``child`` areas to ``target`` areas by the rule (the upper tier through the districts)."""
+        if rule.method != upper_tier.VIA_DISTRICT:
+            return assign(rule, self.boundaries[child], self.boundaries[target], self.source)
+        district = self.catalogue.district_outline()
+        key = (child, district.id)
+        to_district = (self.assignments[key][0] if key in self.assignments else
+                       assign(district.aggregate_from[child], self.boundaries[child], self.boundaries[district.id],
+                              self.source))
+        return upper_tier.via_district(to_district, self.tiers, rule.file)
 
     # -- point sets (atlas.points) -----------------------------------------------------------
     def _place_points(self, outline) -> None:
@@ -559,7 +592,7 @@ class _Builder:
             if rule is None or native in boundaries.spec.aggregate_from:
                 continue
             if (child, parent) not in self.assignments:
-                assignment = assign(rule, self.boundaries[child], boundaries, self.source)
+                assignment = self._assign(rule, child, parent)
                 self.assignments[child, parent] = assignment, self._report_assignment(child, parent, assignment, [])
             assignment, entry = self.assignments[child, parent]
             entry["layers"] += [i.id for i in indicators]
@@ -712,7 +745,7 @@ class _Builder:
                     assignment, entry = self.assignments[child_id, target]
                     entry["layers"] += [i.id for i in indicators]
                 else:
-                    assignment = assign(rule, self.boundaries[child_id], parent, self.source)
+                    assignment = self._assign(rule, child_id, target)
                     entry = self._report_assignment(child_id, target, assignment, indicators)
                     self.assignments[child_id, target] = assignment, entry
                 columns: dict = {}  # written at once: one insert per column fragments wide frames

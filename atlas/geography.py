@@ -8,6 +8,7 @@ in an unexpected CRS would silently put areas in the wrong place.
 
 from __future__ import annotations
 
+import fnmatch
 import glob
 import hashlib
 import os
@@ -66,6 +67,12 @@ class DistrictSet:
     def is_england(self) -> bool:
         return self.code == ENGLAND
 
+    @property
+    def names_districts(self) -> bool:
+        """Whether ``districts`` are district codes: always, but for an England set of England's code alone
+        (whose areas are every area of the files, unfiltered)."""
+        return not (self.is_england and self.districts == (self.code,))
+
 
 @dataclass
 class Boundaries:
@@ -109,13 +116,15 @@ def district_members(spec: BoundarySpec, source_dir: Path, la_code: "str | Distr
     ``la_code`` may be a :class:`DistrictSet` (a county, or a district with
     former codes): the areas of every code of its ``aliases`` are returned.
     Returns None when the spec has no member table (the district's own file
-    then defines its areas). For England (``E92000001``) every code is returned.
+    then defines its areas). For England (``E92000001``) the areas of its
+    districts (and their former codes); every code of the table when the set
+    names no districts (no district outlines to list them).
     """
     if spec.members is None:
         return None
     scope = DistrictSet.of(la_code)
     table = member_table(spec, source_dir)
-    if not scope.is_england:
+    if scope.names_districts:  # England's own districts (an England and Wales table lists Wales's too)
         table = table[table["district"].isin(scope.aliases)]
     return table["code"].drop_duplicates().reset_index(drop=True)
 
@@ -166,7 +175,7 @@ def read_boundaries(spec: BoundarySpec, source_dir: Path, la_code: "str | Distri
         return None
     frame = _read_files(spec, source_dir, files)
     variant = frame.attrs.get("variant")
-    if spec.district_column and not scope.is_england:
+    if spec.district_column and scope.names_districts:
         frame = frame[frame["district"].isin(scope.aliases)]
     if members is None:
         return _labelled(Boundaries(spec, frame.drop(columns="district", errors="ignore"), files), source_dir, variant)
@@ -217,17 +226,21 @@ def _district_files(spec: BoundarySpec, source_dir: Path, scope: DistrictSet) ->
 
     Each district's own file is read; a district without one is looked for under
     the set's other codes (its former codes, e.g. 2011-era files of a district
-    merged since).
+    merged since). England reads the spec's national files when it names them,
+    else every district's own file (files of former codes only for a district
+    without one: a former district's file would add its areas again, under older codes).
     """
-    if scope.is_england:
+    if scope.is_england and (spec.national_files or not scope.names_districts):
         return glob_files(source_dir, spec.national_files) if spec.national_files else []
     others = sorted(scope.aliases - set(scope.districts))
     for pattern in spec.files:
+        every = glob_files(source_dir, pattern.replace("{lad}", "*"))  # one listing, matched per district
+
+        def of(code: str, pattern=pattern, every=every) -> list[str]:
+            return fnmatch.filter(every, pattern.replace("{lad}", glob.escape(code)))
         found: list[str] = []
         for district in scope.districts:
-            own = glob_files(source_dir, pattern.replace("{lad}", district))
-            if not own:
-                own = [f for code in others for f in glob_files(source_dir, pattern.replace("{lad}", code))]
+            own = of(district) or [f for code in others for f in of(code)]
             found += [f for f in own if f not in found]
         if found:
             return found

@@ -35,6 +35,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from . import comparators
 from .classify import categorical
@@ -220,11 +221,12 @@ def _check_outline(points: gpd.GeoDataFrame, outline) -> gpd.GeoDataFrame:
     points = points.copy()
     outside: list = []
     if outline is not None and len(points):
-        inside = points.within(outline.geometry.union_all())
+        shape = outline.geometry.union_all()
+        shapely.prepare(shape)  # one outline against every point (England's: thousands)
+        inside = points.within(shape)
         outside = [{"code": c, "name": str(n), "postcode": str(p), "metres_outside": round(float(d), 1)}
                    for c, n, p, d in zip(points.index[~inside], points.loc[~inside, "name"],
-                                         points.loc[~inside, "postcode"],
-                                         points.geometry[~inside].distance(outline.geometry.union_all()))]
+                                         points.loc[~inside, "postcode"], points.geometry[~inside].distance(shape))]
     points.attrs["outside_outline"] = outside
     return points
 
