@@ -1,4 +1,4 @@
-"""Moran's I and LISA over all of England's LSOAs (2011) as one graph.
+"""Moran's I, LISA and Getis-Ord Gi* over all of England's LSOAs (2011) as one graph.
 
 The national path: every LSOA 2011 polygon of the national boundary files
 (:func:`atlas.analysis.national.lsoa11_polygons`, cached in ``output/cache``),
@@ -6,7 +6,8 @@ the layer's values through the catalogue's spec, queen contiguity with the same
 snapping tolerance as every district (:func:`atlas.stats.spatial_weights`, which
 finds the pairs of tens of thousands of polygons with
 :func:`atlas.stats.weights.neighbour_pairs`), then :func:`atlas.stats.moran`
-and :func:`atlas.stats.lisa` as for one district.
+and :func:`atlas.stats.lisa` as for one district, and Gi* hot and cold spots
+(:func:`atlas.stats.hotspots.hot_spots`, esda ``G_Local`` with ``star=True``) on the same graph.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from .. import config
 from ..codes import ENGLAND
 from ..geography import BNG
 from ..specs import Catalogue
+from ..stats.hotspots import hot_spots
 from ..stats.moran import DEFAULT_ALPHA, DEFAULT_PERMUTATIONS, DEFAULT_SEED, MoranResult, lisa, moran
 from ..stats.weights import DEFAULT_SNAP_TOLERANCE_M, SpatialWeights, spatial_weights
-from .national import SCORE_LAYER, lsoa11_polygons, national_inputs
+from .national import BOUNDARIES, SCORE_LAYER, lsoa11_polygons, national_inputs
 
 
 @dataclass
@@ -41,8 +43,10 @@ class EnglandRun:
     moran : MoranResult
     lisa : pandas.DataFrame or None
         As :func:`atlas.stats.lisa` (None when not asked for).
+    hotspots : pandas.DataFrame or None
+        As :func:`atlas.stats.hotspots.hot_spots` (None when not asked for).
     timings : dict
-        Wall-clock seconds: ``polygons``, ``values``, ``weights``, ``moran``, ``lisa``, ``total``.
+        Wall-clock seconds: ``polygons``, ``values``, ``weights``, ``moran``, ``lisa``, ``hotspots``, ``total``.
     """
 
     layer: str
@@ -50,6 +54,7 @@ class EnglandRun:
     weights: SpatialWeights
     moran: MoranResult
     lisa: pd.DataFrame | None = None
+    hotspots: pd.DataFrame | None = None
     timings: dict = field(default_factory=dict)
 
 
@@ -57,8 +62,9 @@ def england_statistics(source_dir: str | Path | None = None, layer: str = SCORE_
                        permutations: int = DEFAULT_PERMUTATIONS, seed: int = DEFAULT_SEED,
                        snap_tolerance_m: float = DEFAULT_SNAP_TOLERANCE_M, with_lisa: bool = True,
                        alpha: float = DEFAULT_ALPHA, catalogue: Catalogue | None = None,
-                       cache_dir: str | Path | None = None, use_cache: bool = True) -> EnglandRun:
-    """Moran's I and LISA of an LSOA 2011 layer over all of England as one graph.
+                       cache_dir: str | Path | None = None, use_cache: bool = True,
+                       with_hotspots: bool = False) -> EnglandRun:
+    """Moran's I and LISA (and Gi*) of an LSOA 2011 layer over all of England as one graph.
 
     Parameters
     ----------
@@ -76,6 +82,8 @@ def england_statistics(source_dir: str | Path | None = None, layer: str = SCORE_
     catalogue : Catalogue, optional
     cache_dir, use_cache
         The polygon cache (see :func:`atlas.analysis.national.lsoa11_polygons`).
+    with_hotspots : bool
+        Compute Getis-Ord Gi* hot and cold spots too (same permutations and seed).
 
     Returns
     -------
@@ -84,14 +92,14 @@ def england_statistics(source_dir: str | Path | None = None, layer: str = SCORE_
     Raises
     ------
     StatisticError
-        If the layer is not on LSOA 2011, or Moran's I cannot be computed.
+        If the layer is not on LSOA 2011, or Moran's I (or Gi*: negative values) cannot be computed.
     SourceFileError
         If the boundary or layer files are missing or malformed.
     """
     started = time.perf_counter()
     source = config.source_dir(source_dir)
     catalogue = catalogue or Catalogue.load()
-    inputs = national_inputs(source, catalogue, layer)  # (checks the layer first)
+    inputs = national_inputs(source, catalogue, layer, (BOUNDARIES,))  # (checks the layer first)
     clock = time.perf_counter()
     codes, polygons = lsoa11_polygons(source, catalogue, cache_dir, use_cache)
     timings = {"values": clock - started, "polygons": time.perf_counter() - clock}
@@ -107,5 +115,8 @@ def england_statistics(source_dir: str | Path | None = None, layer: str = SCORE_
     clock = time.perf_counter()
     clusters = lisa(values, weights, permutations, seed, alpha, name=name) if with_lisa else None
     timings["lisa"] = time.perf_counter() - clock if with_lisa else 0.0
+    clock = time.perf_counter()
+    spots = hot_spots(values, weights, permutations, seed, name=name) if with_hotspots else None
+    timings["hotspots"] = time.perf_counter() - clock if with_hotspots else 0.0
     timings["total"] = time.perf_counter() - started
-    return EnglandRun(layer, values, weights, result, clusters, timings)
+    return EnglandRun(layer, values, weights, result, clusters, spots, timings)

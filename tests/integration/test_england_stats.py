@@ -1,4 +1,5 @@
-"""National Moran's I over England's 32,844 LSOAs (2011): the national path against libpysal and esda directly."""
+"""National Moran's I, LISA and Gi* over England's 32,844 LSOAs (2011): the national path against libpysal and
+esda called directly."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from atlas.analysis.national import lsoa11_polygons
 from atlas.errors import StatisticError
 
 pytestmark = pytest.mark.slow
+PERMUTATIONS = 99
 
 SCORES = ("deprivation/iod2019_lsoa11/third_party/samuel-book_stroke_unit_demographics/"
           "File_7a_-_All_IoD2019_Scores__Ranks__Deciles_and_Population_Denominators_3.csv.gz")
@@ -21,7 +23,8 @@ SCORES = ("deprivation/iod2019_lsoa11/third_party/samuel-book_stroke_unit_demogr
 
 @pytest.fixture(scope="module")
 def run(source_dir, tmp_path_factory):
-    return england_statistics(source_dir, permutations=99, cache_dir=tmp_path_factory.mktemp("cache"))
+    return england_statistics(source_dir, permutations=PERMUTATIONS, cache_dir=tmp_path_factory.mktemp("cache"),
+                              with_hotspots=True)
 
 
 def test_every_lsoa_of_england_is_one_graph(run):
@@ -65,6 +68,29 @@ def test_national_lisa_local_i_equals_esda(run):
     assert island.sum() == len(run.weights.islands) == 1 and np.isnan(ours[island]).all()
     np.testing.assert_allclose(ours[~island], local.Is[~island], rtol=1e-10, atol=1e-12)
     assert (run.lisa["cluster"] == "No neighbours").sum() == 1
+
+
+def test_national_gi_star_equals_esda_called_directly(run):
+    """Gi* (star=True, row-standardised) of every LSOA: G, z and the permutation p-values with the same seed are
+    esda.G_Local's on the same weights; the bins follow from them at 0.01/0.05/0.10."""
+    import esda
+
+    w = run.weights.subset(sorted(run.weights.ids))
+    y = run.values.reindex(w.ids).to_numpy()
+    seed = run.hotspots.attrs["seed"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        np.random.seed(seed)
+        direct = esda.G_Local(y, w.w, transform="R", permutations=PERMUTATIONS, star=True, seed=seed)
+    spots = run.hotspots.reindex(w.ids)
+    island = np.isin(w.ids, run.weights.islands)
+    assert len(spots) == 32844 and run.hotspots.attrs["permutations"] == PERMUTATIONS
+    np.testing.assert_allclose(spots["gi"].to_numpy(), direct.Gs, rtol=1e-10)
+    np.testing.assert_allclose(spots["z"].to_numpy()[~island], direct.Zs[~island], rtol=1e-10)
+    np.testing.assert_array_equal(spots["p_sim"].to_numpy()[~island], direct.p_sim[~island])
+    hot = (direct.p_sim < 0.01) & (direct.Zs > 0) & ~island
+    assert (spots["bin"].to_numpy()[hot] == "Hot spot (99% confidence)").all()
+    assert hot.sum() > 1000  # income deprivation clusters strongly in England's cities
 
 
 def test_a_layer_not_on_lsoa_2011_is_refused(source_dir):
