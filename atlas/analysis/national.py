@@ -1,8 +1,13 @@
-"""Every district of England at once: the 20:20 index and Moran's I of the IoD2019 Income score.
+"""Every district of England at once: the 20:20 index and Moran's I of an LSOA indicator.
 
-Districts are the 317 of IoD2019 (2019 codes): each LSOA 2011 belongs to the
+An indicator on LSOA 2011 (by default the IoD2019 Income score) is computed for
+the 317 districts of IoD2019 (2019 codes): each LSOA 2011 belongs to the
 district the IoD2019 files give it, whatever boundary file holds its polygon
-(the files are cut by older district codes). The figures are those of the
+(the files are cut by older district codes); its 20:20 index is that of the
+IoD2019 Income deciles. An indicator on LSOA 2021 (IoD2025, Census 2021) is
+computed for the English districts of the LSOA 2021 member lookup (2023 codes)
+from the per-district LSOA 2021 files, with the 20:20 index of the IoD2025
+Income deciles (:data:`DECILES`). The figures are those of the
 plain per-district path, :func:`district_statistics` (the engine's boundaries,
 libpysal weights, :func:`atlas.stats.moran`), organised for speed:
 
@@ -36,6 +41,7 @@ import shapely
 
 from .. import batch, config, store
 from ..caching import fingerprint
+from ..codes import DISTRICT_PREFIXES
 from ..errors import SourceFileError, StatisticError
 from ..geography import glob_files, member_table, read_boundaries, read_boundary_file
 from ..plaintext import csv_safe
@@ -56,6 +62,8 @@ from ..stats.weights import DEFAULT_SNAP_TOLERANCE_M, neighbour_pairs, row_stand
 BOUNDARIES = "lsoa11"
 SCORE_LAYER = "income19_score"
 DECILE_LAYER = "income19_decile"
+#: The LSOA geographies every district can be computed on, and the decile layer of each one's 20:20 index.
+DECILES = {BOUNDARIES: DECILE_LAYER, "lsoa21": "income25_decile"}
 #: The columns of ``atlas stats --all-districts`` (the issue's), then how each row was computed.
 COLUMNS = ["lad_code", "lad_name", "n_lsoa", "least_20", "most_20", "share_20_20", "moran_i", "moran_p"]
 EXTRA_COLUMNS = ["islands", "layer", "snap_tolerance_m", "permutations", "seed", "note"]
@@ -84,6 +92,8 @@ class NationalRun:
         LSOAs of IoD2019 with no polygon in any file (left out of Moran's I, named in the notes).
     failed : dict
         District code -> error, for districts whose task failed after its retries (no row in ``table``).
+    geography, deciles : str
+        The LSOA geography computed on, and the decile layer of the 20:20 index.
     """
 
     table: pd.DataFrame
@@ -92,43 +102,53 @@ class NationalRun:
     cache: str = "off"
     missing_boundaries: list = field(default_factory=list)
     failed: dict = field(default_factory=dict)
+    geography: str = BOUNDARIES
+    deciles: str = DECILE_LAYER
 
 
-def national_inputs(source_dir: Path, catalogue: Catalogue, layer: str = SCORE_LAYER) -> pd.DataFrame:
-    """IoD2019 for every LSOA 2011: district, district name, Income decile and a layer's value.
+def national_inputs(source_dir: Path, catalogue: Catalogue, layer: str = SCORE_LAYER,
+                    geographies: tuple = tuple(DECILES)) -> pd.DataFrame:
+    """Every English LSOA of the layer's geography: district, district name, Income decile and the layer's value.
 
-    Read through the catalogue's own specs (``lsoa11`` members, ``income19_decile``,
-    and ``layer``, by default ``income19_score``), so the figures are those of every built atlas.
+    Read through the catalogue's own specs (the geography's members, its Income
+    decile layer of :data:`DECILES`, and ``layer``, by default ``income19_score``),
+    so the figures are those of every built atlas.
 
     Parameters
     ----------
     source_dir : pathlib.Path
     catalogue : Catalogue
     layer : str
-        The area indicator Moran's I is computed on; it must be published on LSOA 2011.
+        The area indicator Moran's I is computed on; it must be published on one of ``geographies``.
+    geographies : tuple of str
+        The LSOA geographies accepted (default every one of :data:`DECILES`).
 
     Returns
     -------
     pandas.DataFrame
         Indexed by LSOA code (sorted): ``district``, ``district_name``, ``decile``, ``score`` (the layer's value).
+        ``attrs["geography"]`` is the layer's geography.
 
     Raises
     ------
     StatisticError
-        If ``layer`` is not an area indicator on LSOA 2011.
+        If ``layer`` is not an area indicator on one of ``geographies``.
     """
-    check_layer(catalogue, layer)
-    members = member_table(catalogue.boundaries[BOUNDARIES], source_dir).drop_duplicates("code")
+    geography = check_layer(catalogue, layer, geographies)
+    members = member_table(catalogue.boundaries[geography], source_dir)
+    members = members[members["district"].str.startswith(DISTRICT_PREFIXES)].drop_duplicates("code")
     table = members.set_index("code")[["district", "district_name"]]
-    for column, layer_id in (("decile", DECILE_LAYER), ("score", layer)):
+    for column, layer_id in (("decile", DECILES[geography]), ("score", layer)):
         indicator = catalogue.indicators[layer_id]
         values = indicator_frame(read_source(indicator.source, source_dir), indicator)["value"]
         table[column] = values.reindex(table.index).to_numpy()
-    return table.sort_index()
+    table = table.sort_index()
+    table.attrs["geography"] = geography
+    return table
 
 
-def check_layer(catalogue: Catalogue, layer: str) -> None:
-    """Check that ``layer`` is an area indicator published on LSOA 2011 (the national path's areas).
+def check_layer(catalogue: Catalogue, layer: str, geographies: tuple = tuple(DECILES)) -> str:
+    """Check that ``layer`` is an area indicator published on one of ``geographies`` (LSOAs); return which.
 
     Raises
     ------
@@ -136,13 +156,15 @@ def check_layer(catalogue: Catalogue, layer: str) -> None:
         Naming the layer and what was expected (with the ids that would do when it is unknown).
     """
     indicator = catalogue.indicators.get(layer)
+    where = " or ".join(geographies)
     if indicator is None:
-        on_lsoa = sorted(i for i, spec in catalogue.indicators.items() if spec.source.geography == BOUNDARIES)
+        on_lsoa = sorted(i for i, spec in catalogue.indicators.items() if spec.source.geography in geographies)
         raise StatisticError(f"No layer {layer!r} in the specs; --all-districts takes an area indicator on "
-                             f"{BOUNDARIES}, e.g. {', '.join(on_lsoa[:6])} ({len(on_lsoa)} in all).")
-    if indicator.source.geography != BOUNDARIES:
-        raise StatisticError(f"--all-districts computes on {BOUNDARIES} (every LSOA 2011 of England); layer "
+                             f"{where}, e.g. {', '.join(on_lsoa[:6])} ({len(on_lsoa)} in all).")
+    if indicator.source.geography not in geographies:
+        raise StatisticError(f"--all-districts computes on {where} (every LSOA of England); layer "
                              f"{layer} is published on {indicator.source.geography}.")
+    return indicator.source.geography
 
 
 def all_districts(source_dir: str | Path | None = None, permutations: int = DEFAULT_PERMUTATIONS,
@@ -176,8 +198,9 @@ def all_districts(source_dir: str | Path | None = None, permutations: int = DEFA
     retries : int
         Retries of a failed task.
     layer : str
-        The area indicator of Moran's I (default the IoD2019 Income score); the
-        20:20 index is always that of the IoD2019 Income deciles.
+        The area indicator of Moran's I (default the IoD2019 Income score), on
+        LSOA 2011 or 2021; the 20:20 index is that of the Income deciles of
+        the same LSOAs (IoD2019 or IoD2025, :data:`DECILES`).
 
     Returns
     -------
@@ -199,13 +222,10 @@ def all_districts(source_dir: str | Path | None = None, permutations: int = DEFA
     if snap_tolerance_m <= 0:
         raise StatisticError("The all-districts computation needs a snapping tolerance above 0 m "
                              "(the LSOA polygons do not touch).")
-    spec = catalogue.boundaries[BOUNDARIES]
-    files = glob_files(source, spec.national_files)
-    if not files:
-        raise SourceFileError(f"No LSOA 2011 boundary files match {spec.national_files} in {source} "
-                              f"(wanted by {spec.spec_file}).")
-    cache_file = _cache_file(cache_dir, source, files, spec) if use_cache else None
     inputs = national_inputs(source, catalogue, layer)
+    spec = catalogue.boundaries[inputs.attrs["geography"]]
+    files = every_file(spec, source)
+    cache_file = _cache_file(cache_dir, source, files, spec) if use_cache else None
     timings = {"inputs": time.perf_counter() - started}
     clock = time.perf_counter()
     settings = {"permutations": int(permutations), "seed": int(seed), "tolerance": float(snap_tolerance_m),
@@ -223,7 +243,9 @@ def all_districts(source_dir: str | Path | None = None, permutations: int = DEFA
     timings.update(cpu)
     table = pd.DataFrame(rows, columns=COLUMNS + EXTRA_COLUMNS).sort_values("lad_code").reset_index(drop=True)
     timings["total"] = time.perf_counter() - started
-    return NationalRun(table, timings, pool.workers or workers, state, sorted(set(inputs.index) - found), pool.failed)
+    geography = inputs.attrs["geography"]
+    return NationalRun(table, timings, pool.workers or workers, state, sorted(set(inputs.index) - found), pool.failed,
+                       geography, DECILES[geography])
 
 
 def district_statistics(la_code: str, source_dir: str | Path | None = None,
@@ -244,9 +266,11 @@ def district_statistics(la_code: str, source_dir: str | Path | None = None,
     catalogue = catalogue or Catalogue.load()
     inputs = inputs if inputs is not None else national_inputs(source, catalogue, layer)
     rows = inputs[inputs["district"] == la_code]
+    geography = inputs.attrs.get("geography", BOUNDARIES)
     if rows.empty:
-        raise StatisticError(f"No district {la_code} in IoD2019: use a 2019 district code (`atlas districts`).")
-    found = read_boundaries(catalogue.boundaries[BOUNDARIES], source, la_code)
+        raise StatisticError(f"No district {la_code} among the {geography} members: use a district code of "
+                             f"{catalogue.boundaries[geography].members.file}.")
+    found = read_boundaries(catalogue.boundaries[geography], source, la_code)
     frame = found.frame if found is not None else None
     row = _base_row(la_code, str(rows["district_name"].iloc[0]), rows["decile"].to_numpy(dtype=float),
                     permutations, seed, snap_tolerance_m, layer)
@@ -286,10 +310,7 @@ def lsoa11_polygons(source_dir: str | Path | None = None, catalogue: Catalogue |
     source = config.source_dir(source_dir)
     catalogue = catalogue or Catalogue.load()
     spec = catalogue.boundaries[BOUNDARIES]
-    files = glob_files(source, spec.national_files)
-    if not files:
-        raise SourceFileError(f"No LSOA 2011 boundary files match {spec.national_files} in {source} "
-                              f"(wanted by {spec.spec_file}).")
+    files = every_file(spec, source)
     cache_file = _cache_file(cache_dir, source, files, spec) if use_cache else None
     cached = _read_cache(cache_file) if cache_file is not None else None
     if cached is not None:
@@ -302,6 +323,24 @@ def lsoa11_polygons(source_dir: str | Path | None = None, catalogue: Catalogue |
             _write_cache(cache_file, codes, wkb)
     codes, first = np.unique(codes.astype(str), return_index=True)
     return codes.astype(object), shapely.from_wkb(wkb[first])
+
+
+def every_file(spec, source: Path) -> list[str]:
+    """Every file of an LSOA set: its national files, else every district's file of its first pattern that
+    finds any.
+
+    Raises
+    ------
+    SourceFileError
+        If the source directory holds none.
+    """
+    patterns = [spec.national_files] if spec.national_files else [p.replace("{lad}", "*") for p in spec.files]
+    for pattern in patterns:
+        files = glob_files(source, pattern)
+        if files:
+            return files
+    raise SourceFileError(f"No {spec.label} boundary files match {' or '.join(patterns)} in {source} "
+                          f"(wanted by {spec.spec_file}).")
 
 
 def write_csv(table: pd.DataFrame, path: str | Path) -> Path:
@@ -403,7 +442,8 @@ def _read_cache(cache_file: Path):
 def _write_cache(cache_file: Path, codes: np.ndarray, wkb: np.ndarray) -> None:
     with store.atomic_path(cache_file, ".parquet") as tmp:
         pq.write_table(pa.table({"code": pa.array(codes.astype(str)), "wkb": pa.array(list(wkb), pa.binary())}), tmp)
-    for old in cache_file.parent.glob("lsoa11_bng_*.parquet"):
+    prefix = cache_file.name.split("_bng_")[0]  # the set's own older caches
+    for old in cache_file.parent.glob(f"{prefix}_bng_*.parquet"):
         if old != cache_file:
             old.unlink(missing_ok=True)  # caches of files since changed
 
@@ -426,7 +466,7 @@ def _cpu(rows: list[dict], read_cpu: float) -> dict:
 def _cache_file(cache_dir, source: Path, files: list[str], spec) -> Path:
     key = fingerprint(CACHE_VERSION, spec.crs, spec.code, str(source), files=files, root=source)
     folder = Path(cache_dir) if cache_dir else config.out_dir() / "cache"
-    return folder / f"lsoa11_bng_{key}.parquet"
+    return folder / f"{spec.id}_bng_{key}.parquet"
 
 
 # -- work done in the worker processes ----------------------------------------------------------------

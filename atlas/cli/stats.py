@@ -248,17 +248,19 @@ def _run_all_districts(args) -> int:
         "missing_boundaries": run.missing_boundaries, "permutations": args.permutations, "seed": args.seed,
         "snap_tolerance_m": args.snap_tolerance, "workers": run.workers, "cache": run.cache,
         "seconds": {k: round(v, 2) for k, v in t.items()}, "layer": args.indicator, "failed": run.failed,
+        "geography": run.geography, "deciles": run.deciles,
     }
     if args.json:
         print(_json(summary))
         return print_failures(run.failed, "districts")
     print(f"Wrote {len(run.table)} districts ({summary['lsoas']} LSOAs) to {path} in {t['total']:.1f} s "
           f"({run.workers} Dask workers; boundary cache {run.cache}).")
-    print(f"  time: IoD2019 tables {t['inputs']:.1f} s; boundaries and districts {t['districts']:.1f} s "
+    print(f"  time: IoD tables {t['inputs']:.1f} s; boundaries and districts {t['districts']:.1f} s "
           f"(CPU: reading {t['read_cpu']:.1f} s, weights {t['weights_cpu']:.1f} s, statistics "
           f"{t['statistics_cpu']:.1f} s)")
     print(f"  Moran's I of {args.indicator}, {args.permutations} permutations (seed {args.seed}), queen contiguity "
-          f"with a {args.snap_tolerance:g} m snapping tolerance; 20:20 from IoD2019 Income deciles.")
+          f"with a {args.snap_tolerance:g} m snapping tolerance; 20:20 from the Income deciles "
+          f"({run.deciles}) of the same LSOAs.")
     for code, note in summary["without_moran"].items():
         print(f"  no Moran's I: {note}")
     if run.missing_boundaries:

@@ -210,7 +210,7 @@ def test_any_lsoa_2011_layer_for_every_district(run, source_dir, out_dir):
         assert table.loc[la, "moran_p"] == plain["moran_p"]
 
 
-def test_all_districts_refuses_a_layer_not_on_lsoa_2011(tmp_path, capsys):
-    assert cli.main(["stats", "--all-districts", "--layer", "c21_bad_health_pct", "--out", str(tmp_path / "x.csv")]) == 2
-    assert "layer c21_bad_health_pct is published on lsoa21" in capsys.readouterr().err
+def test_all_districts_refuses_a_layer_not_on_lsoas(tmp_path, capsys):
+    assert cli.main(["stats", "--all-districts", "--layer", "le_male", "--out", str(tmp_path / "x.csv")]) == 2
+    assert "layer le_male is published on msoa11" in capsys.readouterr().err
     assert not (tmp_path / "x.csv").exists()
