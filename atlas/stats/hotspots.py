@@ -49,6 +49,27 @@ BINS = (*(f"{HOT} ({c}% confidence)" for c, _ in LEVELS), NOT_SIGNIFICANT,
         *(f"{COLD} ({c}% confidence)" for c, _ in reversed(LEVELS)), NO_NEIGHBOURS, NO_DATA)
 
 
+def exact_p(p_sim, permutations: int) -> np.ndarray:
+    """esda's pseudo p-values as float64 fractions ``k / (permutations + 1)``.
+
+    ``G_Local`` returns them as float32, where 1/100 is 0.0099999998: read as a
+    float64 that p-value would pass the 0.01 cut-off it only equals. The count
+    ``k`` is recovered by rounding and divided again in float64.
+
+    Parameters
+    ----------
+    p_sim : array-like
+        esda's ``p_sim``.
+    permutations : int
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    n = permutations + 1
+    return np.round(np.asarray(p_sim, dtype=float) * n) / n
+
+
 def hot_spots(values, weights: SpatialWeights, permutations: int = DEFAULT_PERMUTATIONS,
               seed: int = DEFAULT_SEED, fdr: bool = False, name: str | None = None) -> pd.DataFrame:
     """Getis-Ord Gi* hot and cold spots of one indicator.
@@ -102,7 +123,7 @@ def hot_spots(values, weights: SpatialWeights, permutations: int = DEFAULT_PERMU
         warnings.simplefilter("ignore", UserWarning)  # (libpysal and mapclassify notes the atlas reports itself)
         local = esda.G_Local(y, w.w, transform="R", permutations=permutations, star=True, n_jobs=1, seed=seed)
     island = np.isin(np.asarray(w.ids), w.islands)
-    p = np.where(island, np.nan, np.asarray(local.p_sim, dtype=float))
+    p = np.where(island, np.nan, exact_p(local.p_sim, permutations))
     z = np.where(island, np.nan, np.asarray(local.Zs, dtype=float))
     cutoffs = {level: (float(esda.fdr(p[~island], cut)) if fdr and (~island).any() else cut) for level, cut in LEVELS}
     labels = np.full(len(y), NOT_SIGNIFICANT, dtype=object)

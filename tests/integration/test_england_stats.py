@@ -87,10 +87,21 @@ def test_national_gi_star_equals_esda_called_directly(run):
     assert len(spots) == 32844 and run.hotspots.attrs["permutations"] == PERMUTATIONS
     np.testing.assert_allclose(spots["gi"].to_numpy(), direct.Gs, rtol=1e-10)
     np.testing.assert_allclose(spots["z"].to_numpy()[~island], direct.Zs[~island], rtol=1e-10)
-    np.testing.assert_array_equal(spots["p_sim"].to_numpy()[~island], direct.p_sim[~island])
-    hot = (direct.p_sim < 0.01) & (direct.Zs > 0) & ~island
-    assert (spots["bin"].to_numpy()[hot] == "Hot spot (99% confidence)").all()
-    assert hot.sum() > 1000  # income deprivation clusters strongly in England's cities
+    # esda gives p as float32; its count of permutations at least as extreme is p * (permutations + 1)
+    count = np.round(direct.p_sim.astype(float) * (PERMUTATIONS + 1))
+    p = count / (PERMUTATIONS + 1)
+    np.testing.assert_array_equal(spots["p_sim"].to_numpy()[~island], p[~island])
+    np.testing.assert_allclose(spots["p_sim"].to_numpy()[~island], direct.p_sim[~island], atol=1e-7)
+    expected = np.full(len(y), "Not significant", dtype=object)  # the strongest level each p-value reaches
+    for level, cut in ((90, 0.10), (95, 0.05), (99, 0.01)):
+        hit = (p < cut) & ~island
+        expected[hit & (direct.Zs > 0)] = f"Hot spot ({level}% confidence)"
+        expected[hit & (direct.Zs < 0)] = f"Cold spot ({level}% confidence)"
+    expected[island] = "No neighbours"
+    np.testing.assert_array_equal(spots["bin"].to_numpy(), expected)
+    hot = (p < 0.05) & (direct.Zs > 0) & ~island
+    cold = (p < 0.05) & (direct.Zs < 0) & ~island
+    assert hot.sum() > 1000 and cold.sum() > 1000  # income deprivation clusters strongly in England
 
 
 def test_a_layer_not_on_lsoa_2011_is_refused(source_dir):
