@@ -48,9 +48,12 @@ def main() -> None:
         if not args.all and n:
             builds = len(districts) + county_districts
             estimate = result.seconds / n * builds
+            own = sum(r["seconds"] for r in result.results.values())  # each build's own time, in its worker
+            steady = own / max(len(result.results), 1) * builds / workers
             print(f"  extrapolated (not measured): {len(districts)} districts and {len(table) - len(districts)} "
-                  f"counties ~ {builds} district builds: {estimate / 60:.1f} min with {workers} worker(s) "
-                  f"(target < {TARGET_ALL_S / 60:.0f} min)")
+                  f"counties ~ {builds} district builds: {estimate / 60:.1f} min with {workers} worker(s) from the "
+                  f"wall-clock time (cluster start-up included), {steady / 60:.1f} min from the builds' own times "
+                  f"({own:.1f} s summed; start-up left out) (target < {TARGET_ALL_S / 60:.0f} min)")
     if 1 in seconds:
         for workers, s in seconds.items():
             if workers != 1:
