@@ -210,3 +210,28 @@ def decile_share_display(indicator, layer_id: str) -> dict:
             "label": f"{indicator.label}: % of residents in the most deprived 20% nationally",
             "description": (f"Share of residents living in LSOAs in national deciles 1-2 of "
                             f"{indicator.label}. {indicator.description}")}
+
+
+def coverage(assigned: pd.Series, reference: pd.Series, tolerance: float = 0.10) -> pd.DataFrame:
+    """How much of each larger area's residents the smaller areas assigned to it hold.
+
+    Parameters
+    ----------
+    assigned : pandas.Series
+        Residents of the smaller areas assigned to each larger area (summed), by its code.
+    reference : pandas.Series
+        The larger area's own residents (from a set that fits it), by code.
+    tolerance : float
+        A larger area whose ``assigned / reference`` is further than this from 1 is flagged.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by code: ``assigned``, ``reference``, ``share`` (assigned as % of reference; missing
+        when the reference is missing or 0) and ``differs`` (the share is more than ``tolerance`` off 100%).
+    """
+    assigned = pd.to_numeric(assigned, errors="coerce").astype(float)
+    reference = pd.to_numeric(reference, errors="coerce").astype(float).reindex(assigned.index)
+    share = (assigned / reference.where(reference > 0)) * 100.0
+    differs = (share - 100.0).abs() > tolerance * 100.0
+    return pd.DataFrame({"assigned": assigned, "reference": reference, "share": share, "differs": differs})

@@ -38,15 +38,16 @@ from folium.elements import Template
 from . import config
 from .classify import (
     BIVARIATE_COLOURS,
-    LISA_COLOURS,
     MISSING_COLOUR,
     MISSING_LABEL,
     Classes,
     bivariate_legend,
     decile_label,
     format_value,
+    hotspot_styles,
     layer_classes,
     layer_decimals,
+    lisa_styles,
     short_label,
 )
 from .errors import AtlasError
@@ -54,6 +55,7 @@ from .model import Atlas
 from .plaintext import csv_text
 from .points import point_style
 from .specs import POINTS_PREFIX
+from .stats.hotspots import BINS as HOTSPOT_BINS
 from .stats.moran import CLUSTERS, NO_DATA
 from .store import write_text_atomic
 
@@ -586,10 +588,29 @@ class CategoryLayer:
                 "cls": [position.get(c, last) for c in present], "caption": self.caption}
 
 
-def lisa_layer(lisa: pd.Series, note: str | None = None) -> CategoryLayer:
-    """The LISA clusters as a :class:`CategoryLayer`."""
-    return CategoryLayer("Local clusters (LISA)", list(CLUSTERS),
-                         [LISA_COLOURS.get(name, MISSING_COLOUR) for name in CLUSTERS], lisa, note or "")
+def lisa_layer(lisa: pd.Series, note: str | None = None, higher_is: str | None = None) -> CategoryLayer:
+    """The LISA clusters as a :class:`CategoryLayer`, coloured and labelled by the indicator's polarity.
+
+    ``higher_is`` (``worse``, ``better`` or ``neutral``) decides which clusters are red: High-High of
+    an indicator where high is better (life expectancy) is blue, and each label says which end is
+    good ("High-High: high values (better) near high values"); see :func:`atlas.classify.lisa_styles`.
+    """
+    styles = lisa_styles(higher_is)
+    values = lisa.map(lambda c: styles[c][0] if c in styles else c)
+    return CategoryLayer("Local clusters (LISA)", [styles[c][0] for c in CLUSTERS],
+                         [styles[c][1] for c in CLUSTERS], values, note or "")
+
+
+def hotspot_layer(title: str, areas: pd.Series, note: str = "", higher_is: str | None = None) -> CategoryLayer:
+    """Getis-Ord Gi* hot and cold spots (bin by area code) as a :class:`CategoryLayer`, by the indicator's polarity.
+
+    Hot spots are red where high values are worse, blue where they are better, and each label says
+    which ("Hot spot (99% confidence): high values (better)"); see :func:`atlas.classify.hotspot_styles`.
+    """
+    styles = hotspot_styles(higher_is)
+    values = areas.map(lambda b: styles[b][0] if b in styles else b)
+    return CategoryLayer(title, [styles[b][0] for b in HOTSPOT_BINS], [styles[b][1] for b in HOTSPOT_BINS],
+                         values, note)
 
 
 def bivariate_layer(entry: dict) -> CategoryLayer:
@@ -770,7 +791,7 @@ def map_payload(view: MapView, areas: GeometryFile, areas_url: str, *, wards: tu
                             "text": [decile_label(int(v)) if pd.notna(v) else None
                                      for v in view.extra.reindex(view.values.index)]}
     if categories is None and lisa is not None:
-        categories = lisa_layer(lisa, lisa_note)
+        categories = lisa_layer(lisa, lisa_note, view.meta.get("higher_is"))
     if categories is not None:
         payload["lisa"] = categories.payload(view.values.index)
     return payload
