@@ -44,10 +44,7 @@ OUTLINE_TOLERANCE_M = 500
 #: Largest share of a boundary set's areas that may lie outside the district's outline, or have no
 #: parent area (a ward), before the build fails as implausible.
 IMPLAUSIBLE_SHARE = 0.2
-#: A parent whose assigned children hold residents further than this share from its own is warned about.
-COVERAGE_TOLERANCE = 0.10
-#: Id of the layer saying how much of each parent's residents its ``<child>`` areas hold.
-COVERAGE_LAYER = "coverage_{child}"
+COVERAGE_TOLERANCE = aggregate.COVERAGE_TOLERANCE
 MOST_DEPRIVED_SUFFIX = aggregate.MOST_DEPRIVED_SUFFIX
 
 
@@ -799,7 +796,7 @@ class _Builder:
                                      "reason": f"no {' or '.join(missing)} layer on {self.boundaries[target].label}"}
                 continue
             table = aggregate.coverage(frame[wanted[0]], frame[wanted[1]], COVERAGE_TOLERANCE)
-            layer = COVERAGE_LAYER.format(child=child)
+            layer = aggregate.coverage_layer(child)
             self._add_columns(target, {layer: table["share"], f"{layer}_assigned": table["assigned"],
                                        f"{layer}_reference": table["reference"]})
             self.meta.append(self._coverage_meta(child, target, layer, *wanted))

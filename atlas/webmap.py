@@ -35,7 +35,7 @@ import pandas as pd
 import shapely
 from folium.elements import Template
 
-from . import config
+from . import aggregate, config
 from .classify import (
     BIVARIATE_COLOURS,
     MISSING_COLOUR,
@@ -441,6 +441,11 @@ class MapView:
         That decile by area code.
     interval : tuple of pandas.Series or None
         Lower and upper confidence limits, where the layer has them.
+    coverage_label : str or None
+        What :attr:`coverage` says ("Residents of its LSOA (2011) areas"), for layers aggregated from smaller
+        areas placed by a rule that may not fit (IoD2019 on wards).
+    coverage : pandas.DataFrame or None
+        :func:`atlas.aggregate.coverage` of each area: how much of its residents those areas hold.
     """
 
     la_code: str
@@ -455,6 +460,20 @@ class MapView:
     extra_label: str | None = None
     extra: pd.Series | None = None
     interval: tuple[pd.Series, pd.Series] | None = None
+    coverage_label: str | None = None
+    coverage: pd.DataFrame | None = None
+
+    @property
+    def coverage_warning(self) -> str | None:
+        """A sentence naming the areas whose smaller areas hold residents far from their own, or None."""
+        if self.coverage is None or not self.coverage["differs"].any():
+            return None
+        off = self.coverage[self.coverage["differs"]].sort_values("share")
+        named = ", ".join(f"{self.names.get(code, code)} {row.share:,.0f}%" for code, row in off.head(5).iterrows())
+        return (f"{len(off)} of {len(self.coverage)} areas: the {self.coverage_label.removeprefix('Residents of its ')} "
+                f"placed in them hold residents more than {aggregate.COVERAGE_TOLERANCE:.0%} off the area's own "
+                f"({named}{' ...' if len(off) > 5 else ''}), so this layer's figures there describe a different "
+                f"population. See the table's coverage columns.")
 
     @property
     def title(self) -> str:
@@ -527,6 +546,7 @@ def map_view(atlas: Atlas, layer: str, geography: str, scheme: str = "quantiles"
     lower, upper = f"{layer}_lower", f"{layer}_upper"
     if lower in frame.columns and upper in frame.columns:
         view.interval = (pd.to_numeric(frame[lower], errors="coerce"), pd.to_numeric(frame[upper], errors="coerce"))
+    _add_coverage(view, atlas, frame)
     extra = _national_decile(layers, meta)
     if extra is not None:
         view.extra_label = extra["label"]
@@ -538,6 +558,17 @@ def map_view(atlas: Atlas, layer: str, geography: str, scheme: str = "quantiles"
         return view
     view.classes = layer_classes(atlas, layer, geography, scheme, k, palette)   # as the static export classes it
     return view
+
+
+def _add_coverage(view: MapView, atlas: Atlas, frame: pd.DataFrame) -> None:
+    """Set the view's coverage when its layer was aggregated from smaller areas the build measured the fit of."""
+    native = str(view.meta.get("native_geography") or "")
+    if not native or native == view.geography or view.layer.startswith(aggregate.COVERAGE_PREFIX):
+        return
+    found = aggregate.coverage_of(frame, native)
+    if found is not None:
+        view.coverage = found
+        view.coverage_label = f"Residents of its {atlas.geography_labels.get(native, native)} areas"
 
 
 def _national_decile(layers: pd.DataFrame, meta: dict) -> dict | None:
@@ -675,6 +706,11 @@ def view_table(view: MapView, lisa: pd.Series | None = None,
     table["Map class"] = pd.Categorical.from_codes(np.where(index < 0, len(labels) - 1, index), labels, ordered=True)
     if view.extra is not None:
         table[view.extra_label] = view.extra.reindex(view.values.index).astype("Int64").values
+    if view.coverage is not None:
+        found = view.coverage.reindex(view.values.index)
+        table[f"{view.coverage_label} (% of the area's own)"] = found["share"].round(1).values
+        table[f"More than {aggregate.COVERAGE_TOLERANCE:.0%} off"] = np.where(
+            found["share"].isna(), "", np.where(found["differs"], "yes", "no"))
     if lisa is not None:
         clusters = lisa.reindex(view.values.index).fillna(NO_DATA)
         table["LISA cluster"] = pd.Categorical(clusters.values, CLUSTERS, ordered=True)
@@ -790,6 +826,11 @@ def map_payload(view: MapView, areas: GeometryFile, areas_url: str, *, wards: tu
         payload["extra"] = {"label": view.extra_label,
                             "text": [decile_label(int(v)) if pd.notna(v) else None
                                      for v in view.extra.reindex(view.values.index)]}
+    if view.coverage is not None:
+        found = view.coverage.reindex(view.values.index)
+        payload["coverage"] = {"label": view.coverage_label,
+                               "text": [aggregate.coverage_text(r.share, r.assigned, r.reference)
+                                        for r in found.itertuples()]}
     if categories is None and lisa is not None:
         categories = lisa_layer(lisa, lisa_note, view.meta.get("higher_is"))
     if categories is not None:
