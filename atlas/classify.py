@@ -100,6 +100,29 @@ def lisa_styles(higher_is: str | None) -> dict[str, tuple[str, str]]:
     return styles
 
 
+def polarity_sentence(higher_is: str | None, high: str = "High-High clusters and hot spots",
+                      low: str = "Low-Low clusters and cold spots") -> str:
+    """Which end of an indicator is good, and so which colour the clusters of each end take, in a sentence.
+
+    Parameters
+    ----------
+    higher_is : str or None
+        ``worse``, ``better`` or ``neutral``.
+    high, low : str
+        What the high-end and low-end categories are called.
+
+    Returns
+    -------
+    str
+    """
+    if higher_is == "better":
+        return f"High values are better for this indicator: {high} are drawn blue, {low} red."
+    if higher_is == "worse":
+        return f"High values are worse for this indicator: {high} are drawn red, {low} blue."
+    return (f"High values are neither better nor worse for this indicator: {high} are drawn purple, "
+            f"{low} orange.")
+
+
 def hotspot_styles(higher_is: str | None) -> dict[str, tuple[str, str]]:
     """The legend label and colour of each Gi* bin, following the indicator's polarity.
 

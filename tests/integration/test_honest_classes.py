@@ -79,6 +79,16 @@ def test_life_expectancy_high_high_is_blue_and_imd_high_high_is_red(luton):
     assert ((values[shown] > y.mean()) & (lag[shown] > 0)).all()
 
 
+def test_the_panel_readings_say_which_end_is_good(luton):
+    from atlas.analysis import summarise
+    from atlas.analysis.analyses import hot_spot_summary
+
+    life = summarise(luton, "le_persons", "msoa11", permutations=99)["lisa"]["reading"]
+    assert "High values are better for this indicator: High-High clusters are drawn blue" in life
+    imd = hot_spot_summary(luton, "imd19_score", "lsoa11", permutations=99)["reading"]
+    assert "High values are worse for this indicator: hot spots are drawn red, cold spots blue." in imd
+
+
 def test_the_app_map_and_legend_colour_life_expectancy_clusters_by_polarity(luton):
     view = webmap.map_view(luton, "le_persons", "msoa11")
     table = luton.table("msoa11")

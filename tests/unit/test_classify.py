@@ -24,6 +24,7 @@ from atlas.classify import (
     hotspot_styles,
     layer_decimals,
     lisa_styles,
+    polarity_sentence,
     whole_numbers,
 )
 from atlas.errors import AtlasError
@@ -351,3 +352,11 @@ def test_hot_spots_are_blue_where_high_is_better_and_keep_their_confidence_order
     assert neutral["Cold spot (99% confidence)"][0] == "Cold spot (99% confidence): low values"
     hot = [luminance(neutral[f"Hot spot ({c}% confidence)"][1]) for c in (99, 95, 90)]
     assert hot == sorted(hot)   # darker for more confidence
+
+
+def test_the_polarity_sentence_names_the_colour_of_each_end():
+    assert polarity_sentence("better", "High-High clusters", "Low-Low ones") == (
+        "High values are better for this indicator: High-High clusters are drawn blue, Low-Low ones red.")
+    assert polarity_sentence("worse").startswith("High values are worse for this indicator: High-High clusters "
+                                                 "and hot spots are drawn red")
+    assert "neither better nor worse" in polarity_sentence("neutral")
