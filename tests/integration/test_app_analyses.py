@@ -32,7 +32,9 @@ def test_hot_spots_are_a_map_layer_with_a_reading_and_a_table_column(lsoa21, lut
     drawn = payload(lsoa21)
     assert drawn["lisa"]["title"] == "Hot and cold spots (Gi*)"
     expected = hot_spot_summary(luton, "income25_score", "lsoa21")
-    assert _drawn(drawn) == Counter({k: v for k, v in expected["counts"].items() if v})
+    bins = Counter({label.split(":")[0]: n for label, n in _drawn(drawn).items()})  # labels add "high values (worse)"
+    assert bins == Counter({k: v for k, v in expected["counts"].items() if v})
+    assert "Hot spot (99% confidence): high values (worse)" in drawn["lisa"]["labels"]
     assert "Getis-Ord Gi*" in drawn["lisa"]["caption"]
     captions = " ".join(c.value for c in lsoa21.caption)
     assert "hot spots" in captions
