@@ -194,19 +194,23 @@ class Catalogue:
                                 f"known: {', '.join(sorted(self.points)) or 'none'}")
 
     def _validate_coverage(self) -> None:
-        """A rule's ``coverage`` names summed residents of its children and residents the parent gets otherwise."""
+        """A rule's ``coverage`` names summed residents of its children and residents the parent gets otherwise.
+
+        A name the catalogue lacks is let through (a spec folder without those layers): the build then
+        reports the coverage as not computed.
+        """
         for boundary in self.boundaries.values():
             for child, rule in boundary.aggregate_from.items():
                 if not rule.coverage:
                     continue
                 where = f"{boundary.spec_file} [aggregate_from.{child}] coverage"
                 people = self.indicators.get(rule.coverage["population"])
-                if people is None or people.geography != child or people.aggregation != "sum":
+                if people is not None and (people.geography != child or people.aggregation != "sum"):
                     raise SpecError(f"{where}: population {rule.coverage['population']!r} must be a population "
                                     f"indicator on {child} (summed to {boundary.id})")
                 residents = self.indicators.get(rule.coverage["reference"])
                 others = set(boundary.aggregate_from) - {child} | {boundary.id}
-                if residents is None or residents.geography not in others or residents.kind != "population":
+                if residents is not None and (residents.geography not in others or residents.kind != "population"):
                     raise SpecError(f"{where}: reference {rule.coverage['reference']!r} must be a population "
                                     f"indicator on {' or '.join(sorted(others))} (the area's own residents)")
 

@@ -332,6 +332,13 @@ def test_a_coverage_rule_naming_the_wrong_layers_is_refused(tmp_path, old, new, 
     assert error.startswith("boundaries/large.toml") and message in error and "coverage" in error
 
 
+def test_a_coverage_rule_naming_layers_the_folder_lacks_loads(tmp_path):
+    # (a copied ward spec in a folder without the population layers: the build reports it as not computed)
+    large = LARGE.replace('population = "small_people"', 'population = "elsewhere_people"')
+    catalogue = Catalogue.load(coverage_specs(tmp_path, large))
+    assert catalogue.boundaries["large"].aggregate_from["small"].coverage["population"] == "elsewhere_people"
+
+
 def test_the_packaged_ward_sets_measure_their_lsoa_2011_coverage():
     catalogue = Catalogue.load()
     for ward in ("ward2023", "ward2013"):
