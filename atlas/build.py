@@ -800,7 +800,7 @@ class _Builder:
             self._add_columns(target, {layer: table["share"], f"{layer}_assigned": table["assigned"],
                                        f"{layer}_reference": table["reference"]})
             self.meta.append(self._coverage_meta(child, target, layer, *wanted))
-            entry["coverage"] = self._coverage_entry(child, target, layer, table, frame)
+            entry["coverage"] = self._coverage_entry(child, target, layer, table, frame, wanted)
 
     def _coverage_meta(self, child: str, target: str, layer: str, population: str, reference: str) -> dict:
         small, large = self.boundaries[child].label, self.boundaries[target].label
@@ -821,7 +821,8 @@ class _Builder:
         row["attribution"] = f"{people.source.attribution} {residents.source.attribution}"
         return row
 
-    def _coverage_entry(self, child: str, target: str, layer: str, table: pd.DataFrame, frame) -> dict:
+    def _coverage_entry(self, child: str, target: str, layer: str, table: pd.DataFrame, frame,
+                        wanted: tuple[str, str]) -> dict:
         names = frame["name"] if "name" in frame.columns else pd.Series(table.index, index=table.index)
         off = table[table["differs"]].sort_values("share")
         listed = [{"code": code, "name": str(names.get(code, code)), "assigned": float(row.assigned),
@@ -830,10 +831,13 @@ class _Builder:
         if listed:
             examples = "; ".join(f"{w['name']} ({w['code']}) {w['assigned']:,.0f} against {w['reference']:,.0f} "
                                  f"({w['share']:.0f}%)" for w in listed[:10])
-            self._warn(f"{len(listed)} of the {len(table)} areas of {self.boundaries[target].label} have residents under "
-                       f"their {self.boundaries[child].label} areas more than {COVERAGE_TOLERANCE:.0%} off their own "
-                       f"(layer {layer}): {examples}")
-        return {"status": "computed", "layer": layer, "tolerance_percent": COVERAGE_TOLERANCE * 100,
+            people, residents = (self.catalogue.indicators[i].label for i in wanted)
+            self._warn(f"{len(listed)} of the {len(table)} areas of {self.boundaries[target].label}: the "
+                       f"{self.boundaries[child].label} areas placed in them hold residents ({people}) more than "
+                       f"{COVERAGE_TOLERANCE:.0%} off their own ({residents}), so their figures from those areas "
+                       f"describe a different population (layer {layer}): {examples}")
+        return {"status": "computed", "layer": layer, "population": wanted[0], "reference": wanted[1],
+                "tolerance_percent": COVERAGE_TOLERANCE * 100,
                 "areas": int(table["share"].notna().sum()), "differing": listed[:LIST_LIMIT]}
 
     # -- metadata ----------------------------------------------------------------------------
