@@ -625,6 +625,19 @@ def lisa_layer(lisa: pd.Series, note: str | None = None, higher_is: str | None =
     ``higher_is`` (``worse``, ``better`` or ``neutral``) decides which clusters are red: High-High of
     an indicator where high is better (life expectancy) is blue, and each label says which end is
     good ("High-High: high values (better) near high values"); see :func:`atlas.classify.lisa_styles`.
+
+    Parameters
+    ----------
+    lisa : pandas.Series
+        LISA category ("High-High" ...) by area code.
+    note : str, optional
+        How the clusters were made (the legend's caption).
+    higher_is : str, optional
+        The indicator's polarity (the layer's ``higher_is``).
+
+    Returns
+    -------
+    CategoryLayer
     """
     styles = lisa_styles(higher_is)
     values = lisa.map(lambda c: styles[c][0] if c in styles else c)
@@ -637,6 +650,21 @@ def hotspot_layer(title: str, areas: pd.Series, note: str = "", higher_is: str |
 
     Hot spots are red where high values are worse, blue where they are better, and each label says
     which ("Hot spot (99% confidence): high values (better)"); see :func:`atlas.classify.hotspot_styles`.
+
+    Parameters
+    ----------
+    title : str
+        The layer's name and legend title.
+    areas : pandas.Series
+        Gi* bin (:data:`atlas.stats.hotspots.BINS`) by area code.
+    note : str
+        How the bins were made (the legend's caption).
+    higher_is : str, optional
+        The indicator's polarity (the layer's ``higher_is``).
+
+    Returns
+    -------
+    CategoryLayer
     """
     styles = hotspot_styles(higher_is)
     values = areas.map(lambda b: styles[b][0] if b in styles else b)
