@@ -105,6 +105,8 @@ def _atlas(built, urls) -> None:
     with about_column:
         st.subheader(plain(view.title))
         st.caption(plain(view.subtitle))
+        if view.coverage_warning:  # below the map, so the map keeps its place
+            st.warning(plain(view.coverage_warning))
         _export(built, view, scheme, k, palette)
         _metadata(view, category_note if categories is not None else lisa_note)
     with stats_column:
