@@ -264,8 +264,25 @@ def write_values(values: pd.Series, codes: list, folder: Path, decimals: int = 1
     -------
     str
     """
-    shown = [format_value(v, decimals, units) for v in values.reindex(pd.Index(codes)).to_numpy()]
-    text = _compact(shown)
+    return write_texts([format_value(v, decimals, units) for v in values.reindex(pd.Index(codes)).to_numpy()], folder)
+
+
+def write_texts(texts: list, folder: Path) -> str:
+    """Write a layer's values already worded (a decile's label, "no data") in geometry order; returns the file name.
+
+    Parameters
+    ----------
+    texts : list of str or None
+        One text per area in geometry order (None is written as ``null`` and shown as "no data").
+    folder : pathlib.Path
+        The large-map folder.
+
+    Returns
+    -------
+    str
+        ``values-<fingerprint>.json``: the same texts give the same name.
+    """
+    text = _compact([None if t is None else str(t) for t in texts])
     name = f"values-{fingerprint(text)}.json"
     folder.mkdir(parents=True, exist_ok=True)
     if not (folder / name).is_file():
