@@ -133,17 +133,19 @@ def write_geometry(frame: gpd.GeoDataFrame, folder: Path, label: str = "areas") 
     key = geometry_key(frame, label)
     manifest_name = f"{key}-manifest.json"
     folder.mkdir(parents=True, exist_ok=True)
+    if (folder / manifest_name).is_file():       # written before: the name is a fingerprint of the content
+        manifest = json.loads((folder / manifest_name).read_text(encoding="utf-8"))
+        return GeometrySet(manifest_name, manifest["codes"], manifest["names"], manifest["bounds"])
     codes, names = list(frame["code"].astype(str)), list(frame["name"].astype(str))
     coarse_geoms = web_geometry(frame, COARSE_TOLERANCE_M)
     bounds = _bounds(coarse_geoms)
-    if not (folder / manifest_name).is_file():
-        fine = web_geometry(frame, FINE_TOLERANCE_M)
-        coarse = _write_part(folder, key, "coarse", np.arange(len(frame)), coarse_geoms.values)
-        chunks = [dict(file=_write_part(folder, key, f"fine-{cell}", ids, fine.values[ids]),
-                       bbox=_bbox(fine.values[ids])) for cell, ids in _cells(frame).items()]
-        manifest = dict(format=FORMAT, label=label, scale=SCALE, count=len(codes), codes=codes, names=names,
-                        bounds=bounds, coarse=coarse, chunks=chunks, fine_from_zoom=FINE_FROM_ZOOM)
-        write_text_atomic(folder / manifest_name, _compact(manifest))
+    fine = web_geometry(frame, FINE_TOLERANCE_M)
+    coarse = _write_part(folder, key, "coarse", np.arange(len(frame)), coarse_geoms.values)
+    chunks = [dict(file=_write_part(folder, key, f"fine-{cell}", ids, fine.values[ids]),
+                   bbox=_bbox(fine.values[ids])) for cell, ids in _cells(frame).items()]
+    manifest = dict(format=FORMAT, label=label, scale=SCALE, count=len(codes), codes=codes, names=names,
+                    bounds=bounds, coarse=coarse, chunks=chunks, fine_from_zoom=FINE_FROM_ZOOM)
+    write_text_atomic(folder / manifest_name, _compact(manifest))
     return GeometrySet(manifest_name, codes, names, bounds)
 
 

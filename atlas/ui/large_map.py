@@ -24,6 +24,7 @@ import streamlit.components.v1 as components
 from .. import national_map, webmap
 from ..classify import Classes, short_label
 from ..model import Atlas
+from . import common
 
 #: The component's folder (its index.html, script and stylesheet).
 COMPONENT_DIR = webmap.STATIC_DIR / "large_map"
@@ -59,6 +60,20 @@ def geometry(built: Atlas, geography: str, web_dir: Path) -> national_map.Geomet
 def _geometry(la: str, geography: str, path: str, folder: str, _built: Atlas) -> national_map.GeometrySet:
     areas = national_map.atlas_areas(_built, geography)
     return national_map.write_geometry(areas, Path(folder), f"{la} {geography}")
+
+
+def layer_values_file(built: Atlas, view: webmap.MapView, geometry_set: national_map.GeometrySet,
+                      web_dir: Path) -> str:
+    """:func:`values_file` once per process for each layer, data and geometry (a layer switch then writes nothing)."""
+    token = common.data_token(built, view.layer, view.geography)
+    return _values_file(built.la_code, view.layer, view.geography, str(built.path), token, geometry_set.manifest,
+                        str(web_dir), view, geometry_set)
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _values_file(la: str, layer: str, geography: str, path: str, token: str, manifest: str, web_dir: str,
+                 _view: webmap.MapView, _geometry: national_map.GeometrySet) -> str:
+    return values_file(_view, _geometry.codes, Path(web_dir))
 
 
 def values_file(view: webmap.MapView, codes: list, web_dir: Path) -> str:

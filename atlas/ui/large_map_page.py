@@ -58,7 +58,7 @@ def _map_and_table(built, urls) -> None:
     if view.message:
         st.warning(plain(view.message))
     geometry = large_map.geometry(built, geography, urls.web_dir)
-    values = large_map.values_file(view, geometry.codes, urls.web_dir)
+    values = large_map.layer_values_file(built, view, geometry, urls.web_dir)
     large_map.draw(large_map.map_args(view, geometry, values, urls))
     _about(view)
     _table(view)

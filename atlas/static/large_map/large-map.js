@@ -32,7 +32,7 @@
   var memo = {};
   var report = window.atlasLargeMap = {
     drawn: 0, level: null, layer: null, at: 0, fetched: [], cached: [], hovered: null, errors: [], map: null,
-    firstDrawMs: null, lastStyleMs: null
+    firstDrawMs: null, lastStyleMs: null, marks: {}
   };
 
   /* -- talking to Streamlit ---------------------------------------------------------------------- */
@@ -45,6 +45,8 @@
   window.addEventListener("message", function (event) {
     if (event.data && event.data.type === "streamlit:render") { render(event.data.args || {}); }
   });
+
+  function mark(name) { report.marks[name] = Math.round(performance.now()); }
 
   function status(text) { document.getElementById("lm-status").textContent = text; }
 
@@ -70,9 +72,8 @@
           return cache.match(absolute).then(function (hit) {
             if (hit) { report.cached.push(absolute); return hit.text(); }
             return fetchText(absolute).then(function (response) {
-              var copy = response.clone();
-              return cache.put(absolute, copy).catch(function () { return null; })
-                .then(function () { return response.text(); });
+              cache.put(absolute, response.clone()).catch(function () { return null; });
+              return response.text();
             });
           });
         });
@@ -98,32 +99,34 @@
   }
 
   /* -- geometry: Path2D per area in web-mercator pixels at REF_ZOOM, relative to state.origin ------ */
+  var WORLD = 256 * Math.pow(2, REF_ZOOM), MAX_LAT = 85.0511287798, DEG = Math.PI / 180;
+
   function project(lon, lat) {
-    var size = 256 * Math.pow(2, REF_ZOOM);
-    var sin = Math.sin(Math.max(Math.min(lat, 85.0511287798), -85.0511287798) * Math.PI / 180);
-    return [size * (0.5 + lon / 360), size * (0.5 - Math.log((1 + sin) / (1 - sin)) / (4 * Math.PI))];
+    var sin = Math.sin(Math.max(Math.min(lat, MAX_LAT), -MAX_LAT) * DEG);
+    return [WORLD * (0.5 + lon / 360), WORLD * (0.5 - Math.log((1 + sin) / (1 - sin)) / (4 * Math.PI))];
   }
 
   function buildPart(part, scale, count) {
     var paths = new Array(count), boxes = new Float32Array(count * 4);
-    var ox = state.origin[0], oy = state.origin[1];
+    var ox = state.origin[0], oy = state.origin[1], kx = WORLD / 360 / scale, cx = WORLD * 0.5 - ox;
+    var ky = WORLD / (4 * Math.PI), cy = WORLD * 0.5 - oy, rad = DEG / scale;
     for (var k = 0; k < part.ids.length; k++) {
-      var id = part.ids[k], path = new Path2D();
+      var id = part.ids[k], path = new Path2D(), polygons = part.geoms[k];
       var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-      part.geoms[k].forEach(function (polygon) {
-        polygon.forEach(function (ring) {
-          var lon = 0, lat = 0;
+      for (var g = 0; g < polygons.length; g++) {
+        for (var r = 0; r < polygons[g].length; r++) {
+          var ring = polygons[g][r], lon = 0, lat = 0;
           for (var i = 0; i < ring.length; i += 2) {
             lon += ring[i]; lat += ring[i + 1];
-            var p = project(lon / scale, lat / scale), x = p[0] - ox, y = p[1] - oy;
+            var sin = Math.sin(lat * rad), x = lon * kx + cx, y = cy - ky * Math.log((1 + sin) / (1 - sin));
             if (i === 0) { path.moveTo(x, y); } else { path.lineTo(x, y); }
             if (x < x0) { x0 = x; } if (x > x1) { x1 = x; } if (y < y0) { y0 = y; } if (y > y1) { y1 = y; }
           }
           path.closePath();
-        });
-      });
+        }
+      }
       paths[id] = path;
-      boxes.set([x0 - PAD, y0 - PAD, x1 + PAD, y1 + PAD], id * 4);
+      boxes[id * 4] = x0 - PAD; boxes[id * 4 + 1] = y0 - PAD; boxes[id * 4 + 2] = x1 + PAD; boxes[id * 4 + 3] = y1 + PAD;
     }
     return {paths: paths, boxes: boxes};
   }
@@ -135,7 +138,7 @@
       if (!(boxes[b + 2] >= boxes[b])) { continue; }
       for (var cx = Math.floor(boxes[b] / CELL); cx <= Math.floor(boxes[b + 2] / CELL); cx++) {
         for (var cy = Math.floor(boxes[b + 1] / CELL); cy <= Math.floor(boxes[b + 3] / CELL); cy++) {
-          var key = cx + "," + cy, list = grid.get(key);
+          var key = cx * 1048576 + cy, list = grid.get(key);
           if (list) { list.push(id); } else { grid.set(key, [id]); }
         }
       }
@@ -174,11 +177,11 @@
         ctx.save();
         ctx.transform(v.scale, 0, 0, v.scale, v.dx, v.dy);
         if (this.options.highlight) { drawHighlight(ctx, v); ctx.restore(); return; }
+        if (state.map.getZoom() < state.manifest.fine_from_zoom) { drawCombined(ctx, v); return; }
         var buckets = state.colours.map(function () { return []; }), drawn = 0;
         for (var id = 0; id < state.manifest.count; id++) {
           if (!visible(v, id)) { continue; }
-          var c = state.classes[id];
-          buckets[c === NO_CLASS || c >= buckets.length - 1 ? buckets.length - 1 : c].push(id);
+          buckets[bucketOf(state.classes[id])].push(id);
         }
         var outline = state.map.getZoom() >= OUTLINE_FROM_ZOOM;
         ctx.lineWidth = 0.7 / v.scale;
@@ -202,6 +205,33 @@
     });
   }
 
+  function bucketOf(c) {
+    return c === NO_CLASS || c >= state.colours.length - 1 ? state.colours.length - 1 : c;
+  }
+
+  function drawCombined(ctx, v) {
+    // far out every area is drawn: one Path2D per class (made once per layer) and one fill per class
+    var started = performance.now();
+    if (!state.combined || state.combined.classes !== state.classes) {
+      var paths = state.colours.map(function () { return new Path2D(); });
+      for (var id = 0; id < state.manifest.count; id++) { paths[bucketOf(state.classes[id])].addPath(state.coarse.paths[id]); }
+      state.combined = {classes: state.classes, paths: paths};
+    }
+    var outline = state.map.getZoom() >= OUTLINE_FROM_ZOOM;
+    ctx.lineWidth = 0.7 / v.scale;
+    ctx.strokeStyle = "rgba(255,255,255,0.85)";
+    state.combined.paths.forEach(function (path, c) {
+      ctx.fillStyle = state.colours[c];
+      ctx.fill(path, "evenodd");
+      if (outline) { ctx.stroke(path); }
+    });
+    ctx.restore();
+    report.drawn = state.manifest.count;
+    report.level = "coarse";
+    report.drawMs = performance.now() - started;
+    report.at = Date.now();
+  }
+
   function drawHighlight(ctx, v) {
     if (state.hovered < 0) { return; }
     ctx.lineWidth = 2.5 / v.scale;
@@ -215,9 +245,11 @@
 
   /* -- hover, click and the keyboard ----------------------------------------------------------- */
   function areaAt(layerPoint) {
+    if (!state.coarse) { return -1; }
     var map = state.map, scale = Math.pow(2, map.getZoom() - REF_ZOOM), origin = map.getPixelOrigin();
     var x = (layerPoint.x + origin.x) / scale - state.origin[0], y = (layerPoint.y + origin.y) / scale - state.origin[1];
-    var list = state.grid.get(Math.floor(x / CELL) + "," + Math.floor(y / CELL)) || [];
+    if (!state.grid) { state.grid = buildGrid(state.coarse.boxes, state.manifest.count); }
+    var list = state.grid.get(Math.floor(x / CELL) * 1048576 + Math.floor(y / CELL)) || [];
     for (var k = 0; k < list.length; k++) {
       if (state.probe.isPointInPath(pathOf(list[k]), x, y, "evenodd")) { return list[k]; }
     }
@@ -255,7 +287,7 @@
   }
 
   function hover(event) {
-    if (!state.grid) { return; }
+    if (!state.coarse) { return; }
     var id = areaAt(event.layerPoint);
     if (id !== state.hovered) {
       state.hovered = id;
@@ -403,15 +435,17 @@
     state.chunks = {};
     status("Loading the boundaries ...");
     state.ready = cachedJSON(url).then(function (manifest) {
+      mark("manifest");
       state.manifest = manifest;
       var b = manifest.bounds;
       state.origin = project(b[0][1], b[1][0]);
       return cachedJSON(args.web + "large/" + manifest.coarse).then(function (part) {
+        mark("coarse");
         if (state.manifestUrl !== url) { return; }
         state.coarse = buildPart(part, manifest.scale, manifest.count);
         state.fine = new Array(manifest.count);
         state.fineBox = new Float32Array(manifest.count * 4);
-        state.grid = buildGrid(state.coarse.boxes, manifest.count);
+        mark("built");
         state.map.fitBounds(b, {animate: false});
       });
     });
@@ -428,7 +462,9 @@
     var started = performance.now();
     send("streamlit:setFrameHeight", {height: args.height || 600});
     state.args = args;
+    if (!report.marks.render) { mark("render"); }
     loadLeaflet(args.leaflet).then(function () {
+      if (!report.marks.leaflet) { mark("leaflet"); }
       ensureMap(args);
       return loadGeometry(args);
     }).then(function () {
@@ -444,7 +480,7 @@
       loadChunks();
       report.layer = args.layer_id;
       report.lastStyleMs = performance.now() - started;
-      if (report.firstDrawMs === null) { report.firstDrawMs = performance.now(); }
+      if (report.firstDrawMs === null) { report.firstDrawMs = performance.now(); mark("drawn"); }
       status(args.alt);
     }).catch(fail);
   }
