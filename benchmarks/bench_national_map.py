@@ -181,7 +181,9 @@ def switch(page, frame, built, layer: str, traffic: Traffic) -> tuple[float, dic
     option.click()
     drawn = wait_drawn(frame, layer=layer, after=started)
     page.wait_for_timeout(1500)           # let the rest of the rerun (the table's page) arrive
-    return (drawn["at"] - started) / 1000, traffic.since(started)
+    totals = traffic.since(started)
+    totals["server"] = (frame.evaluate("atlasLargeMap.renderAt") - started) / 1000   # click to the new arguments
+    return (drawn["at"] - started) / 1000, totals
 
 
 def zoom_to_street(frame) -> tuple[float, int]:
@@ -233,7 +235,9 @@ def large_map(url: str, built, repeats: int) -> dict:
         print(f"  canvas: layer switch (median of {len(seconds)}): {results['switch']:6.2f} s (max {max(seconds):.2f};"
               f" target < {TARGET_SWITCH_S} s); received {statistics.median(received) / 1000:.1f} KB (max "
               f"{max(received) / 1000:.1f}; target < {TARGET_BYTES / 1000:.0f} KB); geometry requests during "
-              f"switches: {results['geometry_requests']}")
+              f"switches: {results['geometry_requests']}; of which Streamlit's rerun until the map has the new "
+              f"classes {statistics.median(b['server'] for _, b in switches):.2f} s, the redraw "
+              f"{frame.evaluate('atlasLargeMap.lastStyleMs') / 1000:.2f} s (last)")
         zoom_s, chunks = zoom_to_street(frame)
         print(f"  canvas: zoom to a street (Leeds, zoom {STREET[1]}): fine geometry of {chunks} chunk(s) fetched "
               f"and drawn in {zoom_s:.2f} s; JS heap then {heap_mb(page):.0f} MB")
@@ -270,13 +274,20 @@ def folium_pages(built, folder: Path) -> list[tuple[str, int]]:
     return pages
 
 
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the folium pages without a log line per request."""
+
+    def log_message(self, *args) -> None:
+        return None
+
+
 def alternative(built, folder: Path, repeats: int) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     pages = folium_pages(built, folder)
     print(f"  folium: {len(pages)} pages written in {time.perf_counter() - started:.0f} s, "
           f"{statistics.mean(size for _, size in pages) / 1e6:.1f} MB each")
-    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    handler = partial(QuietHandler, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}/"

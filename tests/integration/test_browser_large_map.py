@@ -167,3 +167,13 @@ def test_enter_on_the_focused_map_names_the_area_at_its_centre(session):
 def test_every_request_stays_on_the_app(session):
     host = urlsplit(session["url"]).netloc
     assert {urlsplit(url).netloc for url in session["requests"] if url.startswith("http")} == {host}
+
+
+def test_the_page_and_the_map_frame_pass_axe(session):
+    """axe-core (WCAG 2.0-2.2 A and AA): no serious or critical finding on the page or in the map's frame."""
+    from axe_playwright_python.base import AXE_SCRIPT
+
+    from tests.integration.test_browser_accessibility import assert_clean
+
+    assert_clean(session["page"], AXE_SCRIPT, "large-area map page")
+    assert_clean(session["frame"], AXE_SCRIPT, "large-area map frame")

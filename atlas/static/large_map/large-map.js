@@ -389,7 +389,7 @@
       var key = state.manifestUrl;
       state.chunks[chunk.file] = cachedJSON(state.args.web + "large/" + chunk.file).then(function (part) {
         if (key !== state.manifestUrl) { return; }
-        var built = buildPart(part, manifest.scale, manifest.count);
+        var built = buildPart(part, part.scale || manifest.scale, manifest.count);
         part.ids.forEach(function (id) {
           state.fine[id] = built.paths[id];
           state.fineBox.set(built.boxes.subarray(id * 4, id * 4 + 4), id * 4);
@@ -442,7 +442,7 @@
       return cachedJSON(args.web + "large/" + manifest.coarse).then(function (part) {
         mark("coarse");
         if (state.manifestUrl !== url) { return; }
-        state.coarse = buildPart(part, manifest.scale, manifest.count);
+        state.coarse = buildPart(part, part.scale || manifest.scale, manifest.count);
         state.fine = new Array(manifest.count);
         state.fineBox = new Float32Array(manifest.count * 4);
         mark("built");
@@ -460,6 +460,7 @@
 
   function render(args) {
     var started = performance.now();
+    report.renderAt = Date.now();
     send("streamlit:setFrameHeight", {height: args.height || 600});
     state.args = args;
     if (!report.marks.render) { mark("render"); }
