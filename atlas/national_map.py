@@ -77,12 +77,15 @@ class GeometrySet:
         Area names in the same order.
     bounds : list
         ``[[south, west], [north, east]]`` in degrees.
+    coarse : str
+        File name of the coarse geometry (so the browser may fetch it beside the manifest).
     """
 
     manifest: str
     codes: list
     names: list
     bounds: list
+    coarse: str = ""
 
 
 def atlas_areas(built: Atlas, geography: str) -> gpd.GeoDataFrame:
@@ -138,7 +141,7 @@ def write_geometry(frame: gpd.GeoDataFrame, folder: Path, label: str = "areas") 
     folder.mkdir(parents=True, exist_ok=True)
     if (folder / manifest_name).is_file():       # written before: the name is a fingerprint of the content
         manifest = json.loads((folder / manifest_name).read_text(encoding="utf-8"))
-        return GeometrySet(manifest_name, manifest["codes"], manifest["names"], manifest["bounds"])
+        return GeometrySet(manifest_name, manifest["codes"], manifest["names"], manifest["bounds"], manifest["coarse"])
     codes, names = list(frame["code"].astype(str)), list(frame["name"].astype(str))
     coarse_geoms = web_geometry(frame, COARSE_TOLERANCE_M)
     bounds = _bounds(coarse_geoms)
@@ -149,7 +152,7 @@ def write_geometry(frame: gpd.GeoDataFrame, folder: Path, label: str = "areas") 
     manifest = dict(format=FORMAT, label=label, scale=SCALE, count=len(codes), codes=codes, names=names,
                     bounds=bounds, coarse=coarse, chunks=chunks, fine_from_zoom=FINE_FROM_ZOOM)
     write_text_atomic(folder / manifest_name, _compact(manifest))
-    return GeometrySet(manifest_name, codes, names, bounds)
+    return GeometrySet(manifest_name, codes, names, bounds, coarse)
 
 
 def _check_frame(frame: gpd.GeoDataFrame) -> None:

@@ -114,7 +114,7 @@ def map_args(view: webmap.MapView, geometry_set: national_map.GeometrySet, value
     alt = (f"Map of {view.title}, {meta.get('geography_label')}, {view.la_name}, {meta.get('period')}: "
            f"{count} areas coloured in {len(classes.labels)} classes ({classes.scheme}). "
            f"The table below the map gives every area's value.")
-    return dict(leaflet=urls.leaflet, web=urls.web, manifest=geometry_set.manifest, layer=layer,
+    return dict(leaflet=urls.leaflet, web=urls.web, manifest=geometry_set.manifest, coarse=geometry_set.coarse, layer=layer,
                 layer_id=f"{view.geography}:{view.layer}", title=view.title, subtitle=view.subtitle,
                 legend_title=legend_title, short=short_label(view.title),
                 source=f"Source: {meta.get('source_title')}, {meta.get('publisher')}. Licence: {meta.get('licence')}.",

@@ -464,10 +464,12 @@
     send("streamlit:setFrameHeight", {height: args.height || 600});
     state.args = args;
     if (!report.marks.render) { mark("render"); }
+    if (args.coarse) { cachedJSON(args.web + "large/" + args.coarse).catch(function () { return null; }); }
+    var manifest = cachedJSON(args.web + "large/" + args.manifest);
     loadLeaflet(args.leaflet).then(function () {
       if (!report.marks.leaflet) { mark("leaflet"); }
       ensureMap(args);
-      return loadGeometry(args);
+      return manifest.then(function () { return loadGeometry(args); });
     }).then(function () {
       if (state.args !== args) { return; }
       state.payload = args.layer;
