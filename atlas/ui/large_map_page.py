@@ -130,7 +130,7 @@ def _table(view: webmap.MapView) -> None:
     pages = max(1, math.ceil(len(table) / TABLE_PAGE))
     number = 1
     if pages > 1:
-        number = int(st.number_input(f"Table page (of {pages}, {TABLE_PAGE} rows each)", min_value=1,
+        number = int(st.number_input(plain(f"Table page (of {pages}, {TABLE_PAGE} rows each)"), min_value=1,
                                      max_value=pages, value=1, step=1, key="large_table_page"))
     start = (number - 1) * TABLE_PAGE
     st.caption(plain(f"Rows {min(start + 1, len(table))} to {min(start + TABLE_PAGE, len(table))} of {len(table)} "
