@@ -326,9 +326,12 @@ def main(argv=None) -> int:
     print(f"  atlas: {built.la_name} ({built.la_code}), {len(built.table(GEOGRAPHY))} areas of {GEOGRAPHY}")
     with running_app(out, timeout=120) as url:
         canvas = large_map(url, built, args.repeats)
-    met = (canvas["first"] < TARGET_FIRST_S and canvas["switch"] < TARGET_SWITCH_S and canvas["bytes"] < TARGET_BYTES
-           and canvas["geometry_requests"] == 0)
-    print(f"  canvas targets {'met' if met else 'NOT met'}")
+    verdicts = {"first map < 4 s, browser cache empty": canvas["first"] < TARGET_FIRST_S,
+                "first map < 4 s, browser cache warm": canvas["first_cached"] < TARGET_FIRST_S,
+                "switch < 0.5 s (median)": canvas["switch"] < TARGET_SWITCH_S,
+                "switch < 150 KB (max)": canvas["bytes"] < TARGET_BYTES,
+                "no geometry on a switch": canvas["geometry_requests"] == 0}
+    print("  canvas targets: " + "; ".join(f"{name}: {'met' if ok else 'NOT met'}" for name, ok in verdicts.items()))
     if not args.skip_alternative:
         folium_figures = alternative(built, out / "folium", args.repeats)
         print(f"  why the canvas component: a switch sends {canvas['bytes'] / 1000:.0f} KB instead of "
