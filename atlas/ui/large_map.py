@@ -53,7 +53,12 @@ def geometry(built: Atlas, geography: str, web_dir: Path) -> national_map.Geomet
     -------
     atlas.national_map.GeometrySet
     """
-    return _geometry(built.la_code, geography, str(built.path), str(large_folder(web_dir)), built)
+    args = (built.la_code, geography, str(built.path), str(large_folder(web_dir)), built)
+    written = _geometry(*args)
+    if not (large_folder(web_dir) / written.manifest).is_file():     # the output folder was cleared meanwhile
+        _geometry.clear()
+        written = _geometry(*args)
+    return written
 
 
 @st.cache_resource(show_spinner="Preparing the boundaries for the browser (first time only) ...", max_entries=16)
@@ -66,8 +71,13 @@ def layer_values_file(built: Atlas, view: webmap.MapView, geometry_set: national
                       web_dir: Path) -> str:
     """:func:`values_file` once per process for each layer, data and geometry (a layer switch then writes nothing)."""
     token = common.data_token(built, view.layer, view.geography)
-    return _values_file(built.la_code, view.layer, view.geography, str(built.path), token, geometry_set.manifest,
-                        str(web_dir), view, geometry_set)
+    args = (built.la_code, view.layer, view.geography, str(built.path), token, geometry_set.manifest, str(web_dir),
+            view, geometry_set)
+    name = _values_file(*args)
+    if not (large_folder(web_dir) / name).is_file():                  # the output folder was cleared meanwhile
+        _values_file.clear()
+        name = _values_file(*args)
+    return name
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)

@@ -63,3 +63,14 @@ def test_a_layer_switch_writes_a_values_file_and_no_geometry(app):
     new = set(after) - set(before)
     assert len(new) == 1 and new.pop().startswith("values-")
     assert {name: after[name] for name in before} == before         # geometry neither rewritten nor added
+
+
+def test_files_removed_while_the_app_runs_are_written_again(app):
+    at, folder = app
+    for path in (folder / "web" / LARGE_FOLDER).iterdir():
+        path.unlink()
+    at.selectbox(key="large_layer").select("imd25_score").run()
+    assert not at.exception and not at.error
+    names = set(large_files(folder))
+    assert any(name.endswith("-manifest.json") for name in names)
+    assert any(name.startswith("values-") for name in names)
