@@ -177,3 +177,17 @@ def test_the_page_and_the_map_frame_pass_axe(session):
 
     assert_clean(session["page"], AXE_SCRIPT, "large-area map page")
     assert_clean(session["frame"], AXE_SCRIPT, "large-area map frame")
+
+
+def test_another_geography_brings_its_own_geometry_once(session):
+    page, frame, built = session["page"], session["frame"], session["built"]
+    wards = built.geographies_at("ward")[0]
+    label = built.geography_labels.get(wards) or built.report.geography_labels()[wards]
+    fetched = frame.evaluate("atlasLargeMap.fetched.length")
+    choose(page, "Geography", label)
+    frame.wait_for_function("g => atlasLargeMap.layer.startsWith(g + ':')", arg=wards, timeout=120_000)
+    frame.wait_for_function("n => atlasLargeMap.drawn === n", arg=len(built.table(wards)), timeout=60_000)
+    new = frame.evaluate("atlasLargeMap.fetched").__getitem__(slice(fetched, None))
+    assert len(new) == 2 and sum(url.endswith("-manifest.json") for url in new) == 1, new
+    assert sum("-coarse-" in url for url in new) == 1, new
+    assert frame.evaluate("atlasLargeMap.errors") == []

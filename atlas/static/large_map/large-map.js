@@ -233,10 +233,11 @@
   }
 
   function drawHighlight(ctx, v) {
-    if (state.hovered < 0) { return; }
+    var path = state.hovered >= 0 && pathOf(state.hovered);
+    if (!path) { return; }
     ctx.lineWidth = 2.5 / v.scale;
     ctx.strokeStyle = "#111111";
-    ctx.stroke(pathOf(state.hovered));
+    ctx.stroke(path);
   }
 
   function redraw(renderer) {
@@ -432,6 +433,8 @@
     if (state.manifestUrl === url) { return state.ready; }
     state.manifestUrl = url;
     state.coarse = state.grid = null;
+    state.hovered = -1;                 // an area of the geometry drawn until now
+    state.tip.style.display = "none";
     state.chunks = {};
     status("Loading the boundaries ...");
     state.ready = cachedJSON(url).then(function (manifest) {
