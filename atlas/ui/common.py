@@ -350,15 +350,15 @@ def _authority_postcodes(districts: tuple, source: str) -> tuple[pd.DataFrame | 
 #: full opacity is 8.6:1),
 #: less empty space above the page.
 MAP_FRAME_TITLE = "streamlit_folium.st_folium"
-PAGE_STYLE = f"""
+PAGE_STYLE = """
 <style>
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] *,
 [data-testid="stWidgetLabel"] small, [data-testid="stTooltipHoverTarget"] svg,
-[data-testid="stSidebarNavLink"] span, [data-testid="stMarkdownContainer"] small {{ color: #4a4a55 !important; }}
-[data-testid="stCaptionContainer"] {{ opacity: 1 !important; }}
-.block-container, [data-testid="stMainBlockContainer"] {{ padding-top: 2.6rem; padding-left: 1.2rem;
-  padding-right: 1.2rem; }}
-h1#atlas-page-title, [data-testid="stHeading"] h1 {{ font-size: 1.45rem; padding: 0.2rem 0 0.3rem; }}
+[data-testid="stSidebarNavLink"] span, [data-testid="stMarkdownContainer"] small { color: #4a4a55 !important; }
+[data-testid="stCaptionContainer"] { opacity: 1 !important; }
+.block-container, [data-testid="stMainBlockContainer"] { padding-top: 2.6rem; padding-left: 1.2rem;
+  padding-right: 1.2rem; }
+h1#atlas-page-title, [data-testid="stHeading"] h1 { font-size: 1.45rem; padding: 0.2rem 0 0.3rem; }
 </style>
 """
 #: The map atlas page's map frame sized from the viewport (only there: other pages' maps sit beside controls).
