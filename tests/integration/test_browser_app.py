@@ -16,12 +16,13 @@ import pytest
 import shapely
 
 from atlas.classify import CATEGORY_COLOURS, classify
-from tests.app_support import (, wait_idle
+from tests.app_support import (
     PROJECT,
     SCRIPT_NAME,
     choose,
     map_frame,
     running_app,
+    wait_idle,
     wait_rendered,
     write_test_atlas,
 )
