@@ -26,7 +26,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from .. import export, webmap
+from .. import export, point_styles, webmap
 from ..classify import DEFAULT_PALETTE, SCHEMES, SEQUENTIAL_PALETTES
 from ..errors import AtlasError
 from ..plaintext import plain
@@ -397,11 +397,11 @@ def _point_overlays(built, urls, sets: dict[str, dict], colour_by: dict[str, str
     """The district's point sets (GP practices, pharmacies ...) as overlays, off until switched on.
 
     A set in ``colour_by`` carries its ``style`` (colours, sizes, legend and
-    tooltip lines: :func:`atlas.webmap.point_style_payload`).
+    tooltip lines: :func:`atlas.point_styles.point_style_payload`).
     """
     overlays = []
     for name, meta in sets.items():
-        file = common.points_file(built, name, built.points[name], webmap.POINT_FIELDS, urls.web_dir)
+        file = common.points_file(built, name, built.points[name], point_styles.POINT_FIELDS, urls.web_dir)
         label = _set_label(name, meta)
         overlay = {"id": name, "label": label, "url": urls.web + file.name, "count": file.count,
                    "attribution": meta.get("attribution") or "", "show": False}
@@ -534,7 +534,7 @@ def _points_tables(built, sets: dict[str, dict], colour_by: dict[str, str]) -> N
             st.caption(plain(f"The {_in_sentence(label)} of {built.la_name} placed by postcode, as the map shows "
                              f"them" + (", with 95% intervals and comparisons with the district and England."
                                         if layer else ".") + " Select a column heading to sort."))
-            st.dataframe(webmap.points_table(built, name, layer).round(1), width="stretch")
+            st.dataframe(point_styles.points_table(built, name, layer).round(1), width="stretch")
 
 
 EXPORT_FORMATS = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
