@@ -144,7 +144,9 @@ def _pending() -> dict:
 def _add(la_code: str, result: ImportResult) -> None:
     """Keep the layer for the session and select it, so the map shows it on this very rerun."""
     _stored(la_code)[result.layer] = result
-    st.session_state.update({"geography": result.geographies[0], "layer": result.layer})
+    geography = result.geographies[0]
+    theme = result.meta[geography].get("theme") or "Other"
+    st.session_state.update({"geography": geography, "theme": theme, "layer": result.layer})
     st.toast(plain(f"Added {result.label} to the map."))
 
 

@@ -70,7 +70,8 @@ def test_upload_detects_reports_and_adds_the_layer(app, rates_csv):
     assert app.text[0].value == "imported layers: import_uptake"
     assert "Your uploaded layers" in shown_text(app)
     # the new layer is selected, so the map page draws it on this very rerun
-    assert (app.session_state["geography"], app.session_state["layer"]) == ("ward2023", "import_uptake")
+    assert (app.session_state["geography"], app.session_state["theme"], app.session_state["layer"]) == (
+        "ward2023", "Imported", "import_uptake")
     stored = app.session_state["uploaded_indicators"]["E06000032"]["import_uptake"]
     assert stored.meta["ward2023"]["units"] == "%" and stored.meta["ward2023"]["higher_is"] == "neutral"
 
