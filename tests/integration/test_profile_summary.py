@@ -76,6 +76,9 @@ def test_names_in_one_style_and_counts_with_separators(pcn_pdf, luton):
     upper = raw.str.isupper()
     assert upper.any()
     assert not shown[upper].str.isupper().any()
+    assert not assets.shown["Primary Care Network"].str.isupper().any()
+    funnel = profile.table("network_funnel").shown
+    assert len(funnel) and not funnel["Practice"].str.isupper().any()
     # list sizes of four digits or more carry thousands separators
     sizes = assets.data["list_size"].dropna()
     big = sizes[sizes >= 1000]
