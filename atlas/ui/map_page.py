@@ -34,6 +34,7 @@ from ..errors import AtlasError
 from ..plaintext import plain
 from . import analyses, common
 from .assets import serve_assets
+from .profile_page import warm_first_profile
 from .upload import report_section, upload_section
 
 #: The map frame's height before the page's style sizes it from the viewport.
@@ -65,6 +66,8 @@ def page() -> None:
     built = upload_section(built, container=st.sidebar)
     st.title(plain(f"Health Equity Atlas: {built.la_name}"), anchor="atlas-page-title")
     _atlas(built, urls)
+    if built is common.load_atlas(built.la_code):  # no uploads: warm the profile page's first profile, once per build
+        warm_first_profile(built)
 
 
 @st.fragment
