@@ -25,8 +25,10 @@ _NUMBER_TEXT = re.compile(r"^-?[\d,]+(\.\d+)?%?( \(.*\))?$")
 def render_html(profile: Profile) -> str:
     """The profile as one self-contained HTML page (no external file; every name and value escaped).
 
-    Headings and a contents list, tables with captions and header cells, the map
-    as an embedded image with a text alternative, comparisons written as words.
+    Headings and a contents list; the summary first (at a glance, the map, the
+    key indicators' spine chart, the services), then the full tables with
+    captions and header cells, the method and the sources; images embedded with
+    text alternatives, comparisons written as words.
     """
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -35,7 +37,12 @@ def render_html(profile: Profile) -> str:
     return template.render(profile=profile, produced=f"{profile.produced:%d %B %Y}",
                            map_base64=base64.b64encode(profile.map_png).decode("ascii"),
                            map_attribution=_map_attribution(profile), cell_class=_cell_class,
-                           image_base64=lambda data: base64.b64encode(data).decode("ascii"))
+                           image_base64=lambda data: base64.b64encode(data).decode("ascii"),
+                           spine=_table_or_none(profile, "spine"), assets=_table_or_none(profile, "assets"))
+
+
+def _table_or_none(profile: Profile, key: str):
+    return next((t for t in profile.tables if t.key == key), None)
 
 
 def _cell_class(text) -> str:
