@@ -209,22 +209,21 @@ def _district(code: str, tables: _Tables) -> Authority:
 
 
 def _county(code: str, tables: _Tables) -> Authority:
-    districts = tuple(sorted(d for d, c in tables.county_of.items() if c == code and d in tables.current))
-    former = frozenset(old for old, new in tables.successor.items() if new in districts)
-    names = {d: tables.current[d] for d in districts}
-    return Authority(code, districts, frozenset(districts) | former, name=tables.county_names[code], kind="county",
-                     district_names=names,
-                     notes=(f"county (upper-tier authority) of {len(districts)} districts: "
-                            + ", ".join(f"{d} {names[d]}" for d in districts),))
+    return _group(code, tables, tables.county_of, tables.county_names[code], "county",
+                  "county (upper-tier authority)")
 
 
 def _region(code: str, tables: _Tables) -> Authority:
-    districts = tuple(sorted(d for d, r in tables.region_of.items() if r == code and d in tables.current))
+    return _group(code, tables, tables.region_of, tables.region_names[code], "region", "region")
+
+
+def _group(code: str, tables: _Tables, member_of: dict, name: str, kind: str, noun: str) -> Authority:
+    """A county or region: today's districts that ``member_of`` puts in ``code``, with their former codes."""
+    districts = tuple(sorted(d for d, c in member_of.items() if c == code and d in tables.current))
     former = frozenset(old for old, new in tables.successor.items() if new in districts)
     names = {d: tables.current[d] for d in districts}
-    return Authority(code, districts, frozenset(districts) | former, name=tables.region_names[code], kind="region",
-                     district_names=names,
-                     notes=(f"region of {len(districts)} districts: "
+    return Authority(code, districts, frozenset(districts) | former, name=name, kind=kind, district_names=names,
+                     notes=(f"{noun} of {len(districts)} districts: "
                             + ", ".join(f"{d} {names[d]}" for d in districts),))
 
 

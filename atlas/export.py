@@ -324,12 +324,7 @@ class MapCanvas:
 
     def _grid_legend(self, analysis, classes: Classes) -> None:
         """The 3x3 legend of a bivariate choropleth, with the areas in each cell and the method below."""
-        x0, y0, width, height = self.layout.legend_rect
-        ax = self.figure.add_axes((x0, y0, width, height))
-        ax.set_axis_off()
-        ax.set_xlim(0, 1)
-        ax.set_ylim(0, 1)
-        self._layer_artists.append(ax)
+        ax = self._legend_axes()
         box_w, box_h = box_inches(self.figure, self.layout.legend_rect)
         grid_w, grid_h = 1.6 / box_w, 1.6 / box_h  # a 1.6-inch square grid
         ax.text(0, 1, "Areas in each class", fontsize=9, fontweight="bold", va="top", ha="left")
@@ -346,6 +341,15 @@ class MapCanvas:
         x, notes_top = (0, top - grid_h - 0.55 / box_h) if column == 1 else (column + 0.06, 1)
         ax.text(x, notes_top, "\n".join(_wrap(n, self.layout.text_wrap) for n in notes), fontsize=7,
                 va="top", ha="left", color="#222222", linespacing=1.35)
+
+    def _legend_axes(self):
+        """Blank axes over the legend's box (0-1 both ways), removed with the layer."""
+        ax = self.figure.add_axes(self.layout.legend_rect)
+        ax.set_axis_off()
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        self._layer_artists.append(ax)
+        return ax
 
     def _text(self, x: float, y: float, text: str, **kwargs):
         artist = self.figure.text(x, y, text, **kwargs)
@@ -365,12 +369,7 @@ class MapCanvas:
                    color="#333333")
 
     def _legend(self, meta: dict, classes: Classes) -> None:
-        x0, y0, width, height = self.layout.legend_rect
-        ax = self.figure.add_axes((x0, y0, width, height))
-        ax.set_axis_off()
-        ax.set_xlim(0, 1)
-        ax.set_ylim(0, 1)
-        self._layer_artists.append(ax)
+        ax = self._legend_axes()
         column = self.layout.legend_column
         row = ROW_INCHES / box_inches(self.figure, self.layout.legend_rect)[1]
         heading = _wrap(meta.get("units") or meta["label"], int(44 * column / 0.48) if column < 1 else 44)

@@ -35,7 +35,6 @@ from .national import BOUNDARIES, group_moran, lsoa11_polygons, national_inputs
 #: The columns of ``atlas stats --areas`` (the issue's), then how each row was computed.
 COLUMNS = ["area_code", "area_name", "n_lsoa", "least_20", "most_20", "twenty_twenty", "moran_i", "moran_p", "gini"]
 EXTRA_COLUMNS = ["n_lsoa21", "islands", "snap_tolerance_m", "permutations", "seed", "note"]
-POPULATION_LAYER = "iod19_population"
 
 
 @dataclass
@@ -133,7 +132,7 @@ def describe(area_set: AreaSet, permutations: int, seed: int, snap_tolerance_m: 
 
 
 def _population(source: Path, catalogue: Catalogue) -> pd.Series:
-    indicator = catalogue.indicators[POPULATION_LAYER]
+    indicator = catalogue.indicators[catalogue.role("deprivation_population")]
     return indicator_frame(read_source(indicator.source, source), indicator)["value"]
 
 

@@ -29,6 +29,8 @@ from .upload import plain
 LISA, HOT_SPOTS, BIVARIATE, CHANGE = "lisa", "hotspots", "bivariate", "change"
 CATEGORY_LABELS = {LISA: "Local clusters (LISA)", HOT_SPOTS: "Hot and cold spots (Gi*)",
                    BIVARIATE: "Two indicators (bivariate)", CHANGE: "IMD decile change since 2019"}
+#: Session key of the "False-discovery-rate cut-off" toggle (LISA clusters and hot spots).
+FDR_KEY = "fdr"
 FUNNEL_POSITION_COLOURS = ["#b2182b", "#ef8a62", "#999999", "#67a9cf", "#2166ac"]
 
 
@@ -43,6 +45,11 @@ def category_controls(built, geography: str, layer: str, column) -> tuple[str, s
              "Moran clusters, Getis-Ord Gi* hot and cold spots, this indicator with a second one (bivariate "
              "LISA and a 3x3 map of thirds), or how each LSOA's national IMD decile moved from IoD2019 to IoD2025.")
     partner = None
+    if kind in (LISA, HOT_SPOTS):
+        column.toggle("False-discovery-rate cut-off", key=FDR_KEY, value=False,
+                      help="With hundreds of areas, some pass p < 0.05 by chance. This cut-off (Benjamini-Hochberg, "
+                           "as esda's fdr) keeps an area only when it stays significant once that is allowed for: "
+                           "fewer, surer clusters and hot spots.")
     if kind == CHANGE:
         return kind, column.selectbox("Domain", list(change.DOMAINS), key="change_domain",
                                       format_func=change.DOMAINS.get,
@@ -59,6 +66,11 @@ def category_controls(built, geography: str, layer: str, column) -> tuple[str, s
         partner = column.selectbox("Second indicator", list(labels), key="bivariate_partner", format_func=labels.get,
                                    help="Related to the map's indicator in neighbouring areas (bivariate Moran).")
     return kind, partner
+
+
+def fdr_chosen(kind: str) -> bool:
+    """Whether the false-discovery-rate cut-off is on for the second map layer ``kind`` (LISA or hot spots)."""
+    return kind in (LISA, HOT_SPOTS) and bool(st.session_state.get(FDR_KEY))
 
 
 def smoothed_toggle(built, geography: str, layer: str, column) -> tuple:
@@ -84,7 +96,7 @@ def category_layer(built, view: webmap.MapView, kind: str, partner: str | None, 
     if kind == LISA:
         return (webmap.lisa_layer(lisa, lisa_note) if lisa is not None else None), None, lisa_note
     if kind == HOT_SPOTS:
-        entry = cached("hotspots", built, view.layer, view.geography)
+        entry = cached("hotspots", built, view.layer, view.geography, fdr=fdr_chosen(kind))
         if not entry["available"]:
             return None, entry, entry["message"]
         layer = webmap.CategoryLayer(CATEGORY_LABELS[HOT_SPOTS], list(BINS), [HOTSPOT_COLOURS[b] for b in BINS],
@@ -107,18 +119,19 @@ def category_layer(built, view: webmap.MapView, kind: str, partner: str | None, 
     return layer, entry, change.METHOD
 
 
-def cached(kind: str, built, layer: str, geography: str, partner: str = "") -> dict:
-    """An analysis entry, computed once per data (the map and the panel share it)."""
+def cached(kind: str, built, layer: str, geography: str, partner: str = "", fdr: bool = False) -> dict:
+    """An analysis entry, computed once per data (the map and the panel share it); ``fdr`` for hot spots."""
     token = common.data_token(built, layer, geography)
     if partner and kind == "bivariate":
         token += common.data_token(built, partner, geography)
-    return _cached(kind, built.la_code, layer, geography, partner, str(built.path), token, built)
+    return _cached(kind, built.la_code, layer, geography, partner, fdr, str(built.path), token, built)
 
 
 @st.cache_resource(show_spinner=False, max_entries=128)
-def _cached(kind: str, la: str, layer: str, geography: str, partner: str, path: str, token: str, _built) -> dict:
+def _cached(kind: str, la: str, layer: str, geography: str, partner: str, fdr: bool, path: str, token: str,
+            _built) -> dict:
     if kind == "hotspots":
-        return analyses.hot_spot_summary(_built, layer, geography)
+        return analyses.hot_spot_summary(_built, layer, geography, fdr=fdr)
     if kind == "bivariate":
         return analyses.bivariate_summary(_built, layer, geography, partner, geography)
     if kind == "smoothed":

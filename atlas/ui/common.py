@@ -282,19 +282,21 @@ def _map_view(la: str, layer: str, geography: str, scheme: str, k: int, palette:
     return webmap.map_view(_built, layer, geography, scheme=scheme, k=k, palette=palette)
 
 
-def summary(built: atlas.Atlas, layer: str, geography: str) -> dict:
+def summary(built: atlas.Atlas, layer: str, geography: str, fdr: bool = False) -> dict:
     """The statistics of one layer (``atlas.stats.summarise``), computed once per layer and data.
+
+    ``fdr`` puts the false-discovery-rate cut-off on the LISA clusters.
 
     The LISA clusters of the map come from the same computation, so the map and
     the panel always agree.
     """
     token = data_token(built, layer, geography)
-    return _summary(built.la_code, layer, geography, str(built.path), token, built)
+    return _summary(built.la_code, layer, geography, fdr, str(built.path), token, built)
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
-def _summary(la: str, layer: str, geography: str, path: str, token: str, _built) -> dict:
-    return summarise(_built, layer, geography)
+def _summary(la: str, layer: str, geography: str, fdr: bool, path: str, token: str, _built) -> dict:
+    return summarise(_built, layer, geography, fdr=fdr)
 
 
 # -- wards in the tooltip, and finding a place -----------------------------------------------------------

@@ -97,7 +97,7 @@ def _atlas(built, urls) -> None:
     except AtlasError as exc:
         st.error(plain(exc))
         return
-    summary, no_summary = _summary(built, view)
+    summary, no_summary = _summary(built, view, analyses.fdr_chosen(category_kind))
     lisa, lisa_note = _lisa(summary, no_summary)
     categories, category_entry, category_note = analyses.category_layer(built, view, category_kind, partner, lisa,
                                                                         lisa_note)
@@ -366,12 +366,12 @@ def _find(built, geography: str) -> dict | None:
 
 
 # -- the map ----------------------------------------------------------------------------------------
-def _summary(built, view: webmap.MapView) -> tuple[dict | None, str | None]:
-    """The layer's statistics, or why there are none."""
+def _summary(built, view: webmap.MapView, fdr: bool) -> tuple[dict | None, str | None]:
+    """The layer's statistics (LISA with the false-discovery-rate cut-off when ``fdr``), or why there are none."""
     if view.classes is None:
         return None, "No statistics: the indicator has no values in these areas."
     try:
-        return common.summary(built, view.layer, view.geography), None
+        return common.summary(built, view.layer, view.geography, fdr=fdr), None
     except AtlasError as exc:
         return None, f"No statistics for this indicator: {exc}"
 

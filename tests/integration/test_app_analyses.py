@@ -40,6 +40,21 @@ def test_hot_spots_are_a_map_layer_with_a_reading_and_a_table_column(lsoa21, lut
     assert Counter(column.astype(str)) == _drawn(drawn)
 
 
+def test_false_discovery_rate_toggle_recuts_hot_spots_and_lisa(lsoa21, luton):
+    choose(lsoa21, "category", "hotspots")
+    plain_cut = _drawn(payload(lsoa21))
+    lsoa21.toggle(key="fdr").set_value(True).run()
+    assert not lsoa21.exception
+    drawn = payload(lsoa21)
+    expected = hot_spot_summary(luton, "income25_score", "lsoa21", fdr=True)
+    assert _drawn(drawn) == Counter({k: v for k, v in expected["counts"].items() if v})
+    assert "false-discovery-rate" in drawn["lisa"]["caption"]
+    significant = sum(v for k, v in plain_cut.items() if k != "Not significant")
+    assert sum(v for k, v in _drawn(drawn).items() if k != "Not significant") <= significant
+    choose(lsoa21, "category", "lisa")
+    assert "false-discovery-rate" in payload(lsoa21)["lisa"]["caption"]
+
+
 def test_bivariate_map_has_nine_classes_and_its_reading(lsoa21):
     choose(lsoa21, "category", "bivariate")
     choose(lsoa21, "bivariate_partner", "c21_bad_health_pct")

@@ -11,11 +11,10 @@ elements it names.
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
-from tests.app_support import CHROMIUM, choose, launch, map_frame, running_app, wait_rendered, write_test_atlas
+from tests.app_support import choose, map_frame, running_app, wait_rendered, write_test_atlas
 
 pytestmark = pytest.mark.browser
 RULES = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
@@ -31,15 +30,10 @@ def app_url(luton, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(app_url):
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"The browser tests need Debian's chromium at {CHROMIUM}: apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
-        yield page
-        browser.close()
+def page(app_url, browser):
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    yield context.new_page()
+    context.close()
 
 
 @pytest.fixture(scope="module")

@@ -8,13 +8,12 @@ every other page shows, and the Authority box lists counties too.
 
 from __future__ import annotations
 
-import os
 import shutil
 
 import pytest
 
 import atlas
-from tests.app_support import CHROMIUM, choose, launch, map_frame, running_app, wait_rendered
+from tests.app_support import choose, map_frame, running_app, wait_rendered
 
 from ..conftest import BEDFORD, LUTON
 
@@ -34,18 +33,13 @@ def app_url(luton, source_dir, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(app_url):
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"The browser tests need Debian's chromium at {CHROMIUM}: apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        context = browser.new_context(viewport={"width": 1500, "height": 1200})
-        page = context.new_page()
-        page.goto(app_url)
-        wait_rendered(map_frame(page))
-        yield page
-        browser.close()
+def page(app_url, browser):
+    context = browser.new_context(viewport={"width": 1500, "height": 1200})
+    page = context.new_page()
+    page.goto(app_url)
+    wait_rendered(map_frame(page))
+    yield page
+    context.close()
 
 
 def authority_shown(page) -> str:

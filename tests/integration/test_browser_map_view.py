@@ -12,7 +12,6 @@ shapely, not from the atlas's search.
 from __future__ import annotations
 
 import gzip
-import os
 from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
@@ -20,7 +19,7 @@ import pytest
 import shapely
 
 from atlas import config
-from tests.app_support import CHROMIUM, launch, map_frame, running_app, wait_rendered, write_test_atlas
+from tests.app_support import map_frame, running_app, wait_rendered, write_test_atlas
 
 pytestmark = pytest.mark.browser
 WIDTH, HEIGHT = 1366, 768
@@ -32,17 +31,6 @@ def app_url(luton, tmp_path_factory):
     out, code = write_test_atlas(luton, tmp_path_factory.mktemp("map_view_out"))
     with running_app(out, log=out / "streamlit.log") as url:
         yield url, code
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"The browser tests need Debian's chromium at {CHROMIUM}: apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
