@@ -161,7 +161,7 @@ def first_selection(built) -> tuple[str, str] | None:
     if kind is None or kind == LSOAS:
         return None
     frame = built.table(kind)
-    return kind, str(frame["name"].astype(str).sort_values().index[0])
+    return (kind, str(frame["name"].astype(str).sort_values().index[0])) if len(frame) else None
 
 
 def warm_first_profile(built) -> None:
