@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import html
 import re
+import string
 import threading
 
 import pandas as pd
@@ -68,6 +69,17 @@ def figure_text():
 
     with _FIGURE_LOCK, matplotlib.rc_context({"text.parse_math": False, "text.usetex": False}):
         yield
+
+
+def display_name(name) -> str:
+    """A name as the atlas shows it: one written all in capitals in the data ("BELL HOUSE MEDICAL CENTRE") in
+    title case ("Bell House Medical Centre"); any other name as written (blank when missing).
+
+    >>> display_name("PETRIE TUCKER & PARTNERS LTD"), display_name("Luton 007A")
+    ('Petrie Tucker & Partners Ltd', 'Luton 007A')
+    """
+    text = "" if name is None or (not isinstance(name, str) and pd.isna(name)) else str(name)
+    return string.capwords(text) if text.isupper() else text
 
 
 def neutralise(value):

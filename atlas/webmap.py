@@ -51,7 +51,7 @@ from .classify import (
 )
 from .errors import AtlasError
 from .model import Atlas
-from .plaintext import csv_text
+from .plaintext import csv_text, display_name
 from .points import point_style
 from .specs import POINTS_PREFIX
 from .stats.moran import CLUSTERS, NO_DATA
@@ -190,7 +190,7 @@ def points_document(frame: gpd.GeoDataFrame, fields: dict[str, str]) -> tuple[st
     shown = {column: label for column, label in fields.items() if column in located.columns}
     features = []
     for (code, row), geom in zip(located.iterrows(), geometry):
-        properties = {"name": _text(row.get("name", code))}
+        properties = {"name": display_name(_text(row.get("name", code)))}
         properties["rows"] = [[label, _text(row[column])] for column, label in shown.items()
                               if _text(row[column])]
         features.append(f'{{"type":"Feature","id":{json.dumps(str(code))},'
@@ -412,7 +412,10 @@ def points_table(built: Atlas, point_set: str, layer: str | None = None, name: s
                         f"{layer}_upper": "Upper 95%", f"{layer}_vs_district": f"Compared with {built.la_name}",
                         f"{layer}_vs_england": "Compared with England"})
     columns["postcode"] = POINT_FIELDS["postcode"]
-    return frame[[c for c in columns if c in frame.columns]].rename(columns=columns)
+    table = frame[[c for c in columns if c in frame.columns]]
+    for text in [c for c in ("name", "pcn_name") if c in table.columns]:   # names in capitals in title case
+        table = table.assign(**{text: [display_name(v) for v in table[text]]})
+    return table.rename(columns=columns)
 
 
 # -- the view of one layer -----------------------------------------------------------------------

@@ -23,6 +23,7 @@ from ..errors import AtlasError
 from ..estimates import METHOD_LINE
 from ..health import pcn_table
 from ..model import Atlas
+from ..plaintext import display_name
 from ..report import vintage_year
 from .areas import Area, codes_inside, find_area, lsoa_assignment
 from .common import (
@@ -39,7 +40,6 @@ from .common import (
     life_expectancy_geography,
     lsoa_geographies,
     memo,
-    name_text,
     point_set_label,
     reference_text,
     share_texts,
@@ -483,7 +483,7 @@ class _ProfileBuilder:
         data = entry["points"].reset_index().rename(columns={"index": "code"})
         data = data[["code", "name", "numerator", "denominator", "value", "position", "highlight"]]
         ours = data[data["highlight"]]
-        shown = pd.DataFrame({"Practice": [name_text(n) for n in ours["name"]], "Code": ours["code"],
+        shown = pd.DataFrame({"Practice": [display_name(n) for n in ours["name"]], "Code": ours["code"],
                               "Register / list": [f"{format_value(n, 0)} / {format_value(d, 0)}"
                                                   for n, d in zip(ours["numerator"], ours["denominator"])],
                               entry["units"] or "Value": [format_value(v, 1) for v in ours["value"]],
@@ -560,8 +560,8 @@ class _ProfileBuilder:
         data = pd.DataFrame(records)
         data = data.assign(_order=data["type"].map(order)).sort_values(["_order", "name"], kind="stable")
         data = data.drop(columns="_order").reset_index(drop=True)
-        shown = pd.DataFrame({"Type": data["type"], "Code": data["code"], "Name": [name_text(n) for n in data["name"]],
-                              "Postcode": data["postcode"], "Primary Care Network": [name_text(n) for n in data["network"]],
+        shown = pd.DataFrame({"Type": data["type"], "Code": data["code"], "Name": [display_name(n) for n in data["name"]],
+                              "Postcode": data["postcode"], "Primary Care Network": [display_name(n) for n in data["network"]],
                               "Registered patients": [format_value(v, 0, missing="") for v in data["list_size"]],
                               "Relation to the area": data["relation"]})
         counts = data.groupby("type").size()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import re
-import string
 
 import numpy as np
 import pandas as pd
@@ -156,13 +155,6 @@ def point_set_label(built: Atlas, point_set: str) -> tuple[str, dict | None]:
     if len(rows):
         return str(rows.iloc[0]["label"]), rows.iloc[0].to_dict()
     return point_set.replace("_", " ").capitalize(), None
-
-
-def name_text(name) -> str:
-    """A name as the profile shows it: one written all in capitals in the data ("HATTERS HEALTH") in title
-    case ("Hatters Health"); any other name as written."""
-    text = "" if name is None or (not isinstance(name, str) and pd.isna(name)) else str(name)
-    return string.capwords(text) if text.isupper() else text
 
 
 def count_text(n: int, label: str) -> str:
