@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,22 @@ class _Collected(logging.Handler):
 
     def emit(self, record):
         self.messages.append(record.getMessage())
+
+
+@pytest.fixture(autouse=True)
+def main_module_kept():
+    """Put back this process's ``__main__`` after each test.
+
+    Streamlit's AppTest runs its script as a new ``__main__`` module and leaves it
+    in ``sys.modules``; Dask's worker processes (spawned) then re-run that
+    script, which fails outside AppTest, and the local cluster cannot start.
+    """
+    main = sys.modules.get("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
 
 
 @pytest.fixture(autouse=True)

@@ -81,7 +81,7 @@ def test_unknown_district_code_is_named(source_dir):
 
 
 @pytest.mark.parametrize("code, words", [("E01015693", "LSOA"), ("E05014737", "electoral ward"),
-                                         ("Luton", "not an ONS area code"), ("E12000006", "region")])
+                                         ("Luton", "not an ONS area code"), ("E54000024", "integrated care board")])
 def test_a_code_that_is_not_a_district_says_what_it_is(code, words, source_dir):
     with pytest.raises(UnknownAreaError, match=words):
         atlas.build(code, source_dir=source_dir, write=False)
