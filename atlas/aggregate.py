@@ -19,6 +19,10 @@ import pandas as pd
 RULES = ("weighted_mean", "sum", "ratio_of_sums", "decile_share")
 #: Suffix of the layer a decile becomes on larger areas (the share of residents in deciles 1-2).
 MOST_DEPRIVED_SUFFIX = "_most_deprived_20"
+#: Prefix of the layer saying how much of each larger area's residents its ``<child>`` areas hold.
+COVERAGE_PREFIX = "coverage_"
+#: A larger area whose assigned smaller areas hold residents further than this share from its own is flagged.
+COVERAGE_TOLERANCE = 0.10
 
 
 @dataclass
@@ -210,3 +214,79 @@ def decile_share_display(indicator, layer_id: str) -> dict:
             "label": f"{indicator.label}: % of residents in the most deprived 20% nationally",
             "description": (f"Share of residents living in LSOAs in national deciles 1-2 of "
                             f"{indicator.label}. {indicator.description}")}
+
+
+def coverage(assigned: pd.Series, reference: pd.Series, tolerance: float = COVERAGE_TOLERANCE) -> pd.DataFrame:
+    """How much of each larger area's residents the smaller areas assigned to it hold.
+
+    Parameters
+    ----------
+    assigned : pandas.Series
+        Residents of the smaller areas assigned to each larger area (summed), by its code.
+    reference : pandas.Series
+        The larger area's own residents (from a set that fits it), by code.
+    tolerance : float
+        A larger area whose ``assigned / reference`` is further than this from 1 is flagged.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by code: ``assigned``, ``reference``, ``share`` (assigned as % of reference; missing
+        when the reference is missing or 0) and ``differs`` (the share is more than ``tolerance`` off 100%).
+    """
+    assigned = pd.to_numeric(assigned, errors="coerce").astype(float)
+    reference = pd.to_numeric(reference, errors="coerce").astype(float).reindex(assigned.index)
+    share = (assigned / reference.where(reference > 0)) * 100.0
+    differs = (share - 100.0).abs() > tolerance * 100.0
+    return pd.DataFrame({"assigned": assigned, "reference": reference, "share": share, "differs": differs})
+
+
+def coverage_layer(child: str) -> str:
+    """The id of the coverage layer of areas aggregated from ``child`` (``coverage_lsoa11``)."""
+    return COVERAGE_PREFIX + child
+
+
+def coverage_of(frame: pd.DataFrame, child: str, tolerance: float = COVERAGE_TOLERANCE) -> pd.DataFrame | None:
+    """The coverage columns a build wrote for areas aggregated from ``child``, or None when it wrote none.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A geography's table (wards).
+    child : str
+        The smaller areas' geography (``lsoa11``).
+    tolerance : float
+        As in :func:`coverage`.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        As :func:`coverage`, indexed as ``frame``.
+    """
+    layer = coverage_layer(child)
+    needed = (f"{layer}_assigned", f"{layer}_reference")
+    if any(column not in frame.columns for column in needed):
+        return None
+    return coverage(frame[needed[0]], frame[needed[1]], tolerance)
+
+
+def coverage_text(share: float, assigned: float, reference: float, tolerance: float = COVERAGE_TOLERANCE) -> str | None:
+    """One area's coverage in words: "41% (1,580 of 3,880 residents): more than 10% off", None when unknown.
+
+    Parameters
+    ----------
+    share, assigned, reference : float
+        A row of :func:`coverage`.
+    tolerance : float
+        As in :func:`coverage`.
+
+    Returns
+    -------
+    str or None
+    """
+    if share is None or pd.isna(share):
+        return None
+    text = f"{share:,.0f}% ({assigned:,.0f} of {reference:,.0f} residents)"
+    if abs(share - 100.0) > tolerance * 100.0:
+        text += f": more than {tolerance:.0%} off, so its figures describe a different population"
+    return text

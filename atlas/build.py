@@ -44,6 +44,7 @@ OUTLINE_TOLERANCE_M = 500
 #: Largest share of a boundary set's areas that may lie outside the district's outline, or have no
 #: parent area (a ward), before the build fails as implausible.
 IMPLAUSIBLE_SHARE = 0.2
+COVERAGE_TOLERANCE = aggregate.COVERAGE_TOLERANCE
 MOST_DEPRIVED_SUFFIX = aggregate.MOST_DEPRIVED_SUFFIX
 
 
@@ -277,6 +278,7 @@ class _Builder:
             self._join_layers(geography)
         self._convert_estimates()
         self._aggregate()
+        self._coverage()
         self._join_computed()
         self.report.geography_order = list(self.frames)
         layers = pd.DataFrame(self.meta, columns=LAYER_COLUMNS)
@@ -776,6 +778,67 @@ class _Builder:
                 "note": "some of these areas' small areas had no value; see method",
             })
         return columns
+
+    def _coverage(self) -> None:
+        """For each rule with ``coverage``: how much of each parent's residents its assigned children hold.
+
+        Adds a percentage layer to the parent set, a ``coverage`` entry to the aggregation's report entry,
+        and a warning naming the parents more than :data:`COVERAGE_TOLERANCE` off.
+        """
+        for (child, target), (_, entry) in self.assignments.items():
+            rule = self.boundaries[target].spec.aggregate_from[child]
+            if not rule.coverage:
+                continue
+            frame, wanted = self.frames[target], (rule.coverage["population"], rule.coverage["reference"])
+            missing = [layer for layer in wanted if layer not in frame.columns]
+            if missing:
+                entry["coverage"] = {"status": "not computed",
+                                     "reason": f"no {' or '.join(missing)} layer on {self.boundaries[target].label}"}
+                continue
+            table = aggregate.coverage(frame[wanted[0]], frame[wanted[1]], COVERAGE_TOLERANCE)
+            layer = aggregate.coverage_layer(child)
+            self._add_columns(target, {layer: table["share"], f"{layer}_assigned": table["assigned"],
+                                       f"{layer}_reference": table["reference"]})
+            self.meta.append(self._coverage_meta(child, target, layer, *wanted))
+            entry["coverage"] = self._coverage_entry(child, target, layer, table, frame, wanted)
+
+    def _coverage_meta(self, child: str, target: str, layer: str, population: str, reference: str) -> dict:
+        small, large = self.boundaries[child].label, self.boundaries[target].label
+        people, residents = self.catalogue.indicators[population], self.catalogue.indicators[reference]
+        method = (f"sum of {people.label} over the {small} areas assigned to each area "
+                  f"({self.assignments[child, target][0].method}), as a percentage of its {residents.label} "
+                  f"(summed from its own best-fitting small areas); flagged when more than "
+                  f"{COVERAGE_TOLERANCE:.0%} from 100%")
+        row = indicator_row(people, target, large, method, child, self.boundaries[target].spec.attribution,
+                            layer=layer, kind="percentage", units="%", higher_is="neutral",
+                            label=f"Residents covered by the {small} areas assigned (% of {residents.label})",
+                            description=(f"How well the {small} figures describe each area: the residents of the "
+                                         f"{small} areas placed in it ({people.label}) as a share of its own "
+                                         f"residents ({residents.label}). Far from 100%, its {small} figures "
+                                         f"describe a different population from the area's."))
+        row["period"] = f"{people.source.period} against {residents.source.period}"
+        row["source_title"] = f"{people.source.title}; {residents.source.title}"
+        row["attribution"] = f"{people.source.attribution} {residents.source.attribution}"
+        return row
+
+    def _coverage_entry(self, child: str, target: str, layer: str, table: pd.DataFrame, frame,
+                        wanted: tuple[str, str]) -> dict:
+        names = frame["name"] if "name" in frame.columns else pd.Series(table.index, index=table.index)
+        off = table[table["differs"]].sort_values("share")
+        listed = [{"code": code, "name": str(names.get(code, code)), "assigned": float(row.assigned),
+                   "reference": float(row.reference), "share": round(float(row.share), 1)}
+                  for code, row in off.iterrows()]
+        if listed:
+            examples = "; ".join(f"{w['name']} ({w['code']}) {w['assigned']:,.0f} against {w['reference']:,.0f} "
+                                 f"({w['share']:.0f}%)" for w in listed[:10])
+            people, residents = (self.catalogue.indicators[i].label for i in wanted)
+            self._warn(f"{len(listed)} of the {len(table)} areas of {self.boundaries[target].label}: the "
+                       f"{self.boundaries[child].label} areas placed in them hold residents ({people}) more than "
+                       f"{COVERAGE_TOLERANCE:.0%} off their own ({residents}), so their figures from those areas "
+                       f"describe a different population (layer {layer}): {examples}")
+        return {"status": "computed", "layer": layer, "population": wanted[0], "reference": wanted[1],
+                "tolerance_percent": COVERAGE_TOLERANCE * 100,
+                "areas": int(table["share"].notna().sum()), "differing": listed[:LIST_LIMIT]}
 
     # -- metadata ----------------------------------------------------------------------------
     def _add_meta(self, indicator: IndicatorSpec, geography: str, native: str, method: str,

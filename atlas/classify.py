@@ -20,7 +20,7 @@ from matplotlib import colormaps
 from matplotlib.colors import to_hex
 
 from .errors import AtlasError
-from .model import Atlas
+from .model import WHOLE_NUMBER_KINDS, Atlas
 
 SCHEMES = {"quantiles": "Quantiles", "natural_breaks": "Natural breaks (Fisher-Jenks)",
            "equal_interval": "Equal interval"}
@@ -33,6 +33,8 @@ DEFAULT_PALETTE = {"worse": "YlOrRd", "better": "YlGnBu", "neutral": "Purples"}
 DECILE_COLOURS = ["#a50026", "#d73027", "#f46d43", "#fdae61", "#fee090",
                   "#e0f3f8", "#abd9e9", "#74add1", "#4575b4", "#313695"]
 MISSING_COLOUR = "#bdbdbd"
+#: Whole-number layers with at most this many distinct values get one class per value.
+UNIQUE_VALUE_LIMIT = 7
 MISSING_LABEL = "No data"
 #: Paul Tol's "muted" qualitative scheme (colour-blind safe), for categories such as PCNs.
 CATEGORY_COLOURS = ["#332288", "#88ccee", "#44aa99", "#117733", "#999933", "#ddcc77", "#cc6677",
@@ -51,6 +53,108 @@ HOTSPOT_COLOURS = {
     "Cold spot (90% confidence)": "#d1e5f0", "Cold spot (95% confidence)": "#67a9cf",
     "Cold spot (99% confidence)": "#2166ac", "No neighbours": "#ffffff", "No data": MISSING_COLOUR,
 }
+#: Which end of a polarised indicator is good: the LISA and hot-spot colours swap for ``higher_is = "better"``
+#: (High-High of life expectancy is blue, not red); a neutral indicator takes purple for high and orange for
+#: low (ColorBrewer PuOr, colour-blind safe), which read as neither good nor bad.
+_LISA_NEUTRAL = {"High-High": "#5e3c99", "Low-Low": "#e66101", "High-Low": "#b2abd2", "Low-High": "#fdb863"}
+_HOTSPOT_NEUTRAL = ("#5e3c99", "#998ec3", "#d8daeb", "#fee0b6", "#f1a340", "#b35806")
+_LISA_WORDS = {"High-High": ("high", "near high values"), "Low-Low": ("low", "near low values"),
+               "High-Low": ("a high value", "among low values"), "Low-High": ("a low value", "among high values")}
+
+
+def _judged(high: bool, higher_is: str | None) -> str:
+    """" (worse)", " (better)" or "" for the high or low end of an indicator of this polarity."""
+    if higher_is not in ("worse", "better"):
+        return ""
+    return " (worse)" if high == (higher_is == "worse") else " (better)"
+
+
+def lisa_styles(higher_is: str | None) -> dict[str, tuple[str, str]]:
+    """The legend label and colour of each LISA category, following the indicator's polarity.
+
+    Parameters
+    ----------
+    higher_is : str or None
+        ``worse`` (High-High red, as GeoDa draws it), ``better`` (High-High blue: the good end)
+        or ``neutral`` (purple for high, orange for low).
+
+    Returns
+    -------
+    dict
+        Category ("High-High") -> (legend label, hex colour); the label says which end is good,
+        e.g. "High-High: high values (better) near high values".
+    """
+    if higher_is == "better":
+        swap = {"High-High": "Low-Low", "Low-Low": "High-High", "High-Low": "Low-High", "Low-High": "High-Low"}
+        colours = {c: LISA_COLOURS[swap.get(c, c)] for c in LISA_COLOURS}
+    elif higher_is == "worse":
+        colours = dict(LISA_COLOURS)
+    else:
+        colours = {**LISA_COLOURS, **_LISA_NEUTRAL}
+    styles = {c: (c, colour) for c, colour in colours.items()}
+    for category, (what, where) in _LISA_WORDS.items():
+        values = " values" if what in ("high", "low") else ""
+        styles[category] = (f"{category}: {what}{values}{_judged(category.startswith('High'), higher_is)} {where}",
+                            colours[category])
+    styles["No data"] = (MISSING_LABEL, MISSING_COLOUR)
+    return styles
+
+
+def polarity_sentence(higher_is: str | None, high: str = "High-High clusters and hot spots",
+                      low: str = "Low-Low clusters and cold spots") -> str:
+    """Which end of an indicator is good, and so which colour the clusters of each end take, in a sentence.
+
+    Parameters
+    ----------
+    higher_is : str or None
+        ``worse``, ``better`` or ``neutral``.
+    high, low : str
+        What the high-end and low-end categories are called.
+
+    Returns
+    -------
+    str
+    """
+    if higher_is == "better":
+        return f"High values are better for this indicator: {high} are drawn blue, {low} red."
+    if higher_is == "worse":
+        return f"High values are worse for this indicator: {high} are drawn red, {low} blue."
+    return (f"High values are neither better nor worse for this indicator: {high} are drawn purple, "
+            f"{low} orange.")
+
+
+def hotspot_styles(higher_is: str | None) -> dict[str, tuple[str, str]]:
+    """The legend label and colour of each Gi* bin, following the indicator's polarity.
+
+    Hot spots (high values clustered) are red and cold spots blue when high is worse; the ramps swap
+    when high is better, and a neutral indicator takes purple (hot) and orange (cold). Labels say which
+    end is good: "Hot spot (99% confidence): high values (better)".
+
+    Parameters
+    ----------
+    higher_is : str or None
+        ``worse``, ``better`` or ``neutral``.
+
+    Returns
+    -------
+    dict
+        Bin ("Hot spot (99% confidence)") -> (legend label, hex colour).
+    """
+    bins = list(HOTSPOT_COLOURS)
+    hot, cold = bins[:3], bins[4:7][::-1]  # strongest first in each
+    colours = dict(HOTSPOT_COLOURS)
+    if higher_is == "better":
+        for h, c in zip(hot, cold):
+            colours[h], colours[c] = HOTSPOT_COLOURS[c], HOTSPOT_COLOURS[h]
+    elif higher_is != "worse":
+        colours.update(zip(hot + cold[::-1], _HOTSPOT_NEUTRAL))
+    styles = {b: (b, colour) for b, colour in colours.items()}
+    for group, high in ((hot, True), (cold, False)):
+        for b in group:
+            styles[b] = (f"{b}: {'high' if high else 'low'} values{_judged(high, higher_is)}", colours[b])
+    return styles
+
+
 #: 3x3 bivariate palette (Joshua Stevens' pink-blue, distinguishable with the common colour-vision
 #: deficiencies): key ``"<x class>-<y class>"``, 1 = lowest third, 3 = highest third.
 BIVARIATE_COLOURS = {
@@ -247,12 +351,64 @@ def classify(values: pd.Series, kind: str = "score", scheme: str = "quantiles", 
         index = pd.Series(np.where(values.notna(), 0, -1), index=values.index)
         return Classes([f"all areas: {format_value(only, decimals)}"], [_colours(palette, 1, higher_is)[0]], index,
                        [float(only)], f"{SCHEMES[scheme]} (one class: every area has the same value)")
-    bins, note = _bins(present.to_numpy(), scheme, int(k))
+    if whole_numbers(present, kind, decimals):
+        bins, labels, note = _whole_number_classes(present.to_numpy(), scheme, int(k))
+    else:
+        bins, note = _bins(present.to_numpy(), scheme, int(k))
+        lows = [float(present.min())] + bins[:-1]
+        labels = [_range_label(lo, hi, decimals) for lo, hi in zip(lows, bins)]
+        note = SCHEMES[scheme] + note
     index = pd.Series(-1, index=values.index)
     index[values.notna()] = np.searchsorted(bins, present.to_numpy(), side="left").clip(0, len(bins) - 1)
-    lows = [float(present.min())] + bins[:-1]
-    labels = [f"{format_value(lo, decimals)} to {format_value(hi, decimals)}" for lo, hi in zip(lows, bins)]
-    return Classes(labels, _colours(palette, len(bins), higher_is), index, bins, SCHEMES[scheme] + note)
+    return Classes(labels, _colours(palette, len(bins), higher_is), index, bins, note)
+
+
+def whole_numbers(values: pd.Series, kind: str = "score", decimals: int = 1) -> bool:
+    """Whether a layer's values are counted things: whole numbers of a count kind or shown without decimals.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        The values present (no missing ones).
+    kind : str
+        The layer kind (``count``, ``population`` and ``rank`` are whole numbers by nature).
+    decimals : int
+        Decimals the layer is shown with.
+
+    Returns
+    -------
+    bool
+    """
+    numbers = pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype=float)
+    counted = kind in WHOLE_NUMBER_KINDS or int(decimals) == 0
+    return bool(counted and len(numbers) and np.all(np.mod(numbers, 1) == 0))
+
+
+def _whole_number_classes(y: np.ndarray, scheme: str, k: int) -> tuple[list[float], list[str], str]:
+    """Classes of whole numbers: one per value when there are few, else integer breaks that never overlap.
+
+    Up to :data:`UNIQUE_VALUE_LIMIT` distinct values each get a class ("0", "1", "2"). Otherwise the
+    scheme's breaks are rounded down to whole numbers (a class up to 2.8 holds 0, 1 and 2), classes left
+    empty are dropped, and each class starts one above the previous one's end ("0", "1", "2 to 3").
+    """
+    distinct = np.unique(y)
+    if len(distinct) <= UNIQUE_VALUE_LIMIT:
+        edges = [float(v) for v in distinct]
+        return edges, [format_value(v, 0) for v in edges], f"Unique values ({len(edges)} whole numbers)"
+    bins, _ = _bins(y, scheme, k)
+    edges = sorted(set(float(np.floor(b)) for b in bins[:-1]) | {float(distinct[-1])})
+    counts = np.bincount(np.searchsorted(edges, y, side="left"), minlength=len(edges))
+    edges = [e for e, n in zip(edges, counts) if n > 0]
+    lows = [float(distinct[0])] + [e + 1 for e in edges[:-1]]
+    labels = [_range_label(lo, hi, 0) for lo, hi in zip(lows, edges)]
+    merged = "" if len(edges) == k else f"; {len(edges)} classes"
+    return edges, labels, f"{SCHEMES[scheme]}, whole-number breaks{merged}"
+
+
+def _range_label(low: float, high: float, decimals: int) -> str:
+    """A class's legend label: "2 to 3", or one figure when the class holds a single value."""
+    low_text, high_text = format_value(low, decimals), format_value(high, decimals)
+    return high_text if low_text == high_text else f"{low_text} to {high_text}"
 
 
 def categorical(values: pd.Series) -> Classes:

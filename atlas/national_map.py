@@ -14,8 +14,9 @@ the web folder the app serves (``output/web/large``):
   chunks on a :data:`CHUNK_M` grid of British National Grid squares, each
   fetched only when it comes into view.
 
-Coordinates are longitude and latitude times :data:`SCALE`, rounded to
-integers and delta-encoded along each ring, in compact JSON. Every file name
+Coordinates are longitude and latitude times :data:`SCALE` (the coarse file:
+:data:`COARSE_SCALE`, written in the file), rounded to integers and
+delta-encoded along each ring, in compact JSON. Every file name
 carries a fingerprint of its content (:func:`atlas.caching.fingerprint`), so
 the browser may keep it for ever and a change gives a new name.
 
@@ -53,6 +54,8 @@ FINE_TOLERANCE_M = 5.0
 CHUNK_M = 20_000
 #: Longitude and latitude are written as integers of 1/SCALE degree (about 1 m).
 SCALE = 100_000
+#: The coarse geometry's integers are of 1/COARSE_SCALE degree (about 7 m by 11 m; it is simplified at 100 m).
+COARSE_SCALE = 10_000
 #: From this Leaflet zoom on, the browser draws the fine geometry.
 FINE_FROM_ZOOM = 11
 #: Class byte of an area with no value.
@@ -74,12 +77,15 @@ class GeometrySet:
         Area names in the same order.
     bounds : list
         ``[[south, west], [north, east]]`` in degrees.
+    coarse : str
+        File name of the coarse geometry (so the browser may fetch it beside the manifest).
     """
 
     manifest: str
     codes: list
     names: list
     bounds: list
+    coarse: str = ""
 
 
 def atlas_areas(built: Atlas, geography: str) -> gpd.GeoDataFrame:
@@ -105,7 +111,7 @@ def geometry_key(frame: gpd.GeoDataFrame, label: str) -> str:
     """Fingerprint of a geography's areas (codes, names and geometry) and the encoding settings."""
     return fingerprint(FORMAT, label, str(frame.crs), "\n".join(frame["code"]), "\n".join(frame["name"]),
                        b"".join(shapely.to_wkb(np.asarray(frame.geometry.values))),
-                       f"{COARSE_TOLERANCE_M}|{FINE_TOLERANCE_M}|{CHUNK_M}|{SCALE}")
+                       f"{COARSE_TOLERANCE_M}|{FINE_TOLERANCE_M}|{CHUNK_M}|{SCALE}|{COARSE_SCALE}")
 
 
 def write_geometry(frame: gpd.GeoDataFrame, folder: Path, label: str = "areas") -> GeometrySet:
@@ -133,18 +139,20 @@ def write_geometry(frame: gpd.GeoDataFrame, folder: Path, label: str = "areas") 
     key = geometry_key(frame, label)
     manifest_name = f"{key}-manifest.json"
     folder.mkdir(parents=True, exist_ok=True)
+    if (folder / manifest_name).is_file():       # written before: the name is a fingerprint of the content
+        manifest = json.loads((folder / manifest_name).read_text(encoding="utf-8"))
+        return GeometrySet(manifest_name, manifest["codes"], manifest["names"], manifest["bounds"], manifest["coarse"])
     codes, names = list(frame["code"].astype(str)), list(frame["name"].astype(str))
     coarse_geoms = web_geometry(frame, COARSE_TOLERANCE_M)
     bounds = _bounds(coarse_geoms)
-    if not (folder / manifest_name).is_file():
-        fine = web_geometry(frame, FINE_TOLERANCE_M)
-        coarse = _write_part(folder, key, "coarse", np.arange(len(frame)), coarse_geoms.values)
-        chunks = [dict(file=_write_part(folder, key, f"fine-{cell}", ids, fine.values[ids]),
-                       bbox=_bbox(fine.values[ids])) for cell, ids in _cells(frame).items()]
-        manifest = dict(format=FORMAT, label=label, scale=SCALE, count=len(codes), codes=codes, names=names,
-                        bounds=bounds, coarse=coarse, chunks=chunks, fine_from_zoom=FINE_FROM_ZOOM)
-        write_text_atomic(folder / manifest_name, _compact(manifest))
-    return GeometrySet(manifest_name, codes, names, bounds)
+    fine = web_geometry(frame, FINE_TOLERANCE_M)
+    coarse = _write_part(folder, key, "coarse", np.arange(len(frame)), coarse_geoms.values, COARSE_SCALE)
+    chunks = [dict(file=_write_part(folder, key, f"fine-{cell}", ids, fine.values[ids]),
+                   bbox=_bbox(fine.values[ids])) for cell, ids in _cells(frame).items()]
+    manifest = dict(format=FORMAT, label=label, scale=SCALE, count=len(codes), codes=codes, names=names,
+                    bounds=bounds, coarse=coarse, chunks=chunks, fine_from_zoom=FINE_FROM_ZOOM)
+    write_text_atomic(folder / manifest_name, _compact(manifest))
+    return GeometrySet(manifest_name, codes, names, bounds, coarse)
 
 
 def _check_frame(frame: gpd.GeoDataFrame) -> None:
@@ -167,25 +175,27 @@ def _cells(frame: gpd.GeoDataFrame) -> dict[str, np.ndarray]:
     return {name: ids.to_numpy() for name, ids in cell.groupby(cell).groups.items()}
 
 
-def _write_part(folder: Path, key: str, part: str, ids: np.ndarray, geoms) -> str:
-    """Write one geometry file (positions of its areas and their encoded shapes); returns its name."""
-    text = _compact(dict(ids=[int(i) for i in ids], geoms=[encode(g) for g in geoms]))
+def _write_part(folder: Path, key: str, part: str, ids: np.ndarray, geoms, scale: int = SCALE) -> str:
+    """Write one geometry file (positions of its areas, their encoded shapes and its scale); returns its name."""
+    text = _compact(dict(ids=[int(i) for i in ids], scale=scale, geoms=[encode(g, scale) for g in geoms]))
     name = f"{key}-{part}-{fingerprint(text)}.json"
     if not (folder / name).is_file():
         write_text_atomic(folder / name, text)
     return name
 
 
-def encode(geom) -> list:
+def encode(geom, scale: int = SCALE) -> list:
     """A polygon or multipolygon as lists of rings of delta-encoded integer coordinates.
 
     Each ring is ``[x0, y0, dx1, dy1, ...]`` with ``x`` = longitude and ``y`` =
-    latitude times :data:`SCALE`, rounded; repeated points after rounding are dropped.
+    latitude times ``scale``, rounded; repeated points after rounding are dropped.
 
     Parameters
     ----------
     geom : shapely geometry
         A Polygon or MultiPolygon in longitude/latitude (others give an empty list).
+    scale : int
+        Integers per degree (:data:`SCALE`, or :data:`COARSE_SCALE` for the coarse file).
 
     Returns
     -------
@@ -193,12 +203,12 @@ def encode(geom) -> list:
         One list of rings per polygon.
     """
     polygons = getattr(geom, "geoms", [geom]) if geom is not None and not geom.is_empty else []
-    return [[_ring(ring) for ring in (polygon.exterior, *polygon.interiors)]
+    return [[_ring(ring, scale) for ring in (polygon.exterior, *polygon.interiors)]
             for polygon in polygons if polygon.geom_type == "Polygon"]
 
 
-def _ring(ring) -> list[int]:
-    xy = np.round(np.asarray(ring.coords)[:, :2] * SCALE).astype(np.int64)
+def _ring(ring, scale: int = SCALE) -> list[int]:
+    xy = np.round(np.asarray(ring.coords)[:, :2] * scale).astype(np.int64)
     keep = np.ones(len(xy), dtype=bool)
     keep[1:] = np.any(np.diff(xy, axis=0) != 0, axis=1)
     xy = xy[keep]
@@ -206,9 +216,9 @@ def _ring(ring) -> list[int]:
     return deltas.ravel().tolist()
 
 
-def decode(ring: list[int]) -> np.ndarray:
-    """Longitude/latitude of a ring written by :func:`encode` (the inverse, to 1/SCALE degree)."""
-    return np.cumsum(np.asarray(ring, dtype=np.int64).reshape(-1, 2), axis=0) / SCALE
+def decode(ring: list[int], scale: int = SCALE) -> np.ndarray:
+    """Longitude/latitude of a ring written by :func:`encode` (the inverse, to 1/scale degree)."""
+    return np.cumsum(np.asarray(ring, dtype=np.int64).reshape(-1, 2), axis=0) / scale
 
 
 def _bbox(geoms) -> list[float]:
@@ -264,8 +274,25 @@ def write_values(values: pd.Series, codes: list, folder: Path, decimals: int = 1
     -------
     str
     """
-    shown = [format_value(v, decimals, units) for v in values.reindex(pd.Index(codes)).to_numpy()]
-    text = _compact(shown)
+    return write_texts([format_value(v, decimals, units) for v in values.reindex(pd.Index(codes)).to_numpy()], folder)
+
+
+def write_texts(texts: list, folder: Path) -> str:
+    """Write a layer's values already worded (a decile's label, "no data") in geometry order; returns the file name.
+
+    Parameters
+    ----------
+    texts : list of str or None
+        One text per area in geometry order (None is written as ``null`` and shown as "no data").
+    folder : pathlib.Path
+        The large-map folder.
+
+    Returns
+    -------
+    str
+        ``values-<fingerprint>.json``: the same texts give the same name.
+    """
+    text = _compact([None if t is None else str(t) for t in texts])
     name = f"values-{fingerprint(text)}.json"
     folder.mkdir(parents=True, exist_ok=True)
     if not (folder / name).is_file():

@@ -35,18 +35,19 @@ import pandas as pd
 import shapely
 from folium.elements import Template
 
-from . import config
+from . import aggregate, config
 from .classify import (
     BIVARIATE_COLOURS,
-    LISA_COLOURS,
     MISSING_COLOUR,
     MISSING_LABEL,
     Classes,
     bivariate_legend,
     decile_label,
     format_value,
+    hotspot_styles,
     layer_classes,
     layer_decimals,
+    lisa_styles,
     short_label,
 )
 from .errors import AtlasError
@@ -54,6 +55,7 @@ from .model import Atlas
 from .plaintext import csv_text, display_name
 from .points import point_style
 from .specs import POINTS_PREFIX
+from .stats.hotspots import BINS as HOTSPOT_BINS
 from .stats.moran import CLUSTERS, NO_DATA
 from .store import write_text_atomic
 
@@ -442,6 +444,11 @@ class MapView:
         That decile by area code.
     interval : tuple of pandas.Series or None
         Lower and upper confidence limits, where the layer has them.
+    coverage_label : str or None
+        What :attr:`coverage` says ("Residents of its LSOA (2011) areas"), for layers aggregated from smaller
+        areas placed by a rule that may not fit (IoD2019 on wards).
+    coverage : pandas.DataFrame or None
+        :func:`atlas.aggregate.coverage` of each area: how much of its residents those areas hold.
     """
 
     la_code: str
@@ -456,6 +463,20 @@ class MapView:
     extra_label: str | None = None
     extra: pd.Series | None = None
     interval: tuple[pd.Series, pd.Series] | None = None
+    coverage_label: str | None = None
+    coverage: pd.DataFrame | None = None
+
+    @property
+    def coverage_warning(self) -> str | None:
+        """A sentence naming the areas whose smaller areas hold residents far from their own, or None."""
+        if self.coverage is None or not self.coverage["differs"].any():
+            return None
+        off = self.coverage[self.coverage["differs"]].sort_values("share")
+        named = ", ".join(f"{self.names.get(code, code)} {row.share:,.0f}%" for code, row in off.head(5).iterrows())
+        return (f"{len(off)} of {len(self.coverage)} areas: the {self.coverage_label.removeprefix('Residents of its ')} "
+                f"placed in them hold residents more than {aggregate.COVERAGE_TOLERANCE:.0%} off the area's own "
+                f"({named}{' ...' if len(off) > 5 else ''}), so this layer's figures there describe a different "
+                f"population. See the table's coverage columns.")
 
     @property
     def title(self) -> str:
@@ -528,6 +549,7 @@ def map_view(atlas: Atlas, layer: str, geography: str, scheme: str = "quantiles"
     lower, upper = f"{layer}_lower", f"{layer}_upper"
     if lower in frame.columns and upper in frame.columns:
         view.interval = (pd.to_numeric(frame[lower], errors="coerce"), pd.to_numeric(frame[upper], errors="coerce"))
+    _add_coverage(view, atlas, frame)
     extra = _national_decile(layers, meta)
     if extra is not None:
         view.extra_label = extra["label"]
@@ -539,6 +561,17 @@ def map_view(atlas: Atlas, layer: str, geography: str, scheme: str = "quantiles"
         return view
     view.classes = layer_classes(atlas, layer, geography, scheme, k, palette)   # as the static export classes it
     return view
+
+
+def _add_coverage(view: MapView, atlas: Atlas, frame: pd.DataFrame) -> None:
+    """Set the view's coverage when its layer was aggregated from smaller areas the build measured the fit of."""
+    native = str(view.meta.get("native_geography") or "")
+    if not native or native == view.geography or view.layer.startswith(aggregate.COVERAGE_PREFIX):
+        return
+    found = aggregate.coverage_of(frame, native)
+    if found is not None:
+        view.coverage = found
+        view.coverage_label = f"Residents of its {atlas.geography_labels.get(native, native)} areas"
 
 
 def _national_decile(layers: pd.DataFrame, meta: dict) -> dict | None:
@@ -589,10 +622,57 @@ class CategoryLayer:
                 "cls": [position.get(c, last) for c in present], "caption": self.caption}
 
 
-def lisa_layer(lisa: pd.Series, note: str | None = None) -> CategoryLayer:
-    """The LISA clusters as a :class:`CategoryLayer`."""
-    return CategoryLayer("Local clusters (LISA)", list(CLUSTERS),
-                         [LISA_COLOURS.get(name, MISSING_COLOUR) for name in CLUSTERS], lisa, note or "")
+def lisa_layer(lisa: pd.Series, note: str | None = None, higher_is: str | None = None) -> CategoryLayer:
+    """The LISA clusters as a :class:`CategoryLayer`, coloured and labelled by the indicator's polarity.
+
+    ``higher_is`` (``worse``, ``better`` or ``neutral``) decides which clusters are red: High-High of
+    an indicator where high is better (life expectancy) is blue, and each label says which end is
+    good ("High-High: high values (better) near high values"); see :func:`atlas.classify.lisa_styles`.
+
+    Parameters
+    ----------
+    lisa : pandas.Series
+        LISA category ("High-High" ...) by area code.
+    note : str, optional
+        How the clusters were made (the legend's caption).
+    higher_is : str, optional
+        The indicator's polarity (the layer's ``higher_is``).
+
+    Returns
+    -------
+    CategoryLayer
+    """
+    styles = lisa_styles(higher_is)
+    values = lisa.map(lambda c: styles[c][0] if c in styles else c)
+    return CategoryLayer("Local clusters (LISA)", [styles[c][0] for c in CLUSTERS],
+                         [styles[c][1] for c in CLUSTERS], values, note or "")
+
+
+def hotspot_layer(title: str, areas: pd.Series, note: str = "", higher_is: str | None = None) -> CategoryLayer:
+    """Getis-Ord Gi* hot and cold spots (bin by area code) as a :class:`CategoryLayer`, by the indicator's polarity.
+
+    Hot spots are red where high values are worse, blue where they are better, and each label says
+    which ("Hot spot (99% confidence): high values (better)"); see :func:`atlas.classify.hotspot_styles`.
+
+    Parameters
+    ----------
+    title : str
+        The layer's name and legend title.
+    areas : pandas.Series
+        Gi* bin (:data:`atlas.stats.hotspots.BINS`) by area code.
+    note : str
+        How the bins were made (the legend's caption).
+    higher_is : str, optional
+        The indicator's polarity (the layer's ``higher_is``).
+
+    Returns
+    -------
+    CategoryLayer
+    """
+    styles = hotspot_styles(higher_is)
+    values = areas.map(lambda b: styles[b][0] if b in styles else b)
+    return CategoryLayer(title, [styles[b][0] for b in HOTSPOT_BINS], [styles[b][1] for b in HOTSPOT_BINS],
+                         values, note)
 
 
 def bivariate_layer(entry: dict) -> CategoryLayer:
@@ -657,6 +737,11 @@ def view_table(view: MapView, lisa: pd.Series | None = None,
     table["Map class"] = pd.Categorical.from_codes(np.where(index < 0, len(labels) - 1, index), labels, ordered=True)
     if view.extra is not None:
         table[view.extra_label] = view.extra.reindex(view.values.index).astype("Int64").values
+    if view.coverage is not None:
+        found = view.coverage.reindex(view.values.index)
+        table[f"{view.coverage_label} (% of the area's own)"] = found["share"].round(1).values
+        table[f"More than {aggregate.COVERAGE_TOLERANCE:.0%} off"] = np.where(
+            found["share"].isna(), "", np.where(found["differs"], "yes", "no"))
     if lisa is not None:
         clusters = lisa.reindex(view.values.index).fillna(NO_DATA)
         table["LISA cluster"] = pd.Categorical(clusters.values, CLUSTERS, ordered=True)
@@ -772,8 +857,13 @@ def map_payload(view: MapView, areas: GeometryFile, areas_url: str, *, wards: tu
         payload["extra"] = {"label": view.extra_label,
                             "text": [decile_label(int(v)) if pd.notna(v) else None
                                      for v in view.extra.reindex(view.values.index)]}
+    if view.coverage is not None:
+        found = view.coverage.reindex(view.values.index)
+        payload["coverage"] = {"label": view.coverage_label,
+                               "text": [aggregate.coverage_text(r.share, r.assigned, r.reference)
+                                        for r in found.itertuples()]}
     if categories is None and lisa is not None:
-        categories = lisa_layer(lisa, lisa_note)
+        categories = lisa_layer(lisa, lisa_note, view.meta.get("higher_is"))
     if categories is not None:
         payload["lisa"] = categories.payload(view.values.index)
     return payload

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..classify import bivariate_classes
+from ..classify import bivariate_classes, polarity_sentence
 from ..errors import AtlasError, StatisticError
 from ..model import Atlas
 from ..stats.bivariate import lisa_bv, moran_bv
@@ -76,6 +76,7 @@ def hot_spot_summary(built: Atlas, layer: str, geography: str, permutations: int
         reading = (f"{hot} area(s) sit in hot spots, where {label} is high in the area and its neighbours together "
                    f"({strong[0]} with 99% confidence), and {cold} in cold spots, where it is low ({strong[1]} with "
                    f"99% confidence). A hot spot is about the area and its surroundings, not the area alone.")
+    reading += " " + polarity_sentence(meta.get("higher_is"), "hot spots", "cold spots")
     if counts["No data"]:
         reading += f" {counts['No data']} area(s) have no value."
     return {"available": True, "counts": counts, "categories": list(BINS), "reading": reading, "method": method,

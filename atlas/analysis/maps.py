@@ -31,11 +31,12 @@ from ..classify import (
     BIVARIATE_COLOURS,
     BIVARIATE_THIRDS,
     CHANGE_COLOURS,
-    HOTSPOT_COLOURS,
     LISA_COLOURS,
     MISSING_COLOUR,
     MISSING_LABEL,
     Classes,
+    hotspot_styles,
+    lisa_styles,
 )
 from ..errors import AtlasError, StatisticError
 from ..model import Atlas
@@ -186,10 +187,11 @@ def _hot_spot_map(built, layer, geography, permutations, seed, fdr) -> AnalysisM
     entry = analyses.hot_spot_summary(built, layer, geography, permutations=permutations, seed=seed, fdr=fdr)
     if not entry["available"]:
         raise StatisticError(entry["message"])
-    labels = list(BINS)
+    styles = hotspot_styles(built.layer(layer, geography).get("higher_is"))
+    labels, colours = [styles[b][0] for b in BINS], [styles[b][1] for b in BINS]
+    areas = pd.Series(entry["areas"], dtype=object).map(lambda b: styles[b][0] if b in styles else b)
     return AnalysisMap(HOTSPOTS, f"Hot and cold spots of {_label(built, layer, geography)}",
-                       entry["method"], labels, [HOTSPOT_COLOURS[b] for b in labels],
-                       pd.Series(entry["areas"], dtype=object), [built.layer(layer, geography)],
+                       entry["method"], labels, colours, areas, [built.layer(layer, geography)],
                        short_method=f"Getis-Ord Gi*, {permutations} permutations, {_QUEEN}{_FDR if fdr else ''}")
 
 
@@ -206,9 +208,10 @@ def _lisa_map(built, layer, geography, permutations, seed, fdr) -> AnalysisMap:
            else f"p < {DEFAULT_ALPHA:g}")
     method = (f"Local Moran's I (esda Moran_Local), {permutations} conditional permutations (seed {seed}), "
               f"{cut}; {weights.describe()}")
+    styles = lisa_styles(meta.get("higher_is"))
+    areas = table["cluster"].astype(object).map(lambda c: styles[c][0] if c in styles else c)
     return AnalysisMap(LISA, f"Local clusters and outliers (LISA) of {_label(built, layer, geography)}", method,
-                       list(CLUSTERS), [LISA_COLOURS.get(c, MISSING_COLOUR) for c in CLUSTERS],
-                       table["cluster"].astype(object), [meta],
+                       [styles[c][0] for c in CLUSTERS], [styles[c][1] for c in CLUSTERS], areas, [meta],
                        short_method=f"Local Moran's I (LISA), {permutations} permutations, {_QUEEN}{_FDR if fdr else ''}")
 
 

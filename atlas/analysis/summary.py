@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 
 from ..caching import fingerprint
+from ..classify import polarity_sentence
 from ..errors import AtlasError, StatisticError
 from ..model import Atlas
 from ..specs import Catalogue
@@ -99,6 +100,8 @@ def summarise(built_atlas: Atlas, layer: str, geography: str, permutations: int 
         out["weights"] = {"description": str(exc), "snap_tolerance_m": snap_tolerance_m, "islands": []}
     out["moran"] = _moran_entry(values, weights, permutations, seed, name)
     out["lisa"] = _lisa_entry(values, weights, permutations, seed, alpha, fdr, name)
+    if out["lisa"].get("available"):
+        out["lisa"]["reading"] += " " + polarity_sentence(meta.get("higher_is"), "High-High clusters", "Low-Low ones")
     out["twenty_twenty"], out["ten_ten"] = _decile_entries(built_atlas)
     out["gini"] = _gini_entry(built_atlas, layer, geography, values, meta, name)
     return out

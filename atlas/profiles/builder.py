@@ -12,7 +12,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from .. import config, similar
+from .. import aggregate, config, similar
 from ..analysis.analyses import funnel_summary
 from ..carto import (
     boundary_attributions,
@@ -325,14 +325,36 @@ class _ProfileBuilder:
                "summed numerators over summed denominators, residents' shares by decile)")
         notes = [f"{self.area.name}: {how}. {self.built.la_name}: the same aggregation over all its areas (or the "
                  f"build's benchmark for indicators with intervals). England: the same aggregation over every "
-                 f"English area of the national source file; blank for counts and where the source is not national."]
+                 f"English area of the national source file; blank for counts and where the source is not national.",
+                 *self._coverage_notes(data["native_geography"])]
         return Table("indicators", "Indicators", f"Every indicator for {self.area.name} beside "
                      f"{self.built.la_name} and England", data, shown, notes=notes)
+
+    def _coverage_notes(self, natives: pd.Series) -> list[str]:
+        """How much of the area's residents the smaller areas its figures came from hold (a ward's LSOAs 2011)."""
+        if not self.area.is_table_area:
+            return []
+        frame = self.built.table(self.area.kind)
+        notes = []
+        for native in dict.fromkeys(n for n in natives if n and n != self.area.kind):
+            found = aggregate.coverage_of(frame.loc[[self.area.code]], native)
+            if found is None or pd.isna(found["share"].iloc[0]):
+                continue
+            row = found.iloc[0]
+            label = self.built.geography_labels.get(native, native)
+            off = (f"; more than {aggregate.COVERAGE_TOLERANCE:.0%} off, so those figures describe a different "
+                   f"population from its residents'." if row.differs else ".")
+            notes.append(f"Figures from {label} areas: the {label} areas placed in {self.area.name} hold "
+                         f"{row.assigned:,.0f} residents against its own {row.reference:,.0f} "
+                         f"({row.share:,.0f}%){off}")
+        return notes
 
     def _indicator_layers(self) -> list[dict]:
         rows = []
         for geography in self._geographies():
             for meta in self._layers(geography):
+                if meta["layer"].startswith(aggregate.COVERAGE_PREFIX):
+                    continue  # said in the indicators' notes, in words
                 if meta["theme"] == POPULATION_THEME and meta["kind"] in ("population", "count"):
                     continue
                 if meta["kind"] == "decile" and self.area.is_table_area:

@@ -77,6 +77,10 @@ class AggregationRule:
     #: For a lookup: ``"centroid"`` assigns the children whose lookup parent is not an area of the
     #: boundary set (e.g. wards redrawn since the lookup) by centroid instead (reported per parent).
     fallback: str | None = None
+    #: How much of each parent's residents its assigned children hold: ``population`` (a population
+    #: indicator of the children, summed to the parent) against ``reference`` (the parent's residents,
+    #: a population layer it has from another set), e.g. wards from 2011 LSOAs placed by centroid.
+    coverage: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -174,6 +178,9 @@ class BoundarySpec:
                 )
             if rule["method"] == "lookup" and not all(rule.get(k) for k in ("file", "child", "parent")):
                 raise SpecError(f"{where} [aggregate_from.{child}]: a lookup needs file, child and parent")
+            if "coverage" in rule:
+                check_keys(f"{where} [aggregate_from.{child}.coverage]", rule["coverage"],
+                           {"population", "reference"}, {"population", "reference"})
             rules[child] = AggregationRule(**rule)
             if rule.get("fallback") not in (None, "centroid"):
                 raise SpecError(f"{where} [aggregate_from.{child}]: fallback {rule['fallback']!r} is not 'centroid'")

@@ -187,10 +187,32 @@ class Catalogue:
             if weight and (weight not in self.indicators or self.indicators[weight].geography != ind.geography):
                 raise SpecError(f"{ind.source.spec_file}: weight {weight!r} must be an indicator on "
                                 f"the same geography ({ind.geography})")
+        self._validate_coverage()
         for spec in self.estimates.values():
             if spec.catchments and spec.catchments not in self.points:
                 raise SpecError(f"{spec.spec_file}: catchments {spec.catchments!r} names no point set; "
                                 f"known: {', '.join(sorted(self.points)) or 'none'}")
+
+    def _validate_coverage(self) -> None:
+        """A rule's ``coverage`` names summed residents of its children and residents the parent gets otherwise.
+
+        A name the catalogue lacks is let through (a spec folder without those layers): the build then
+        reports the coverage as not computed.
+        """
+        for boundary in self.boundaries.values():
+            for child, rule in boundary.aggregate_from.items():
+                if not rule.coverage:
+                    continue
+                where = f"{boundary.spec_file} [aggregate_from.{child}] coverage"
+                people = self.indicators.get(rule.coverage["population"])
+                if people is not None and (people.geography != child or people.aggregation != "sum"):
+                    raise SpecError(f"{where}: population {rule.coverage['population']!r} must be a population "
+                                    f"indicator on {child} (summed to {boundary.id})")
+                residents = self.indicators.get(rule.coverage["reference"])
+                others = set(boundary.aggregate_from) - {child} | {boundary.id}
+                if residents is not None and (residents.geography not in others or residents.kind != "population"):
+                    raise SpecError(f"{where}: reference {rule.coverage['reference']!r} must be a population "
+                                    f"indicator on {' or '.join(sorted(others))} (the area's own residents)")
 
     def _validate_registered(self, source: SourceSpec) -> None:
         """A registered-patients source names an ``[estimate]`` on its geography and residents it can reach."""

@@ -275,6 +275,7 @@
       row(box, "95% confidence interval", p.fill.interval[i][0] + " to " + p.fill.interval[i][1]);
     }
     if (p.extra) { row(box, p.extra.label, i === undefined ? null : p.extra.text[i]); }
+    if (p.coverage) { row(box, p.coverage.label, i === undefined ? null : p.coverage.text[i]); }
     if (lisa) { row(box, categoryTitle(p), i === undefined ? null : p.lisa.labels[p.lisa.cls[i]]); }
     return box;
   }

@@ -17,12 +17,11 @@ import streamlit as st
 from .. import change, webmap
 from ..analysis import analyses
 from ..catchments import practice_set
-from ..classify import CHANGE_COLOURS, HOTSPOT_COLOURS, short_label
+from ..classify import CHANGE_COLOURS, short_label
 from ..errors import AtlasError
 from ..legend_svg import bivariate_key_svg
 from ..specs import POINTS_PREFIX
 from ..stats.funnel import LEVELS, POSITIONS
-from ..stats.hotspots import BINS
 from . import common
 from .upload import plain
 
@@ -94,13 +93,14 @@ def category_layer(built, view: webmap.MapView, kind: str, partner: str | None, 
                    lisa_note: str) -> tuple[webmap.CategoryLayer | None, dict | None, str]:
     """The categorical layer the map draws, the entry it came from, and a note (why there is none, or how made)."""
     if kind == LISA:
-        return (webmap.lisa_layer(lisa, lisa_note) if lisa is not None else None), None, lisa_note
+        higher_is = view.meta.get("higher_is")
+        return (webmap.lisa_layer(lisa, lisa_note, higher_is) if lisa is not None else None), None, lisa_note
     if kind == HOT_SPOTS:
         entry = cached("hotspots", built, view.layer, view.geography, fdr=fdr_chosen(kind))
         if not entry["available"]:
             return None, entry, entry["message"]
-        layer = webmap.CategoryLayer(CATEGORY_LABELS[HOT_SPOTS], list(BINS), [HOTSPOT_COLOURS[b] for b in BINS],
-                                     pd.Series(entry["areas"], dtype=object), entry["method"])
+        layer = webmap.hotspot_layer(CATEGORY_LABELS[HOT_SPOTS], pd.Series(entry["areas"], dtype=object),
+                                     entry["method"], view.meta.get("higher_is"))
         return layer, entry, entry["method"]
     if kind == BIVARIATE:
         if partner is None:

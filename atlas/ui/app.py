@@ -1,4 +1,4 @@
-"""The Streamlit app: four pages, each a module of :mod:`atlas.ui` with a ``page()`` function.
+"""The Streamlit app: five pages, each a module of :mod:`atlas.ui` with a ``page()`` function.
 
 Started by ``atlas app`` (which runs this file with ``streamlit run``); the
 checkout's top-level ``app.py`` runs the same :func:`run`.
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from atlas.ui import areas_page, district_page, map_page, profile_page
+from atlas.ui import areas_page, district_page, large_map_page, map_page, profile_page
 from atlas.ui.common import guarded, page_style
 
 #: This file: the script ``atlas app`` hands to ``streamlit run``.
@@ -18,11 +18,12 @@ APP_SCRIPT = Path(__file__).resolve()
 
 
 def pages() -> list:
-    """The map atlas first, then the area profiles, the district page and your own areas."""
+    """The map atlas first, then the area profiles, the district page, your own areas and the large-area map."""
     return [st.Page(guarded(map_page.page), title="Map atlas", url_path="map", default=True),
             st.Page(guarded(profile_page.page), title="Area profiles", url_path="profiles"),
             st.Page(guarded(district_page.page), title="District trends", url_path="district"),
-            st.Page(guarded(areas_page.page), title="Your own areas", url_path="areas")]
+            st.Page(guarded(areas_page.page), title="Your own areas", url_path="areas"),
+            st.Page(guarded(large_map_page.page), title="Large-area map", url_path="large-map")]
 
 
 def run() -> None:

@@ -348,17 +348,22 @@ def _authority_postcodes(districts: tuple, source: str) -> tuple[pd.DataFrame | 
 
 #: The app's own styles: captions dark enough to read (Streamlit's faded grey is about 3:1 on white; #4a4a55 at
 #: full opacity is 8.6:1),
-#: less empty space above the page, and the map frame sized from the viewport (``MAP_FRAME_TITLE``).
+#: less empty space above the page.
 MAP_FRAME_TITLE = "streamlit_folium.st_folium"
-PAGE_STYLE = f"""
+PAGE_STYLE = """
 <style>
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] *,
 [data-testid="stWidgetLabel"] small, [data-testid="stTooltipHoverTarget"] svg,
-[data-testid="stSidebarNavLink"] span, [data-testid="stMarkdownContainer"] small {{ color: #4a4a55 !important; }}
-[data-testid="stCaptionContainer"] {{ opacity: 1 !important; }}
-.block-container, [data-testid="stMainBlockContainer"] {{ padding-top: 2.6rem; padding-left: 1.2rem;
-  padding-right: 1.2rem; }}
-h1#atlas-page-title, [data-testid="stHeading"] h1 {{ font-size: 1.45rem; padding: 0.2rem 0 0.3rem; }}
+[data-testid="stSidebarNavLink"] span, [data-testid="stMarkdownContainer"] small { color: #4a4a55 !important; }
+[data-testid="stCaptionContainer"] { opacity: 1 !important; }
+.block-container, [data-testid="stMainBlockContainer"] { padding-top: 2.6rem; padding-left: 1.2rem;
+  padding-right: 1.2rem; }
+h1#atlas-page-title, [data-testid="stHeading"] h1 { font-size: 1.45rem; padding: 0.2rem 0 0.3rem; }
+</style>
+"""
+#: The map atlas page's map frame sized from the viewport (only there: other pages' maps sit beside controls).
+MAP_PAGE_STYLE = f"""
+<style>
 iframe[title="{MAP_FRAME_TITLE}"] {{ height: max(420px, calc(100vh - 11rem)) !important; }}
 </style>
 """

@@ -7,7 +7,7 @@ button holding the classification, classes, palette, street map, second layer
 and point colourings; all ordinary Streamlit widgets, labelled and
 keyboard-usable. They and everything below them are one fragment, so changing
 them reruns only that part of the page. The map takes the rest of the viewport
-(its frame's height comes from the viewport: :data:`atlas.ui.common.PAGE_STYLE`),
+(its frame's height comes from the viewport: :data:`atlas.ui.common.MAP_PAGE_STYLE`),
 with its title, a foldable legend, tooltips, popups linking to each area's
 profile and the layer control; under it the match report of an uploaded file
 (full width; adding the file's layer selects it, so the map shows it at once),
@@ -61,6 +61,7 @@ def page() -> None:
     _restore_choices()
     _from_link()
     urls = serve_assets()
+    st.html(common.MAP_PAGE_STYLE)
     built = common.chosen_atlas("la")
     _about_build(built)
     built = upload_section(built, container=st.sidebar)
@@ -110,6 +111,8 @@ def _atlas(built, urls) -> None:
     with about_column:
         st.subheader(plain(view.title))
         st.caption(plain(view.subtitle))
+        if view.coverage_warning:  # below the map, so the map keeps its place
+            st.warning(plain(view.coverage_warning))
         _export(built, view, scheme, k, palette)
         _metadata(view, category_note if categories is not None else lisa_note)
     with stats_column:

@@ -97,8 +97,9 @@ def test_payload_matches_the_classification(luton):
     assert payload["extra"]["label"] == "Index of Multiple Deprivation 2019: national decile"
     assert payload["extra"]["text"][0] == webmap.decile_label(int(deciles.iloc[0]))
     lisa = payload["lisa"]
-    assert [lisa["labels"][c] for c in lisa["cls"][:4]] == ["High-High"] * 3 + ["Not significant"]
-    assert lisa["colours"][lisa["labels"].index("High-High")] == LISA_COLOURS["High-High"]
+    high = "High-High: high values (worse) near high values"  # income deprivation: high is worse
+    assert [lisa["labels"][c] for c in lisa["cls"][:4]] == [high] * 3 + ["Not significant"]
+    assert lisa["colours"][lisa["labels"].index(high)] == LISA_COLOURS["High-High"]
     assert "Contains OS data © Crown copyright" in payload["attribution"]
     assert "Indices of Deprivation 2019" in payload["attribution"]
 

@@ -14,7 +14,7 @@ import json
 
 import pytest
 
-from tests.app_support import choose, map_frame, running_app, wait_rendered, write_test_atlas
+from tests.app_support import choose, map_frame, running_app, wait_idle, wait_rendered, write_test_atlas
 
 pytestmark = pytest.mark.browser
 RULES = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
@@ -74,6 +74,7 @@ def test_the_map_page_and_its_frame(page, app_url, axe_script):
     wait_rendered(frame, layer="income25_score", after=started)
     page.get_by_role("button", name="Map options").click()
     page.get_by_role("combobox", name="Classification").wait_for()
+    wait_idle(page)
     assert_clean(page, axe_script, "map page with its options open (a rate)")
     assert_clean(frame, axe_script, "map frame (a rate)")
     page.keyboard.press("Escape")

@@ -27,11 +27,13 @@ def test_hot_spot_png_is_a4_with_its_colours_and_alt_text_in_the_file(luton):
     content, alt = export.render_analysis_map(luton, analysis, "png", dpi=100)
     image = Image.open(io.BytesIO(content))
     assert image.size == (1169, 827)  # A4 landscape at 100 dpi
-    assert image.info["Description"] == alt and "Hot spot (99% confidence)" in alt
+    assert image.info["Description"] == alt and "Hot spot (99% confidence): high values (worse)" in alt
     present = {tuple(p) for p in np.unique(np.asarray(image.convert("RGB")).reshape(-1, 3), axis=0)}
     shown = {label for label, n in analysis.counts().items() if n and label != "No neighbours"}
+    # income deprivation: high is worse, so hot spots keep the red end of HOTSPOT_COLOURS
+    colour_of = {label.split(":")[0]: HOTSPOT_COLOURS[label.split(":")[0]] for label in shown}
     for label in shown:
-        assert rgb(HOTSPOT_COLOURS[label]) in present, label
+        assert rgb(colour_of[label.split(":")[0]]) in present, label
 
 
 def test_hot_spot_svg_says_indicator_geography_period_method_source_and_licence(luton):
@@ -157,7 +159,10 @@ def test_hot_spot_map_categories_are_esda_s_bins_and_fdr_is_stated(luton):
         level = 99 if p < 0.01 else 95 if p < 0.05 else 90 if p < 0.10 else None
         expected.append("Not significant" if level is None else f"{'Hot' if z > 0 else 'Cold'} spot ({level}% confidence)")
     analysis = analysis_map(luton, "hotspots", "income25_score", "lsoa21")
-    assert analysis.areas.reindex(w.ids).tolist() == expected
+    # the legend labels add which end is worse (income deprivation: high values)
+    assert [label.split(":")[0] for label in analysis.areas.reindex(w.ids)] == expected
+    assert set(analysis.areas) <= set(analysis.labels)
+    assert "Hot spot (99% confidence): high values (worse)" in analysis.labels
     corrected = analysis_map(luton, "hotspots", "income25_score", "lsoa21", fdr=True)
     assert "false-discovery-rate" in corrected.method and "false-discovery-rate corrected" in corrected.short_method
     significant = (corrected.areas != "Not significant").sum()

@@ -49,6 +49,11 @@ def test_the_wheel_carries_the_specs_and_builds_luton_outside_the_checkout(insta
     assert helped.returncode == 0 and "--port N" in helped.stdout
 
 
+def test_the_wheel_carries_the_large_map_component(installed):
+    folder = installed / "atlas" / "static" / "large_map"
+    assert sorted(path.name for path in folder.iterdir()) == ["index.html", "large-map.css", "large-map.js"]
+
+
 def test_app_serves_the_packaged_script_with_the_offline_settings():
     command = streamlit_command("127.0.0.1", 8765)
     assert command[1:4] == ["-m", "streamlit", "run"] and Path(command[4]).name == "app.py"

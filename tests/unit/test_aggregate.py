@@ -6,7 +6,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from atlas.aggregate import RULES, by_rule, decile_shares, method_text, ratio_of_sums, total, weighted_mean
+from atlas.aggregate import (
+    RULES,
+    by_rule,
+    coverage,
+    coverage_layer,
+    coverage_of,
+    coverage_text,
+    decile_shares,
+    method_text,
+    ratio_of_sums,
+    total,
+    weighted_mean,
+)
 
 CHILDREN = ["c1", "c2", "c3", "c4", "c5", "c6"]
 
@@ -141,3 +153,32 @@ def test_method_text_says_how_a_layer_was_aggregated():
     assert method_text("decile_share", "LSOA", None, "centroid").startswith(
         "share of residents (unweighted) in LSOA areas in national deciles 1-2")
     assert method_text("sum", "OA", None, "lookup") == "sum of OA values; OA areas assigned by lookup"
+
+
+# -- coverage: residents of the assigned small areas against the larger area's own -----------------------
+
+def test_coverage_by_hand():
+    assigned = pd.Series({"W1": 1580.0, "W2": 950.0, "W3": 1120.0, "W4": 500.0})
+    reference = pd.Series({"W1": 3880.0, "W2": 1000.0, "W3": 1000.0, "W4": 0.0})
+    table = coverage(assigned, reference)
+    # 1580 / 3880 = 40.72%; 95% is within 10%; 112% is 12% off; a reference of 0 gives no share
+    assert table["share"].round(2).to_dict() == pytest.approx({"W1": 40.72, "W2": 95.0, "W3": 112.0, "W4": np.nan},
+                                                              nan_ok=True)
+    assert table["differs"].to_dict() == {"W1": True, "W2": False, "W3": True, "W4": False}
+    assert coverage(assigned, reference, tolerance=0.15)["differs"]["W3"] == np.False_
+
+
+def test_coverage_of_reads_the_columns_a_build_writes_and_is_none_without_them():
+    frame = pd.DataFrame({"coverage_small": [50.0], "coverage_small_assigned": [50.0],
+                          "coverage_small_reference": [100.0]}, index=["W1"])
+    assert coverage_layer("small") == "coverage_small"
+    found = coverage_of(frame, "small")
+    assert found.loc["W1", "share"] == 50.0 and bool(found.loc["W1", "differs"])
+    assert coverage_of(frame, "other") is None
+
+
+def test_coverage_text_says_the_figures_and_when_they_are_off():
+    assert coverage_text(40.72, 1580, 3880) == ("41% (1,580 of 3,880 residents): more than 10% off, so its figures "
+                                                "describe a different population")
+    assert coverage_text(95.0, 950, 1000) == "95% (950 of 1,000 residents)"
+    assert coverage_text(np.nan, 1, 0) is None

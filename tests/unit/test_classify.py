@@ -12,6 +12,8 @@ from matplotlib.colors import to_hex, to_rgb
 from atlas.classify import (
     CATEGORY_COLOURS,
     DECILE_COLOURS,
+    HOTSPOT_COLOURS,
+    LISA_COLOURS,
     MISSING_COLOUR,
     MISSING_LABEL,
     SEQUENTIAL_PALETTES,
@@ -19,7 +21,11 @@ from atlas.classify import (
     classify,
     decile_label,
     format_value,
+    hotspot_styles,
     layer_decimals,
+    lisa_styles,
+    polarity_sentence,
+    whole_numbers,
 )
 from atlas.errors import AtlasError
 
@@ -101,7 +107,7 @@ def test_tied_values_merge_classes_and_say_so():
     classes = classify(series([1, 1, 1, 1, 1, 1, 2, 3]), scheme="quantiles", k=5)
     assert classes.bins == [1.0, 3.0]
     assert list(classes.index) == [0, 0, 0, 0, 0, 0, 1, 1]
-    assert classes.labels == ["1.0 to 1.0", "1.0 to 3.0"]
+    assert classes.labels == ["1.0", "1.0 to 3.0"]  # a class of one value is named by it, not "1.0 to 1.0"
     assert len(classes.colours) == 2
     assert classes.scheme == "Quantiles (2 classes: tied values merged the others)"
 
@@ -252,5 +258,105 @@ def test_layer_decimals_reads_the_metadata_and_falls_back_to_one(meta, decimals)
 
 
 def test_legend_labels_use_the_layers_decimals():
-    classes = classify(series([1000, 2500, 4000, 5500]), k=2, decimals=0)  # median 3,250
+    # not whole numbers (a rate shown without decimals): continuous classes, median 3,250.1
+    classes = classify(series([1000.2, 2500, 4000.2, 5500]), k=2, decimals=0)
     assert classes.labels == ["1,000 to 3,250", "3,250 to 5,500"]
+
+
+# -- whole numbers: unique values or integer breaks ------------------------------------------------
+
+def test_a_few_counts_get_one_class_per_value():
+    # GP practices in a ward: mostly 0, some 1, one 3. Quantiles would give "0 to 0 / 0 to 1"
+    classes = classify(series([0, 0, 0, 0, 0, 1, 1, 0, 3, np.nan]), kind="count", k=5, decimals=0)
+    assert classes.labels == ["0", "1", "3"]
+    assert list(classes.index) == [0, 0, 0, 0, 0, 1, 1, 0, 2, -1]
+    assert classes.bins == [0.0, 1.0, 3.0]
+    assert classes.scheme == "Unique values (3 whole numbers)"
+    assert len(classes.colours) == 3
+
+
+def test_seven_distinct_whole_numbers_are_still_unique_values_and_eight_are_not():
+    seven = classify(series([0, 1, 2, 3, 4, 5, 6] * 3), kind="count", decimals=0)
+    assert seven.labels == [str(v) for v in range(7)]
+    eight = classify(series(list(range(8)) * 3), kind="count", decimals=0, k=4)
+    assert len(eight.labels) < 8
+
+
+def test_many_counts_get_integer_breaks_that_neither_overlap_nor_leave_a_class_empty():
+    values = np.array([0] * 30 + [1] * 20 + [2] * 12 + [3] * 8 + [4] * 5 + [6] * 3 + [9, 12, 15])
+    classes = classify(series(values), kind="count", scheme="quantiles", k=5, decimals=0)
+    # numpy's percentiles worked out here, each rounded down: a class up to 2.8 holds the whole numbers to 2
+    upper = sorted({float(np.floor(b)) for b in np.percentile(values, [20, 40, 60, 80])} | {15.0})
+    used = [u for u in upper if ((values <= u) & (values > max([x for x in upper if x < u], default=-1))).any()]
+    assert classes.bins == used
+    lows = [0.0] + [u + 1 for u in used[:-1]]
+    assert classes.labels == [f"{lo:,.0f}" if lo == hi else f"{lo:,.0f} to {hi:,.0f}" for lo, hi in zip(lows, used)]
+    assert classes.labels[0] == "0" and classes.labels[-1].endswith("to 15")
+    assert len(set(classes.labels)) == len(classes.labels)
+    counts = np.bincount(classes.index.to_numpy(), minlength=len(classes.labels))
+    assert (counts > 0).all()
+    # each value is in the class whose whole-number range holds it
+    for value, cls in zip(values, classes.index):
+        assert lows[cls] <= value <= used[cls]
+
+
+@pytest.mark.parametrize("scheme", ["quantiles", "natural_breaks", "equal_interval"])
+def test_integer_breaks_of_every_scheme_are_whole_and_contiguous(scheme):
+    values = np.random.default_rng(3).poisson(4, 200)
+    classes = classify(series(values), kind="count", scheme=scheme, k=5, decimals=0)
+    assert all(float(b).is_integer() for b in classes.bins)
+    assert classes.bins[-1] == values.max()
+    assert classes.labels[0].startswith(str(values.min()))
+    assert (np.bincount(classes.index.to_numpy(), minlength=len(classes.bins)) > 0).all()
+    assert "whole-number breaks" in classes.scheme
+
+
+def test_whole_numbers_need_a_count_kind_or_no_decimals_and_integral_values():
+    assert whole_numbers(series([0, 1, 2]), "count", 1)
+    assert whole_numbers(series([0, 1, 2]), "rate", 0)
+    assert not whole_numbers(series([0, 1, 2]), "score", 1)
+    assert not whole_numbers(series([0, 1.5, 2]), "count", 0)
+
+
+# -- LISA and hot-spot colours follow the polarity ---------------------------------------------------
+
+def test_high_high_is_red_only_where_high_is_worse():
+    worse, better, neutral = lisa_styles("worse"), lisa_styles("better"), lisa_styles("neutral")
+    assert worse["High-High"] == ("High-High: high values (worse) near high values", LISA_COLOURS["High-High"])
+    assert better["High-High"] == ("High-High: high values (better) near high values", LISA_COLOURS["Low-Low"])
+    assert better["Low-Low"] == ("Low-Low: low values (worse) near low values", LISA_COLOURS["High-High"])
+    assert better["High-Low"][0] == "High-Low: a high value (better) among low values"
+    assert worse["Low-High"][0] == "Low-High: a low value (better) among high values"
+    assert neutral["High-High"][0] == "High-High: high values near high values"
+    red = LISA_COLOURS["High-High"]
+    assert red not in {colour for _, colour in neutral.values()}
+    assert better["Not significant"] == worse["Not significant"]
+
+
+def red_share(colour: str) -> float:
+    r, g, b = to_rgb(colour)
+    return r - b
+
+
+def test_hot_spots_are_blue_where_high_is_better_and_keep_their_confidence_order():
+    worse, better = hotspot_styles("worse"), hotspot_styles("better")
+    assert worse["Hot spot (99% confidence)"] == ("Hot spot (99% confidence): high values (worse)",
+                                                  HOTSPOT_COLOURS["Hot spot (99% confidence)"])
+    assert better["Hot spot (99% confidence)"] == ("Hot spot (99% confidence): high values (better)",
+                                                   HOTSPOT_COLOURS["Cold spot (99% confidence)"])
+    assert better["Cold spot (90% confidence)"][1] == HOTSPOT_COLOURS["Hot spot (90% confidence)"]
+    for level in (90, 95, 99):
+        assert red_share(better[f"Hot spot ({level}% confidence)"][1]) < 0   # blue
+        assert red_share(better[f"Cold spot ({level}% confidence)"][1]) > 0   # red
+    neutral = hotspot_styles("neutral")
+    assert neutral["Cold spot (99% confidence)"][0] == "Cold spot (99% confidence): low values"
+    hot = [luminance(neutral[f"Hot spot ({c}% confidence)"][1]) for c in (99, 95, 90)]
+    assert hot == sorted(hot)   # darker for more confidence
+
+
+def test_the_polarity_sentence_names_the_colour_of_each_end():
+    assert polarity_sentence("better", "High-High clusters", "Low-Low ones") == (
+        "High values are better for this indicator: High-High clusters are drawn blue, Low-Low ones red.")
+    assert polarity_sentence("worse").startswith("High values are worse for this indicator: High-High clusters "
+                                                 "and hot spots are drawn red")
+    assert "neither better nor worse" in polarity_sentence("neutral")

@@ -74,3 +74,16 @@ def test_bad_frames_are_named(tmp_path, change, words):
     with pytest.raises(AtlasError, match=words):
         national_map.write_geometry(change(squares()), tmp_path)
     assert not list(tmp_path.iterdir())
+
+
+def test_the_coarse_file_is_written_at_its_own_scale(tmp_path):
+    frame = squares(2)
+    manifest = json.loads((tmp_path / national_map.write_geometry(frame, tmp_path).manifest).read_text())
+    coarse = json.loads((tmp_path / manifest["coarse"]).read_text())
+    assert coarse["scale"] == national_map.COARSE_SCALE == 10_000
+    west, south, east, north = frame.to_crs("EPSG:4326").geometry.iloc[0].bounds
+    ring = national_map.decode(coarse["geoms"][0][0][0], coarse["scale"])
+    assert abs(ring[:, 0].min() - west) <= 0.5 / coarse["scale"] + 1e-12
+    assert abs(ring[:, 1].max() - north) <= 0.5 / coarse["scale"] + 1e-12
+    fine = json.loads((tmp_path / manifest["chunks"][0]["file"]).read_text())
+    assert fine["scale"] == national_map.SCALE

@@ -265,3 +265,83 @@ def test_a_role_naming_no_spec_is_refused(tmp_path):
     (tmp_path / "specs" / "roles.toml").write_text('[roles]\npractices = "gp_surgeries"\n')
     with pytest.raises(SpecError, match=r"roles.toml: practices = 'gp_surgeries' name\(s\) no indicator or point set"):
         Catalogue.load(tmp_path / "specs")
+
+
+# -- coverage of an aggregation rule ------------------------------------------------------------------------
+
+LARGE = """
+id = "large"
+label = "Large areas"
+level = "ward"
+vintage = "2024"
+files = "boundaries/large_{lad}.geojson"
+code = "LA24CD"
+name = "LA24NM"
+crs = "EPSG:27700"
+
+[aggregate_from.small]
+method = "centroid"
+coverage = { population = "small_people", reference = "large_people" }
+"""
+
+LARGE_PEOPLE = """
+[source]
+id = "large_people"
+title = "Residents of large areas"
+file = "people/large.csv"
+key = "LA24CD"
+geography = "large"
+period = "2024"
+publisher = "A publisher"
+licence = "Open Government Licence v3.0"
+attribution = "Contains public sector information."
+
+[[indicator]]
+id = "large_people"
+label = "Residents"
+column = "people"
+kind = "population"
+units = "people"
+higher_is = "neutral"
+description = "Residents."
+"""
+
+
+def coverage_specs(tmp_path, large: str = LARGE) -> Path:
+    return write_specs(tmp_path, boundaries={"small.toml": BOUNDARY, "large.toml": large},
+                       layers={"scores.toml": LAYER, "large.toml": LARGE_PEOPLE})
+
+
+def test_a_coverage_rule_loads_with_its_population_and_reference(tmp_path):
+    catalogue = Catalogue.load(coverage_specs(tmp_path))
+    rule = catalogue.boundaries["large"].aggregate_from["small"]
+    assert rule.coverage == {"population": "small_people", "reference": "large_people"}
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ('population = "small_people"', 'population = "small_score"', "population 'small_score' must be a population"),
+    ('reference = "large_people"', 'reference = "small_people"', "reference 'small_people' must be a population "
+                                                                  "indicator on large"),
+    ('{ population = "small_people", reference = "large_people" }', '{ population = "small_people" }',
+     "reference"),
+    ('reference = "large_people" }', 'reference = "large_people", tolerance = 5 }', "tolerance"),
+])
+def test_a_coverage_rule_naming_the_wrong_layers_is_refused(tmp_path, old, new, message):
+    assert old in LARGE
+    error = load_error(coverage_specs(tmp_path, LARGE.replace(old, new)))
+    assert error.startswith("boundaries/large.toml") and message in error and "coverage" in error
+
+
+def test_a_coverage_rule_naming_layers_the_folder_lacks_loads(tmp_path):
+    # (a copied ward spec in a folder without the population layers: the build reports it as not computed)
+    large = LARGE.replace('population = "small_people"', 'population = "elsewhere_people"')
+    catalogue = Catalogue.load(coverage_specs(tmp_path, large))
+    assert catalogue.boundaries["large"].aggregate_from["small"].coverage["population"] == "elsewhere_people"
+
+
+def test_the_packaged_ward_sets_measure_their_lsoa_2011_coverage():
+    catalogue = Catalogue.load()
+    for ward in ("ward2023", "ward2013"):
+        rule = catalogue.boundaries[ward].aggregate_from["lsoa11"]
+        assert rule.method == "centroid"
+        assert rule.coverage == {"population": "iod19_population", "reference": "census21_population"}
