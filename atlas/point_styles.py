@@ -10,6 +10,7 @@ from .classify import (
     value_text,
 )
 from .model import Atlas
+from .plaintext import display_name
 from .points import point_style
 from .specs import POINTS_PREFIX
 from .web_geometry import located
@@ -179,4 +180,7 @@ def points_table(built: Atlas, point_set: str, layer: str | None = None, name: s
                         f"{layer}_upper": "Upper 95%", f"{layer}_vs_district": f"Compared with {built.la_name}",
                         f"{layer}_vs_england": "Compared with England"})
     columns["postcode"] = POINT_FIELDS["postcode"]
-    return frame[[c for c in columns if c in frame.columns]].rename(columns=columns)
+    table = frame[[c for c in columns if c in frame.columns]]
+    for text in [c for c in ("name", "pcn_name") if c in table.columns]:   # names in capitals in title case
+        table = table.assign(**{text: [display_name(v) for v in table[text]]})
+    return table.rename(columns=columns)

@@ -18,6 +18,7 @@ import pandas as pd
 import shapely
 
 from .errors import AtlasError
+from .plaintext import display_name
 from .store import write_text_atomic
 
 #: Simplification tolerance for the web, in metres (British National Grid).
@@ -144,7 +145,7 @@ def points_document(frame: gpd.GeoDataFrame, fields: dict[str, str]) -> tuple[st
     shown = {column: label for column, label in fields.items() if column in shown_points.columns}
     features = []
     for (code, row), geom in zip(shown_points.iterrows(), geometry):
-        properties = {"name": _text(row.get("name", code))}
+        properties = {"name": display_name(_text(row.get("name", code)))}
         properties["rows"] = [[label, _text(row[column])] for column, label in shown.items()
                               if _text(row[column])]
         features.append(f'{{"type":"Feature","id":{json.dumps(str(code))},'

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import string
 
 import numpy as np
 import pandas as pd
@@ -177,7 +178,9 @@ def test_points_document_has_each_located_point_with_its_tooltip_rows(luton):
     document = json.loads(text)
     assert count == len(document["features"]) == len(practices)
     first, second = document["features"][:2]
-    assert first["id"] == practices.index[0] and first["properties"]["name"] == practices["name"].iloc[0]
+    raw = practices["name"].iloc[0]
+    assert raw.isupper()  # the data's capitals, shown in title case (names in one style)
+    assert first["id"] == practices.index[0] and first["properties"]["name"] == string.capwords(raw)
     assert first["properties"]["rows"] == [["Postcode", practices["postcode"].iloc[0]]]   # missing: no row
     assert second["properties"]["rows"][1] == ["Patients", f"{int(practices['list_size'].iloc[1]):,}"]
 

@@ -70,8 +70,8 @@ def test_the_map_page_and_its_frame(page, app_url, axe_script):
     assert_clean(page, axe_script, "map page with its options open (a decile layer)")
     page.keyboard.press("Escape")
     started = frame.evaluate("Date.now()")
-    choose(page, "Indicator", "Income deprivation 2019 (rate)")
-    wait_rendered(frame, layer="income19_score", after=started)
+    choose(page, "Indicator", "Income 2025: score")   # the map opens on IoD2025 (LSOA 2021): its income rate
+    wait_rendered(frame, layer="income25_score", after=started)
     page.get_by_role("button", name="Map options").click()
     page.get_by_role("combobox", name="Classification").wait_for()
     wait_idle(page)

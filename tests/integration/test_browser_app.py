@@ -48,7 +48,7 @@ def session(browser, app_url):
     requests, dialogs = [], []
     context.on("request", lambda request: requests.append(request.url))
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.goto(url)
+    page.goto(f"{url}/?geography=lsoa11")  # the test copy's awkward cases are on the LSOAs 2011
     frame = map_frame(page)
     wait_rendered(frame)
     yield {"page": page, "frame": frame, "url": url, "code": code, "requests": requests, "dialogs": dialogs}
