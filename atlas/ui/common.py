@@ -369,6 +369,14 @@ iframe[title="{MAP_FRAME_TITLE}"] {{ height: max(420px, calc(100vh - 11rem)) !im
 """
 
 
+def mapped_geographies(built: atlas.Atlas) -> tuple[list[str], dict[str, str]]:
+    """The atlas's geographies that have indicators (in the atlas's order), and every geography's label."""
+    with_layers = set(built.layers["geography"])
+    labels = built.report.geography_labels()
+    labels.update(built.geography_labels)
+    return [g for g in built.geographies if g in with_layers], labels
+
+
 def page_style() -> None:
     """Put the app's styles into the page (no space is taken)."""
     st.html(PAGE_STYLE)

@@ -156,13 +156,10 @@ def _when(timestamp: str | None) -> str:
 
 
 def _geography_control(built) -> str | None:
-    with_layers = set(built.layers["geography"])
-    available = [g for g in built.geographies if g in with_layers]
+    available, labels = common.mapped_geographies(built)
     if not available:
         st.error(plain(f"The {built.la_name} atlas has no indicators on any geography."))
         return None
-    labels = built.report.geography_labels()
-    labels.update(built.geography_labels)
     current = st.session_state.get("geography")
     if current not in available:
         opening = _opening_geography(built, available)
