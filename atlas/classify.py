@@ -515,3 +515,24 @@ def layer_meta(built: Atlas, layer: str, geography: str) -> dict:
         raise AtlasError(f"No layer {layer!r} on {geography!r} ({len(table)} areas) in the {built.la_name} atlas."
                          f"{where}{hint} Layers there: {listed or 'none'}.")
     return built.layer(layer, geography)
+
+
+def value_text(value, meta: dict) -> str | None:
+    """A value of a layer as tooltips and tables show it; None when missing.
+
+    Parameters
+    ----------
+    value : float or None
+    meta : dict
+        The layer's metadata: national deciles get their legend wording, other
+        values the layer's decimals (and "%" when the units are just "%").
+
+    Returns
+    -------
+    str or None
+    """
+    if value is None or pd.isna(value):
+        return None
+    if meta["kind"] == "decile":
+        return decile_label(int(value))
+    return format_value(value, layer_decimals(meta), meta.get("units"))

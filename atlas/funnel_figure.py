@@ -19,12 +19,11 @@ BENCHMARK_COLOURS = ("#000000", "#7b3294")
 @figure_text()  # practice, network and indicator names are drawn as written
 def funnel_png(entry: dict, title: str, highlight_label: str, dpi: int = 150) -> tuple[bytes, str]:
     """The funnel plot of a funnel entry as a PNG, and its text alternative."""
-    import matplotlib
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
+    from matplotlib.figure import Figure  # not pyplot: no global state, so profiles can be drawn in threads
 
     points = entry["points"]
-    figure, axis = plt.subplots(figsize=(9, 4.8), dpi=dpi)
+    figure = Figure(figsize=(9, 4.8), dpi=dpi)
+    axis = figure.subplots()
     for (label, curve), colour in zip(entry["curves"].items(), BENCHMARK_COLOURS):
         axis.axhline(entry["targets"][label], color=colour, linewidth=0.8, alpha=0.6)
         for level, style in (("95", (0, (4, 2))), ("99.8", "solid")):
@@ -40,10 +39,8 @@ def funnel_png(entry: dict, title: str, highlight_label: str, dpi: int = 150) ->
     axis.set_ylabel(f"{entry['label']} ({entry['units']})" if entry["units"] else entry["label"], fontsize=8)
     axis.set_title(title, fontsize=9)
     axis.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    figure.tight_layout()
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", bbox_inches="tight")
-    plt.close(figure)
+    figure.savefig(buffer, format="png", bbox_inches="tight")  # labels and legend fitted: no tight_layout pass
     outside = int((ours["position"] != "Within 95% limits").sum())
     alt = (f"Funnel plot of {entry['label']} for {len(points)} practices against their list sizes, with 95% and "
            f"99.8% control limits around {' and '.join(entry['targets'])}. {len(ours)} practices of "

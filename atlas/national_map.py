@@ -44,7 +44,7 @@ from .classify import MISSING_COLOUR, MISSING_LABEL, Classes, format_value
 from .errors import AtlasError
 from .model import Atlas
 from .store import write_text_atomic
-from .webmap import web_geometry
+from .web_geometry import web_geometry
 
 #: Simplification of the geometry drawn far out (England to a county), in metres.
 COARSE_TOLERANCE_M = 100.0

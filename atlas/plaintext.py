@@ -23,6 +23,8 @@ from __future__ import annotations
 import contextlib
 import html
 import re
+import string
+import threading
 
 import pandas as pd
 
@@ -30,6 +32,9 @@ import pandas as pd
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:])")
 #: Characters that make a spreadsheet read a cell as a formula (or a command) when they start it.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+#: matplotlib's settings are global: one figure at a time is drawn under :func:`figure_text` (the app draws
+#: profiles in a background thread too), so one thread's restored settings never reach another's texts.
+_FIGURE_LOCK = threading.RLock()
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d[\d,]*)?(\.\d+)?([eE][+-]?\d+)?%?$")
 
 
@@ -58,12 +63,23 @@ def figure_text():
     """A context in which matplotlib draws every text as written (no mathtext, no LaTeX).
 
     Use it around the creation and drawing of a figure: matplotlib reads the
-    setting when each text is made.
+    setting when each text is made. Figures drawn in other threads wait their turn.
     """
     import matplotlib
 
-    with matplotlib.rc_context({"text.parse_math": False, "text.usetex": False}):
+    with _FIGURE_LOCK, matplotlib.rc_context({"text.parse_math": False, "text.usetex": False}):
         yield
+
+
+def display_name(name) -> str:
+    """A name as the atlas shows it: one written all in capitals in the data ("BELL HOUSE MEDICAL CENTRE") in
+    title case ("Bell House Medical Centre"); any other name as written (blank when missing).
+
+    >>> display_name("PETRIE TUCKER & PARTNERS LTD"), display_name("Luton 007A")
+    ('Petrie Tucker & Partners Ltd', 'Luton 007A')
+    """
+    text = "" if name is None or (not isinstance(name, str) and pd.isna(name)) else str(name)
+    return string.capwords(text) if text.isupper() else text
 
 
 def neutralise(value):

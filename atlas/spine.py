@@ -165,9 +165,7 @@ def spine_png(table: pd.DataFrame, area_name: str, la_name: str, dpi: int = 150)
     ValueError
         If the table is empty (no indicator has a spread to draw).
     """
-    import matplotlib
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
+    from matplotlib.figure import Figure  # not pyplot: no global state, so profiles can be drawn in threads
     from matplotlib.lines import Line2D
 
     if table.empty:
@@ -175,7 +173,8 @@ def spine_png(table: pd.DataFrame, area_name: str, la_name: str, dpi: int = 150)
     table = table.assign(**{c: np.nan for c in ENGLAND_COLUMNS if c not in table},
                          **({"england_areas": 0} if "england_areas" not in table else {}))
     height = 0.9 + 0.32 * len(table)
-    figure, axis = plt.subplots(figsize=(10, height), dpi=dpi)
+    figure = Figure(figsize=(10, height), dpi=dpi)
+    axis = figure.subplots()
     for i, row in enumerate(table.itertuples(index=False)):
         y = len(table) - 1 - i
         scale = _scaler(row)
@@ -212,10 +211,8 @@ def spine_png(table: pd.DataFrame, area_name: str, la_name: str, dpi: int = 150)
                 for label, (c, m) in MARKERS.items()]
     axis.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.08 if len(table) > 6 else -0.2),
                 ncol=4, fontsize=6.5, frameon=False)
-    figure.tight_layout()
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", bbox_inches="tight")
-    plt.close(figure)
+    figure.savefig(buffer, format="png", bbox_inches="tight")  # the labels and legend fitted: no tight_layout pass
     with_england = int((table["england_areas"] > 0).sum())
     alt = (f"Spine chart of {len(table)} indicators for {area_name}: each row shows the spread of {la_name}'s "
            f"areas (lowest, 25th and 75th percentiles, highest), and for {with_england} of them the spread of "

@@ -1,16 +1,16 @@
-"""The interactive web map: geometry for the browser, the view of one layer, the folium map.
+"""The interactive web map: the view of one layer, the payload the map script draws, the folium map.
 
 The browser gets each thing once and reuses it:
 
 * Leaflet (from the XStatic-Leaflet package) and the atlas's own map script and
   stylesheet (``atlas/static``), served by the app itself: no CDN;
 * the simplified geometry of each geography, written once as a GeoJSON file
-  (:func:`write_geometry`) and fetched by URL, so switching layers never
+  (:func:`atlas.web_geometry.write_geometry`) and fetched by URL, so switching layers never
   re-sends it;
 * on every change of layer or classification, a small payload
   (:func:`map_payload`): each area's class, its value as text, the legend, the
   title and the attribution; the map script (``atlas-map.js``) restyles the
-  areas with it.
+  areas with it (point sets: :mod:`atlas.point_styles`).
 
 Every text taken from the data (area and organisation names, labels, units) is
 put into the page by the map script as text, never as HTML, and the payload is
@@ -23,7 +23,6 @@ layer has the same legend wherever it is drawn.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +31,6 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 from folium.elements import Template
 
 from . import aggregate, config
@@ -43,378 +41,26 @@ from .classify import (
     Classes,
     bivariate_legend,
     decile_label,
-    format_value,
     hotspot_styles,
     layer_classes,
-    layer_decimals,
     lisa_styles,
     short_label,
+    value_text,
 )
-from .errors import AtlasError
 from .model import Atlas
 from .plaintext import csv_text
-from .points import point_style
-from .specs import POINTS_PREFIX
+from .point_styles import POINT_COLOURS
 from .stats.hotspots import BINS as HOTSPOT_BINS
 from .stats.moran import CLUSTERS, NO_DATA
-from .store import write_text_atomic
+from .web_geometry import GeometryFile
 
-#: Simplification tolerance for the web, in metres (British National Grid).
-WEB_TOLERANCE_M = 5.0
-#: Grid the vertices are snapped to before simplifying, in metres (see :func:`web_geometry`).
-SNAP_GRID_M = 0.001
-#: Decimals of longitude and latitude written for the browser (about 0.1 m).
-COORD_DECIMALS = 6
 #: Above this many areas the map draws on a canvas rather than one SVG path per area.
 CANVAS_ABOVE = 3000
 STATIC_DIR = Path(__file__).with_name("static")
 MAP_SCRIPT = "atlas-map.js"
 MAP_STYLES = "atlas-map.css"
 WGS84 = "EPSG:4326"
-#: Okabe-Ito colours for point sets (distinguishable with colour-blindness, readable on the palettes).
-POINT_COLOURS = ["#000000", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#56B4E9", "#E69F00"]
 ENGLAND_VIEW = ([52.8, -1.6], 7)
-
-
-# -- geometry for the browser ------------------------------------------------------------------
-def web_geometry(frame: gpd.GeoDataFrame, tolerance_m: float = WEB_TOLERANCE_M,
-                 grid_m: float = SNAP_GRID_M) -> gpd.GeoSeries:
-    """Simplify a geography's areas for the web so that neighbours still meet.
-
-    The published LSOA 2011 (and MSOA 2011) polygons were generalised one by
-    one: neighbours' shared vertices differ by about a micrometre, so they are
-    not a valid coverage, and simplifying them (even with
-    :func:`shapely.coverage_simplify`) opens gaps and overlaps along every
-    shared edge (about 800 m² of gaps and 1,100 m² of overlaps in Luton at
-    10 m). Snapping the vertices to a 1 mm grid first makes shared edges
-    identical; coverage simplification then moves each shared edge once, for
-    both neighbours.
-
-    Parameters
-    ----------
-    frame : geopandas.GeoDataFrame
-        Areas in a projected CRS in metres (British National Grid).
-    tolerance_m : float
-        Simplification tolerance in metres; 0 keeps every vertex.
-    grid_m : float
-        Snapping grid in metres.
-
-    Returns
-    -------
-    geopandas.GeoSeries
-        The simplified areas in WGS84 longitude/latitude, indexed as ``frame``.
-    """
-    return gpd.GeoSeries(_simplified(frame, tolerance_m, grid_m), index=frame.index, crs=frame.crs).to_crs(WGS84)
-
-
-def _simplified(frame: gpd.GeoDataFrame, tolerance_m: float, grid_m: float = SNAP_GRID_M) -> np.ndarray:
-    if frame.crs is None or not frame.crs.is_projected:
-        raise AtlasError(f"Web geometry needs areas in a projected CRS in metres (got {frame.crs}).")
-    geoms = shapely.set_precision(np.asarray(frame.geometry.values), grid_m)
-    return shapely.coverage_simplify(geoms, tolerance_m) if tolerance_m > 0 else geoms
-
-
-def _rounded(geoms) -> np.ndarray:
-    return shapely.transform(np.asarray(geoms), lambda xy: np.round(xy, COORD_DECIMALS))
-
-
-def _bounds(series: gpd.GeoSeries) -> list[list[float]]:
-    west, south, east, north = (round(float(v), COORD_DECIMALS) for v in series.total_bounds)
-    return [[south, west], [north, east]]
-
-
-@dataclass(frozen=True)
-class GeometryFile:
-    """A GeoJSON document written for the browser.
-
-    Attributes
-    ----------
-    path : pathlib.Path
-        The file.
-    name : str
-        Its path relative to the web folder (the URL below the app's asset route).
-    bounds : list
-        ``[[south, west], [north, east]]`` in degrees.
-    count : int
-        Number of features.
-    """
-
-    path: Path
-    name: str
-    bounds: list
-    count: int
-
-
-def areas_document(frame: gpd.GeoDataFrame, tolerance_m: float = WEB_TOLERANCE_M) -> tuple[str, list, int]:
-    """The GeoJSON text of a geography for the browser: simplified areas and the outline.
-
-    Each feature has the area code as ``id`` and its ``name`` as the only
-    property; the document carries the dissolved outline of all its areas as
-    the foreign member ``outline`` (so the district boundary matches the
-    areas exactly).
-
-    Returns
-    -------
-    text, bounds, count
-    """
-    simplified = _simplified(frame, tolerance_m)
-    union = shapely.coverage_union_all if shapely.coverage_is_valid(simplified) else shapely.union_all
-    outline = gpd.GeoSeries([union(simplified)], crs=frame.crs).to_crs(WGS84).values
-    web = gpd.GeoSeries(simplified, index=frame.index, crs=frame.crs).to_crs(WGS84)
-    geometry = shapely.to_geojson(_rounded(web.values))
-    names = frame["name"].astype(str) if "name" in frame.columns else pd.Series(frame.index, index=frame.index)
-    features = ",".join(
-        f'{{"type":"Feature","id":{json.dumps(str(code))},"properties":{{"name":{json.dumps(name)}}},'
-        f'"geometry":{geom}}}'
-        for code, name, geom in zip(frame.index, names, geometry))
-    text = (f'{{"type":"FeatureCollection","features":[{features}],'
-            f'"outline":{shapely.to_geojson(_rounded(outline)[0])}}}')
-    return text, _bounds(web), len(frame)
-
-
-def points_document(frame: gpd.GeoDataFrame, fields: dict[str, str]) -> tuple[str, list, int]:
-    """The GeoJSON text of a point set for the browser.
-
-    Parameters
-    ----------
-    frame : geopandas.GeoDataFrame
-        Points indexed by organisation code.
-    fields : dict
-        Column -> label of the attributes shown in the tooltip (those present).
-
-    Returns
-    -------
-    text, bounds, count
-    """
-    located = _located(frame)
-    web = located.geometry.to_crs(WGS84)
-    geometry = shapely.to_geojson(_rounded(web.values))
-    shown = {column: label for column, label in fields.items() if column in located.columns}
-    features = []
-    for (code, row), geom in zip(located.iterrows(), geometry):
-        properties = {"name": _text(row.get("name", code))}
-        properties["rows"] = [[label, _text(row[column])] for column, label in shown.items()
-                              if _text(row[column])]
-        features.append(f'{{"type":"Feature","id":{json.dumps(str(code))},'
-                        f'"properties":{json.dumps(properties, ensure_ascii=False)},"geometry":{geom}}}')
-    text = f'{{"type":"FeatureCollection","features":[{",".join(features)}]}}'
-    return text, (_bounds(web) if len(web) else None), len(located)
-
-
-def _located(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The points of a set that have a location (those the web document holds)."""
-    return frame[frame.geometry.notna() & ~frame.geometry.is_empty]
-
-
-def _text(value) -> str:
-    """An attribute as tooltip text: blank when missing, whole numbers with thousands separators."""
-    if value is None or (np.ndim(value) == 0 and pd.isna(value)):
-        return ""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return f"{int(value):,}"
-    if isinstance(value, float) and value.is_integer():
-        return f"{int(value):,}"
-    return str(value)
-
-
-def write_document(text: str, folder: Path, stem: str) -> Path:
-    """Write ``text`` to ``folder/<stem>-<digest>.json`` once (atomically); return the path.
-
-    The digest of the content in the name means a file is never rewritten in
-    place, so a browser may keep it as long as it likes.
-    """
-    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
-    path = Path(folder) / f"{stem}-{digest}.json"
-    if not path.exists():
-        write_text_atomic(path, text)
-    return path
-
-
-def write_geometry(frame: gpd.GeoDataFrame, web_dir: Path, la_code: str, geography: str,
-                   tolerance_m: float = WEB_TOLERANCE_M) -> GeometryFile:
-    """Write the web geometry of one geography of a district under ``web_dir``.
-
-    Returns
-    -------
-    GeometryFile
-        The file, its URL path below ``web_dir``, bounds and area count.
-    """
-    text, bounds, count = areas_document(frame, tolerance_m)
-    path = write_document(text, Path(web_dir) / la_code, geography)
-    return GeometryFile(path, f"{la_code}/{path.name}", bounds, count)
-
-
-def write_points(frame: gpd.GeoDataFrame, web_dir: Path, la_code: str, point_set: str,
-                 fields: dict[str, str]) -> GeometryFile:
-    """Write one point set of a district under ``web_dir`` (see :func:`points_document`)."""
-    text, bounds, count = points_document(frame, fields)
-    path = write_document(text, Path(web_dir) / la_code, f"points-{point_set}")
-    return GeometryFile(path, f"{la_code}/{path.name}", bounds, count)
-
-
-# -- point sets coloured and sized ------------------------------------------------------------------
-#: Point-set columns shown in tooltips and tables, where a set has them.
-POINT_FIELDS = {"postcode": "Postcode", "pcn_name": "Primary Care Network", "list_size": "Registered patients",
-                "Sector": "Sector", "SubType": "Type"}
-#: The attribute sizing a set's markers (where the set has it).
-SIZE_BY = "list_size"
-#: Layer kinds of a point set that are not offered as colourings (sizes and the set itself).
-NOT_COLOURS = ("points", "population", "count")
-
-
-def colour_options(built: Atlas, point_set: str) -> dict[str, str]:
-    """What a point set can be coloured by: its categorical attribute, then each of its indicator layers.
-
-    Parameters
-    ----------
-    built : Atlas
-    point_set : str
-        E.g. ``gp_practices``.
-
-    Returns
-    -------
-    dict
-        Attribute or layer id -> label, e.g. ``pcn_name`` -> "Primary Care Network", then
-        ``qof_ob`` -> "Obesity: recorded prevalence (QOF, aged 18+)"; empty when the set has
-        neither (it is then drawn in one colour). Layers without any value are left out.
-    """
-    frame = built.table(f"points:{point_set}")
-    info = built.report.point_set(point_set)
-    options = {}
-    if info.get("colour_by") in frame.columns:
-        options[info["colour_by"]] = info.get("colour_label") or info["colour_by"]
-    layers = built.layers_on(f"points:{point_set}")
-    for layer, label, kind in zip(layers["layer"], layers["label"], layers["kind"]):
-        if kind not in NOT_COLOURS and layer in frame.columns and frame[layer].notna().any():
-            options[layer] = label
-    return options
-
-
-def point_style_payload(built: Atlas, point_set: str, colour_by: str | None = None) -> dict:
-    """How the map script colours and sizes one point set, with its legend and tooltip lines.
-
-    Colours, classes and sizes come from :func:`atlas.points.point_style` (a layer
-    is classed by :func:`atlas.classify.classify`, as the area maps are); the
-    geometry and fixed tooltip rows travel once, in the set's web document.
-
-    Parameters
-    ----------
-    built : Atlas
-    point_set : str
-        A point set of ``built`` (``gp_practices``).
-    colour_by : str, optional
-        One of :func:`colour_options` (default: the set's categorical attribute).
-
-    Returns
-    -------
-    dict
-        JSON-ready: ``key`` (what colours the points), ``title``, ``legend``
-        (label, colour pairs), ``note`` (what the marker size shows), ``sizes``
-        (value text, radius pairs of the smallest, median and largest point),
-        ``codes`` and, in that order, ``colour`` and ``radius`` of each point;
-        for a layer also ``units``, ``benchmarks`` (the district's and England's
-        values, as text) and ``tip``: row ``labels`` and each point's ``values``
-        (value, 95% interval, comparison with each benchmark).
-
-    Raises
-    ------
-    AtlasError
-        If the point set is not in the atlas, or the layer has no value to classify.
-    """
-    colour_by = colour_by or built.report.point_set(point_set).get("colour_by") or ""
-    style = point_style(built, point_set, colour_by or None, size_by=SIZE_BY)
-    frame = _located(built.table(f"points:{point_set}"))
-    radii = style.radii.reindex(frame.index).astype(float)
-    payload = {"key": colour_by, "title": style.title, "legend": [list(item) for item in style.legend],
-               "note": style.size_note, "sizes": _size_samples(frame, radii),
-               "codes": [str(code) for code in frame.index],
-               "colour": style.colours.reindex(frame.index).fillna(MISSING_COLOUR).tolist(),
-               "radius": [round(r, 1) for r in radii], "units": "", "benchmarks": "", "tip": None}
-    layers = built.layers_on(f"points:{point_set}")
-    if colour_by in set(layers["layer"]):
-        payload.update(_layer_tips(built, point_set, colour_by, frame))
-        greys = grey_ramp([colour for _, colour in payload["legend"]])
-        payload["legend"] = [[label, greys.get(colour, colour)] for label, colour in payload["legend"]]
-        payload["colour"] = [greys.get(colour, colour) for colour in payload["colour"]]
-    return payload
-
-
-def grey_ramp(colours: list[str]) -> dict[str, str]:
-    """Greys for the classes of a point layer, so points never share the areas' sequential colours.
-
-    Each class colour (but the missing-value grey) is replaced by a grey of the
-    same rank of lightness: the lightest class white, the darkest near black
-    (ColorBrewer Greys), drawn with a black outline.
-
-    Parameters
-    ----------
-    colours : list of str
-        The classes' colours, as ``#rrggbb``.
-
-    Returns
-    -------
-    dict
-        Colour -> grey.
-    """
-    from matplotlib import colormaps
-    from matplotlib.colors import to_hex, to_rgb
-
-    shown = [c for c in dict.fromkeys(colours) if c != MISSING_COLOUR]
-    if not shown:
-        return {}
-    lightness = {c: sum(w * v for w, v in zip((0.2126, 0.7152, 0.0722), to_rgb(c))) for c in shown}
-    ranked = sorted(shown, key=lambda c: -lightness[c])
-    steps = np.linspace(0.0, 0.85, len(ranked)) if len(ranked) > 1 else [0.45]
-    return {c: to_hex(colormaps["Greys"](float(step))) for c, step in zip(ranked, steps)}
-
-
-def _size_samples(frame: pd.DataFrame, radii: pd.Series) -> list:
-    """Legend markers: the smallest, median and largest sizes, as (value text, radius)."""
-    if SIZE_BY not in frame.columns:
-        return []
-    sizes = pd.to_numeric(frame[SIZE_BY], errors="coerce").dropna().sort_values(kind="stable")
-    if sizes.empty:
-        return []
-    picks = sizes.index[[0, len(sizes) // 2, -1]]
-    samples = {f"{sizes[code]:,.0f}": round(float(radii[code]), 1) for code in picks}
-    return [list(item) for item in samples.items()]
-
-
-def _layer_tips(built: Atlas, point_set: str, layer: str, frame: pd.DataFrame) -> dict:
-    """Each point's value, 95% interval and comparisons with the district and England, as text."""
-    meta = built.layer(layer, f"points:{point_set}")
-    labels, columns = [str(meta["label"])], [[value_text(v, meta) for v in frame[layer]]]
-    lower, upper = f"{layer}_lower", f"{layer}_upper"
-    if lower in frame.columns and upper in frame.columns:
-        labels.append("95% confidence interval")
-        columns.append([f"{value_text(lo, meta)} to {value_text(hi, meta)}" if pd.notna(lo) and pd.notna(hi)
-                        else None for lo, hi in zip(frame[lower], frame[upper])])
-    found = [b for b in built.benchmarks(layer, POINTS_PREFIX + point_set)
-             if f"{layer}_vs_{b['area']}" in frame.columns and b.get("value") is not None]
-    for bench in found:
-        labels.append(f"Compared with {bench['label']} ({value_text(bench['value'], meta)})")
-        columns.append([None if pd.isna(v) else str(v) for v in frame[f"{layer}_vs_{bench['area']}"]])
-    return {"units": str(meta.get("units") or ""),
-            "benchmarks": " · ".join(f"{b['label']} {value_text(b['value'], meta)}" for b in found),
-            "tip": {"labels": labels, "values": [list(row) for row in zip(*columns)]}}
-
-
-def points_table(built: Atlas, point_set: str, layer: str | None = None, name: str = "Name") -> pd.DataFrame:
-    """The table of a point set as the map shows it, one row per point (indexed by code).
-
-    Columns: the name (headed ``name``), the attributes of :data:`POINT_FIELDS`
-    the set has, and for ``layer`` its value (headed by label and units), 95%
-    limits and comparisons with the district and England; the postcode last.
-    """
-    frame = built.table(f"points:{point_set}")
-    columns = {"name": name, **{c: label for c, label in POINT_FIELDS.items() if c != "postcode"}}
-    if layer:
-        meta = built.layer(layer, f"points:{point_set}")
-        columns.update({layer: f"{meta['label']} ({meta['units']})", f"{layer}_lower": "Lower 95%",
-                        f"{layer}_upper": "Upper 95%", f"{layer}_vs_district": f"Compared with {built.la_name}",
-                        f"{layer}_vs_england": "Compared with England"})
-    columns["postcode"] = POINT_FIELDS["postcode"]
-    return frame[[c for c in columns if c in frame.columns]].rename(columns=columns)
 
 
 # -- the view of one layer -----------------------------------------------------------------------
@@ -488,27 +134,6 @@ class MapView:
     def value_text(self, value) -> str | None:
         """A value as the tooltip and table show it (None when missing)."""
         return value_text(value, self.meta)
-
-
-def value_text(value, meta: dict) -> str | None:
-    """A value of a layer as tooltips and tables show it; None when missing.
-
-    Parameters
-    ----------
-    value : float or None
-    meta : dict
-        The layer's metadata: national deciles get their legend wording, other
-        values the layer's decimals (and "%" when the units are just "%").
-
-    Returns
-    -------
-    str or None
-    """
-    if value is None or pd.isna(value):
-        return None
-    if meta["kind"] == "decile":
-        return decile_label(int(value))
-    return format_value(value, layer_decimals(meta), meta.get("units"))
 
 
 def map_view(atlas: Atlas, layer: str, geography: str, scheme: str = "quantiles", k: int = 5,

@@ -146,6 +146,13 @@ def wait_rendered(frame, layer: str | None = None, after: float = 0, timeout: fl
     return frame.evaluate("window.atlasRendered")
 
 
+def wait_idle(page, timeout: float = 120_000) -> None:
+    """Wait until the app has finished its run (Streamlit fades the elements of a run still going: an accessibility
+    scan then reads faded text)."""
+    page.wait_for_function("() => !document.querySelector('[data-testid^=\"stStatusWidgetRunning\"]') && "
+                           "!document.querySelector('[data-stale=\"true\"]')", timeout=timeout)
+
+
 def choose(page, label: str, option: str) -> None:
     """Pick ``option`` in the select box labelled ``label`` (found by its visible label, typed, clicked)."""
     box = page.get_by_role("combobox", name=label, exact=True)

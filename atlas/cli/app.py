@@ -20,7 +20,7 @@ from ..build import current
 from ..codes import check_district_code
 from ..config import DEFAULT_LA_ENV, default_district
 from ..errors import AtlasError
-from ..importer import MAX_UPLOAD_BYTES
+from ..importer import MAX_UPLOAD_MB
 from .options import add_la, add_source
 
 HELP = "start the map app in the browser (builds the authority's atlas first if needed)"
@@ -33,7 +33,7 @@ STREAMLIT_SETTINGS = {
     "browser.serverAddress": "localhost",
     "client.toolbarMode": "minimal",
     # the uploader refuses what the importer would refuse: the documented limit, in MB
-    "server.maxUploadSize": str(MAX_UPLOAD_BYTES // 1024 // 1024),
+    "server.maxUploadSize": str(MAX_UPLOAD_MB),
 }
 
 

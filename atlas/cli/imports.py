@@ -5,6 +5,7 @@ from __future__ import annotations
 from .. import config
 from ..importer import (
     IMPORT_KINDS,
+    MAX_UPLOAD_MB,
     ImportFileError,
     ImportOptions,
     import_file,
@@ -20,7 +21,8 @@ HELP = "add your own indicator (CSV or Excel, by area code) to an authority's at
 
 def add_arguments(parser) -> None:
     """The options of ``atlas import``."""
-    parser.add_argument("file", nargs="?", metavar="FILE", help="CSV or Excel .xlsx file of values by area code")
+    parser.add_argument("file", nargs="?", metavar="FILE",
+                        help=f"CSV or Excel .xlsx file of values by area code, up to {MAX_UPLOAD_MB} MB")
     add_la(parser)
     parser.add_argument("--code-column", metavar="C", help="column holding area codes (default: detected)")
     parser.add_argument("--value-column", metavar="V", help="column holding the values (default: the only numeric one)")

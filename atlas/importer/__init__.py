@@ -46,12 +46,12 @@ from .detection import code_columns, detect
 from .importing import layer_id, prepare
 from .options import Detection, ImportOptions, ImportResult, MatchReport, Upload
 from .persistent import import_file, imports_folder, read_manifest, reapply_imports, remove_import
-from .reading import MAX_CELLS, MAX_ROWS, MAX_UNPACKED_BYTES, MAX_UPLOAD_BYTES, check_size, read_upload
+from .reading import MAX_CELLS, MAX_ROWS, MAX_UNPACKED_BYTES, MAX_UPLOAD_BYTES, MAX_UPLOAD_MB, check_size, read_upload
 
 __all__ = [
     "CONVERSION_RULE", "COUNT_KINDS", "Detection", "IMPORT_KINDS", "ImportFileError", "ImportOptions", "ImportResult",
     "LAYER_PREFIX", "LAYER_SUFFIXES", "LOOKUP_NEW", "LOOKUP_OLD", "LSOA_LOOKUP", "MANIFEST", "MAX_CELLS", "MAX_ROWS",
-    "MAX_UNPACKED_BYTES", "MAX_UPLOAD_BYTES", "MatchReport", "SINGLE_VALUE_KINDS", "Upload", "add_to_atlas",
+    "MAX_UNPACKED_BYTES", "MAX_UPLOAD_BYTES", "MAX_UPLOAD_MB", "MatchReport", "SINGLE_VALUE_KINDS", "Upload", "add_to_atlas",
     "check_size", "code_columns", "detect", "import_file", "imports_folder", "layer_id", "lsoa_links", "prepare",
     "read_manifest", "read_upload", "reapply_imports", "remove_import", "without_layer",
 ]

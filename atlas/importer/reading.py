@@ -20,7 +20,10 @@ from .options import Upload
 NOT_TABLES = (".geojson", ".json", ".gpkg", ".shp", ".kml", ".kmz", ".zip", ".sqlite", ".db", ".parquet",
               ".pdf", ".docx")
 #: Largest file accepted, in bytes (every LSOA in England, one value each, is about 1.5 MB).
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+#: The size limit of an imported file, in MB: the app's uploader (``server.maxUploadSize``), ``atlas import`` and
+#: the README state this one figure.
+MAX_UPLOAD_MB = 10
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 #: Largest unpacked size of an Excel workbook (a guard against zip bombs).
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 #: Most data rows read.

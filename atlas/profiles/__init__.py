@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from .areas import Area, find_area, kind_label, lsoa_assignment
 from .builder import build_profile, estimate_notes
+from .cache import cached_profile, profile_key, warm
 from .common import (
     COMPARE_NOTE,
     FORMATS,
@@ -49,8 +50,8 @@ from .render import TEMPLATES, profile_format, render_csv, render_html, render_p
 __all__ = [
     "AREA_EDGE", "AREA_FILL", "Area", "COMPARE_NOTE", "FORMATS", "LE_THEME", "LSOA_CODE", "NAMED_LEVELS", "PCN_CODE",
     "PCN_RULE", "POPULATION_THEME", "Profile", "Rule", "TEMPLATES", "Table",
-    "aggregate_over", "area_map", "build_profile", "england_areas", "england_values", "estimate_notes", "find_area",
-    "kind_label", "layer_rule", "life_expectancy_geography", "lsoa_assignment", "lsoa_geographies",
-    "named_geographies", "nearest_practice",
-    "nearest_practice_lsoas", "networks", "profile_format", "render_csv", "render_html", "render_pdf", "write_profile",
+    "aggregate_over", "area_map", "build_profile", "cached_profile", "england_areas", "england_values",
+    "estimate_notes", "find_area", "kind_label", "layer_rule", "life_expectancy_geography", "lsoa_assignment",
+    "lsoa_geographies", "named_geographies", "nearest_practice", "nearest_practice_lsoas", "networks",
+    "profile_format", "profile_key", "render_csv", "render_html", "render_pdf", "warm", "write_profile",
 ]

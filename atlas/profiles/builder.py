@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import string
 
 import numpy as np
 import pandas as pd
@@ -24,6 +23,7 @@ from ..errors import AtlasError
 from ..estimates import METHOD_LINE
 from ..health import pcn_table
 from ..model import Atlas
+from ..plaintext import display_name
 from ..report import vintage_year
 from .areas import Area, codes_inside, find_area, lsoa_assignment
 from .common import (
@@ -271,7 +271,7 @@ class _ProfileBuilder:
         weight = rule.weight and self.built.layer(rule.weight, geography)["label"]
         shown = pd.DataFrame({
             "National decile": [decile_label(d) for d in data["decile"]],
-            f"{self.area.name}: LSOAs": data["area_lsoas"].astype(str),
+            f"{self.area.name}: LSOAs": [format_value(v, 0) for v in data["area_lsoas"]],
             f"{self.area.name}: residents": [format_value(v, 0) for v in data["area_residents"]],
             f"{self.area.name} (% of residents)": [format_value(v, 1, "%") for v in data["area_share"]],
             f"{self.built.la_name} (% of residents)": [format_value(v, 1, "%") for v in data["authority_share"]],
@@ -505,7 +505,7 @@ class _ProfileBuilder:
         data = entry["points"].reset_index().rename(columns={"index": "code"})
         data = data[["code", "name", "numerator", "denominator", "value", "position", "highlight"]]
         ours = data[data["highlight"]]
-        shown = pd.DataFrame({"Practice": ours["name"], "Code": ours["code"],
+        shown = pd.DataFrame({"Practice": [display_name(n) for n in ours["name"]], "Code": ours["code"],
                               "Register / list": [f"{format_value(n, 0)} / {format_value(d, 0)}"
                                                   for n, d in zip(ours["numerator"], ours["denominator"])],
                               entry["units"] or "Value": [format_value(v, 1) for v in ours["value"]],
@@ -582,8 +582,8 @@ class _ProfileBuilder:
         data = pd.DataFrame(records)
         data = data.assign(_order=data["type"].map(order)).sort_values(["_order", "name"], kind="stable")
         data = data.drop(columns="_order").reset_index(drop=True)
-        shown = pd.DataFrame({"Type": data["type"], "Code": data["code"], "Name": [string.capwords(str(n)) for n in data["name"]],
-                              "Postcode": data["postcode"], "Primary Care Network": data["network"].fillna(""),
+        shown = pd.DataFrame({"Type": data["type"], "Code": data["code"], "Name": [display_name(n) for n in data["name"]],
+                              "Postcode": data["postcode"], "Primary Care Network": [display_name(n) for n in data["network"]],
                               "Registered patients": [format_value(v, 0, missing="") for v in data["list_size"]],
                               "Relation to the area": data["relation"]})
         counts = data.groupby("type").size()

@@ -25,8 +25,10 @@ _NUMBER_TEXT = re.compile(r"^-?[\d,]+(\.\d+)?%?( \(.*\))?$")
 def render_html(profile: Profile) -> str:
     """The profile as one self-contained HTML page (no external file; every name and value escaped).
 
-    Headings and a contents list, tables with captions and header cells, the map
-    as an embedded image with a text alternative, comparisons written as words.
+    Headings and a contents list; the summary first (at a glance, the map, the
+    key indicators' spine chart, the services), then the full tables with
+    captions and header cells, the method and the sources; images embedded with
+    text alternatives, comparisons written as words.
     """
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -35,7 +37,12 @@ def render_html(profile: Profile) -> str:
     return template.render(profile=profile, produced=f"{profile.produced:%d %B %Y}",
                            map_base64=base64.b64encode(profile.map_png).decode("ascii"),
                            map_attribution=_map_attribution(profile), cell_class=_cell_class,
-                           image_base64=lambda data: base64.b64encode(data).decode("ascii"))
+                           image_base64=lambda data: base64.b64encode(data).decode("ascii"),
+                           spine=_table_or_none(profile, "spine"), assets=_table_or_none(profile, "assets"))
+
+
+def _table_or_none(profile: Profile, key: str):
+    return next((t for t in profile.tables if t.key == key), None)
 
 
 def _cell_class(text) -> str:
@@ -67,57 +74,36 @@ def render_csv(profile: Profile) -> str:
     return csv_text(data)
 
 
+#: The language the PDF declares (its catalogue's ``/Lang``), for screen readers.
+PDF_LANGUAGE = "en-GB"
+#: Rows of the services listed in the two-page summary (the full list is in the tables after it).
+SUMMARY_SERVICES = 12
+
+
 def render_pdf(profile: Profile) -> bytes:
     """The profile as an A4 landscape PDF (reportlab), with its text as searchable text.
+
+    A two-page summary comes first: page 1 the title, the figures at a glance
+    and the map; page 2 the key indicators (the spine chart, else the first
+    indicators) and the services in or serving the area. The full tables, the
+    method ("About these figures") and the sources follow from page 3. The PDF
+    declares its title, author, subject and language (``PDF_LANGUAGE``).
 
     reportlab is a long-maintained, pure-PyPI PDF library with flowing tables
     that split across pages; the fonts are matplotlib's DejaVu Sans (embedded),
     which covers every character names may hold.
     """
-    from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.units import mm
-    from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, TableStyle
-    from reportlab.platypus import Table as PdfTable
+    from reportlab.platypus import SimpleDocTemplate
 
-    styles = _pdf_styles()
     buffer = io.BytesIO()
     page = landscape(A4)
     doc = SimpleDocTemplate(buffer, pagesize=page, leftMargin=14 * mm, rightMargin=14 * mm, topMargin=14 * mm,
                             bottomMargin=16 * mm, title=profile.title, author="Health Equity Atlas",
-                            subject=f"{profile.area.title}, {profile.la_name}")
-    width = page[0] - 28 * mm
-    p = lambda text, style="body": Paragraph(_xml(text), styles[style])  # noqa: E731
-    story = [p(profile.title, "title"),
-             p(f"{profile.area.kind_label}{'' if profile.area.kind == 'lsoas' else ' ' + profile.area.code}, "
-               f"{profile.la_name} ({profile.la_code}). Produced {profile.produced:%d %B %Y} with the Health "
-               f"Equity Atlas.", "subtitle"),
-             p("At a glance", "h2")]
-    glance = [Paragraph(f"<b>{_xml(label)}</b>: {_xml(text)}", styles["body"]) for label, text in profile.summary]
-    glance.append(p(profile.area.rule))
-    image = Image(io.BytesIO(profile.map_png), width=150 * mm, height=150 * mm * 4.6 / 7.0)
-    side = PdfTable([[glance, [image, p(f"Map: {profile.map_alt} {_map_attribution(profile)}", "small")]]],
-                    colWidths=[width - 155 * mm, 155 * mm], hAlign="LEFT")
-    side.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (0, -1), 0)]))
-    story += [side, Spacer(1, 3 * mm)]
-    for table in profile.tables:
-        rows = [[p(str(c), "th") for c in table.shown.columns]]
-        rows += [[p(str(c), "td") for c in row] for row in table.shown.itertuples(index=False)]
-        grid = PdfTable(rows, colWidths=_column_widths(table.shown, width), repeatRows=1, hAlign="LEFT")
-        grid.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#999999")),
-                                  ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#efefef")),
-                                  ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                                  ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5)]))
-        story += [p(table.title, "h2")] + ([p(table.intro, "intro")] if table.intro else [])
-        if table.image:
-            from reportlab.lib.utils import ImageReader
-            w_px, h_px = ImageReader(io.BytesIO(table.image)).getSize()
-            shown_width = min(width, (page[1] - 60 * mm) * w_px / h_px)   # the whole chart on one page
-            story += [Image(io.BytesIO(table.image), width=shown_width, height=shown_width * h_px / w_px),
-                      p(table.image_alt, "small")]
-        story += [p(table.caption, "caption"), grid] + [p(n, "small") for n in table.notes]
-    story += [p("About these figures", "h2")] + [p(n, "small") for n in profile.notes]
-    story += [p("Sources and licences", "h2")] + [p(s, "small") for s in profile.sources]
+                            subject=f"{profile.area.title}, {profile.la_name}", lang=PDF_LANGUAGE)
+    pdf = _Pdf(profile, doc.width, doc.height)
+    story = [*pdf.first_page(), *pdf.second_page(), *pdf.full_tables(), *pdf.method()]
 
     def footer(canvas, document):
         canvas.saveState()
@@ -128,6 +114,119 @@ def render_pdf(profile: Profile) -> bytes:
 
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()
+
+
+class _Pdf:
+    """The flowables of a profile's PDF, section by section (each summary page shrunk to fit its page)."""
+
+    def __init__(self, profile: Profile, width: float, height: float):
+        self.profile, self.width, self.height = profile, width, height
+        self.styles = _pdf_styles()
+
+    def p(self, text, style: str = "body"):
+        from reportlab.platypus import Paragraph
+
+        return Paragraph(_xml(text), self.styles[style])
+
+    def one_page(self, flowables: list) -> list:
+        """``flowables`` shrunk (never cut) to one page, then a page break."""
+        from reportlab.platypus import KeepInFrame, PageBreak
+
+        return [KeepInFrame(self.width, self.height - 6, flowables, mode="shrink"), PageBreak()]
+
+    def first_page(self) -> list:
+        """Summary, page 1: title, the figures at a glance and the map."""
+        from reportlab.lib.units import mm
+        from reportlab.platypus import Image, Paragraph, TableStyle
+        from reportlab.platypus import Table as PdfTable
+
+        profile, p = self.profile, self.p
+        glance = [Paragraph(f"<b>{_xml(label)}</b>: {_xml(text)}", self.styles["body"])
+                  for label, text in profile.summary]
+        glance.append(p(profile.area.rule, "small"))
+        image = Image(io.BytesIO(profile.map_png), width=150 * mm, height=150 * mm * 4.6 / 7.0)
+        side = PdfTable([[glance, [image, p(f"Map: {profile.map_alt} {_map_attribution(profile)}", "small")]]],
+                        colWidths=[self.width - 155 * mm, 155 * mm], hAlign="LEFT")
+        side.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (0, -1), 0)]))
+        return self.one_page([
+            p(profile.title, "title"),
+            p(f"{profile.area.kind_label}{'' if profile.area.kind == 'lsoas' else ' ' + profile.area.code}, "
+              f"{profile.la_name} ({profile.la_code}). Produced {profile.produced:%d %B %Y} with the Health "
+              f"Equity Atlas. Summary on pages 1 and 2; the full tables, the method and the sources follow.",
+              "subtitle"),
+            p("Summary: at a glance", "h2"), side])
+
+    def second_page(self) -> list:
+        """Summary, page 2: the key indicators (spine chart) and the services in or serving the area."""
+        tables = {t.key: t for t in self.profile.tables}
+        story = [self.p("Summary: key indicators", "h2")]
+        spine, indicators = tables.get("spine"), tables.get("indicators")
+        if spine is not None and spine.image:
+            story += [self.p(spine.caption, "caption"), self.image(spine.image, self.height * 0.62),
+                      self.p(f"{spine.image_alt} The figures of each row are in the spine chart's table after "
+                             f"this summary.", "small")]
+        elif indicators is not None:
+            story += [self.p(indicators.caption, "caption"), self.grid(indicators.shown.head(SUMMARY_SERVICES)),
+                      self.p("The first indicators; every indicator is in the tables after this summary.", "small")]
+        else:
+            story.append(self.p("No indicator has figures for this area.", "small"))
+        story += self.services(tables.get("assets"))
+        return self.one_page(story)
+
+    def services(self, assets) -> list:
+        story = [self.p("Summary: services", "h2")]
+        if assets is None:
+            return story + [self.p("No GP practice, pharmacy or other service is in or serving the area.")]
+        columns = [c for c in ("Type", "Name", "Postcode", "Relation to the area") if c in assets.shown]
+        shown = assets.shown[columns]
+        story += [self.p(assets.intro), self.grid(shown.head(SUMMARY_SERVICES))]
+        if len(shown) > SUMMARY_SERVICES:
+            story.append(self.p(f"The first {SUMMARY_SERVICES} of {len(shown)}; the full list is in the tables "
+                                f"after this summary.", "small"))
+        return story
+
+    def image(self, data: bytes, max_height: float):
+        from reportlab.lib.utils import ImageReader
+        from reportlab.platypus import Image
+
+        w_px, h_px = ImageReader(io.BytesIO(data)).getSize()
+        width = min(self.width, max_height * w_px / h_px)
+        return Image(io.BytesIO(data), width=width, height=width * h_px / w_px)
+
+    def grid(self, shown: pd.DataFrame):
+        """A table of text with a header row repeated on every page it runs to."""
+        from reportlab.lib import colors
+        from reportlab.platypus import Table as PdfTable
+        from reportlab.platypus import TableStyle
+
+        rows = [[self.p(str(c), "th") for c in shown.columns]]
+        rows += [[self.p(str(c), "td") for c in row] for row in shown.itertuples(index=False)]
+        grid = PdfTable(rows, colWidths=_column_widths(shown, self.width), repeatRows=1, hAlign="LEFT")
+        grid.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#999999")),
+                                  ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#efefef")),
+                                  ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                  ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5)]))
+        return grid
+
+    def full_tables(self) -> list:
+        """Every table in full, from page 3."""
+        from reportlab.lib.units import mm
+
+        story = [self.p("The full tables", "title")]
+        for table in self.profile.tables:
+            story += [self.p(table.title, "h2")] + ([self.p(table.intro, "intro")] if table.intro else [])
+            if table.image and table.key == "spine":   # drawn in the summary; its figures follow here
+                story.append(self.p("The chart is on page 2; its figures are below.", "small"))
+            elif table.image:
+                story += [self.image(table.image, self.height - 30 * mm), self.p(table.image_alt, "small")]
+            story += [self.p(table.caption, "caption"), self.grid(table.shown)]
+            story += [self.p(n, "small") for n in table.notes]
+        return story
+
+    def method(self) -> list:
+        """How the figures were made, and the sources and licences of every one."""
+        story = [self.p("Method: about these figures", "h2")] + [self.p(n, "small") for n in self.profile.notes]
+        return story + [self.p("Sources and licences", "h2")] + [self.p(s, "small") for s in self.profile.sources]
 
 
 @functools.lru_cache(maxsize=1)

@@ -412,7 +412,7 @@
       var fill = style ? state.payload.fill.missing_colour : set.colour;
       return {radius: 5, color: "#000000", weight: 1.3, fillColor: fill, fillOpacity: 1};
     }
-    // a black outline (and the layer's greys: webmap.grey_ramp) keeps each marker apart from the areas' colours
+    // a black outline (and the layer's greys: point_styles.grey_ramp) keeps each marker apart from the areas' colours
     return {radius: style.radius[i], color: "#000000", weight: 1.3, fillColor: style.colour[i], fillOpacity: 1};
   }
 

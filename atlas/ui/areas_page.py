@@ -31,7 +31,7 @@ import streamlit as st
 from shapely.geometry import Point, mapping
 from streamlit_folium import st_folium
 
-from .. import config, profiles, webmap
+from .. import config, profiles, web_geometry, webmap
 from ..area_sets import add_area_set_data, list_area_sets, remove_area_set
 from ..areas import AreaOptions
 from ..errors import AtlasError
@@ -181,7 +181,7 @@ def _add_codes(state: _State) -> None:
 @st.cache_data(show_spinner=False, max_entries=8)
 def _outlines(la: str, path: str, _frame) -> list[dict]:
     """The LSOAs as GeoJSON features (WGS84, lightly simplified), once per atlas."""
-    shapes = webmap.web_geometry(_frame[["geometry"]], PICK_TOLERANCE_M)
+    shapes = web_geometry.web_geometry(_frame[["geometry"]], PICK_TOLERANCE_M)
     return [{"type": "Feature", "geometry": mapping(shape), "properties": {"code": code}}
             for code, shape in shapes.items() if shape is not None and not shape.is_empty]
 

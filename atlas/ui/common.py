@@ -21,7 +21,7 @@ import pandas as pd
 import streamlit as st
 
 import atlas
-from atlas import authorities, config, places
+from atlas import authorities, config, places, point_styles, web_geometry
 from atlas.analysis import summarise
 from atlas.caching import fingerprint
 from atlas.errors import AtlasError, as_atlas_error, one_line
@@ -200,40 +200,40 @@ def _remember(key: str) -> None:
     st.session_state[CHOSEN_KEY] = st.session_state[key]
 
 
-def geometry_file(built: atlas.Atlas, geography: str, web_dir: Path) -> webmap.GeometryFile:
+def geometry_file(built: atlas.Atlas, geography: str, web_dir: Path) -> web_geometry.GeometryFile:
     """The web geometry of one geography, written once per process."""
     return _geometry_file(built.la_code, geography, str(built.path), str(web_dir), built)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def _geometry_file(la: str, geography: str, path: str, web_dir: str, _built) -> webmap.GeometryFile:
-    return webmap.write_geometry(_built.table(geography), Path(web_dir), la, geography)
+def _geometry_file(la: str, geography: str, path: str, web_dir: str, _built) -> web_geometry.GeometryFile:
+    return web_geometry.write_geometry(_built.table(geography), Path(web_dir), la, geography)
 
 
 def points_file(built: atlas.Atlas, point_set: str, frame: gpd.GeoDataFrame, fields: dict,
-                web_dir: Path) -> webmap.GeometryFile:
+                web_dir: Path) -> web_geometry.GeometryFile:
     """The web file of one point set, written once per process."""
     return _points_file(built.la_code, point_set, str(built.path), str(web_dir), tuple(fields.items()),
                         frame)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def _points_file(la: str, point_set: str, path: str, web_dir: str, fields: tuple, _frame) -> webmap.GeometryFile:
-    return webmap.write_points(_frame, Path(web_dir), la, point_set, dict(fields))
+def _points_file(la: str, point_set: str, path: str, web_dir: str, fields: tuple, _frame) -> web_geometry.GeometryFile:
+    return web_geometry.write_points(_frame, Path(web_dir), la, point_set, dict(fields))
 
 
 def colour_options(built: atlas.Atlas, point_set: str) -> dict[str, str]:
-    """What a point set can be coloured by (:func:`atlas.webmap.colour_options`), listed once per atlas."""
+    """What a point set can be coloured by (:func:`atlas.point_styles.colour_options`), listed once per atlas."""
     return _colour_options(built.la_code, point_set, str(built.path), built)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _colour_options(la: str, point_set: str, path: str, _built) -> dict[str, str]:
-    return webmap.colour_options(_built, point_set)
+    return point_styles.colour_options(_built, point_set)
 
 
 def point_style(built: atlas.Atlas, point_set: str, colour_by: str | None = None) -> dict:
-    """How the map colours and sizes a point set (:func:`atlas.webmap.point_style_payload`), once per colouring.
+    """How the map colours and sizes a point set (:func:`atlas.point_styles.point_style_payload`), once per colouring.
 
     Raises
     ------
@@ -245,7 +245,7 @@ def point_style(built: atlas.Atlas, point_set: str, colour_by: str | None = None
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _point_style(la: str, point_set: str, colour_by: str | None, path: str, _built) -> dict:
-    return webmap.point_style_payload(_built, point_set, colour_by)
+    return point_styles.point_style_payload(_built, point_set, colour_by)
 
 
 # -- the classified view and its statistics -----------------------------------------------------------
@@ -367,6 +367,14 @@ MAP_PAGE_STYLE = f"""
 iframe[title="{MAP_FRAME_TITLE}"] {{ height: max(420px, calc(100vh - 11rem)) !important; }}
 </style>
 """
+
+
+def mapped_geographies(built: atlas.Atlas) -> tuple[list[str], dict[str, str]]:
+    """The atlas's geographies that have indicators (in the atlas's order), and every geography's label."""
+    with_layers = set(built.layers["geography"])
+    labels = built.report.geography_labels()
+    labels.update(built.geography_labels)
+    return [g for g in built.geographies if g in with_layers], labels
 
 
 def page_style() -> None:

@@ -32,10 +32,10 @@ from ..errors import AtlasError
 from ..estimates import METHOD_LINE
 from ..health import life_expectancy_gap, life_expectancy_layers, pcn_table
 from ..plaintext import figure_text, plain
+from ..point_styles import points_table
 from ..points import point_style
 from ..specs import POINTS_PREFIX, Catalogue
 from ..trends import district_series, series_meta
-from ..webmap import points_table
 from . import common
 
 #: Colour-blind-safe colours (Paul Tol "muted"): the district, England (black, dashed), then each neighbour.

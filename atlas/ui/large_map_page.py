@@ -65,13 +65,10 @@ def _map_and_table(built, urls) -> None:
 
 
 def _geography_control(built) -> str | None:
-    with_layers = set(built.layers["geography"])
-    available = [g for g in built.geographies if g in with_layers]
+    available, labels = common.mapped_geographies(built)
     if not available:
         st.error(plain(f"The {built.la_name} atlas has no indicators on any geography."))
         return None
-    labels = built.report.geography_labels()
-    labels.update(built.geography_labels)
     lsoas = [g for g in built.geographies_at("lsoa") if g in available]
     if st.session_state.get("large_geography") not in available:
         st.session_state["large_geography"] = lsoas[0] if lsoas else available[0]

@@ -9,7 +9,9 @@ keyboard-usable. They and everything below them are one fragment, so changing
 them reruns only that part of the page. The map takes the rest of the viewport
 (its frame's height comes from the viewport: :data:`atlas.ui.common.MAP_PAGE_STYLE`),
 with its title, a foldable legend, tooltips, popups linking to each area's
-profile and the layer control; under it the statistics panel, an export for
+profile and the layer control; under it the match report of an uploaded file
+(full width; adding the file's layer selects it, so the map shows it at once),
+the statistics panel, an export for
 reports, the indicator's metadata and the table of what the map shows, with a
 CSV download. The URL keeps the view (authority, geography, indicator,
 classification and the area found), so a link reproduces it. Point sets
@@ -26,13 +28,14 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from .. import export, webmap
+from .. import export, point_styles, view_defaults, webmap
 from ..classify import DEFAULT_PALETTE, SCHEMES, SEQUENTIAL_PALETTES
 from ..errors import AtlasError
 from ..plaintext import plain
 from . import analyses, common
 from .assets import serve_assets
-from .upload import upload_section
+from .profile_page import warm_first_profile
+from .upload import report_section, upload_section
 
 #: The map frame's height before the page's style sizes it from the viewport.
 MAP_HEIGHT = 560
@@ -64,6 +67,8 @@ def page() -> None:
     built = upload_section(built, container=st.sidebar)
     st.title(plain(f"Health Equity Atlas: {built.la_name}"), anchor="atlas-page-title")
     _atlas(built, urls)
+    if built is common.load_atlas(built.la_code):  # no uploads: warm the profile page's first profile, once per build
+        warm_first_profile(built)
 
 
 @st.fragment
@@ -101,6 +106,7 @@ def _atlas(built, urls) -> None:
     if view.message:
         st.warning(plain(view.message))
     _draw_map(built, view, urls, categories, category_note, tiles, sets, colour_by, focus)
+    report_section(built)
     about_column, stats_column = st.columns([3, 2], gap="medium")
     with about_column:
         st.subheader(plain(view.title))
@@ -150,22 +156,26 @@ def _when(timestamp: str | None) -> str:
 
 
 def _geography_control(built) -> str | None:
-    with_layers = set(built.layers["geography"])
-    available = [g for g in built.geographies if g in with_layers]
+    available, labels = common.mapped_geographies(built)
     if not available:
         st.error(plain(f"The {built.la_name} atlas has no indicators on any geography."))
         return None
-    labels = built.report.geography_labels()
-    labels.update(built.geography_labels)
     current = st.session_state.get("geography")
     if current not in available:
+        opening = _opening_geography(built, available)
         if current is not None:
             missing = labels.get(current, current)
             st.info(plain(f"{built.la_name} has no {missing} data in the source directory; showing "
-                          f"{labels.get(available[0], available[0])} instead."))
-        st.session_state["geography"] = available[0]
+                          f"{labels.get(opening, opening)} instead."))
+        st.session_state["geography"] = opening
     return st.selectbox("Geography", available, key="geography", format_func=lambda g: labels.get(g, g),
                         help="Small areas (LSOA, output area), MSOAs or wards, with the boundary vintage.")
+
+
+def _opening_geography(built, available: list[str]) -> str:
+    """The geography the map opens on: the opening indicator's (the newest IoD, :mod:`atlas.view_defaults`)."""
+    opening = view_defaults.opening_view(built)
+    return opening[0] if opening and opening[0] in available else available[0]
 
 
 def _indicator_control(built, geography: str, theme_column, indicator_column) -> tuple[str, dict]:
@@ -175,7 +185,7 @@ def _indicator_control(built, geography: str, theme_column, indicator_column) ->
     themes = list(dict.fromkeys(layers["theme"]))
     wanted = st.session_state.get("layer")
     if wanted not in set(layers["layer"]):
-        wanted = _headline_layer(layers)
+        wanted = view_defaults.headline_layer(layers)
     if st.session_state.get("theme") not in themes or st.session_state.get("layer") != wanted:
         # follow the indicator (kept across geographies where it exists, else the headline one)
         st.session_state["theme"] = layers.loc[layers["layer"] == wanted, "theme"].iloc[0]
@@ -186,13 +196,6 @@ def _indicator_control(built, geography: str, theme_column, indicator_column) ->
         st.session_state["layer"] = wanted if wanted in labels else next(iter(labels))
     layer = indicator_column.selectbox("Indicator", list(labels), key="layer", format_func=labels.get)
     return layer, in_theme[in_theme["layer"] == layer].iloc[0].to_dict()
-
-
-def _headline_layer(layers: pd.DataFrame) -> str:
-    """The indicator a geography opens on: its IMD national decile, else its first IMD layer, else the first."""
-    imd = layers[layers["layer"].str.startswith("imd")]
-    deciles = imd[imd["kind"] == "decile"]
-    return (deciles if len(deciles) else imd if len(imd) else layers)["layer"].iloc[0]
 
 
 def _classification_controls(meta: dict) -> tuple[str, int, str | None, bool]:
@@ -397,11 +400,11 @@ def _point_overlays(built, urls, sets: dict[str, dict], colour_by: dict[str, str
     """The district's point sets (GP practices, pharmacies ...) as overlays, off until switched on.
 
     A set in ``colour_by`` carries its ``style`` (colours, sizes, legend and
-    tooltip lines: :func:`atlas.webmap.point_style_payload`).
+    tooltip lines: :func:`atlas.point_styles.point_style_payload`).
     """
     overlays = []
     for name, meta in sets.items():
-        file = common.points_file(built, name, built.points[name], webmap.POINT_FIELDS, urls.web_dir)
+        file = common.points_file(built, name, built.points[name], point_styles.POINT_FIELDS, urls.web_dir)
         label = _set_label(name, meta)
         overlay = {"id": name, "label": label, "url": urls.web + file.name, "count": file.count,
                    "attribution": meta.get("attribution") or "", "show": False}
@@ -490,10 +493,23 @@ def _statistics(built, view: webmap.MapView, summary: dict | None, reason: str |
     moran, lisa, gini = summary["moran"], summary["lisa"], summary["gini"]
     _figure("Spatial pattern: Moran's I", moran, lambda e: f"{e['I']:.3f}")
     _figure("Local clusters (LISA)", lisa, lambda e: f"{_clustered(e['counts'])} of {summary['n_areas']} areas")
-    _figure("20:20 index", summary["twenty_twenty"], lambda e: e["label"], "source")
-    _figure("10:10 index", summary["ten_ten"], lambda e: e["label"], "source")
     _figure("Area Gini", gini, lambda e: f"{e['gini']:.3f}")
+    _deprivation_indices(built, view, summary)
     st.caption(plain(f"Neighbours: {summary['weights']['description']}"))
+
+
+def _deprivation_indices(built, view: webmap.MapView, summary: dict) -> None:
+    """The district's 20:20 and 10:10 indices, under the income-deprivation layers they are computed from only."""
+    if view_defaults.shows_twenty_twenty(view.layer):
+        _figure("20:20 index", summary["twenty_twenty"], lambda e: e["label"], "source")
+        _figure("10:10 index", summary["ten_ten"], lambda e: e["label"], "source")
+        return
+    labels = [built.layers.loc[built.layers["layer"] == layer, "label"] for layer in
+              sorted(view_defaults.income_layers())]
+    names = [str(found.iloc[0]) for found in labels if len(found)]
+    if names:
+        st.caption(plain(f"The district's 20:20 and 10:10 indices (income deprivation) are shown with "
+                         f"{' and '.join(names)}."))
 
 
 def _clustered(counts: dict) -> int:
@@ -534,7 +550,7 @@ def _points_tables(built, sets: dict[str, dict], colour_by: dict[str, str]) -> N
             st.caption(plain(f"The {_in_sentence(label)} of {built.la_name} placed by postcode, as the map shows "
                              f"them" + (", with 95% intervals and comparisons with the district and England."
                                         if layer else ".") + " Select a column heading to sort."))
-            st.dataframe(webmap.points_table(built, name, layer).round(1), width="stretch")
+            st.dataframe(point_styles.points_table(built, name, layer).round(1), width="stretch")
 
 
 EXPORT_FORMATS = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}

@@ -133,19 +133,46 @@ def _keep_lookup(upload) -> str | None:
 
 # -- the profile -----------------------------------------------------------------------------------------
 def _profile(built, kind: str, area, lookup: str | None) -> profiles.Profile:
-    """The profile of the selection, built once per session, selection and build (a rebuild starts afresh)."""
-    layers = built.layers[["layer", "geography"]].to_csv(index=False)
-    key = (built.la_code, str(built.path), built.report.built,
-           hashlib.sha256(layers.encode()).hexdigest(), kind, tuple(area) if isinstance(area, list) else area, lookup)
+    """The profile of the selection: computed once per build and kept on disk (:func:`atlas.profiles.cached_profile`).
+
+    An atlas with this session's uploads is computed afresh (its layers live in
+    the session only) and kept for the session.
+    """
+    uploads = built is not common.load_atlas(built.la_code)
+    key = (built.la_code, str(built.path), built.report.built, hashlib.sha256(
+        built.layers[["layer", "geography"]].to_csv(index=False).encode()).hexdigest(), kind,
+        tuple(area) if isinstance(area, list) else area, lookup)
     cache = st.session_state.setdefault(PROFILES_KEY, {})
     if key not in cache:
         path = st.session_state.get("profile_lookup_files", {}).get(lookup) if lookup else None
         with st.spinner("Putting the profile together ..."):
-            chosen = profiles.find_area(built, area, pcn_lookup=path,
-                                        geography=kind if kind in built.geographies else None)
             cache.clear()  # keep one: profiles hold a map image each
-            cache[key] = profiles.build_profile(built, chosen)
+            cache[key] = profiles.cached_profile(built, area, pcn_lookup=path, keep=not uploads,
+                                                 geography=kind if kind in built.geographies else None)
     return cache[key]
+
+
+def first_selection(built) -> tuple[str, str] | None:
+    """The kind of area and the area the page opens on without a link (None when it opens on LSOAs to choose)."""
+    kind = next(iter(_kinds(built)), None)
+    if kind == PCN:
+        networks = profiles.networks(built)
+        return kind, sorted(networks, key=networks.get)[0]
+    if kind is None or kind == LSOAS:
+        return None
+    frame = built.table(kind)
+    return (kind, str(frame["name"].astype(str).sort_values().index[0])) if len(frame) else None
+
+
+def warm_first_profile(built) -> None:
+    """Compute the profile the page opens on in the background, once per build (the map page calls this)."""
+    try:
+        first = first_selection(built)
+    except AtlasError:
+        return
+    if first is not None:
+        kind, area = first
+        profiles.warm(built, area, geography=kind if kind in built.geographies else None)
 
 
 def _show(profile: profiles.Profile) -> None:
@@ -153,27 +180,41 @@ def _show(profile: profiles.Profile) -> None:
     st.caption(plain(f"{profile.area.kind_label}{'' if profile.area.kind == LSOAS else ' ' + profile.area.code}, "
                      f"{profile.la_name}. Produced {profile.produced:%d %B %Y}."))
     _downloads(profile)
-    glance, picture = st.columns([2, 3], gap="medium")
-    with glance:
-        st.subheader("At a glance")
-        st.dataframe(pd.DataFrame(profile.summary, columns=["Measure", "Figure"]), hide_index=True,
-                     width="stretch")
-        st.caption(plain(profile.area.rule))
-    with picture:
-        st.image(profile.map_png, caption=profile.map_alt, width="stretch", alt=plain(profile.map_alt))
+    _summary(profile)
+    st.subheader("The full tables")
+    st.caption("Each table at the page's full width: scroll a wide table sideways, select a heading to sort.")
     for table in profile.tables:
-        st.subheader(plain(table.title))
+        st.markdown(f"#### {plain(table.title)}")
         if table.intro:
             st.markdown(plain(table.intro))
-        if table.image:
+        if table.image and table.key != "spine":
             st.image(table.image, caption=table.image_alt, width="stretch", alt=plain(table.image_alt))
         st.caption(plain(table.caption))
         st.dataframe(table.shown, hide_index=True, width="stretch")
         for note in table.notes:
             st.caption(plain(note))
-    with st.expander("About these figures, sources and licences"):
+    with st.expander("Method: about these figures, sources and licences"):
         for line in [*profile.notes, *profile.sources]:
             st.markdown(f"- {plain(line)}")
+
+
+def _summary(profile: profiles.Profile) -> None:
+    """The summary, as the PDF's first two pages: at a glance and the map; key indicators and services."""
+    glance, picture = st.columns([2, 3], gap="medium")
+    with glance:
+        st.subheader("At a glance")
+        st.table(pd.DataFrame(profile.summary, columns=["Measure", "Figure"]).set_index("Measure"))  # text wraps
+        st.caption(plain(profile.area.rule))
+    with picture:
+        st.image(profile.map_png, caption=profile.map_alt, width="stretch", alt=plain(profile.map_alt))
+    tables = {t.key: t for t in profile.tables}
+    spine, assets = tables.get("spine"), tables.get("assets")
+    if spine is not None and spine.image:
+        st.subheader("Key indicators")
+        st.image(spine.image, caption=spine.image_alt, width="stretch", alt=plain(spine.image_alt))
+    if assets is not None:
+        st.subheader("Services")
+        st.markdown(plain(assets.intro))
 
 
 def _downloads(profile: profiles.Profile) -> None:

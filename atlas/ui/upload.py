@@ -1,8 +1,11 @@
 """The app's "your own indicator" section: upload a CSV or Excel file and map it.
 
 :func:`upload_section` shows an uploader in the sidebar, what was detected (code
-column, geography and vintage) with controls to override it, and the match
-report; the user then adds the layer to the map. Uploaded layers live in the
+column, geography and vintage) with controls to override it, a one-line
+summary of the match and the "Add to the map" button; :func:`report_section`
+shows the full match report under the map, at the page's full width. Adding a
+layer selects it (its geography and indicator), so the map shows it at once
+with no further click. Uploaded layers live in the
 user's session only (Streamlit session state), never on disk; the map, table,
 statistics and exports see them as ordinary layers of the returned atlas.
 
@@ -22,7 +25,7 @@ from atlas.errors import AtlasError
 from atlas.importer import (
     CONVERSION_RULE,
     IMPORT_KINDS,
-    MAX_UPLOAD_BYTES,
+    MAX_UPLOAD_MB,
     ImportOptions,
     ImportResult,
     add_to_atlas,
@@ -33,10 +36,12 @@ from atlas.importer import (
 from atlas.model import Atlas
 from atlas.plaintext import csv_text, plain
 
-__all__ = ["plain", "upload_section", "with_uploads", "show_report"]
+__all__ = ["plain", "report_section", "upload_section", "upload_help", "with_uploads", "show_report"]
 
 #: Session-state key: district code -> {layer id: ImportResult}.
 SESSION_KEY = "uploaded_indicators"
+#: Session-state key: district code -> the ImportResult checked but not yet added (its report is shown under the map).
+PENDING_KEY = "upload_pending"
 #: Session-state key: what was read, detected and matched from the files of this session, so an upload is
 #: parsed once per file and options, not on every rerun.
 READS_KEY = "uploaded_reads"
@@ -65,13 +70,34 @@ def upload_section(built: Atlas, container=None) -> Atlas:
         st.subheader("Your own indicator")
         upload = st.file_uploader(
             "Upload a CSV or Excel (.xlsx) file of values by area code", type=["csv", "xlsx"],
-            key=f"upload_file_{built.la_code}",
-            help=(f"One row per area: an ONS area code (LSOA, MSOA or ward, 2011 or 2021) and a value. Up to "
-                  f"{MAX_UPLOAD_BYTES // 1024 // 1024} MB. The file stays in your session; nothing is saved."))
+            key=f"upload_file_{built.la_code}", help=upload_help())
+        _pending().pop(built.la_code, None)
         if upload is not None:
             _check_upload(built, upload.name, upload.getvalue())
         _show_uploaded(built)
     return with_uploads(built)
+
+
+def upload_help() -> str:
+    """The uploader's help text, with the size limit the app, the CLI and the README state."""
+    return (f"One row per area: an ONS area code (LSOA, MSOA or ward, 2011 or 2021) and a value. Up to "
+            f"{MAX_UPLOAD_MB} MB. The file stays in your session; nothing is saved.")
+
+
+def report_section(built: Atlas) -> None:
+    """The match report of the file being checked (at the page's full width), and those of the layers added."""
+    pending = _pending().get(built.la_code)
+    stored = _stored(built.la_code)
+    if pending is None and not stored:
+        return
+    st.subheader("Your own indicator: match report")
+    if pending is not None:
+        show_report(pending, key="pending")
+    for layer, result in stored.items():
+        if pending is not None and layer == pending.layer:
+            continue
+        with st.expander(plain(f"Match report of {result.label} (added to the map)")):
+            show_report(result, key="added")
 
 
 def with_uploads(built: Atlas) -> Atlas:
@@ -89,7 +115,7 @@ def _check_upload(built: Atlas, filename: str, data: bytes) -> None:
     """Read, detect, let the user adjust, check, and offer to add the layer."""
     token = f"{filename}:{len(data)}"  # widget keys follow the file, so a new file starts afresh
     try:
-        upload = read_once(data, filename)  # refuses a file over MAX_UPLOAD_BYTES first
+        upload = read_once(data, filename)  # refuses a file over the size limit first
         if len(upload.sheets) > 1:
             sheet = st.selectbox("Sheet", upload.sheets, index=upload.sheets.index(upload.sheet),
                                  key=f"upload_sheet_{token}")
@@ -102,12 +128,26 @@ def _check_upload(built: Atlas, filename: str, data: bytes) -> None:
     except AtlasError as exc:
         st.error(plain(exc))
         return
-    show_report(result, key="pending")
+    _pending()[built.la_code] = result
+    report = result.report
+    st.caption(plain(f"{report.with_values} of {report.district_areas} areas of {built.la_name} get a value; "
+                     f"the full match report is under the map."))
     replaces = result.layer in _stored(built.la_code)
     label = "Replace the earlier upload and map it" if replaces else "Add to the map"
-    if st.button(label, key=f"upload_add_{result.layer}", type="primary"):
-        _stored(built.la_code)[result.layer] = result
-        st.success(f"Added {plain(result.label)}: choose it in the layer list.")
+    st.button(label, key=f"upload_add_{result.layer}", type="primary", on_click=_add, args=(built.la_code, result))
+
+
+def _pending() -> dict:
+    return st.session_state.setdefault(PENDING_KEY, {})
+
+
+def _add(la_code: str, result: ImportResult) -> None:
+    """Keep the layer for the session and select it, so the map shows it on this very rerun."""
+    _stored(la_code)[result.layer] = result
+    geography = result.geographies[0]
+    theme = result.meta[geography].get("theme") or "Other"
+    st.session_state.update({"geography": geography, "theme": theme, "layer": result.layer})
+    st.toast(plain(f"Added {result.label} to the map."))
 
 
 def read_once(data: bytes, filename: str, sheet: str | None = None):
@@ -233,10 +273,9 @@ def _show_uploaded(built: Atlas) -> None:
     stored = _stored(built.la_code)
     if not stored:
         return
-    st.markdown("**Your uploaded layers** (this session only)")
+    st.markdown("**Your uploaded layers** (this session only; their match reports are under the map)")
     for layer, result in list(stored.items()):
-        with st.expander(plain(result.label)):
-            show_report(result, key="added")
-            if st.button("Remove from the map", key=f"upload_remove_{layer}"):
-                stored.pop(layer, None)
-                st.rerun()
+        st.caption(plain(result.label))
+        if st.button("Remove from the map", key=f"upload_remove_{layer}"):
+            stored.pop(layer, None)
+            st.rerun()

@@ -38,10 +38,37 @@ def app_out(luton, tmp_path_factory):
 
 @pytest.fixture
 def app(app_out):
+    """The app opened on the LSOAs 2011, where the test copy has its awkward cases (a link's ``?geography=``)."""
     at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params["geography"] = "lsoa11"
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+def test_app_opens_on_the_newest_deprivation_with_the_20_20_index_only_under_income(app_out, luton):
+    """No link: the map opens on the role ``opening_indicator`` (IoD2025's IMD decile) on LSOA 2021."""
+    from atlas.specs import Catalogue
+
+    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    roles = Catalogue.load().roles
+    drawn = payload(at)
+    assert (drawn["geography"], drawn["layer"]) == ("lsoa21", roles["opening_indicator"]) == ("lsoa21", "imd25_decile")
+    assert len(drawn["codes"]) == len(luton.table("lsoa21"))
+    assert "IoD2025" in drawn["subtitle"]
+    labels = [metric.label for metric in at.metric]
+    assert plain("20:20 index") not in labels and plain("10:10 index") not in labels
+    pointer = [c.value for c in at.caption if plain("20:20 and 10:10") in c.value]
+    assert pointer == [plain("The district's 20:20 and 10:10 indices (income deprivation) are shown with "
+                             "Income 2019: national decile and Income deprivation 2019 (rate).")], pointer
+    for layer in (roles["income_score"], roles["income_decile"]):
+        geography = luton.native_geography(layer)
+        choose(at, "geography", geography)
+        choose(at, "theme", luton.layer(layer, geography)["theme"])
+        choose(at, "layer", layer)
+        assert plain("20:20 index") in [metric.label for metric in at.metric], layer
 
 
 def payload(at: AppTest) -> dict:
@@ -82,7 +109,8 @@ def test_app_opens_on_luton_with_its_map_table_and_statistics(app, luton, app_ou
     assert [(p["id"], p["count"], p["show"]) for p in drawn["points"]] == [
         (name, len(frame), False) for name, frame in luton.points.items() if len(frame)]
     labels = [metric.label for metric in app.metric]
-    assert plain("Spatial pattern: Moran's I") in labels and plain("20:20 index") in labels  # labels are Markdown
+    assert plain("Spatial pattern: Moran's I") in labels  # labels are Markdown
+    assert plain("20:20 index") not in labels  # only with the income-deprivation layers it is computed from
 
 
 def test_changing_indicator_changes_title_legend_table_and_statistics(app, luton):

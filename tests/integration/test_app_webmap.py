@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import string
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,7 @@ import pytest
 import shapely
 from matplotlib.colors import to_rgb
 
-from atlas import webmap
+from atlas import point_styles, web_geometry, webmap
 from atlas.classify import CATEGORY_COLOURS, DECILE_COLOURS, LISA_COLOURS, MISSING_COLOUR, MISSING_LABEL, classify
 from atlas.errors import AtlasError
 from tests.app_support import SCRIPT_NAME
@@ -34,20 +35,20 @@ def test_lsoa_2011_polygons_need_snapping_before_coverage_simplification(luton):
     naive = shapely.coverage_simplify(raw, 10.0)
     holes, overlaps = gaps_and_overlaps(naive)
     assert holes > 100 and overlaps > 100              # simplified without snapping: slivers everywhere
-    ours = webmap.web_geometry(frame, tolerance_m=10.0).to_crs(frame.crs)
+    ours = web_geometry.web_geometry(frame, tolerance_m=10.0).to_crs(frame.crs)
     assert shapely.coverage_is_valid(np.asarray(ours.values))
     holes, overlaps = gaps_and_overlaps(np.asarray(ours.values))
     assert holes < 1 and abs(overlaps) < 1
     assert shapely.get_num_coordinates(np.asarray(ours.values)).sum() < shapely.get_num_coordinates(raw).sum()
     # at the app's tolerance no boundary moves by as much as the tolerance
-    web = np.asarray(webmap.web_geometry(frame).to_crs(frame.crs).values)
-    assert float(shapely.hausdorff_distance(raw, web).max()) < webmap.WEB_TOLERANCE_M
+    web = np.asarray(web_geometry.web_geometry(frame).to_crs(frame.crs).values)
+    assert float(shapely.hausdorff_distance(raw, web).max()) < web_geometry.WEB_TOLERANCE_M
 
 
 @pytest.mark.parametrize("geography", ["lsoa11", "lsoa21", "ward2023", "msoa11"])
 def test_areas_document_has_every_area_with_its_name_and_the_outline(luton, geography):
     frame = luton.table(geography)
-    text, bounds, count = webmap.areas_document(frame)
+    text, bounds, count = web_geometry.areas_document(frame)
     document = json.loads(text)
     assert count == len(frame) == len(document["features"])
     assert [f["id"] for f in document["features"]] == list(frame.index)
@@ -62,8 +63,8 @@ def test_areas_document_has_every_area_with_its_name_and_the_outline(luton, geog
 def test_names_are_written_as_json_text(luton, tmp_path):
     frame = luton.table("lsoa11").copy()
     frame.iloc[0, frame.columns.get_loc("name")] = SCRIPT_NAME
-    first = webmap.write_geometry(frame, tmp_path, "E06000032", "lsoa11")
-    again = webmap.write_geometry(frame, tmp_path, "E06000032", "lsoa11")
+    first = web_geometry.write_geometry(frame, tmp_path, "E06000032", "lsoa11")
+    again = web_geometry.write_geometry(frame, tmp_path, "E06000032", "lsoa11")
     assert first == again and first.name.startswith("E06000032/lsoa11-")      # named by content, written once
     document = json.loads(first.path.read_text())
     assert document["features"][0]["properties"]["name"] == SCRIPT_NAME
@@ -82,7 +83,7 @@ def test_payload_matches_the_classification(luton):
     view = webmap.map_view(luton, "income19_score", "lsoa11", scheme="natural_breaks", k=6, palette="Blues")
     expected = classify(luton.values("income19_score", "lsoa11"), kind="rate", scheme="natural_breaks", k=6,
                         palette="Blues", higher_is="worse", decimals=3)
-    areas = webmap.GeometryFile(None, "E06000032/lsoa11-x.json", [[51.8, -0.5], [51.9, -0.4]], 121)
+    areas = web_geometry.GeometryFile(None, "E06000032/lsoa11-x.json", [[51.8, -0.5], [51.9, -0.4]], 121)
     clusters = pd.Series("Not significant", index=view.values.index)
     clusters.iloc[:3] = "High-High"
     payload = webmap.map_payload(view, areas, "../web/E06000032/lsoa11-x.json", lisa=clusters,
@@ -114,7 +115,7 @@ def test_all_missing_layer_gives_a_message_and_a_no_data_legend(luton):
                              {"label": "Nothing", "kind": "value", "geography_label": "LSOA (2011)"})
     view = webmap.map_view(empty, "nothing", "lsoa11")
     assert view.classes is None and "nothing to map" in view.message
-    areas = webmap.GeometryFile(None, "x", [[0, 0], [1, 1]], 121)
+    areas = web_geometry.GeometryFile(None, "x", [[0, 0], [1, 1]], 121)
     payload = webmap.map_payload(view, areas, "x")
     assert payload["fill"]["legend"] == [[MISSING_LABEL, payload["fill"]["missing_colour"]]]
     assert set(payload["fill"]["cls"]) == {-1}
@@ -172,19 +173,21 @@ def test_web_legend_is_the_export_legend(luton, layer, scheme, k, palette):
 def test_points_document_has_each_located_point_with_its_tooltip_rows(luton):
     practices = luton.points["gp_practices"].copy()
     practices.loc[practices.index[0], "list_size"] = np.nan
-    text, bounds, count = webmap.points_document(practices, {"postcode": "Postcode", "list_size": "Patients",
+    text, bounds, count = web_geometry.points_document(practices, {"postcode": "Postcode", "list_size": "Patients",
                                                              "not_a_column": "Ignored"})
     document = json.loads(text)
     assert count == len(document["features"]) == len(practices)
     first, second = document["features"][:2]
-    assert first["id"] == practices.index[0] and first["properties"]["name"] == practices["name"].iloc[0]
+    raw = practices["name"].iloc[0]
+    assert raw.isupper()  # the data's capitals, shown in title case (names in one style)
+    assert first["id"] == practices.index[0] and first["properties"]["name"] == string.capwords(raw)
     assert first["properties"]["rows"] == [["Postcode", practices["postcode"].iloc[0]]]   # missing: no row
     assert second["properties"]["rows"][1] == ["Patients", f"{int(practices['list_size'].iloc[1]):,}"]
 
 
 # -- point sets coloured and sized (issue 5: practices by network, QOF registers) --------------------
 def practice_style(built, colour_by=None):
-    style = webmap.point_style_payload(built, "gp_practices", colour_by)
+    style = point_styles.point_style_payload(built, "gp_practices", colour_by)
     return style, pd.Series(style["colour"], index=style["codes"]), pd.Series(style["radius"], index=style["codes"])
 
 
@@ -249,25 +252,25 @@ def test_a_practice_without_a_value_is_drawn_as_no_data(luton):
     assert style["tip"]["values"][0][:3] == [None, None, None]      # shown as "No data", never as zero
     practices["qof_dm"] = np.nan
     empty = dataclasses.replace(luton, points={**luton.points, "gp_practices": practices})
-    assert "qof_dm" not in webmap.colour_options(empty, "gp_practices")
+    assert "qof_dm" not in point_styles.colour_options(empty, "gp_practices")
     with pytest.raises(AtlasError, match="nothing to map"):
-        webmap.point_style_payload(empty, "gp_practices", "qof_dm")
+        point_styles.point_style_payload(empty, "gp_practices", "qof_dm")
 
 
 def test_colourings_offered_are_the_network_then_each_register(luton):
-    options = webmap.colour_options(luton, "gp_practices")
+    options = point_styles.colour_options(luton, "gp_practices")
     assert list(options)[:2] == ["pcn_name", "qof_ob"]
     assert options["pcn_name"] == "Primary Care Network"
     registers = luton.layers_on("points:gp_practices").query("has_interval")["layer"]
     assert list(options)[1:] == list(registers)                        # not the list size, which sizes them
-    assert webmap.colour_options(luton, "pharmacies") == {}          # one colour: nothing to choose
+    assert point_styles.colour_options(luton, "pharmacies") == {}          # one colour: nothing to choose
 
 
 def test_practice_table_is_what_the_map_shows(luton):
-    table = webmap.points_table(luton, "gp_practices", "qof_ob")
+    table = point_styles.points_table(luton, "gp_practices", "qof_ob")
     assert len(table) == 25 and list(table.index) == list(luton.points["gp_practices"].index)
     assert list(table.columns) == ["Name", "Primary Care Network", "Registered patients",
                                    "Obesity: recorded prevalence (QOF, aged 18+) (% of registered patients aged 18+)",
                                    "Lower 95%", "Upper 95%", "Compared with Luton", "Compared with England", "Postcode"]
-    assert list(webmap.points_table(luton, "gp_practices").columns) == [
+    assert list(point_styles.points_table(luton, "gp_practices").columns) == [
         "Name", "Primary Care Network", "Registered patients", "Postcode"]

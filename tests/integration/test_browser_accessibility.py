@@ -3,8 +3,9 @@
 axe-core comes from the pinned dev dependency ``axe-playwright-python`` (its
 ``axe.min.js``), injected into each page and into the map's frame, and run
 with the WCAG 2.0, 2.1 and 2.2 A and AA rules. Pages: the map atlas (with its
-options open, and the map frame), an area profile (opened from a link), and
-the district trends. Each finding is reported by rule, impact and the
+options open, and the map frame), an area profile (opened from a link), the
+district trends and your own areas (with its map's frame); the large-area map
+is scanned in ``test_browser_large_map.py``. Each finding is reported by rule, impact and the
 elements it names.
 """
 
@@ -14,7 +15,7 @@ import json
 
 import pytest
 
-from tests.app_support import choose, map_frame, running_app, wait_rendered, write_test_atlas
+from tests.app_support import choose, map_frame, running_app, wait_idle, wait_rendered, write_test_atlas
 
 pytestmark = pytest.mark.browser
 RULES = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
@@ -70,10 +71,11 @@ def test_the_map_page_and_its_frame(page, app_url, axe_script):
     assert_clean(page, axe_script, "map page with its options open (a decile layer)")
     page.keyboard.press("Escape")
     started = frame.evaluate("Date.now()")
-    choose(page, "Indicator", "Income deprivation 2019 (rate)")
-    wait_rendered(frame, layer="income19_score", after=started)
+    choose(page, "Indicator", "Income 2025: score")   # the map opens on IoD2025 (LSOA 2021): its income rate
+    wait_rendered(frame, layer="income25_score", after=started)
     page.get_by_role("button", name="Map options").click()
     page.get_by_role("combobox", name="Classification").wait_for()
+    wait_idle(page)
     assert_clean(page, axe_script, "map page with its options open (a rate)")
     assert_clean(frame, axe_script, "map frame (a rate)")
     page.keyboard.press("Escape")
@@ -91,3 +93,13 @@ def test_the_district_page(page, app_url, axe_script):
     page.get_by_role("heading", name="District context: Luton").wait_for(timeout=120_000)
     page.wait_for_timeout(3000)    # its charts and tables come after the heading
     assert_clean(page, axe_script, "district page")
+
+
+def test_the_own_areas_page_and_its_map(page, app_url, axe_script):
+    page.goto(f"{app_url}/areas")
+    page.get_by_role("heading", name="Make a set on the map").wait_for(timeout=120_000)
+    frame = page.wait_for_selector("iframe[title='streamlit_folium.st_folium']", state="attached").content_frame()
+    frame.wait_for_function("document.querySelectorAll('path.leaflet-interactive').length > 0", timeout=60_000)
+    wait_idle(page)
+    assert_clean(page, axe_script, "own areas page")
+    assert_clean(frame, axe_script, "own areas map frame")

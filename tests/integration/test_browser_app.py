@@ -22,6 +22,7 @@ from tests.app_support import (
     choose,
     map_frame,
     running_app,
+    wait_idle,
     wait_rendered,
     write_test_atlas,
 )
@@ -47,7 +48,7 @@ def session(browser, app_url):
     requests, dialogs = [], []
     context.on("request", lambda request: requests.append(request.url))
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.goto(url)
+    page.goto(f"{url}/?geography=lsoa11")  # the test copy's awkward cases are on the LSOAs 2011
     frame = map_frame(page)
     wait_rendered(frame)
     yield {"page": page, "frame": frame, "url": url, "code": code, "requests": requests, "dialogs": dialogs}
@@ -198,6 +199,7 @@ def test_practice_tooltip_shows_a_script_name_as_text_with_its_interval(session,
 
 def test_downloads_the_table_and_the_map(session, tmp_path):
     page = session["page"]
+    wait_idle(page)
     with page.expect_download() as csv_download:
         page.get_by_role("button", name="Download this table (CSV)").click()
     csv = tmp_path / csv_download.value.suggested_filename

@@ -41,7 +41,8 @@ def page(browser):
     context.close()
 
 
-def open_map(page, url: str, query: str = ""):
+def open_map(page, url: str, query: str = "?geography=lsoa11"):
+    """Open the map (on the LSOAs 2011 unless ``query`` says otherwise) and wait for it to be drawn."""
     page.goto(url + query)
     frame = map_frame(page)
     wait_rendered(frame)
@@ -190,7 +191,7 @@ def test_ward_search_and_a_shared_link_reproduce_the_view(browser, page, app_url
     link = page.url
     other = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}).new_page()
     try:
-        again = open_map(other, link)
+        again = open_map(other, link, "")
         again.wait_for_function("code => window.atlasRendered.focus === code", arg=expected, timeout=60_000)
         drawn = again.evaluate("window.atlasRendered")
         assert (drawn["la"], drawn["geography"], drawn["layer"]) == ("E06000032", "lsoa11", "income19_score")

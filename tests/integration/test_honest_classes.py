@@ -13,7 +13,7 @@ import pytest
 from matplotlib.colors import to_rgb
 
 import atlas
-from atlas import webmap
+from atlas import web_geometry, webmap
 from atlas.analysis.maps import analysis_map
 from atlas.classify import LISA_COLOURS, layer_classes
 from atlas.stats import spatial_weights
@@ -94,7 +94,7 @@ def test_the_app_map_and_legend_colour_life_expectancy_clusters_by_polarity(luto
     table = luton.table("msoa11")
     values = pd.to_numeric(table["le_persons"], errors="coerce")
     clusters = lisa(values, spatial_weights(table), permutations=99, seed=1)["cluster"]
-    areas = webmap.GeometryFile(None, "E06000032/msoa11-x.json", [[51.8, -0.5], [51.9, -0.4]], len(view.values))
+    areas = web_geometry.GeometryFile(None, "E06000032/msoa11-x.json", [[51.8, -0.5], [51.9, -0.4]], len(view.values))
     payload = webmap.map_payload(view, areas, "msoa11-x.json", lisa=clusters)["lisa"]
     high = payload["labels"].index("High-High: high values (better) near high values")
     assert redness(payload["colours"][high]) < 0
@@ -159,7 +159,7 @@ def test_biddenham_coverage_in_the_hover_table_and_profile(bedford, source_dir):
     assert row["Residents of its LSOA (2011) areas (% of the area's own)"] == round(in_2015 / in_2021 * 100, 1)
     assert row["More than 10% off"] == "yes"
     assert "Biddenham 41%" in view.coverage_warning
-    areas = webmap.GeometryFile(None, "x.json", [[52.0, -0.6], [52.3, -0.3]], len(view.values))
+    areas = web_geometry.GeometryFile(None, "x.json", [[52.0, -0.6], [52.3, -0.3]], len(view.values))
     payload = webmap.map_payload(view, areas, "x.json")
     text = payload["coverage"]["text"][list(view.values.index).index(BIDDENHAM)]
     assert text.startswith(f"41% ({in_2015:,.0f} of {in_2021:,.0f} residents): more than 10% off")

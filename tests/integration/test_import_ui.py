@@ -15,10 +15,11 @@ def page(path: str) -> None:
     import streamlit as st
 
     import atlas
-    from atlas.ui.upload import upload_section
+    from atlas.ui.upload import report_section, upload_section
 
     built = atlas.load(path)
     returned = upload_section(built)
+    report_section(returned)  # the map page draws it under the map
     imported = sorted({layer for layer in returned.layers["layer"] if layer.startswith("import_")})
     st.text("imported layers: " + (", ".join(imported) or "none"))
 
@@ -58,14 +59,19 @@ def test_upload_detects_reports_and_adds_the_layer(app, rates_csv):
     assert geography.value == "ward2023"
     text = shown_text(app)
     assert "Wards \\(from May 2023\\)\\: 20 of the 20 area codes" in text  # the detection, escaped for Markdown
-    counts = app.sidebar.dataframe[0].value.set_index("item")["count"]
+    assert not app.sidebar.dataframe  # the report is not squeezed into the sidebar: it is in the page's body
+    counts = app.main.dataframe[0].value.set_index("item")["count"]
     assert counts["Rows read"] == 20 and counts["Duplicate codes"] == 0
+    assert "20 of 20 areas of Luton get a value" in shown_text(app)  # the sidebar's one line
     assert app.text[0].value == "imported layers: none"  # nothing is mapped before the user adds it
 
     [add] = [b for b in app.sidebar.button if b.label == "Add to the map"]
     add.click().run()
     assert app.text[0].value == "imported layers: import_uptake"
     assert "Your uploaded layers" in shown_text(app)
+    # the new layer is selected, so the map page draws it on this very rerun
+    assert (app.session_state["geography"], app.session_state["theme"], app.session_state["layer"]) == (
+        "ward2023", "Imported", "import_uptake")
     stored = app.session_state["uploaded_indicators"]["E06000032"]["import_uptake"]
     assert stored.meta["ward2023"]["units"] == "%" and stored.meta["ward2023"]["higher_is"] == "neutral"
 

@@ -33,7 +33,11 @@ def test_ward_profile_on_the_page_matches_the_atlas(page_app, luton):
     indicators = next(t for t in tables(at) if "Compared with England" in t.columns and "Theme" in t.columns)
     assert indicators.equals(expected.table("indicators").shown)
     subheaders = [s.value for s in at.subheader]
-    assert {"At a glance", plain("Indicators"), plain("Life expectancy")} <= set(subheaders)
+    # the summary first (as the PDF's first two pages), then every table in full
+    assert subheaders[:4] == ["At a glance", "Key indicators", "Services", "The full tables"]
+    titles = [m.value for m in at.markdown if m.value.startswith("#### ")]
+    assert titles == [f"#### {plain(t.title)}" for t in expected.tables]
+    assert at.table[0].value.index.tolist() == [label for label, _ in expected.summary]  # wraps, never cut off
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Download the profile (HTML)", "Download the profile (PDF)", "Download the figures (CSV)"]
     images = at.get("image")

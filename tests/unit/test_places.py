@@ -13,7 +13,7 @@ import pytest
 import shapely
 from matplotlib.colors import to_rgb
 
-from atlas import places, webmap
+from atlas import places, point_styles, webmap
 from atlas.classify import MISSING_COLOUR
 from atlas.errors import AtlasError
 from atlas.specs import PostcodeSpec
@@ -109,10 +109,10 @@ def test_area_wards_names_the_ward_holding_each_area(areas, wards):
 
 def test_grey_ramp_orders_greys_by_the_lightness_of_the_classes():
     colours = ["#ffffb2", "#fecc5c", "#fd8d3c", "#e31a1c", MISSING_COLOUR]
-    greys = webmap.grey_ramp(colours)
+    greys = point_styles.grey_ramp(colours)
     assert MISSING_COLOUR not in greys and set(greys) == set(colours[:4])
     lightness = [sum(to_rgb(greys[c])) for c in colours[:4]]
     assert lightness == sorted(lightness, reverse=True)              # light class -> light grey
     assert greys["#ffffb2"] == "#ffffff"
     assert all(len(set(to_rgb(g))) == 1 for g in greys.values())     # greys: red = green = blue
-    assert webmap.grey_ramp([MISSING_COLOUR]) == {}
+    assert point_styles.grey_ramp([MISSING_COLOUR]) == {}

@@ -206,3 +206,14 @@ def test_plain_is_what_markdown_shows_back_for_every_character():
     every = "".join(chr(c) for c in range(32, 127)) + "£€é"
     assert shown_by_markdown(plain(every)) == every
     assert active_markdown(plain(MARKDOWN_NAME)) == []
+
+
+def test_names_written_in_capitals_are_shown_in_title_case_others_as_written():
+    from atlas.plaintext import display_name
+
+    assert display_name("BELL HOUSE MEDICAL CENTRE") == "Bell House Medical Centre"
+    assert display_name("DR S K JAIN'S PRACTICE") == "Dr S K Jain's Practice"
+    assert display_name("Luton 007A") == "Luton 007A"          # mixed case: as written
+    assert display_name("Medics PCN") == "Medics PCN"
+    assert display_name(None) == "" and display_name(float("nan")) == ""
+    assert display_name("<SCRIPT>ALERT(1)</SCRIPT>") == "<script>alert(1)</script>"  # text only; escaped where shown
