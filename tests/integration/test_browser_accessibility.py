@@ -98,8 +98,21 @@ def test_the_district_page(page, app_url, axe_script):
 def test_the_own_areas_page_and_its_map(page, app_url, axe_script):
     page.goto(f"{app_url}/areas")
     page.get_by_role("heading", name="Make a set on the map").wait_for(timeout=120_000)
-    frame = page.wait_for_selector("iframe[title='streamlit_folium.st_folium']", state="attached").content_frame()
-    frame.wait_for_function("document.querySelectorAll('path.leaflet-interactive').length > 0", timeout=60_000)
     wait_idle(page)
+    frame = drawn_frame(page)
     assert_clean(page, axe_script, "own areas page")
     assert_clean(frame, axe_script, "own areas map frame")
+
+
+def drawn_frame(page, timeout_s: float = 60):
+    """The frame whose Leaflet map has drawn its areas (the page may hold an older frame it made first)."""
+    count = "document.querySelectorAll('path.leaflet-interactive').length"
+    for _ in range(int(timeout_s * 2)):
+        for frame in page.frames:
+            try:
+                if frame != page.main_frame and frame.evaluate(count) > 0:
+                    return frame
+            except Exception:   # a frame detached while being asked
+                continue
+        page.wait_for_timeout(500)
+    raise AssertionError("No map frame drew its areas in time.")
