@@ -30,7 +30,7 @@ from ..specs import Catalogue
 from ..stats.inequality import area_gini, twenty_twenty
 from ..stats.moran import DEFAULT_PERMUTATIONS, DEFAULT_SEED
 from ..stats.weights import DEFAULT_SNAP_TOLERANCE_M
-from .national import BOUNDARIES, group_moran, lsoa11_polygons, national_inputs
+from .national import default_geography, group_moran, lsoa11_polygons, national_inputs
 
 #: The columns of ``atlas stats --areas`` (the issue's), then how each row was computed.
 COLUMNS = ["area_code", "area_name", "n_lsoa", "least_20", "most_20", "twenty_twenty", "moran_i", "moran_p", "gini"]
@@ -141,7 +141,7 @@ def _polygons(la: str, source: Path, catalogue: Catalogue, use_cache: bool) -> p
     if la == ENGLAND:
         codes, geometries = lsoa11_polygons(source, catalogue, use_cache=use_cache)
         return pd.Series(geometries, index=pd.Index(codes))
-    found = read_boundaries(catalogue.boundaries[BOUNDARIES], source, la)
+    found = read_boundaries(catalogue.boundaries[default_geography(catalogue)], source, la)
     if found is None:
         return pd.Series(dtype=object)
     frame = found.frame[~found.frame.index.duplicated()].sort_index()

@@ -26,7 +26,7 @@ from ..specs import Catalogue
 from ..stats.hotspots import hot_spots
 from ..stats.moran import DEFAULT_ALPHA, DEFAULT_PERMUTATIONS, DEFAULT_SEED, MoranResult, lisa, moran
 from ..stats.weights import DEFAULT_SNAP_TOLERANCE_M, SpatialWeights, spatial_weights
-from .national import BOUNDARIES, SCORE_LAYER, lsoa11_polygons, national_inputs
+from .national import default_geography, lsoa11_polygons, national_inputs
 
 
 @dataclass
@@ -58,7 +58,7 @@ class EnglandRun:
     timings: dict = field(default_factory=dict)
 
 
-def england_statistics(source_dir: str | Path | None = None, layer: str = SCORE_LAYER,
+def england_statistics(source_dir: str | Path | None = None, layer: str | None = None,
                        permutations: int = DEFAULT_PERMUTATIONS, seed: int = DEFAULT_SEED,
                        snap_tolerance_m: float = DEFAULT_SNAP_TOLERANCE_M, with_lisa: bool = True,
                        alpha: float = DEFAULT_ALPHA, catalogue: Catalogue | None = None,
@@ -99,7 +99,7 @@ def england_statistics(source_dir: str | Path | None = None, layer: str = SCORE_
     started = time.perf_counter()
     source = config.source_dir(source_dir)
     catalogue = catalogue or Catalogue.load()
-    inputs = national_inputs(source, catalogue, layer, (BOUNDARIES,))  # (checks the layer first)
+    inputs = national_inputs(source, catalogue, layer, (default_geography(catalogue),))  # (checks the layer first)
     clock = time.perf_counter()
     codes, polygons = lsoa11_polygons(source, catalogue, cache_dir, use_cache)
     timings = {"values": clock - started, "polygons": time.perf_counter() - clock}
@@ -119,4 +119,4 @@ def england_statistics(source_dir: str | Path | None = None, layer: str = SCORE_
     spots = hot_spots(values, weights, permutations, seed, name=name) if with_hotspots else None
     timings["hotspots"] = time.perf_counter() - clock if with_hotspots else 0.0
     timings["total"] = time.perf_counter() - started
-    return EnglandRun(layer, values, weights, result, clusters, spots, timings)
+    return EnglandRun(inputs.attrs["layer"], values, weights, result, clusters, spots, timings)

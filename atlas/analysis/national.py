@@ -7,7 +7,7 @@ district the IoD2019 files give it, whatever boundary file holds its polygon
 IoD2019 Income deciles. An indicator on LSOA 2021 (IoD2025, Census 2021) is
 computed for the English districts of the LSOA 2021 member lookup (2023 codes)
 from the per-district LSOA 2021 files, with the 20:20 index of the IoD2025
-Income deciles (:data:`DECILES`). The figures are those of the
+Income deciles (:func:`income_deciles`). The figures are those of the
 plain per-district path, :func:`district_statistics` (the engine's boundaries,
 libpysal weights, :func:`atlas.stats.moran`), organised for speed:
 
@@ -59,11 +59,8 @@ from ..stats.moran import (
 )
 from ..stats.weights import DEFAULT_SNAP_TOLERANCE_M, neighbour_pairs, row_standardised_matrix, spatial_weights
 
-BOUNDARIES = "lsoa11"
-SCORE_LAYER = "income19_score"
-DECILE_LAYER = "income19_decile"
-#: The LSOA geographies every district can be computed on, and the decile layer of each one's 20:20 index.
-DECILES = {BOUNDARIES: DECILE_LAYER, "lsoa21": "income25_decile"}
+#: The roles (``roles.toml``) of the Income decile layers of the 20:20 index: one per LSOA geography.
+DECILE_ROLES = ("income_decile", "income_decile_new")
 #: The columns of ``atlas stats --all-districts`` (the issue's), then how each row was computed.
 COLUMNS = ["lad_code", "lad_name", "n_lsoa", "least_20", "most_20", "share_20_20", "moran_i", "moran_p"]
 EXTRA_COLUMNS = ["islands", "layer", "snap_tolerance_m", "permutations", "seed", "note"]
@@ -102,16 +99,32 @@ class NationalRun:
     cache: str = "off"
     missing_boundaries: list = field(default_factory=list)
     failed: dict = field(default_factory=dict)
-    geography: str = BOUNDARIES
-    deciles: str = DECILE_LAYER
+    geography: str = ""
+    deciles: str = ""
 
 
-def national_inputs(source_dir: Path, catalogue: Catalogue, layer: str = SCORE_LAYER,
-                    geographies: tuple = tuple(DECILES)) -> pd.DataFrame:
+def income_deciles(catalogue: Catalogue) -> dict[str, str]:
+    """The LSOA geographies every district can be computed on, and the Income decile layer of each (the roles)."""
+    layers = [catalogue.role(role) for role in DECILE_ROLES]
+    return {catalogue.indicators[layer].source.geography: layer for layer in layers}
+
+
+def default_layer(catalogue: Catalogue) -> str:
+    """The layer of the published figures (the ``income_score`` role: the IoD2019 Income score)."""
+    return catalogue.role("income_score")
+
+
+def default_geography(catalogue: Catalogue) -> str:
+    """The LSOAs of the published figures: the geography of :func:`default_layer` (LSOA 2011)."""
+    return catalogue.indicators[default_layer(catalogue)].source.geography
+
+
+def national_inputs(source_dir: Path, catalogue: Catalogue, layer: str | None = None,
+                    geographies: tuple | None = None) -> pd.DataFrame:
     """Every English LSOA of the layer's geography: district, district name, Income decile and the layer's value.
 
     Read through the catalogue's own specs (the geography's members, its Income
-    decile layer of :data:`DECILES`, and ``layer``, by default ``income19_score``),
+    decile layer of :func:`income_deciles`, and ``layer``, by default :func:`default_layer`),
     so the figures are those of every built atlas.
 
     Parameters
@@ -121,7 +134,7 @@ def national_inputs(source_dir: Path, catalogue: Catalogue, layer: str = SCORE_L
     layer : str
         The area indicator Moran's I is computed on; it must be published on one of ``geographies``.
     geographies : tuple of str
-        The LSOA geographies accepted (default every one of :data:`DECILES`).
+        The LSOA geographies accepted (default every one of :func:`income_deciles`).
 
     Returns
     -------
@@ -134,20 +147,22 @@ def national_inputs(source_dir: Path, catalogue: Catalogue, layer: str = SCORE_L
     StatisticError
         If ``layer`` is not an area indicator on one of ``geographies``.
     """
+    layer = layer or default_layer(catalogue)
     geography = check_layer(catalogue, layer, geographies)
     members = member_table(catalogue.boundaries[geography], source_dir)
     members = members[members["district"].str.startswith(DISTRICT_PREFIXES)].drop_duplicates("code")
     table = members.set_index("code")[["district", "district_name"]]
-    for column, layer_id in (("decile", DECILES[geography]), ("score", layer)):
+    for column, layer_id in (("decile", income_deciles(catalogue)[geography]), ("score", layer)):
         indicator = catalogue.indicators[layer_id]
         values = indicator_frame(read_source(indicator.source, source_dir), indicator)["value"]
         table[column] = values.reindex(table.index).to_numpy()
     table = table.sort_index()
     table.attrs["geography"] = geography
+    table.attrs["layer"] = layer
     return table
 
 
-def check_layer(catalogue: Catalogue, layer: str, geographies: tuple = tuple(DECILES)) -> str:
+def check_layer(catalogue: Catalogue, layer: str, geographies: tuple | None = None) -> str:
     """Check that ``layer`` is an area indicator published on one of ``geographies`` (LSOAs); return which.
 
     Raises
@@ -155,6 +170,7 @@ def check_layer(catalogue: Catalogue, layer: str, geographies: tuple = tuple(DEC
     StatisticError
         Naming the layer and what was expected (with the ids that would do when it is unknown).
     """
+    geographies = geographies or tuple(income_deciles(catalogue))
     indicator = catalogue.indicators.get(layer)
     where = " or ".join(geographies)
     if indicator is None:
@@ -172,7 +188,7 @@ def all_districts(source_dir: str | Path | None = None, permutations: int = DEFA
                   workers: int | None = None, catalogue: Catalogue | None = None,
                   cache_dir: str | Path | None = None, use_cache: bool = False,
                   scheduler: str | None = None, retries: int = batch.DEFAULT_RETRIES,
-                  layer: str = SCORE_LAYER) -> NationalRun:
+                  layer: str | None = None) -> NationalRun:
     """The 20:20 index and Moran's I of an LSOA 2011 indicator for every IoD2019 district.
 
     Parameters
@@ -200,7 +216,7 @@ def all_districts(source_dir: str | Path | None = None, permutations: int = DEFA
     layer : str
         The area indicator of Moran's I (default the IoD2019 Income score), on
         LSOA 2011 or 2021; the 20:20 index is that of the Income deciles of
-        the same LSOAs (IoD2019 or IoD2025, :data:`DECILES`).
+        the same LSOAs (IoD2019 or IoD2025, :func:`income_deciles`).
 
     Returns
     -------
@@ -229,7 +245,7 @@ def all_districts(source_dir: str | Path | None = None, permutations: int = DEFA
     timings = {"inputs": time.perf_counter() - started}
     clock = time.perf_counter()
     settings = {"permutations": int(permutations), "seed": int(seed), "tolerance": float(snap_tolerance_m),
-                "keep_wkb": cache_file is not None, "layer": layer}
+                "keep_wkb": cache_file is not None}
     pool = _Pool(worker_context(inputs, settings), workers, scheduler, retries)
     cached = _read_cache(cache_file) if cache_file is not None else None
     if cached is not None:
@@ -245,14 +261,14 @@ def all_districts(source_dir: str | Path | None = None, permutations: int = DEFA
     timings["total"] = time.perf_counter() - started
     geography = inputs.attrs["geography"]
     return NationalRun(table, timings, pool.workers or workers, state, sorted(set(inputs.index) - found), pool.failed,
-                       geography, DECILES[geography])
+                       geography, income_deciles(catalogue)[geography])
 
 
 def district_statistics(la_code: str, source_dir: str | Path | None = None,
                         permutations: int = DEFAULT_PERMUTATIONS, seed: int = DEFAULT_SEED,
                         snap_tolerance_m: float = DEFAULT_SNAP_TOLERANCE_M,
                         catalogue: Catalogue | None = None, inputs: pd.DataFrame | None = None,
-                        layer: str = SCORE_LAYER) -> dict:
+                        layer: str | None = None) -> dict:
     """One district's row by the plain path: the engine's boundaries, libpysal weights, esda Moran.
 
     The reference the fast :func:`all_districts` is tested against.
@@ -265,8 +281,9 @@ def district_statistics(la_code: str, source_dir: str | Path | None = None,
     source = config.source_dir(source_dir)
     catalogue = catalogue or Catalogue.load()
     inputs = inputs if inputs is not None else national_inputs(source, catalogue, layer)
+    layer = layer or inputs.attrs.get("layer") or default_layer(catalogue)
     rows = inputs[inputs["district"] == la_code]
-    geography = inputs.attrs.get("geography", BOUNDARIES)
+    geography = inputs.attrs.get("geography") or default_geography(catalogue)
     if rows.empty:
         raise StatisticError(f"No district {la_code} among the {geography} members: use a district code of "
                              f"{catalogue.boundaries[geography].members.file}.")
@@ -309,7 +326,7 @@ def lsoa11_polygons(source_dir: str | Path | None = None, catalogue: Catalogue |
     """
     source = config.source_dir(source_dir)
     catalogue = catalogue or Catalogue.load()
-    spec = catalogue.boundaries[BOUNDARIES]
+    spec = catalogue.boundaries[default_geography(catalogue)]
     files = every_file(spec, source)
     cache_file = _cache_file(cache_dir, source, files, spec) if use_cache else None
     cached = _read_cache(cache_file) if cache_file is not None else None
@@ -387,6 +404,7 @@ def worker_context(inputs: pd.DataFrame, settings: dict) -> dict:
     dict
     """
     context = dict(settings)
+    context["layer"] = inputs.attrs.get("layer", "")
     context["index"] = pd.Index(np.asarray(inputs.index.to_numpy(), dtype=object))
     context["district"] = np.asarray(inputs["district"].to_numpy(), dtype=object)
     context["name"] = np.asarray(inputs["district_name"].to_numpy(), dtype=object)
@@ -504,7 +522,7 @@ def _district_row(la: str, codes: np.ndarray, geometries: np.ndarray, context: d
     """One district's row: 20:20 of all its LSOAs, Moran's I of those with a polygon and a score."""
     mine = context["members"][la]  # every LSOA of the district, in code order
     row = _base_row(la, str(context["name"][mine[0]]), context["decile"][mine], context["permutations"],
-                    context["seed"], context["tolerance"], context.get("layer", SCORE_LAYER))
+                    context["seed"], context["tolerance"], context["layer"])
     codes, first = np.unique(codes.astype(str), return_index=True)  # code order, as atlas.stats.moran permutes
     codes, geometries = codes.astype(object), geometries[first]  # (a code repeated across files: its first polygon)
     scores = context["score"][context["index"].get_indexer(codes)]
@@ -571,7 +589,7 @@ def group_moran(name: str, codes: np.ndarray, geometries: np.ndarray, scores: np
 
 
 def _base_row(la: str, la_name: str, deciles, permutations: int, seed: int, tolerance: float,
-              layer: str = SCORE_LAYER) -> dict:
+              layer: str) -> dict:
     index = twenty_twenty(deciles, name=la)
     return {"lad_code": la, "lad_name": la_name, "n_lsoa": len(deciles), "least_20": index["least"],
             "most_20": index["most"], "share_20_20": index["share"], "moran_i": np.nan, "moran_p": np.nan,

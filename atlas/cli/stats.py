@@ -28,9 +28,6 @@ from ..stats.moran import CLUSTERS, DEFAULT_ALPHA, DEFAULT_PERMUTATIONS, DEFAULT
 from ..stats.weights import DEFAULT_SNAP_TOLERANCE_M
 from .options import add_atlas_dir, add_batch, add_source, print_failures
 
-DEFAULT_INDICATOR = "income19_score"
-
-
 HELP = "inequality statistics: 20:20, 10:10, Moran's I, LISA clusters, area Gini"
 
 
@@ -45,8 +42,9 @@ def add_arguments(parser) -> None:
     which.add_argument("--areas", metavar="NAME",
                        help="one row per area of an area set (`atlas areas add`): 20:20, Moran's I, area Gini, to --out")
     parser.add_argument("--out", metavar="FILE.csv", help="CSV to write with --all-districts or --areas")
-    parser.add_argument("--indicator", "--layer", dest="indicator", metavar="LAYER", default=DEFAULT_INDICATOR,
-                        help=f"layer id for Moran's I and LISA (default {DEFAULT_INDICATOR})")
+    parser.add_argument("--indicator", "--layer", dest="indicator", metavar="LAYER",
+                        help="layer id for Moran's I and LISA (default: the layer of the income_score role in "
+                             "roles.toml, the IoD2019 Income score of the published figures)")
     parser.add_argument("--geography", metavar="ID",
                         help="areas for Moran's I and LISA (default: the geography the indicator is published on)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
@@ -69,6 +67,7 @@ def run(args) -> int:
     """Run ``atlas stats``; return the exit status."""
     if args.permutations < 0:
         raise AtlasError(f"--permutations must be 0 or more (got {args.permutations}).")
+    args.indicator = args.indicator or default_indicator()
     if args.areas:
         return _run_areas(args)
     if args.all_districts:
@@ -100,18 +99,23 @@ def _run_district(args) -> int:
     return 0
 
 
+def default_indicator() -> str:
+    """The layer of the published figures: the ``income_score`` role of the specs (the IoD2019 Income score)."""
+    return Catalogue.load().role("income_score")
+
+
 def published_geography(built, wanted: str) -> str:
     """The geography to compute on when none is given: the one the layer ``wanted`` is published on.
 
     A name without its vintage (``income_score``) is taken on the geography of
-    the default indicator (:data:`DEFAULT_INDICATOR`), as the published figures are.
+    the default indicator (:func:`default_indicator`), as the published figures are.
 
     Raises
     ------
     AtlasError
         If the atlas has neither that layer nor the default indicator.
     """
-    for layer in (wanted, DEFAULT_INDICATOR):
+    for layer in (wanted, default_indicator()):
         if built.native_geography(layer):
             return built.native_geography(layer)
     raise AtlasError(f"No layer {wanted!r} in the {built.la_name} atlas; give --geography and --indicator.")
@@ -274,8 +278,8 @@ def _run_all_districts(args) -> int:
 def _run_areas(args) -> int:
     if not args.out:
         raise AtlasError("--areas needs --out FILE.csv (where to write one row per area).")
-    if args.indicator != DEFAULT_INDICATOR:
-        raise AtlasError(f"--areas computes the IoD2019 Income domain ({DEFAULT_INDICATOR}) only, as "
+    if args.indicator != default_indicator():
+        raise AtlasError(f"--areas computes the IoD2019 Income domain ({default_indicator()}) only, as "
                          f"--all-districts does; got --indicator {args.indicator}.")
     area_set = load_area_set(args.areas, args.la, args.atlas_dir, args.source)
     result = area_statistics(area_set, args.source, permutations=args.permutations, seed=args.seed,
