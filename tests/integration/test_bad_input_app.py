@@ -16,11 +16,14 @@ TOKEN = f"v.csv:{len(DATA)}"
 
 
 def upload_page(gpkg: str, data: bytes) -> None:
-    """The app's upload check of ``data`` (as if uploaded) against the atlas at ``gpkg``."""
+    """The app's upload check of ``data`` (as if uploaded) against the atlas at ``gpkg``, and the match report the
+    map page shows under its map."""
     from atlas import store
     from atlas.ui import upload
 
-    upload._check_upload(store.load(gpkg), "v.csv", data)
+    built = store.load(gpkg)
+    upload._check_upload(built, "v.csv", data)
+    upload.report_section(built)
 
 
 @pytest.fixture
