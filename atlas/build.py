@@ -499,9 +499,9 @@ class _Builder:
     def _registered_table(self, geography: str, source: SourceSpec) -> pd.DataFrame:
         """Registered patients and residents of the district's areas (atlas.registered)."""
         spec = self.catalogue.estimates[source.estimate]
-        codes = set(self.frames[geography].index)
-        run = registered.run(source, self.catalogue, self.source, None if self.la == ENGLAND else codes,
-                             self._estimate_links(spec), config.out_dir() / "cache")
+        codes = set(self.frames[geography].index)  # England's too: patients living in Wales are not England's
+        extracts = None if self.la == ENGLAND else config.out_dir() / "cache"  # England reads the whole file
+        run = registered.run(source, self.catalogue, self.source, codes, self._estimate_links(spec), extracts)
         self.registered_runs[source.id] = run
         self.report.registered[source.id] = run.report
         for warning in registered.warnings(run):

@@ -109,7 +109,8 @@ def run(source: SourceSpec, catalogue: Catalogue, source_dir: Path, areas, links
         ``old`` and ``new`` codes linking the source's areas to the residents' (needed
         when the residents indicator is on the estimate's ``convert`` geography).
     cache_dir : pathlib.Path, optional
-        Folder of district extracts of the patients file (see :func:`atlas.small_area.read_shares`).
+        Folder of district extracts of the patients file (see :func:`atlas.small_area.read_shares`); None
+        reads the whole file (England: an extract of every area would be the file again).
 
     Returns
     -------
@@ -122,6 +123,7 @@ def run(source: SourceSpec, catalogue: Catalogue, source_dir: Path, areas, links
     """
     spec = catalogue.estimates[source.estimate]
     shares = small_area.read_shares(spec, Path(source_dir), areas, cache_dir if areas is not None else None)
+    # (without a cache folder the whole file is read once per process, and only ``areas`` are kept)
     patients = estimates.registered_patients(shares, areas)
     population = catalogue.indicators[source.population]
     census = indicator_frame(read_source(population.source, source_dir), population)["value"]

@@ -264,10 +264,7 @@ def lisa_layer(lisa: pd.Series, note: str | None = None, higher_is: str | None =
     -------
     CategoryLayer
     """
-    styles = lisa_styles(higher_is)
-    values = lisa.map(lambda c: styles[c][0] if c in styles else c)
-    return CategoryLayer("Local clusters (LISA)", [styles[c][0] for c in CLUSTERS],
-                         [styles[c][1] for c in CLUSTERS], values, note or "")
+    return _styled_categories("Local clusters (LISA)", lisa, lisa_styles(higher_is), CLUSTERS, note)
 
 
 def hotspot_layer(title: str, areas: pd.Series, note: str = "", higher_is: str | None = None) -> CategoryLayer:
@@ -291,10 +288,13 @@ def hotspot_layer(title: str, areas: pd.Series, note: str = "", higher_is: str |
     -------
     CategoryLayer
     """
-    styles = hotspot_styles(higher_is)
-    values = areas.map(lambda b: styles[b][0] if b in styles else b)
-    return CategoryLayer(title, [styles[b][0] for b in HOTSPOT_BINS], [styles[b][1] for b in HOTSPOT_BINS],
-                         values, note)
+    return _styled_categories(title, areas, hotspot_styles(higher_is), HOTSPOT_BINS, note)
+
+
+def _styled_categories(title: str, areas: pd.Series, styles: dict, order, note: str | None) -> CategoryLayer:
+    """Categories by area code drawn with ``styles`` (category -> (label, colour)), the legend in ``order``."""
+    values = areas.map(lambda c: styles[c][0] if c in styles else c)
+    return CategoryLayer(title, [styles[c][0] for c in order], [styles[c][1] for c in order], values, note or "")
 
 
 def bivariate_layer(entry: dict) -> CategoryLayer:

@@ -41,7 +41,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 import atlas  # noqa: E402
 from atlas.store import atlas_path  # noqa: E402
 from atlas.ui import common  # noqa: E402
-from tests.app_support import launch, map_frame, running_app, wait_rendered  # noqa: E402
+from tests.app_support import launch, map_frame, offered, running_app, wait_rendered  # noqa: E402
 
 TARGET_FIRST_S, TARGET_SWITCH_S, TARGET_BYTES, TARGET_PROFILE_S = 1.5, 0.3, 50_000, 2.0
 PROFILE_DRAWN = """() => [...document.querySelectorAll('h2')].some(h => h.textContent.startsWith('Neighbourhood profile: '))
@@ -93,12 +93,7 @@ def first_map(page, url: str) -> float:
 
 
 def switch(page, frame, built, layer: str, traffic: Traffic) -> tuple[float, dict]:
-    label = built.layer(layer, GEOGRAPHY)["label"]
-    box = page.get_by_role("combobox", name="Indicator", exact=True)
-    box.click()
-    box.fill(label)
-    option = page.get_by_role("option", name=label, exact=True)
-    option.wait_for()
+    option = offered(page, "Indicator", built.layer(layer, GEOGRAPHY)["label"])
     started = frame.evaluate("Date.now()")
     option.click()
     drawn = wait_rendered(frame, layer=layer, after=started)

@@ -54,7 +54,7 @@ from atlas import config, national_map, store  # noqa: E402
 from atlas.classify import layer_classes  # noqa: E402
 from atlas.model import LAYER_COLUMNS, empty_catchments  # noqa: E402
 from atlas.store import atlas_path  # noqa: E402
-from tests.app_support import launch, running_app  # noqa: E402
+from tests.app_support import launch, offered, running_app  # noqa: E402
 
 ENGLAND = "E92000001"
 TEMPLATE = "E06000032"
@@ -171,12 +171,7 @@ def first_map(page, url: str) -> tuple[float, dict]:
 
 
 def switch(page, frame, built, layer: str, traffic: Traffic) -> tuple[float, dict]:
-    label = built.layer(layer, GEOGRAPHY)["label"]
-    box = page.get_by_role("combobox", name="Indicator", exact=True)
-    box.click()
-    box.fill(label)
-    option = page.get_by_role("option", name=label, exact=True)
-    option.wait_for()
+    option = offered(page, "Indicator", built.layer(layer, GEOGRAPHY)["label"])
     started = frame.evaluate("Date.now()")
     option.click()
     drawn = wait_drawn(frame, layer=layer, after=started)

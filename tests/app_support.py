@@ -155,7 +155,14 @@ def wait_idle(page, timeout: float = 120_000) -> None:
 
 def choose(page, label: str, option: str) -> None:
     """Pick ``option`` in the select box labelled ``label`` (found by its visible label, typed, clicked)."""
+    offered(page, label, option).click()
+
+
+def offered(page, label: str, option: str):
+    """Type ``option`` into the select box labelled ``label``; its entry in the list, shown but not yet clicked."""
     box = page.get_by_role("combobox", name=label, exact=True)
     box.click()
     box.fill(option)
-    page.get_by_role("option", name=option, exact=True).click()
+    found = page.get_by_role("option", name=option, exact=True)
+    found.wait_for()
+    return found

@@ -32,6 +32,8 @@ COMPONENT_DIR = webmap.STATIC_DIR / "large_map"
 MAP_HEIGHT = 640
 #: Sub-folder of the web folder the geometry and values files are written to.
 LARGE_FOLDER = "large"
+#: Levels of geography whose boundaries may be drawn over the map, coarsest first.
+OUTLINE_LEVELS = ("upper_tier", "district", "ward")
 
 
 def large_folder(web_dir: Path) -> Path:
@@ -97,7 +99,31 @@ def no_classes() -> Classes:
     return Classes(labels=[], colours=[], index=pd.Series(dtype=int), bins=[], scheme="none")
 
 
-def map_args(view: webmap.MapView, geometry_set: national_map.GeometrySet, values: str, urls) -> dict:
+def outline_geographies(built: Atlas, geography: str) -> list[str]:
+    """The geographies whose boundaries may be drawn over a map of ``geography``: larger areas, coarsest first.
+
+    Upper-tier authorities, districts and wards (newest vintage first) with more
+    than one area, other than the geography mapped.
+
+    Parameters
+    ----------
+    built : Atlas
+    geography : str
+        The geography the map is coloured by.
+
+    Returns
+    -------
+    list of str
+    """
+    found = []
+    for level in OUTLINE_LEVELS:
+        found += [g for g in built.geographies_at(level) if g != geography
+                  and built.report.geographies[g].get("areas", 0) > 1]
+    return found
+
+
+def map_args(view: webmap.MapView, geometry_set: national_map.GeometrySet, values: str, urls,
+             outline: tuple[national_map.GeometrySet, str] | None = None) -> dict:
     """Everything the component gets for one view: URLs, the layer's classes and legend, titles, alt text.
 
     Parameters
@@ -109,6 +135,9 @@ def map_args(view: webmap.MapView, geometry_set: national_map.GeometrySet, value
         The values file's name (:func:`values_file`).
     urls : atlas.ui.assets.AssetUrls
         Where Leaflet and the web folder are served.
+    outline : (atlas.national_map.GeometrySet, str), optional
+        Geometry of larger areas whose boundaries are drawn over the fills, and their geography's
+        label; a change of outline sends its manifest's name, not geometry.
 
     Returns
     -------
@@ -123,12 +152,14 @@ def map_args(view: webmap.MapView, geometry_set: national_map.GeometrySet, value
     count = len(geometry_set.codes)
     alt = (f"Map of {view.title}, {meta.get('geography_label')}, {view.la_name}, {meta.get('period')}: "
            f"{count} areas coloured in {len(classes.labels)} classes ({classes.scheme}). "
+           f"{' The boundaries of ' + outline[1] + ' are drawn over the areas.' if outline else ''} "
            f"The table below the map gives every area's value.")
     return dict(leaflet=urls.leaflet, web=urls.web, manifest=geometry_set.manifest, coarse=geometry_set.coarse, layer=layer,
                 layer_id=f"{view.geography}:{view.layer}", title=view.title, subtitle=view.subtitle,
                 legend_title=legend_title, short=short_label(view.title),
                 source=f"Source: {meta.get('source_title')}, {meta.get('publisher')}. Licence: {meta.get('licence')}.",
-                attribution=webmap.attribution(meta), alt=alt, height=MAP_HEIGHT)
+                attribution=webmap.attribution(meta), alt=alt, height=MAP_HEIGHT,
+                outline={"manifest": outline[0].manifest, "label": f"Boundaries: {outline[1]}"} if outline else None)
 
 
 def draw(args: dict, key: str = "large_map") -> None:

@@ -26,6 +26,8 @@ from .assets import serve_assets
 
 #: Rows of the table shown at a time (the CSV download holds every area).
 TABLE_PAGE = 500
+#: The outline choice that draws none.
+NO_OUTLINE = "none"
 #: Numbers of classes offered.
 CLASS_COUNTS = (3, 4, 5, 6, 7, 8, 9)
 
@@ -42,8 +44,8 @@ def page() -> None:
 @common.guarded
 def _map_and_table(built, urls) -> None:
     """Controls, map and table: a change of layer reruns only this part, and sends only classes to the map."""
-    geography_column, indicator_column, scheme_column, k_column = st.columns([1.2, 2.4, 1.4, 0.8],
-                                                                             vertical_alignment="bottom")
+    geography_column, indicator_column, scheme_column, k_column, outline_column = st.columns(
+        [1.2, 2.4, 1.4, 0.8, 1.4], vertical_alignment="bottom")
     with geography_column:
         geography = _geography_control(built)
     if geography is None:
@@ -59,7 +61,9 @@ def _map_and_table(built, urls) -> None:
         st.warning(plain(view.message))
     geometry = large_map.geometry(built, geography, urls.web_dir)
     values = large_map.layer_values_file(built, view, geometry, urls.web_dir)
-    large_map.draw(large_map.map_args(view, geometry, values, urls))
+    outline = _outline_control(built, geography, outline_column)
+    outline_set = (large_map.geometry(built, outline, urls.web_dir), _outline_label(built, outline)) if outline else None
+    large_map.draw(large_map.map_args(view, geometry, values, urls, outline_set))
     _about(view)
     _table(view)
 
@@ -74,6 +78,27 @@ def _geography_control(built) -> str | None:
         st.session_state["large_geography"] = lsoas[0] if lsoas else available[0]
     return st.selectbox("Geography", available, key="large_geography", format_func=lambda g: labels.get(g, g),
                         help="Small areas (LSOA), MSOAs, wards or districts, with the boundary vintage.")
+
+
+def _outline_control(built, geography: str, column) -> str | None:
+    """Which larger areas' boundaries are drawn over the map (districts by default where there are several)."""
+    choices = large_map.outline_geographies(built, geography)
+    if not choices:
+        return None
+    options = [NO_OUTLINE, *choices]
+    if st.session_state.get("large_outline") not in options:
+        levels = built.report.geography_levels()
+        st.session_state["large_outline"] = next((g for g in choices if levels.get(g) == "district"), choices[0])
+    chosen = column.selectbox("Boundaries on top", options, key="large_outline",
+                              format_func=lambda g: "None" if g == NO_OUTLINE else _outline_label(built, g),
+                              help="Outlines of larger areas drawn over the colours: upper-tier authorities "
+                                   "(counties and unitaries), districts or wards.")
+    return None if chosen == NO_OUTLINE else chosen
+
+
+def _outline_label(built, geography: str) -> str:
+    """The outlined geography's label (with its vintage), as the control, legend and text alternative name it."""
+    return common.mapped_geographies(built)[1].get(geography, geography)
 
 
 def _indicator_control(built, geography: str, column) -> tuple[str, dict]:

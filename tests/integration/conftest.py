@@ -19,3 +19,11 @@ def browser():
         browser = launch(playwright)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def laptop_page(browser):
+    """A new page in its own browser context, 1366 x 768 (a common laptop screen)."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    yield context.new_page()
+    context.close()

@@ -134,6 +134,39 @@ def test_a_layer_switch_recolours_without_fetching_geometry(session):
     assert frame.locator(".lm-legend").get_attribute("data-layer") == f"{GEOGRAPHY}:income25_score"
 
 
+def dark_pixels(frame) -> int:
+    """Pixels of the outlines canvas (the second of the overlay pane) drawn in the boundary's dark line colour."""
+    return frame.evaluate("""() => {
+        const canvas = document.querySelectorAll('.leaflet-overlay-pane canvas')[1];
+        const d = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) { if (d[i + 3] > 200 && d[i] < 80 && d[i + 1] < 80 && d[i + 2] < 80) n++; }
+        return n;
+    }""")
+
+
+def test_district_boundaries_are_drawn_over_the_areas_and_can_be_taken_off(session):
+    page, frame, built, requests = session["page"], session["frame"], session["built"], session["requests"]
+    districts = built.geographies_at("district")[0]
+    label = built.geography_labels.get(districts) or built.report.geography_labels()[districts]
+    frame.wait_for_function("n => atlasLargeMap.outlineDrawn === n", arg=len(built.table(districts)), timeout=60_000)
+    assert len(built.table(districts)) == 5
+    assert frame.evaluate("atlasLargeMap.outline") == f"Boundaries: {label}"
+    assert f"Boundaries: {label}" in frame.locator(".lm-legend").inner_text()
+    assert f"The boundaries of {label} are drawn over the areas" in frame.locator("#large-map").get_attribute(
+        "aria-label")
+    assert dark_pixels(frame) > 500
+    count = len(requests)
+    choose(page, "Boundaries on top", "None")
+    frame.wait_for_function("atlasLargeMap.outline === null && atlasLargeMap.outlineDrawn === 0", timeout=30_000)
+    assert dark_pixels(frame) == 0
+    assert "Boundaries:" not in frame.locator(".lm-legend").inner_text()
+    assert not [url for url in requests[count:] if "/large/" in url]
+    choose(page, "Boundaries on top", label)
+    frame.wait_for_function("n => atlasLargeMap.outlineDrawn === n", arg=5, timeout=30_000)
+    assert frame.evaluate("atlasLargeMap.errors") == []
+
+
 def test_hover_shows_the_name_code_and_value(session):
     page, frame, built = session["page"], session["frame"], session["built"]
     code, name, lat, lon = largest(built, 1)[0]

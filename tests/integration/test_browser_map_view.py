@@ -34,11 +34,8 @@ def app_url(luton, tmp_path_factory):
 
 
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
-    page = context.new_page()
-    yield page
-    context.close()
+def page(laptop_page):
+    return laptop_page  # 1366 x 768
 
 
 def open_map(page, url: str, query: str = "?geography=lsoa11"):

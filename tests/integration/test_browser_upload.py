@@ -17,7 +17,6 @@ import pytest
 from tests.app_support import map_frame, running_app, wait_rendered, write_test_atlas
 
 pytestmark = pytest.mark.browser
-WIDTH, HEIGHT = 1366, 768
 FRAME = "iframe[title='streamlit_folium.st_folium']"
 NAME = "Uptake of checks"
 LAYER = "import_uptake_of_checks"
@@ -31,11 +30,8 @@ def app_url(luton, tmp_path_factory):
 
 
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
-    page = context.new_page()
-    yield page
-    context.close()
+def page(laptop_page):
+    return laptop_page  # 1366 x 768
 
 
 def ward_csv(luton) -> tuple[bytes, dict[str, float]]:

@@ -25,6 +25,7 @@ LOOKUP = ("boundaries/Ward_to_Local_Authority_District_to_County_to_Region_to_Co
           "Lookup_in_United_Kingdom.csv.gz")
 IOD2019 = "deprivation/iod2019_lsoa11/File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv.gz"
 IOD2025 = "deprivation/iod2025_lsoa21/humaniverse_IMD/imd2025_england_lsoa21.csv.gz"
+PATIENTS = "health/gp-reg-pat-prac-lsoa-all_2023-07.csv.gz"
 PER_DISTRICT = {  # geography -> folder of its per-district files, code column (wards: WD25CD or WD22CD)
     "lsoa21": ("boundaries/lsoa2021_england_by_lad", "LSOA21CD"),
     "msoa21": ("boundaries/msoa2021_england_by_lad", "MSOA21CD"),
@@ -140,3 +141,17 @@ def test_an_upper_tier_value_is_the_weighted_mean_of_its_lsoas(built, source_dir
     assert east.values("income19_score", "upper_tier")["E10000015"] == pytest.approx(expected, rel=1e-9)
     luton = east.values("income19_score", "upper_tier")["E06000032"]  # a unitary is its own upper tier
     assert luton == pytest.approx(east.values("income19_score", "district")["E06000032"], rel=1e-12)
+
+
+@pytest.mark.slow
+def test_england_counts_registered_patients_of_english_areas_only(built, source_dir):
+    """The England atlas counts the patients living in England's LSOAs (2011): the raw file's E01 rows summed
+    here; English practices' patients living in Wales (W01 rows) are not areas of England and give no warning."""
+    england = built(ENGLAND)
+    raw = pd.read_csv(source_dir / PATIENTS, usecols=["LSOA_CODE", "NUMBER_OF_PATIENTS"], dtype={"LSOA_CODE": str})
+    english = raw[raw["LSOA_CODE"].str.startswith("E01")]
+    assert (raw["LSOA_CODE"].str.startswith("W01")).any()
+    patients = england.values("gp_registered_patients", "lsoa11")
+    assert patients.sum() == pytest.approx(english["NUMBER_OF_PATIENTS"].sum())
+    assert set(patients.index) == set(england.table("lsoa11").index)
+    assert not [w for w in england.report.warnings if "W01" in w], england.report.warnings

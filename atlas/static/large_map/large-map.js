@@ -10,7 +10,9 @@
  *
  * Drawing: one Leaflet canvas renderer (L.Canvas) whose _draw fills a Path2D per area, built once in
  * web-mercator pixels at zoom REF_ZOOM and drawn through the canvas transform at any zoom; a restyle is
- * one redraw with new fills.  Hover finds the area under the pointer through a grid of area boxes and
+ * one redraw with new fills.  Boundaries of larger areas (districts, upper-tier authorities, wards) may
+ * be drawn over the fills on a second canvas, from geometry files of the same format (args.outline),
+ * coarse far out and fine close in like the areas'.  Hover finds the area under the pointer through a grid of area boxes and
  * isPointInPath.  Text from the data is put into the page with textContent only.
  */
 (function () {
@@ -27,7 +29,7 @@
     args: null, map: null, areas: null, highlight: null, manifestUrl: null, manifest: null, origin: null,
     coarse: null, fine: null, fineBox: null, chunks: {}, grid: null, classes: null, colours: [], labels: [],
     valuesUrl: null, values: null, hovered: -1, legend: null, titleBox: null, tip: null, probe: null,
-    ready: null, attribution: null
+    ready: null, attribution: null, outline: null, outlines: null
   };
   var memo = {};
   var report = window.atlasLargeMap = {
@@ -146,10 +148,13 @@
     return grid;
   }
 
-  function pathOf(id) {
-    var fine = state.map.getZoom() >= state.manifest.fine_from_zoom && state.fine[id];
-    return fine || state.coarse.paths[id];
+  // a geometry set is {manifest, manifestUrl, coarse, fine, fineBox, chunks}: the areas' is `state` itself
+  function pathIn(set, id) {
+    var fine = state.map.getZoom() >= set.manifest.fine_from_zoom && set.fine[id];
+    return fine || set.coarse.paths[id];
   }
+
+  function pathOf(id) { return pathIn(state, id); }
 
   /* -- the canvas layer ------------------------------------------------------------------------- */
   function view(renderer) {
@@ -162,10 +167,12 @@
     };
   }
 
-  function visible(v, id) {
-    var box = state.fine[id] ? state.fineBox : state.coarse.boxes, b = id * 4;
+  function visibleIn(set, v, id) {
+    var box = set.fine[id] ? set.fineBox : set.coarse.boxes, b = id * 4;
     return box[b] <= v.x1 && box[b + 2] >= v.x0 && box[b + 1] <= v.y1 && box[b + 3] >= v.y0;
   }
+
+  function visible(v, id) { return visibleIn(state, v, id); }
 
   var AreaCanvas = null;         // made once Leaflet is loaded (makeAreaCanvas)
 
@@ -177,6 +184,7 @@
         ctx.save();
         ctx.transform(v.scale, 0, 0, v.scale, v.dx, v.dy);
         if (this.options.highlight) { drawHighlight(ctx, v); ctx.restore(); return; }
+        if (this.options.outlines) { drawOutlines(ctx, v); ctx.restore(); return; }
         if (state.map.getZoom() < state.manifest.fine_from_zoom) { drawCombined(ctx, v); return; }
         var buckets = state.colours.map(function () { return []; }), drawn = 0;
         for (var id = 0; id < state.manifest.count; id++) {
@@ -230,6 +238,24 @@
     report.level = "coarse";
     report.drawMs = performance.now() - started;
     report.at = Date.now();
+  }
+
+  function drawOutlines(ctx, v) {
+    // the boundaries of the larger areas: a white halo under a dark line, legible on every fill colour
+    var set = state.outline, drawn = 0;
+    if (!set || !set.coarse) { report.outlineDrawn = 0; report.outline = set ? set.label : null; return; }
+    ctx.lineJoin = "round";
+    [["rgba(255,255,255,0.9)", 3.4], ["#1a1a1a", 1.5]].forEach(function (style) {
+      ctx.strokeStyle = style[0];
+      ctx.lineWidth = style[1] / v.scale;
+      drawn = 0;
+      for (var id = 0; id < set.manifest.count; id++) {
+        if (visibleIn(set, v, id)) { ctx.stroke(pathIn(set, id)); drawn += 1; }
+      }
+    });
+    report.outlineDrawn = drawn;
+    report.outline = set.label;
+    report.outlineAt = Date.now();
   }
 
   function drawHighlight(ctx, v) {
@@ -361,6 +387,11 @@
       swatch.style.background = payload.colours[c];
       line.insertBefore(swatch, line.firstChild);
     });
+    if (args.outline) {
+      var edge = row(legend, "lm-legend-row", null, args.outline.label), line = document.createElement("span");
+      line.className = "lm-line";
+      edge.insertBefore(line, edge.firstChild);
+    }
     row(legend, "lm-source", null, args.source);
     legend.setAttribute("data-layer", args.layer_id);
     if (state.attribution !== args.attribution) {
@@ -380,25 +411,50 @@
 
   /* -- fine chunks for the view ------------------------------------------------------------------ */
   function loadChunks() {
-    var map = state.map, manifest = state.manifest;
+    loadSetChunks(state, function () { return state.areas; });
+    if (state.outline && state.outline.coarse) { loadSetChunks(state.outline, function () { return state.outlines; }); }
+  }
+
+  function loadSetChunks(set, renderer) {
+    var map = state.map, manifest = set.manifest;
     if (!manifest || map.getZoom() < manifest.fine_from_zoom) { return; }
     var view = map.getBounds().pad(0.2);
     manifest.chunks.forEach(function (chunk) {
       var b = chunk.bbox;
-      if (state.chunks[chunk.file] || b[0] > view.getEast() || b[2] < view.getWest() || b[1] > view.getNorth() ||
+      if (set.chunks[chunk.file] || b[0] > view.getEast() || b[2] < view.getWest() || b[1] > view.getNorth() ||
           b[3] < view.getSouth()) { return; }
-      var key = state.manifestUrl;
-      state.chunks[chunk.file] = cachedJSON(state.args.web + "large/" + chunk.file).then(function (part) {
-        if (key !== state.manifestUrl) { return; }
+      var key = set.manifestUrl;
+      set.chunks[chunk.file] = cachedJSON(state.args.web + "large/" + chunk.file).then(function (part) {
+        if (key !== set.manifestUrl) { return; }
         var built = buildPart(part, part.scale || manifest.scale, manifest.count);
         part.ids.forEach(function (id) {
-          state.fine[id] = built.paths[id];
-          state.fineBox.set(built.boxes.subarray(id * 4, id * 4 + 4), id * 4);
+          set.fine[id] = built.paths[id];
+          set.fineBox.set(built.boxes.subarray(id * 4, id * 4 + 4), id * 4);
         });
         report.chunks = (report.chunks || 0) + 1;
-        redraw(state.areas);
+        redraw(renderer());
       }).catch(fail);
     });
+  }
+
+  /* -- the boundaries drawn over the areas (args.outline: a manifest of the same format, or none) -- */
+  function loadOutline(args) {
+    var url = args.outline ? args.web + "large/" + args.outline.manifest : null;
+    if ((state.outline ? state.outline.manifestUrl : null) === url) { return; }
+    var set = state.outline = url && {manifestUrl: url, label: args.outline.label, manifest: null, coarse: null,
+                                      fine: [], fineBox: null, chunks: {}};
+    if (!set) { report.outline = null; redraw(state.outlines); return; }
+    cachedJSON(url).then(function (manifest) {
+      return cachedJSON(args.web + "large/" + manifest.coarse).then(function (part) {
+        if (state.outline !== set) { return; }
+        set.manifest = manifest;
+        set.coarse = buildPart(part, part.scale || manifest.scale, manifest.count);
+        set.fine = new Array(manifest.count);
+        set.fineBox = new Float32Array(manifest.count * 4);
+        redraw(state.outlines);
+        loadSetChunks(set, function () { return state.outlines; });
+      });
+    }).catch(fail);
   }
 
   /* -- one render: the map once, the geometry once per manifest, the classes every time ------------ */
@@ -412,8 +468,10 @@
     map.attributionControl.setPrefix(false);
     map.setView([52.8, -1.6], 6);
     state.areas = new AreaCanvas({padding: 0.3});
+    state.outlines = new AreaCanvas({padding: 0.3, outlines: true});
     state.highlight = new AreaCanvas({padding: 0.3, highlight: true});
     map.addLayer(state.areas);
+    map.addLayer(state.outlines);
     map.addLayer(state.highlight);
     state.titleBox = box("topleft", "lm-heading");
     state.legend = box("bottomright", "lm-legend");
@@ -433,6 +491,7 @@
     if (state.manifestUrl === url) { return state.ready; }
     state.manifestUrl = url;
     state.coarse = state.grid = null;
+    state.outline = null;               // its paths are relative to the origin of these areas: built again
     state.hovered = -1;                 // an area of the geometry drawn until now
     state.tip.style.display = "none";
     state.chunks = {};
@@ -480,8 +539,10 @@
       state.colours = args.layer.colours;
       state.labels = args.layer.labels;
       state.valuesUrl = args.layer.values;
+      loadOutline(args);
       showLegend(args);
       redraw(state.areas);
+      redraw(state.outlines);
       redraw(state.highlight);
       loadChunks();
       report.layer = args.layer_id;
