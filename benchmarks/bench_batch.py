@@ -4,10 +4,12 @@ By default a sample of districts (every k-th of `atlas districts`, small and lar
 district and county extrapolated from it: the sample's mean seconds per district times the districts, plus each
 county as many district builds as it has districts (a county's atlas reads its districts' files: an estimate, said
 so in the output). With --all every district and county is built (the issue's target: under 20 minutes on this
-2-core machine). Each run builds into its own temporary folder. The machine is shared, so the figures and the
-speed-up printed are those of the moment (the load average is printed).
+2-core machine). Each run builds into its own temporary folder. By default the caches the builds share in
+``output/cache`` (each boundary set's code index, each district's extract of the patient file) are used as they
+are; with --cold every run starts from an empty output folder, so each of them is made again. The machine is
+shared, so the figures and the speed-up printed are those of the moment (the load average is printed).
 
-Run: .venv/bin/python benchmarks/bench_batch.py [--sample 6] [--all] [--workers 1 2]
+Run: .venv/bin/python benchmarks/bench_batch.py [--sample 6] [--all] [--cold] [--workers 1 2]
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import argparse
 import os
 import tempfile
 
-from atlas import authorities
+from atlas import authorities, config
 from atlas.build import build_all
 
 TARGET_ALL_S = 20 * 60
@@ -27,6 +29,7 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=6, help="districts to build (default 6)")
     parser.add_argument("--all", action="store_true", help="every district and county")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--cold", action="store_true", help="every run from an empty output folder (no caches)")
     args = parser.parse_args()
     table = authorities.list_authorities()
     table = table[table["kind"] != "region"]
@@ -38,10 +41,12 @@ def main() -> None:
     seconds = {}
     for workers in args.workers:
         with tempfile.TemporaryDirectory() as out:
+            if args.cold:
+                os.environ[config.OUT_ENV] = out      # the workers, started by build_all, inherit it
             result = build_all(codes, out_dir=out, workers=workers)
         seconds[workers] = result.seconds
         n = len(result.results) + len(result.failed)
-        print(f"{workers} worker(s): {n} authorities in {result.seconds:.1f} s "
+        print(f"{workers} worker(s){' from empty caches' if args.cold else ''}: {n} authorities in {result.seconds:.1f} s "
               f"({result.seconds / max(n, 1):.1f} s each); {len(result.failed)} failed")
         for code, error in result.failed.items():
             print(f"  failed: {code}: {error}")

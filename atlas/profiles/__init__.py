@@ -44,8 +44,10 @@ from .common import (
 from .figure_map import AREA_EDGE, AREA_FILL, area_map
 from .figures import Rule, aggregate_over, england_values, layer_rule
 from .networks import nearest_practice, nearest_practice_lsoas, networks
+from .output import profile_format, write_profile
 from .profile import Profile, Table
-from .render import TEMPLATES, profile_format, render_csv, render_html, render_pdf, write_profile
+from .render import TEMPLATES, render_csv, render_html, render_pdf
+from .tagged import render_tagged_pdf, tagged_pdf_available
 
 __all__ = [
     "AREA_EDGE", "AREA_FILL", "Area", "COMPARE_NOTE", "FORMATS", "LE_THEME", "LSOA_CODE", "NAMED_LEVELS", "PCN_CODE",
@@ -53,5 +55,6 @@ __all__ = [
     "aggregate_over", "area_map", "build_profile", "cached_profile", "england_areas", "england_values",
     "estimate_notes", "find_area", "kind_label", "layer_rule", "life_expectancy_geography", "lsoa_assignment",
     "lsoa_geographies", "named_geographies", "nearest_practice", "nearest_practice_lsoas", "networks",
-    "profile_format", "profile_key", "render_csv", "render_html", "render_pdf", "warm", "write_profile",
+    "profile_format", "profile_key", "render_csv", "render_html", "render_pdf", "render_tagged_pdf",
+    "tagged_pdf_available", "warm", "write_profile",
 ]

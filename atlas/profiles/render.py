@@ -1,20 +1,16 @@
-"""Writing a profile: HTML (Jinja2), PDF (reportlab) and CSV."""
+"""Rendering a profile: HTML (Jinja2), PDF (reportlab) and CSV (written to files by :mod:`atlas.profiles.output`)."""
 
 from __future__ import annotations
 
 import base64
 import functools
 import io
-import os
 import re
 from pathlib import Path
 
 import pandas as pd
 
-from .. import store
-from ..errors import AtlasError
 from ..plaintext import csv_text
-from .common import FORMATS
 from .profile import Profile
 
 # -- output: HTML, PDF, CSV -----------------------------------------------------------------------------
@@ -293,27 +289,3 @@ def _column_widths(shown: pd.DataFrame, width: float, padding: float = 13.0) -> 
     widths = [f + e * share for f, e in zip(floors, extras)]
     leftover = width - sum(widths)
     return [w + leftover * w / sum(widths) for w in widths]
-
-
-def write_profile(profile: Profile, out: str | os.PathLike) -> Path:
-    """Write the profile as HTML, PDF or CSV (from the suffix of ``out``), atomically.
-
-    Raises
-    ------
-    AtlasError
-        If the suffix is not .html, .pdf or .csv, or the file cannot be written
-        (nothing is left behind).
-    """
-    out = Path(out)
-    renderers = {"html": lambda: render_html(profile).encode("utf-8"), "pdf": lambda: render_pdf(profile),
-                 "csv": lambda: render_csv(profile).encode("utf-8-sig")}
-    store.write_bytes_atomic(out, renderers[profile_format(out)]())
-    return out
-
-
-def profile_format(out: Path) -> str:
-    """The format a profile file's suffix asks for (``FORMATS``)."""
-    kind = out.suffix.lower().lstrip(".")
-    if kind not in FORMATS:
-        raise AtlasError(f"Cannot write a profile to {out}: use a file ending .html, .pdf or .csv.")
-    return kind

@@ -20,6 +20,7 @@ from .. import profiles
 from ..catchments import practice_set
 from ..errors import AtlasError
 from ..plaintext import plain
+from ..profiles.tagged import chromium_path, render_tagged_pdf, tagged_pdf_available
 from . import common
 from .upload import with_uploads
 
@@ -227,3 +228,11 @@ def _downloads(profile: profiles.Profile) -> None:
     csv_column.download_button("Download the figures (CSV)",
                                lambda: profiles.render_csv(profile).encode("utf-8-sig"),
                                file_name=f"{stem}.csv", mime="text/csv", on_click="ignore")
+    if tagged_pdf_available():
+        pdf_column.download_button("Download the accessible PDF (tagged)", lambda: render_tagged_pdf(profile),
+                                   file_name=f"{stem}-accessible.pdf", mime="application/pdf", on_click="ignore",
+                                   help="For screen readers: headings, tables and figures tagged in reading order, "
+                                        "with the document's language and title (printed from the HTML profile).")
+    else:
+        pdf_column.caption(plain(f"The PDF above is laid out for print and is not tagged for screen readers; the "
+                                 f"HTML profile is. A tagged PDF needs chromium (not found at {chromium_path()})."))

@@ -88,6 +88,21 @@ def test_a_profile_page(page, app_url, luton, axe_script):
     assert_clean(page, axe_script, "profile page")
 
 
+def test_the_profile_page_downloads_a_tagged_pdf(page, app_url, tmp_path):
+    """The accessible PDF button prints the profile through chromium from inside the app (its own thread)."""
+    import pypdf
+
+    page.goto(f"{app_url}/profiles?la=E06000032&kind=ward2023&area=E05014737")
+    page.get_by_role("heading", name="At a glance").wait_for(timeout=180_000)
+    wait_idle(page)
+    with page.expect_download(timeout=120_000) as download:
+        page.get_by_role("button", name="Download the accessible PDF (tagged)").click()
+    out = tmp_path / download.value.suggested_filename
+    download.value.save_as(out)
+    root = pypdf.PdfReader(out).trailer["/Root"]
+    assert out.name.endswith("-accessible.pdf") and "/StructTreeRoot" in root and root["/Lang"] == "en-GB"
+
+
 def test_the_district_page(page, app_url, axe_script):
     page.goto(f"{app_url}/district")
     page.get_by_role("heading", name="District context: Luton").wait_for(timeout=120_000)

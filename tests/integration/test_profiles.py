@@ -244,7 +244,7 @@ def test_html_is_self_contained_accessible_and_escaped(luton):
     assert parsed.tags.count("table") == parsed.tags.count("caption") > 0
     images = [a for tag, a in parsed.attrs if tag == "img"]
     assert len(images) == 2 and all(len(image["alt"]) > 40 for image in images)  # the map and the spine chart
-    assert ('<html lang="en">' in page) and 'scope="col"' in page and 'scope="row"' in page
+    assert ('<html lang="en-GB">' in page) and 'scope="col"' in page and 'scope="row"' in page
 
 
 def test_pdf_text_and_csv(biscot, tmp_path):
