@@ -8,7 +8,7 @@ from pathlib import Path
 from ..build import current
 from ..errors import AtlasError
 from ..profiles import build_profile, find_area, profile_format, write_profile
-from ..profiles.tagged import chromium_path, tagged_pdf_available
+from ..profiles.tagged import why_no_tagged_pdf
 from .options import add_atlas_dir, add_la, add_source
 
 HELP = "write a neighbourhood profile (HTML, PDF or CSV) of a ward, MSOA, PCN or LSOAs"
@@ -42,9 +42,8 @@ def run(args) -> int:
     started = time.perf_counter()
     if profile_format(Path(args.out)) != "pdf" and args.tagged:  # before building anything
         raise AtlasError(f"--tagged writes a PDF: {args.out} does not end .pdf.")
-    if args.tagged and not tagged_pdf_available():
-        raise AtlasError(f"--tagged needs chromium, not found at {chromium_path()} (install Debian's chromium, or set "
-                         f"ATLAS_CHROMIUM to its path).")
+    if args.tagged and why_no_tagged_pdf():
+        raise AtlasError(f"--tagged: {why_no_tagged_pdf()}")
     built, _ = current(args.la, args.source, args.atlas_dir)
     area = find_area(built, args.area, args.pcn_lookup, args.source, geography=args.geography,
                      footprint=args.pcn_footprint)

@@ -42,11 +42,19 @@ def chromium_path() -> Path:
 
 def tagged_pdf_available() -> bool:
     """Whether a tagged PDF can be printed here (chromium and the playwright package are installed)."""
+    return why_no_tagged_pdf() is None
+
+
+def why_no_tagged_pdf() -> str | None:
+    """Why a tagged PDF cannot be printed here (what is missing and how to add it), or None when it can."""
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        return False
-    return chromium_path().is_file()
+        return "The accessible (tagged) PDF needs the playwright package (pip install playwright)."
+    if not chromium_path().is_file():
+        return (f"The accessible (tagged) PDF is printed by chromium, not found at {chromium_path()} (install "
+                f"Debian's chromium, or set {CHROMIUM_ENV} to its path).")
+    return None
 
 
 def render_tagged_pdf(profile: Profile) -> bytes:
@@ -68,10 +76,9 @@ def render_tagged_pdf(profile: Profile) -> bytes:
     AtlasError
         If chromium or the playwright package is missing, or chromium fails.
     """
-    if not tagged_pdf_available():
-        raise AtlasError(f"The accessible (tagged) PDF is printed by chromium, which was not found at "
-                         f"{chromium_path()} (install Debian's chromium, or set {CHROMIUM_ENV} to its path; the "
-                         f"playwright package is needed too). The HTML profile is accessible as it is.")
+    missing = why_no_tagged_pdf()
+    if missing:
+        raise AtlasError(f"{missing} The HTML profile is accessible as it is.")
     page_html = render_html(profile)
     footer = html.escape(f"{profile.title}, {profile.la_name}. Produced {profile.produced:%d %B %Y}. Page ")
     with ThreadPoolExecutor(max_workers=1) as pool:  # playwright's sync API wants a thread without an event loop

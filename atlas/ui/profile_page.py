@@ -20,7 +20,7 @@ from .. import profiles
 from ..catchments import practice_set
 from ..errors import AtlasError
 from ..plaintext import plain
-from ..profiles.tagged import chromium_path, render_tagged_pdf, tagged_pdf_available
+from ..profiles.tagged import render_tagged_pdf, tagged_pdf_available, why_no_tagged_pdf
 from . import common
 from .upload import with_uploads
 
@@ -235,4 +235,4 @@ def _downloads(profile: profiles.Profile) -> None:
                                         "with the document's language and title (printed from the HTML profile).")
     else:
         pdf_column.caption(plain(f"The PDF above is laid out for print and is not tagged for screen readers; the "
-                                 f"HTML profile is. A tagged PDF needs chromium (not found at {chromium_path()})."))
+                                 f"HTML profile is. {why_no_tagged_pdf()}"))

@@ -93,5 +93,6 @@ def test_tagged_needs_a_pdf_and_says_when_chromium_is_missing(luton_path, tmp_pa
     assert main(["profile", "--la", "E06000032", "--atlas-dir", folder, "--area", "Biscot",
                  "--out", str(tmp_path / "b.pdf"), "--tagged"]) == 2
     err = capsys.readouterr().err
-    assert "--tagged needs chromium, not found at" in err and "no-chromium" in err and "Traceback" not in err
+    assert "--tagged: The accessible (tagged) PDF is printed by chromium, not found at" in err
+    assert "no-chromium" in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
