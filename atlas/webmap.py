@@ -410,7 +410,8 @@ def map_payload(view: MapView, areas: GeometryFile, areas_url: str, *, wards: tu
                 lisa: pd.Series | None = None, lisa_note: str | None = None,
                 points: list[dict] | None = None, tiles: bool = False,
                 categories: CategoryLayer | None = None, ward: tuple[str, pd.Series] | None = None,
-                profile: str | None = None, focus: dict | None = None) -> dict:
+                profile: str | None = None, focus: dict | None = None,
+                upper: tuple[str, str] | None = None) -> dict:
     """What the map script needs to draw one view (everything but the geometry).
 
     Parameters
@@ -438,6 +439,8 @@ def map_payload(view: MapView, areas: GeometryFile, areas_url: str, *, wards: tu
         URL of an area's profile relative to the map frame, with ``{code}`` for the area's code.
     focus : dict, optional
         A place to fly to and outline: ``key``, ``label``, ``code``, ``bounds``, ``point``.
+    upper : (url, label), optional
+        The upper-tier authorities' geometry drawn as a thick outline overlay (a region's or England's map).
 
     Returns
     -------
@@ -462,12 +465,14 @@ def map_payload(view: MapView, areas: GeometryFile, areas_url: str, *, wards: tu
                                               view.interval[1].reindex(view.values.index))]
     payload = {
         "la": view.la_code, "layer": view.layer, "geography": view.geography,
+        "outline_label": f"Boundary of {view.la_name}",
         "title": view.title, "subtitle": view.subtitle,
         "areas": {"url": areas_url, "count": areas.count, "label": view.meta["geography_label"]},
         "bounds": areas.bounds, "canvas": areas.count > CANVAS_ABOVE,
         "codes": codes, "fill": fill, "fill_opacity": 0.7 if tiles else 0.9,
         "attribution": attribution(view.meta),
         "wards": {"url": wards[0], "label": wards[1]} if wards else None,
+        "upper": {"url": upper[0], "label": upper[1]} if upper else None,
         "points": [{**p, "colour": p.get("colour") or POINT_COLOURS[i % len(POINT_COLOURS)]}
                    for i, p in enumerate(points or [])],
         "lisa": None, "lisa_note": lisa_note, "profile": profile, "focus": focus, "ward": None,

@@ -492,8 +492,14 @@
         return outlineLayer(docs[1], {color: "#1a1a1a", weight: 2, opacity: 0.9});
       }), true);
     }
+    var upperDoc = p.upper ? docs[2 + p.points.length] : null;   // fetched after the point sets (draw)
+    if (upperDoc) {
+      overlay("upper", swatchName(p.upper.label, "#000000", "thick"), made(p.upper.url + "#upper", function () {
+        return outlineLayer(upperDoc, {color: "#000000", weight: 3.5, opacity: 1});
+      }), true);
+    }
     if (areas.outline) {
-      overlay("outline", swatchName("District boundary", "#000000", "thick"), made(p.areas.url + "#outline", function () {
+      overlay("outline", swatchName(p.outline_label || "Boundary", "#000000", "thick"), made(p.areas.url + "#outline", function () {
         return outlineLayer({type: "Feature", geometry: areas.outline, properties: {}},
                             {color: "#000000", weight: 3.5, opacity: 1});
       }), true);
@@ -556,6 +562,7 @@
     drawTitle(p);
     var wanted = [fetchDocument(p.areas.url), p.wards ? fetchDocument(p.wards.url) : null];
     p.points.forEach(function (set) { wanted.push(fetchDocument(set.url)); });
+    wanted.push(p.upper ? fetchDocument(p.upper.url) : null);
     Promise.all(wanted).then(function (docs) {
       if (token === state.token) { build(map, p, docs); }
     }).catch(function (error) {

@@ -396,6 +396,13 @@ def _ward_overlay(built, geography: str) -> str | None:
     return None
 
 
+def upper_tier_overlay(built, geography: str) -> str | None:
+    """The upper-tier authorities drawn over a region's or England's map (with the districts), else None."""
+    found = [g for g in built.geographies_at("upper_tier")
+             if g != geography and built.report.geographies[g].get("areas", 0) > 1]
+    return found[0] if found else None
+
+
 def _point_overlays(built, urls, sets: dict[str, dict], colour_by: dict[str, str]) -> list[dict]:
     """The district's point sets (GP practices, pharmacies ...) as overlays, off until switched on.
 
@@ -433,7 +440,11 @@ def _draw_map(built, view, urls, categories, category_note, tiles: bool, sets: d
         label = built.geography_labels.get(ward_geography, ward_geography)
         wards = (urls.web + ward_file.name, label)
         ward = (label.replace("Wards", "Ward"), common.area_wards(built, view.geography, ward_geography))
-    payload = webmap.map_payload(view, areas, urls.web + areas.name, wards=wards, lisa_note=category_note,
+    upper = upper_tier_overlay(built, view.geography)
+    if upper:
+        upper_file = common.geometry_file(built, upper, urls.web_dir)
+        upper = (urls.web + upper_file.name, common.mapped_geographies(built)[1].get(upper, upper))
+    payload = webmap.map_payload(view, areas, urls.web + areas.name, wards=wards, lisa_note=category_note, upper=upper,
                                  points=_point_overlays(built, urls, sets, colour_by), tiles=tiles,
                                  categories=categories, ward=ward, profile=_profile_link(built, view.geography),
                                  focus={k: v for k, v in focus.items() if k != "query"} if focus else None)

@@ -118,6 +118,9 @@ def test_all_missing_layer_gives_a_message_and_a_no_data_legend(luton):
     areas = web_geometry.GeometryFile(None, "x", [[0, 0], [1, 1]], 121)
     payload = webmap.map_payload(view, areas, "x")
     assert payload["fill"]["legend"] == [[MISSING_LABEL, payload["fill"]["missing_colour"]]]
+    assert payload["upper"] is None  # a district's map: no upper-tier outline (a region's: test_regions.py)
+    drawn = webmap.map_payload(view, areas, "x", upper=("../web/E12/upper.json", "Upper-tier authorities"))
+    assert drawn["upper"] == {"url": "../web/E12/upper.json", "label": "Upper-tier authorities"}
     assert set(payload["fill"]["cls"]) == {-1}
     assert set(webmap.view_table(view)["Map class"]) == {MISSING_LABEL}
 

@@ -7,6 +7,7 @@ import pytest
 
 from atlas import authorities, cli
 from atlas.build import build
+from atlas.ui import map_page
 
 SOURCE_LOOKUP = ("boundaries/Ward_to_Local_Authority_District_to_County_to_Region_to_Country_(May_2023)_"
                  "Lookup_in_United_Kingdom.csv.gz")
@@ -56,3 +57,7 @@ def test_east_of_england_is_the_union_of_its_districts(source_dir, region_distri
     for geography in ("msoa11", "msoa21", "ward2023"):
         assert len(atlas.table(geography)) > 0, geography
     assert atlas.values("income19_score", "lsoa11").notna().all()
+    # the map atlas page draws the districts and, thicker, the upper-tier authorities (5 counties, 6 unitaries)
+    assert len(atlas.table("upper_tier")) == 11
+    assert map_page.upper_tier_overlay(atlas, "lsoa21") == "upper_tier"
+    assert map_page.upper_tier_overlay(atlas, "upper_tier") is None
