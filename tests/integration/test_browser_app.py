@@ -207,8 +207,11 @@ def test_downloads_the_table_and_the_map(session, tmp_path):
     table = pd.read_csv(csv, encoding="utf-8-sig")
     assert len(table) == 121 and set(table["Indicator"]) == {"Income deprivation 2019 (rate)"}
     page.get_by_text("Export this map for a report").click()
-    with page.expect_download(timeout=120_000) as map_download:
-        page.get_by_role("button", name="Export map").click()
+    button = page.get_by_role("button", name="Export map")
+    button.wait_for(timeout=60_000)
+    wait_idle(page)                    # a click during a rerun may be lost
+    with page.expect_download(timeout=180_000) as map_download:
+        button.click()
     image = tmp_path / map_download.value.suggested_filename
     map_download.value.save_as(image)
     assert image.suffix == ".png" and image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -34,8 +34,10 @@ def test_the_page_opens_on_the_newest_lsoas_and_their_imd_score(app, luton):
 def test_the_browser_files_are_the_areas_and_the_values_in_one_order(app, luton):
     _, folder = app
     files = large_files(folder)
-    [manifest_name] = [name for name in files if name.endswith("-manifest.json")]
-    manifest = json.loads((folder / "web" / LARGE_FOLDER / manifest_name).read_text())
+    manifests = [json.loads((folder / "web" / LARGE_FOLDER / name).read_text()) for name in files
+                 if name.endswith("-manifest.json")]
+    [manifest] = [m for m in manifests if m["label"] == "E06000032 lsoa21"]  # the areas; the other: ward outlines
+    assert sorted(m["label"] for m in manifests) == ["E06000032 lsoa21", f"E06000032 {luton.geographies_at('ward')[0]}"]
     table = luton.table("lsoa21")
     assert manifest["codes"] == list(table.index) and manifest["names"] == list(table["name"])
     [values_name] = [name for name in files if name.startswith("values-")]
